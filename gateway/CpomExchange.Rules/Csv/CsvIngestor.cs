@@ -1,0 +1,411 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CpomExchange.Rules.Errors;
+using CpomExchange.Rules.Identifiers;
+using CsvHelper;
+
+namespace CpomExchange.Rules.Csv;
+
+/// <summary>Limits applied while a file is read.</summary>
+public sealed record CsvIngestOptions
+{
+    /// <summary>The most data rows a file may hold.</summary>
+    public long MaxRows { get; init; } = 5_000_000;
+
+    /// <summary>The longest record, in bytes, the reader accepts (a guard against unclosed quotes).</summary>
+    public int MaxRecordBytes { get; init; } = 64 * 1024;
+
+    /// <summary>How many errors the report lists (all are counted).</summary>
+    public int MaxReportedErrors { get; init; } = 1000;
+}
+
+/// <summary>One problem found in a file: where, what, and why, in French.</summary>
+/// <param name="Line">The line of the file (the header is line 1); 0 when the problem concerns the whole file.</param>
+/// <param name="Column">The column, when known.</param>
+/// <param name="Value">The offending value, shortened, when there is one.</param>
+/// <param name="Code">The stable code from <see cref="ErrorCatalog"/>.</param>
+/// <param name="Reason">A French sentence for people.</param>
+public sealed record CsvRowError(long Line, string? Column, string? Value, string Code, string Reason);
+
+/// <summary>What reading a file found.</summary>
+public sealed class CsvIngestResult
+{
+    private readonly List<CsvRowError> _errors = [];
+
+    /// <summary>The number of data rows read.</summary>
+    public long Rows { get; internal set; }
+
+    /// <summary>The errors listed (at most <see cref="CsvIngestOptions.MaxReportedErrors"/>).</summary>
+    public IReadOnlyList<CsvRowError> Errors => _errors;
+
+    /// <summary>The number of errors found, listed or not.</summary>
+    public long ErrorCount { get; private set; }
+
+    /// <summary>The encoding the file was read as.</summary>
+    public string? Encoding { get; internal set; }
+
+    /// <summary>The separator found in the file.</summary>
+    public char Separator { get; internal set; }
+
+    /// <summary>True when the file has no error.</summary>
+    public bool IsValid => ErrorCount == 0;
+
+    internal void Add(CsvRowError error, int maxReported)
+    {
+        ErrorCount++;
+        if (_errors.Count < maxReported)
+        {
+            _errors.Add(error);
+        }
+    }
+}
+
+/// <summary>
+/// Reads an uploaded CSV file row by row against an exchange's schema: decodes it, checks the header
+/// and every cell, and writes the normalised rows to <c>output</c> while no error has been found.
+/// One bad row makes the whole file invalid; the caller then discards what was written.
+/// </summary>
+public static partial class CsvIngestor
+{
+    /// <summary>The formats the output CSV uses: what people open in Excel.</summary>
+    public static CsvWriterOptions OutputOptions { get; } = new()
+    {
+        Separator = ';',
+        NewLine = "\r\n",
+        WriteByteOrderMark = true,
+        // Cells that a spreadsheet would run as formulas (= + - @ tab CR) are prefixed with '.
+        Injection = CsvInjection.Escape,
+    };
+
+    /// <summary>Reads <paramref name="input"/> against <paramref name="schema"/>.</summary>
+    public static async Task<CsvIngestResult> IngestAsync(
+        Stream input,
+        CsvSchema schema,
+        CsvWriter? output,
+        CsvIngestOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(schema);
+        options ??= new CsvIngestOptions();
+        var result = new CsvIngestResult();
+        var text = new DetectingTextReader(input);
+        var readerOptions = new CsvReaderOptions
+        {
+            HasHeader = true,
+            Separator = null,
+            AllowLineBreaksInQuotes = false,
+            SkipEmptyLines = true,
+            TrimWhitespace = true,
+            TrackLineNumbers = true,
+            IncludeValuesInExceptions = false,
+            FieldCountMismatch = CsvFieldCountHandling.Allow,
+            MissingField = CsvMissingFieldHandling.ReturnEmpty,
+            MalformedData = CsvMalformedDataHandling.Recover,
+            MaxRecordSize = options.MaxRecordBytes,
+            OnMalformedRecord = m =>
+            {
+                if (m.Reason != CsvMalformedReason.FieldCountMismatch)
+                {
+                    result.Add(new CsvRowError(m.LineNumber, null, null, ErrorCatalog.BadQuotes, DescribeQuotes(m.Reason)), options.MaxReportedErrors);
+                }
+            },
+        };
+        var reader = CsvReader.Create(text, readerOptions, leaveOpen: true);
+        await using (reader.ConfigureAwait(false))
+        {
+            try
+            {
+                await ReadAsync(reader, text, schema, output, options, result, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CsvDecodingException)
+            {
+                result.Add(new CsvRowError(reader.LineNumber, null, null, ErrorCatalog.BadEncoding,
+                    "Le fichier n'est ni en UTF-8 ni en Windows-1252 : enregistrez-le en « CSV UTF-8 »."), options.MaxReportedErrors);
+            }
+            catch (CsvFormatException e)
+            {
+                result.Add(new CsvRowError(Math.Max(e.LineNumber, reader.LineNumber), null, null, ErrorCatalog.BadQuotes,
+                    "Enregistrement illisible ou trop long : vérifiez les guillemets."), options.MaxReportedErrors);
+            }
+        }
+        result.Encoding = text.DetectedEncoding ?? "ascii";
+        return result;
+    }
+
+    private static async Task ReadAsync(
+        CsvReader reader, DetectingTextReader text, CsvSchema schema, CsvWriter? output,
+        CsvIngestOptions options, CsvIngestResult result, CancellationToken cancellationToken)
+    {
+        await reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
+        if (text.BytesRead == 0 || reader.Headers.Count == 0 || reader.Headers.All(string.IsNullOrWhiteSpace))
+        {
+            result.Add(new CsvRowError(0, null, null, ErrorCatalog.Empty, "Le fichier est vide."), options.MaxReportedErrors);
+            return;
+        }
+        result.Separator = reader.Separator;
+        var columns = CheckHeader(reader, schema, options, result);
+        if (columns is null)
+        {
+            // The header is wrong: the rows cannot be checked, but the input is read to its end.
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result.Rows++;
+            }
+            return;
+        }
+
+        if (output is not null)
+        {
+            output.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
+        }
+        var seenSirets = schema.UniqueSiretColumn is null ? null : new Dictionary<long, long>();
+        var cells = new string[schema.Columns.Count];
+        var namedCount = columns.Length;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Rows++;
+            var line = reader.LineNumber;
+            if (result.Rows > options.MaxRows)
+            {
+                if (result.Rows == options.MaxRows + 1)
+                {
+                    result.Add(new CsvRowError(line, null, null, ErrorCatalog.TooManyRows,
+                        $"Le fichier dépasse la limite de {options.MaxRows.ToString("N0", CultureInfo.GetCultureInfo("fr-FR"))} lignes."), options.MaxReportedErrors);
+                }
+                continue;
+            }
+            var errorsBefore = result.ErrorCount;
+            var fieldCount = reader.FieldCount;
+            if (fieldCount < namedCount)
+            {
+                result.Add(new CsvRowError(line, null, null, ErrorCatalog.FieldCount,
+                    $"La ligne compte {fieldCount} champ(s) au lieu de {namedCount} : vérifiez le séparateur « {reader.Separator} »."), options.MaxReportedErrors);
+                continue;
+            }
+            for (var i = namedCount; i < fieldCount; i++)
+            {
+                if (!reader[i].IsEmpty)
+                {
+                    result.Add(new CsvRowError(line, null, Shorten(reader[i].ToString()), ErrorCatalog.FieldCount,
+                        $"La ligne compte plus de champs que l'en-tête ({namedCount})."), options.MaxReportedErrors);
+                    break;
+                }
+            }
+            Array.Fill(cells, string.Empty);
+            for (var i = 0; i < namedCount; i++)
+            {
+                var (spec, index) = columns[i];
+                if (spec is null)
+                {
+                    continue;
+                }
+                var raw = reader[i].ToString() ?? string.Empty;
+                cells[index] = CheckCell(spec, raw, line, result, options, seenSirets);
+            }
+            if (output is not null && result.ErrorCount == 0 && errorsBefore == 0)
+            {
+                await output.WriteRecordAsync(cells, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        if (result.Rows == 0)
+        {
+            result.Add(new CsvRowError(0, null, null, ErrorCatalog.NoRows, "Le fichier ne contient que l'en-tête, aucune ligne de données."), options.MaxReportedErrors);
+        }
+    }
+
+    /// <summary>
+    /// Maps each header position to its column of the schema. Trailing unnamed columns (Excel's
+    /// empty columns) are ignored. Returns null when the header is wrong.
+    /// </summary>
+    private static (ColumnSpec? Spec, int Index)[]? CheckHeader(CsvReader reader, CsvSchema schema, CsvIngestOptions options, CsvIngestResult result)
+    {
+        var names = reader.Headers.Select(h => h.Trim().Trim('\uFEFF').Trim().ToLowerInvariant()).ToList();
+        while (names.Count > 0 && names[^1].Length == 0)
+        {
+            names.RemoveAt(names.Count - 1);
+        }
+        var errorsBefore = result.ErrorCount;
+        if (names.Count == 1 && reader.Separator is not (';' or ','))
+        {
+            result.Add(new CsvRowError(1, null, Shorten(names[0]), ErrorCatalog.BadDelimiter,
+                "Séparateur non reconnu : les colonnes doivent être séparées par « ; » (ou « , »)."), options.MaxReportedErrors);
+            return null;
+        }
+        if (reader.Separator is not (';' or ','))
+        {
+            result.Add(new CsvRowError(1, null, reader.Separator.ToString(), ErrorCatalog.BadDelimiter,
+                $"Séparateur « {Printable(reader.Separator)} » non accepté : utilisez « ; » (ou « , »)."), options.MaxReportedErrors);
+            return null;
+        }
+        var map = new (ColumnSpec? Spec, int Index)[names.Count];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var lastIndex = -1;
+        var ordered = true;
+        for (var i = 0; i < names.Count; i++)
+        {
+            var name = names[i];
+            var spec = schema.Find(name);
+            if (spec is null)
+            {
+                result.Add(new CsvRowError(1, name.Length == 0 ? null : Shorten(name), null, ErrorCatalog.UnknownColumn,
+                    name.Length == 0
+                        ? $"La colonne n° {i + 1} n'a pas de nom."
+                        : $"Colonne « {Shorten(name)} » inconnue pour l'échange « {schema.ExchangeType} ». Colonnes attendues : {string.Join(";", schema.Columns.Select(c => c.Name))}."),
+                    options.MaxReportedErrors);
+                continue;
+            }
+            if (!seen.Add(spec.Name))
+            {
+                result.Add(new CsvRowError(1, spec.Name, null, ErrorCatalog.DuplicateColumn, $"La colonne « {spec.Name} » apparaît plusieurs fois."), options.MaxReportedErrors);
+                continue;
+            }
+            var index = IndexOf(schema, spec);
+            if (index < lastIndex)
+            {
+                ordered = false;
+            }
+            lastIndex = index;
+            map[i] = (spec, index);
+        }
+        foreach (var spec in schema.Columns.Where(c => c.Required && !seen.Contains(c.Name)))
+        {
+            result.Add(new CsvRowError(1, spec.Name, null, ErrorCatalog.MissingColumn, $"La colonne obligatoire « {spec.Name} » est absente."), options.MaxReportedErrors);
+        }
+        if (!ordered)
+        {
+            result.Add(new CsvRowError(1, null, null, ErrorCatalog.ColumnOrder,
+                $"Les colonnes doivent suivre l'ordre du modèle : {string.Join(";", schema.Columns.Select(c => c.Name))}."), options.MaxReportedErrors);
+        }
+        return result.ErrorCount == errorsBefore ? map : null;
+    }
+
+    private static int IndexOf(CsvSchema schema, ColumnSpec spec)
+    {
+        for (var i = 0; i < schema.Columns.Count; i++)
+        {
+            if (ReferenceEquals(schema.Columns[i], spec))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>Validates one cell and returns its normalised value.</summary>
+    private static string CheckCell(ColumnSpec spec, string raw, long line, CsvIngestResult result, CsvIngestOptions options, Dictionary<long, long>? seenSirets)
+    {
+        void Fail(string code, string reason, string? value = null) =>
+            result.Add(new CsvRowError(line, spec.Name, value is null ? Shorten(raw) : value, code, reason), options.MaxReportedErrors);
+
+        if (raw.Length == 0)
+        {
+            if (spec.Required)
+            {
+                Fail(ErrorCatalog.Required, $"La colonne « {spec.Name} » doit être renseignée.", string.Empty);
+            }
+            return raw;
+        }
+        if (raw.Length > spec.MaxLength)
+        {
+            Fail(ErrorCatalog.TooLong, $"Valeur de {raw.Length} caractères : {spec.MaxLength} au plus.");
+            return raw;
+        }
+        var bad = FindForbiddenCharacter(raw);
+        if (bad >= 0)
+        {
+            Fail(ErrorCatalog.BadCharacter, $"Caractère interdit U+{(int)raw[bad]:X4} (caractère de contrôle, invisible ou de sens d'écriture).", Shorten(Visible(raw)));
+            return raw;
+        }
+        switch (spec.Kind)
+        {
+            case ColumnKind.Siret:
+            {
+                var siret = Siret.Normalise(raw);
+                var problem = Siret.Check(siret);
+                if (problem != Siret.Problem.None)
+                {
+                    Fail(ErrorCatalog.BadSiret, Siret.Describe(problem));
+                    return raw;
+                }
+                if (seenSirets is not null)
+                {
+                    var key = long.Parse(siret, NumberStyles.None, CultureInfo.InvariantCulture);
+                    if (seenSirets.TryGetValue(key, out var firstLine))
+                    {
+                        Fail(ErrorCatalog.DuplicateSiret, $"Ce SIRET figure déjà à la ligne {firstLine}.");
+                    }
+                    else
+                    {
+                        seenSirets[key] = line;
+                    }
+                }
+                return siret;
+            }
+            case ColumnKind.Integer:
+                if (raw.Length > 9 || !raw.All(char.IsAsciiDigit))
+                {
+                    Fail(ErrorCatalog.BadInteger, "Nombre entier positif attendu, sans espace ni séparateur de milliers.");
+                }
+                return raw;
+            case ColumnKind.NafCode:
+            {
+                var upper = raw.ToUpperInvariant();
+                if (!NafPattern().IsMatch(upper))
+                {
+                    Fail(ErrorCatalog.BadNaf, "Code NAF rév. 2 attendu, sous la forme 86.21Z.");
+                }
+                return upper;
+            }
+            case ColumnKind.PostalCode:
+                if (raw.Length != 5 || !raw.All(char.IsAsciiDigit))
+                {
+                    Fail(ErrorCatalog.BadPostalCode, "Code postal à 5 chiffres attendu.");
+                }
+                return raw;
+            default:
+                return raw;
+        }
+    }
+
+    /// <summary>
+    /// Control characters, a byte-order mark inside the text, zero-width and bidirectional
+    /// formatting characters: they hide what a cell says from the person who reads it.
+    /// </summary>
+    internal static int FindForbiddenCharacter(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c < ' ' || c == '\u007F' || (c >= '\u0080' && c <= '\u009F') || c == '\uFEFF' || c == '\uFFFD'
+                || (c >= '\u200B' && c <= '\u200F') || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2060' && c <= '\u2069'))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static string Visible(string value) =>
+        string.Concat(value.Select(c => FindForbiddenCharacter(c.ToString()) >= 0 ? $"\\u{(int)c:X4}" : c.ToString()));
+
+    private static string Printable(char c) => c switch
+    {
+        '\t' => "tabulation",
+        _ => c.ToString(),
+    };
+
+    private static string DescribeQuotes(CsvMalformedReason reason) => reason switch
+    {
+        CsvMalformedReason.StrayQuote => "Guillemet isolé dans un champ non entouré de guillemets.",
+        CsvMalformedReason.TextAfterClosingQuote => "Texte après le guillemet fermant d'un champ.",
+        CsvMalformedReason.UnterminatedQuote => "Guillemet ouvrant jamais refermé.",
+        CsvMalformedReason.LineBreakInQuotes => "Retour à la ligne à l'intérieur d'un champ entre guillemets.",
+        _ => "Guillemets mal formés.",
+    };
+
+    internal static string Shorten(string value) => value.Length <= 60 ? value : string.Concat(value.AsSpan(0, 57), "...");
+
+    [GeneratedRegex("^[0-9]{2}\\.[0-9]{2}[A-Z]$", RegexOptions.CultureInvariant)]
+    private static partial Regex NafPattern();
+}

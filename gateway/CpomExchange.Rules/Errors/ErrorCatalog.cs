@@ -1,0 +1,116 @@
+using System.Collections.Frozen;
+
+namespace CpomExchange.Rules.Errors;
+
+/// <summary>
+/// Every stable error code the gateway and <c>cpom</c> emit, with its French title. Programs match
+/// on the code; people read the title and the detail. A code, once published, never changes meaning.
+/// </summary>
+public static class ErrorCatalog
+{
+    // Authentication (after the TLS handshake).
+    public const string CertificateRequired = "auth.certificate-required";
+    public const string UnknownCertificate = "auth.unknown-certificate";
+    public const string AgentDisabled = "auth.agent-disabled";
+    public const string OrganisationMismatch = "auth.organisation-mismatch";
+    public const string CertificateInvalid = "auth.certificate-invalid";
+
+    // Request shape.
+    public const string MissingPurpose = "request.missing-purpose";
+    public const string ObjectTooLong = "request.object-too-long";
+    public const string MissingParameter = "request.missing-parameter";
+    public const string UnknownExchange = "request.unknown-exchange";
+    public const string UnknownOrganisation = "request.unknown-organisation";
+    public const string UnsupportedMediaType = "request.unsupported-media-type";
+
+    // Policy decisions.
+    public const string NoContract = "policy.no-contract";
+    public const string ContractNotInForce = "policy.contract-not-in-force";
+    public const string ExchangeNotInContract = "policy.exchange-not-in-contract";
+    public const string PurposeNotAllowed = "policy.purpose-not-allowed";
+    public const string RoleNotAllowed = "policy.role-not-allowed";
+    public const string DirectionNotAllowed = "policy.direction-not-allowed";
+    public const string NoOrganisation = "policy.no-organisation";
+
+    // Datasets.
+    public const string DatasetNotFound = "dataset.not-found";
+    public const string DatasetCorrupted = "dataset.corrupted";
+
+    // Files (row by row validation). The file as a whole:
+    public const string InvalidFile = "csv.invalid-file";
+    public const string Empty = "csv.empty";
+    public const string NoRows = "csv.no-rows";
+    public const string BadEncoding = "csv.bad-encoding";
+    public const string BadDelimiter = "csv.bad-delimiter";
+    public const string MissingColumn = "csv.missing-column";
+    public const string UnknownColumn = "csv.unknown-column";
+    public const string DuplicateColumn = "csv.duplicate-column";
+    public const string ColumnOrder = "csv.column-order";
+    public const string BadQuotes = "csv.bad-quotes";
+    public const string FieldCount = "csv.field-count";
+    public const string TooManyRows = "csv.too-many-rows";
+    // ... and cells:
+    public const string Required = "csv.required";
+    public const string BadSiret = "csv.bad-siret";
+    public const string DuplicateSiret = "csv.duplicate-siret";
+    public const string BadNaf = "csv.bad-naf";
+    public const string BadInteger = "csv.bad-integer";
+    public const string BadPostalCode = "csv.bad-postal-code";
+    public const string TooLong = "csv.too-long";
+    public const string BadCharacter = "csv.bad-character";
+
+    // Operations.
+    public const string Internal = "server.internal";
+
+    private static readonly FrozenDictionary<string, string> Titles = new Dictionary<string, string>
+    {
+        [CertificateRequired] = "Certificat client requis",
+        [UnknownCertificate] = "Certificat non enregistré",
+        [AgentDisabled] = "Agent désactivé",
+        [OrganisationMismatch] = "Le certificat ne correspond pas à l'organisation de l'agent",
+        [CertificateInvalid] = "Certificat client invalide",
+        [MissingPurpose] = "Finalité manquante",
+        [ObjectTooLong] = "Objet trop long",
+        [MissingParameter] = "Paramètre manquant",
+        [UnknownExchange] = "Type d'échange inconnu",
+        [UnknownOrganisation] = "Organisation inconnue",
+        [UnsupportedMediaType] = "Type de contenu non pris en charge",
+        [NoContract] = "Aucun contrat CPOM entre ces organisations",
+        [ContractNotInForce] = "Contrat CPOM hors de sa période de validité",
+        [ExchangeNotInContract] = "Échange non prévu par le contrat",
+        [PurposeNotAllowed] = "Finalité non autorisée pour cet échange",
+        [RoleNotAllowed] = "Rôle non autorisé pour cette opération",
+        [DirectionNotAllowed] = "Sens d'échange non autorisé",
+        [NoOrganisation] = "Agent sans organisation",
+        [DatasetNotFound] = "Jeu de données introuvable",
+        [DatasetCorrupted] = "Jeu de données altéré",
+        [InvalidFile] = "Fichier refusé",
+        [Empty] = "Fichier vide",
+        [NoRows] = "Aucune ligne de données",
+        [BadEncoding] = "Encodage illisible",
+        [BadDelimiter] = "Séparateur invalide",
+        [MissingColumn] = "Colonne manquante",
+        [UnknownColumn] = "Colonne inconnue",
+        [DuplicateColumn] = "Colonne en double",
+        [ColumnOrder] = "Colonnes dans le désordre",
+        [BadQuotes] = "Guillemets mal fermés",
+        [FieldCount] = "Nombre de champs incorrect",
+        [TooManyRows] = "Trop de lignes",
+        [Required] = "Valeur obligatoire manquante",
+        [BadSiret] = "SIRET invalide",
+        [DuplicateSiret] = "SIRET en double",
+        [BadNaf] = "Code NAF invalide",
+        [BadInteger] = "Nombre entier invalide",
+        [BadPostalCode] = "Code postal invalide",
+        [TooLong] = "Valeur trop longue",
+        [BadCharacter] = "Caractère interdit",
+        [Internal] = "Erreur interne",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The French title of <paramref name="code"/>.</summary>
+    public static string Title(string code) =>
+        Titles.TryGetValue(code, out var title) ? title : throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown error code.");
+
+    /// <summary>Every code of the catalogue.</summary>
+    public static IEnumerable<string> Codes => Titles.Keys;
+}

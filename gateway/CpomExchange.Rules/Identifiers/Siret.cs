@@ -1,0 +1,146 @@
+namespace CpomExchange.Rules.Identifiers;
+
+/// <summary>
+/// SIREN (9 digits) and SIRET (14 digits) validation, as INSEE defines them: the Luhn checksum
+/// holds on the SIREN and on the whole SIRET, except for La Poste (SIREN 356000000), whose
+/// establishments other than the head office instead have a digit sum that is a multiple of 5.
+/// </summary>
+public static class Siret
+{
+    /// <summary>La Poste's SIREN, the one exception to the Luhn rule on SIRETs.</summary>
+    public const string LaPosteSiren = "356000000";
+
+    /// <summary>Why a candidate SIRET was refused.</summary>
+    public enum Problem
+    {
+        None,
+        Empty,
+        NotDigits,
+        WrongLength,
+        BadSirenChecksum,
+        BadChecksum,
+    }
+
+    /// <summary>
+    /// Removes the spaces (including no-break spaces) people paste inside SIRETs
+    /// (<c>356 000 000 00048</c>). Anything else is kept, so that letters are reported.
+    /// </summary>
+    public static string Normalise(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        Span<char> buffer = value.Length <= 64 ? stackalloc char[value.Length] : new char[value.Length];
+        var n = 0;
+        foreach (var c in value)
+        {
+            if (c is ' ' or '\u00A0' or '\u202F' or '\t')
+            {
+                continue;
+            }
+            buffer[n++] = c;
+        }
+        return n == value.Length ? value : new string(buffer[..n]);
+    }
+
+    /// <summary>Checks a normalised SIRET (see <see cref="Normalise"/>).</summary>
+    public static Problem Check(string siret)
+    {
+        ArgumentNullException.ThrowIfNull(siret);
+        if (siret.Length == 0)
+        {
+            return Problem.Empty;
+        }
+        if (!AllDigits(siret))
+        {
+            return Problem.NotDigits;
+        }
+        if (siret.Length != 14)
+        {
+            return Problem.WrongLength;
+        }
+        var siren = siret.AsSpan(0, 9);
+        if (siren.SequenceEqual(LaPosteSiren))
+        {
+            // La Poste: the head office (NIC 00048) follows Luhn; every other establishment
+            // follows "sum of digits is a multiple of 5" instead.
+            return Luhn.IsValid(siret) || DigitSum(siret) % 5 == 0 ? Problem.None : Problem.BadChecksum;
+        }
+        if (!Luhn.IsValid(siren))
+        {
+            return Problem.BadSirenChecksum;
+        }
+        return Luhn.IsValid(siret) ? Problem.None : Problem.BadChecksum;
+    }
+
+    /// <summary>True when <paramref name="value"/>, once normalised, is a valid SIRET.</summary>
+    public static bool IsValid(string value) => Check(Normalise(value)) == Problem.None;
+
+    /// <summary>True when <paramref name="siren"/> is 9 digits with a valid Luhn checksum.</summary>
+    public static bool IsValidSiren(string siren)
+    {
+        ArgumentNullException.ThrowIfNull(siren);
+        return siren.Length == 9 && AllDigits(siren) && Luhn.IsValid(siren);
+    }
+
+    /// <summary>A French explanation of <paramref name="problem"/>, for people.</summary>
+    public static string Describe(Problem problem) => problem switch
+    {
+        Problem.Empty => "SIRET manquant.",
+        Problem.NotDigits => "Un SIRET ne contient que des chiffres.",
+        Problem.WrongLength => "Un SIRET compte 14 chiffres.",
+        Problem.BadSirenChecksum => "La clé de contrôle du SIREN (9 premiers chiffres) est fausse.",
+        Problem.BadChecksum => "La clé de contrôle du SIRET est fausse.",
+        _ => "SIRET valide.",
+    };
+
+    private static bool AllDigits(ReadOnlySpan<char> s)
+    {
+        foreach (var c in s)
+        {
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int DigitSum(ReadOnlySpan<char> s)
+    {
+        var sum = 0;
+        foreach (var c in s)
+        {
+            sum += c - '0';
+        }
+        return sum;
+    }
+}
+
+/// <summary>The Luhn (mod 10) checksum over decimal digits.</summary>
+public static class Luhn
+{
+    /// <summary>True when the digits of <paramref name="digits"/> pass the Luhn check.</summary>
+    public static bool IsValid(ReadOnlySpan<char> digits)
+    {
+        var sum = 0;
+        var doubleIt = false;
+        for (var i = digits.Length - 1; i >= 0; i--)
+        {
+            var d = digits[i] - '0';
+            if (d is < 0 or > 9)
+            {
+                return false;
+            }
+            if (doubleIt)
+            {
+                d *= 2;
+                if (d > 9)
+                {
+                    d -= 9;
+                }
+            }
+            sum += d;
+            doubleIt = !doubleIt;
+        }
+        return digits.Length > 0 && sum % 10 == 0;
+    }
+}

@@ -1,0 +1,280 @@
+using System.Globalization;
+using CpomExchange.Rules.Identifiers;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace CpomExchange.Rules.Policies;
+
+/// <summary>One problem in the policy files, with the file and the entry it concerns.</summary>
+public sealed record PolicyError(string File, string Entry, string Message)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"{File} [{Entry}] : {Message}";
+}
+
+/// <summary>The policy files could not be loaded; every error is listed.</summary>
+public sealed class PolicyException(IReadOnlyList<PolicyError> errors)
+    : Exception("Politique invalide :" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)))
+{
+    /// <summary>Every error found.</summary>
+    public IReadOnlyList<PolicyError> Errors { get; } = errors;
+}
+
+/// <summary>
+/// Loads <c>organisations.yaml</c> and <c>contracts/*.yaml</c> into an immutable
+/// <see cref="PolicySet"/>. Every file and entry is checked and every error is reported at once.
+/// </summary>
+public static class PolicyLoader
+{
+    private static readonly IDeserializer Yaml = new DeserializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .Build();
+
+    /// <summary>Loads and validates the policy folder; throws <see cref="PolicyException"/> listing every error.</summary>
+    public static PolicySet Load(string directory)
+    {
+        var (set, errors) = TryLoad(directory);
+        return errors.Count > 0 ? throw new PolicyException(errors) : set!;
+    }
+
+    /// <summary>Loads and validates the policy folder, returning every error instead of throwing.</summary>
+    public static (PolicySet? Policies, IReadOnlyList<PolicyError> Errors) TryLoad(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var errors = new List<PolicyError>();
+        if (!System.IO.Directory.Exists(directory))
+        {
+            errors.Add(new PolicyError(directory, "-", "Dossier de politique introuvable."));
+            return (null, errors);
+        }
+        var organisations = LoadOrganisations(directory, errors);
+        var contracts = LoadContracts(directory, organisations, errors);
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+        return (new PolicySet(organisations, contracts, ExchangeCatalog.Exchanges, ExchangeCatalog.Purposes, Path.GetFullPath(directory)), errors);
+    }
+
+    private static Dictionary<string, Organisation> LoadOrganisations(string directory, List<PolicyError> errors)
+    {
+        const string file = "organisations.yaml";
+        var result = new Dictionary<string, Organisation>(StringComparer.Ordinal);
+        var doc = Read<OrganisationsFile>(Path.Combine(directory, file), file, errors);
+        if (doc?.Organisations is null)
+        {
+            if (doc is not null)
+            {
+                errors.Add(new PolicyError(file, "organisations", "La liste « organisations » est absente."));
+            }
+            return result;
+        }
+        var sirens = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < doc.Organisations.Count; i++)
+        {
+            var o = doc.Organisations[i];
+            var entry = string.IsNullOrWhiteSpace(o.Id) ? $"organisations[{i}]" : o.Id;
+            var ok = true;
+            if (string.IsNullOrWhiteSpace(o.Id))
+            {
+                errors.Add(new PolicyError(file, entry, "Identifiant (id) manquant."));
+                ok = false;
+            }
+            else if (result.ContainsKey(o.Id))
+            {
+                errors.Add(new PolicyError(file, entry, "Identifiant déjà utilisé par une autre organisation."));
+                ok = false;
+            }
+            if (string.IsNullOrWhiteSpace(o.Name))
+            {
+                errors.Add(new PolicyError(file, entry, "Nom (name) manquant."));
+                ok = false;
+            }
+            if (!TryParseKind(o.Kind, out var kind))
+            {
+                errors.Add(new PolicyError(file, entry, $"Type (kind) « {o.Kind} » inconnu : SPSTI, CAISSE ou DREETS."));
+                ok = false;
+            }
+            if (o.Siren is null || !Siret.IsValidSiren(o.Siren))
+            {
+                errors.Add(new PolicyError(file, entry, $"SIREN « {o.Siren} » invalide (9 chiffres, clé de Luhn)."));
+                ok = false;
+            }
+            else if (sirens.TryGetValue(o.Siren, out var other))
+            {
+                errors.Add(new PolicyError(file, entry, $"SIREN déjà attribué à « {other} »."));
+                ok = false;
+            }
+            if (ok)
+            {
+                sirens[o.Siren!] = o.Id!;
+                result[o.Id!] = new Organisation(o.Id!, kind, o.Name!, o.Siren!);
+            }
+        }
+        return result;
+    }
+
+    private static List<Contract> LoadContracts(string directory, Dictionary<string, Organisation> organisations, List<PolicyError> errors)
+    {
+        var result = new List<Contract>();
+        var folder = Path.Combine(directory, "contracts");
+        if (!System.IO.Directory.Exists(folder))
+        {
+            errors.Add(new PolicyError("contracts/", "-", "Dossier des contrats introuvable."));
+            return result;
+        }
+        foreach (var path in System.IO.Directory.EnumerateFiles(folder, "*.yaml").Order(StringComparer.Ordinal))
+        {
+            var file = "contracts/" + Path.GetFileName(path);
+            var c = Read<ContractFile>(path, file, errors);
+            if (c is null)
+            {
+                continue;
+            }
+            var entry = string.IsNullOrWhiteSpace(c.Id) ? "id" : c.Id;
+            var before = errors.Count;
+            if (string.IsNullOrWhiteSpace(c.Id))
+            {
+                errors.Add(new PolicyError(file, entry, "Identifiant (id) du contrat manquant."));
+            }
+            else if (result.Any(r => r.Id == c.Id))
+            {
+                errors.Add(new PolicyError(file, entry, "Identifiant de contrat déjà utilisé."));
+            }
+            CheckParty(c.Parties?.Spsti, OrganisationKind.Spsti, "parties.spsti", "SPSTI");
+            CheckParty(c.Parties?.Caisse, OrganisationKind.Caisse, "parties.caisse", "caisse (CARSAT ou CGSS)");
+            CheckParty(c.Parties?.Dreets, OrganisationKind.Dreets, "parties.dreets", "DREETS");
+            var start = ParseDate(c.Term?.Start, "term.start");
+            var end = ParseDate(c.Term?.End, "term.end");
+            if (start is { } s && end is { } e)
+            {
+                if (e < s)
+                {
+                    errors.Add(new PolicyError(file, entry, $"Période inversée : la fin ({e:yyyy-MM-dd}) précède le début ({s:yyyy-MM-dd})."));
+                }
+                else if (e > s.AddYears(5))
+                {
+                    errors.Add(new PolicyError(file, entry, "Un CPOM dure au plus 5 ans (Code du travail L4622-10)."));
+                }
+            }
+            if (errors.Count == before)
+            {
+                var contract = new Contract(c.Id!, c.Title ?? c.Id!, c.Seed, c.Parties!.Spsti!, c.Parties.Caisse!, c.Parties.Dreets!, start!.Value, end!.Value, c.Term!.Note, file);
+                var overlapping = result.FirstOrDefault(r => r.Spsti == contract.Spsti && r.Caisse == contract.Caisse
+                    && r.Start <= contract.End && contract.Start <= r.End);
+                if (overlapping is not null)
+                {
+                    errors.Add(new PolicyError(file, entry, $"Période qui chevauche celle du contrat « {overlapping.Id} » ({overlapping.File}) entre les mêmes parties."));
+                }
+                else
+                {
+                    result.Add(contract);
+                }
+            }
+
+            void CheckParty(string? id, OrganisationKind kind, string field, string label)
+            {
+                if (string.IsNullOrWhiteSpace(id))
+                {
+                    errors.Add(new PolicyError(file, entry, $"Partie « {field} » manquante : un CPOM lie un SPSTI, une caisse et une DREETS."));
+                }
+                else if (!organisations.TryGetValue(id, out var org))
+                {
+                    errors.Add(new PolicyError(file, entry, $"Organisation « {id} » ({field}) inconnue de organisations.yaml."));
+                }
+                else if (org.Kind != kind)
+                {
+                    errors.Add(new PolicyError(file, entry, $"« {id} » ({field}) n'est pas un(e) {label}."));
+                }
+            }
+
+            DateOnly? ParseDate(string? value, string field)
+            {
+                if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+                {
+                    return d;
+                }
+                errors.Add(new PolicyError(file, entry, $"Date « {field} » manquante ou invalide (AAAA-MM-JJ attendu)."));
+                return null;
+            }
+        }
+        if (result.Count == 0 && !errors.Any(e => e.File.StartsWith("contracts/", StringComparison.Ordinal)))
+        {
+            errors.Add(new PolicyError("contracts/", "-", "Aucun contrat."));
+        }
+        return result;
+    }
+
+    private static T? Read<T>(string path, string file, List<PolicyError> errors) where T : class
+    {
+        if (!File.Exists(path))
+        {
+            errors.Add(new PolicyError(file, "-", "Fichier introuvable."));
+            return null;
+        }
+        try
+        {
+            using var reader = File.OpenText(path);
+            var value = Yaml.Deserialize<T>(reader);
+            if (value is null)
+            {
+                errors.Add(new PolicyError(file, "-", "Fichier vide."));
+            }
+            return value;
+        }
+        catch (YamlException e)
+        {
+            errors.Add(new PolicyError(file, $"ligne {e.Start.Line}", "YAML invalide : " + (e.InnerException?.Message ?? e.Message)));
+            return null;
+        }
+    }
+
+    private static bool TryParseKind(string? value, out OrganisationKind kind)
+    {
+        switch (value)
+        {
+            case "SPSTI": kind = OrganisationKind.Spsti; return true;
+            case "CAISSE": kind = OrganisationKind.Caisse; return true;
+            case "DREETS": kind = OrganisationKind.Dreets; return true;
+            default: kind = default; return false;
+        }
+    }
+
+    // YAML shapes. Unknown keys are errors (YamlDotNet's default), so a typo is reported.
+    private sealed class OrganisationsFile
+    {
+        public List<OrganisationEntry>? Organisations { get; set; }
+    }
+
+    private sealed class OrganisationEntry
+    {
+        public string? Id { get; set; }
+        public string? Kind { get; set; }
+        public string? Name { get; set; }
+        public string? Siren { get; set; }
+    }
+
+    private sealed class ContractFile
+    {
+        public string? Id { get; set; }
+        public string? Title { get; set; }
+        public string? Seed { get; set; }
+        public PartiesEntry? Parties { get; set; }
+        public TermEntry? Term { get; set; }
+    }
+
+    private sealed class PartiesEntry
+    {
+        public string? Spsti { get; set; }
+        public string? Caisse { get; set; }
+        public string? Dreets { get; set; }
+    }
+
+    private sealed class TermEntry
+    {
+        public string? Start { get; set; }
+        public string? End { get; set; }
+        public string? Note { get; set; }
+    }
+}
