@@ -1,6 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using CpomExchange.Gateway.Hosting;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+var app = await GatewayApp.CreateAsync(args);
+await app.RunAsync();

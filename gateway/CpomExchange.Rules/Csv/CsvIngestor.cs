@@ -369,10 +369,11 @@ public static partial class CsvIngestor
     }
 
     /// <summary>
-    /// Control characters, a byte-order mark inside the text, zero-width and bidirectional
-    /// formatting characters: they hide what a cell says from the person who reads it.
+    /// The index of the first forbidden character of <paramref name="value"/>, or -1: control
+    /// characters, a byte-order mark inside the text, zero-width and bidirectional formatting
+    /// characters, which hide what a cell says from the person who reads it.
     /// </summary>
-    internal static int FindForbiddenCharacter(string value)
+    public static int FindForbiddenCharacter(string value)
     {
         for (var i = 0; i < value.Length; i++)
         {
@@ -404,7 +405,8 @@ public static partial class CsvIngestor
         _ => "Guillemets mal formés.",
     };
 
-    internal static string Shorten(string value) => value.Length <= 60 ? value : string.Concat(value.AsSpan(0, 57), "...");
+    /// <summary>Shortens a value for an error report.</summary>
+    public static string Shorten(string value) => value.Length <= 60 ? value : string.Concat(value.AsSpan(0, 57), "...");
 
     [GeneratedRegex("^[0-9]{2}\\.[0-9]{2}[A-Z]$", RegexOptions.CultureInvariant)]
     private static partial Regex NafPattern();

@@ -22,6 +22,7 @@ public static class ErrorCatalog
     public const string UnknownExchange = "request.unknown-exchange";
     public const string UnknownOrganisation = "request.unknown-organisation";
     public const string UnsupportedMediaType = "request.unsupported-media-type";
+    public const string RequestTooLarge = "request.too-large";
 
     // Policy decisions.
     public const string NoContract = "policy.no-contract";
@@ -75,6 +76,7 @@ public static class ErrorCatalog
         [UnknownExchange] = "Type d'échange inconnu",
         [UnknownOrganisation] = "Organisation inconnue",
         [UnsupportedMediaType] = "Type de contenu non pris en charge",
+        [RequestTooLarge] = "Fichier trop volumineux",
         [NoContract] = "Aucun contrat CPOM entre ces organisations",
         [ContractNotInForce] = "Contrat CPOM hors de sa période de validité",
         [ExchangeNotInContract] = "Échange non prévu par le contrat",

@@ -23,6 +23,7 @@ public enum DataAction
 /// <param name="Counterpart">The other organisation: the recipient of a send, the sender of a read.</param>
 /// <param name="Purpose">The declared purpose (finalité).</param>
 /// <param name="Day">The day of the access, in the gateway's legal time zone.</param>
+/// <param name="AsSender">For <see cref="DataAction.ReadMetadata"/>: the caller's organisation sent the dataset.</param>
 public sealed record AccessRequest(
     IReadOnlyCollection<string> Roles,
     string? Organisation,
@@ -30,7 +31,8 @@ public sealed record AccessRequest(
     string ExchangeType,
     string Counterpart,
     string? Purpose,
-    DateOnly Day);
+    DateOnly Day,
+    bool AsSender = false);
 
 /// <summary>Allow, or deny with a stable reason code and a French sentence.</summary>
 public sealed record AccessDecision(bool Allowed, string? Code, string Message, Contract? Contract)
@@ -63,14 +65,15 @@ public static class AccessPolicy
             return AccessDecision.Deny(ErrorCatalog.UnknownOrganisation, $"Organisation « {request.Counterpart} » inconnue.");
         }
 
-        var allowedRoles = request.Action == DataAction.Send ? exchange.SendRoles : exchange.ReadRoles;
+        var selfSends = request.Action == DataAction.Send || (request.Action == DataAction.ReadMetadata && request.AsSender);
+        var allowedRoles = selfSends ? exchange.SendRoles : exchange.ReadRoles;
         if (!request.Roles.Any(allowedRoles.Contains))
         {
             return AccessDecision.Deny(ErrorCatalog.RoleNotAllowed,
                 $"Votre rôle ({string.Join(", ", request.Roles)}) ne permet pas {Describe(request.Action)} « {exchange.Label} » ; rôle requis : {string.Join(" ou ", allowedRoles)}.");
         }
 
-        var (sender, recipient) = request.Action == DataAction.Send ? (self, other) : (other, self);
+        var (sender, recipient) = selfSends ? (self, other) : (other, self);
         if (sender.Kind != exchange.From || recipient.Kind != exchange.To)
         {
             return AccessDecision.Deny(ErrorCatalog.DirectionNotAllowed,

@@ -1,0 +1,177 @@
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using CpomExchange.Gateway.Authentication;
+using CpomExchange.Gateway.Datasets;
+using CpomExchange.Infrastructure;
+using CpomExchange.Infrastructure.Keys;
+using CpomExchange.Infrastructure.Payloads;
+using CpomExchange.Infrastructure.Pki;
+using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.Policies;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.EntityFrameworkCore;
+
+namespace CpomExchange.Gateway.Hosting;
+
+/// <summary>Builds the gateway: settings, policies, state folder, TLS, services and routes.</summary>
+public static partial class GatewayApp
+{
+    /// <summary>The address used when none is configured.</summary>
+    public const string DefaultUrl = "https://localhost:5443";
+
+    /// <summary>
+    /// Creates the gateway for <paramref name="args"/>. Refuses to start (throws) on an invalid
+    /// policy, a non-HTTPS address or missing TLS material, saying which.
+    /// </summary>
+    public static async Task<WebApplication> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        // appsettings.json ships beside the binary, whatever the working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        configure?.Invoke(builder);
+        var options = builder.Configuration.GetSection("Cpom").Get<GatewayOptions>() ?? new GatewayOptions();
+        var home = CpomHome.FromEnvironment(options.Home);
+        CpomHome.CreatePrivateDirectory(home.Root);
+        var policies = PolicyLoader.Load(ResolvePolicyDirectory(options.Policies));
+
+        if (builder.Environment.IsDevelopment())
+        {
+            await using var db = await CpomDatabase.OpenSqliteAsync(home);
+            await DevPki.EnsureAsync(home, policies, db);
+        }
+
+        var (serverCertificate, anchors, intermediates) = LoadTlsMaterial(options.Tls, home, builder.Environment);
+        var urls = ResolveUrls(builder.Configuration["urls"]);
+        builder.WebHost.UseUrls(urls);
+        var time = TimeProvider.System;
+        var validator = new ClientCertificateValidator(anchors, intermediates, options.Tls.RevocationMode, time);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes;
+            kestrel.ConfigureHttpsDefaults(https =>
+            {
+                https.ServerCertificate = serverCertificate;
+                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                // The certificate is required at the handshake (HTTP/2 forbids renegotiation).
+                https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                https.CheckCertificateRevocation = false; // done by the validator, as configured
+                https.ClientCertificateValidation = (certificate, _, _) => validator.Validate(certificate) is null;
+            });
+        });
+
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>().BindConfiguration("Cpom");
+        services.AddSingleton(home);
+        services.AddSingleton(policies);
+        services.AddSingleton(time);
+        services.AddSingleton(validator);
+        services.AddSingleton<IKeyProvider>(_ => new LocalKeyProvider(home.KeyDirectory));
+        services.AddSingleton(_ => new FolderPayloadStore(home.PayloadDirectory));
+        services.AddDbContext<CpomDbContext>(o => o.UseSqlite(CpomDbContext.SqliteConnectionString(home)));
+        services.AddSingleton<IAccessJournal, LoggingAccessJournal>();
+        services.AddScoped<AccessDecisions>();
+        services.AddProblemDetails();
+        services.AddAuthentication(CertificateAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, CertificateAuthenticationHandler>(CertificateAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+
+        var app = builder.Build();
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await CpomDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<CpomDbContext>());
+        }
+        var cleaned = app.Services.GetRequiredService<FolderPayloadStore>().CleanTemporaryFiles();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpomExchange.Gateway");
+        LogStarting(logger, home.Root, policies.Directory, policies.Contracts.Count, cleaned);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGatewayApi();
+        return app;
+    }
+
+    /// <summary>The routes of version 1 of the API.</summary>
+    public static WebApplication MapGatewayApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        api.MapDatasetsApi();
+        return app;
+    }
+
+    /// <summary>The policy folder: configured, else <c>./policies</c>, else the copy shipped beside the binary.</summary>
+    public static string ResolvePolicyDirectory(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+        var fromEnvironment = Environment.GetEnvironmentVariable("CPOM_POLICIES");
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return fromEnvironment;
+        }
+        var local = Path.Combine(Environment.CurrentDirectory, "policies");
+        return Directory.Exists(local) ? local : Path.Combine(AppContext.BaseDirectory, "policies");
+    }
+
+    private static string[] ResolveUrls(string? configured)
+    {
+        var urls = string.IsNullOrWhiteSpace(configured)
+            ? [DefaultUrl]
+            : configured.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var plain = urls.FirstOrDefault(u => !u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+        if (plain is not null)
+        {
+            throw new InvalidOperationException($"La passerelle n'écoute qu'en HTTPS : adresse « {plain} » refusée (--urls / ASPNETCORE_URLS).");
+        }
+        return urls;
+    }
+
+    private static (X509Certificate2 Server, X509Certificate2Collection Anchors, X509Certificate2Collection Intermediates) LoadTlsMaterial(
+        TlsOptions tls, CpomHome home, IWebHostEnvironment environment)
+    {
+        var development = environment.IsDevelopment();
+        string certificatePath, keyPath;
+        if (!string.IsNullOrWhiteSpace(tls.ServerCertificate))
+        {
+            certificatePath = tls.ServerCertificate;
+            keyPath = tls.ServerKey ?? throw new InvalidOperationException("Cpom:Tls:ServerKey est requis avec Cpom:Tls:ServerCertificate.");
+        }
+        else if (development)
+        {
+            certificatePath = Path.Combine(home.DevDirectory, "gateway.pem");
+            keyPath = Path.Combine(home.DevDirectory, "gateway.key");
+        }
+        else
+        {
+            throw new InvalidOperationException("Cpom:Tls:ServerCertificate et Cpom:Tls:ServerKey sont requis hors environnement Development.");
+        }
+        using var pemCertificate = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        // Re-import through PKCS#12 so the key is usable by SslStream on every platform.
+        var server = X509CertificateLoader.LoadPkcs12(pemCertificate.Export(X509ContentType.Pkcs12), null);
+
+        var anchorFiles = tls.TrustAnchors.Count > 0
+            ? tls.TrustAnchors
+            : development
+                ? [Path.Combine(home.DevDirectory, DevPki.CaFile)]
+                : throw new InvalidOperationException("Cpom:Tls:TrustAnchors (autorités de certification des clients) est requis hors environnement Development.");
+        var anchors = new X509Certificate2Collection();
+        foreach (var file in anchorFiles)
+        {
+            anchors.ImportFromPemFile(file);
+        }
+        var intermediates = new X509Certificate2Collection();
+        foreach (var file in tls.Intermediates)
+        {
+            intermediates.ImportFromPemFile(file);
+        }
+        return (server, anchors, intermediates);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CpomExchange gateway: state in {Home}, policies from {Policies} ({Contracts} contracts); {Cleaned} interrupted upload(s) cleaned up.")]
+    private static partial void LogStarting(ILogger logger, string home, string policies, int contracts, int cleaned);
+}

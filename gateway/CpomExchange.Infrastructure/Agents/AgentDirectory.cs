@@ -1,0 +1,43 @@
+using System.Security.Cryptography.X509Certificates;
+using CpomExchange.Infrastructure.Pki;
+using CpomExchange.Infrastructure.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace CpomExchange.Infrastructure.Agents;
+
+/// <summary>The directory of agents: who a certificate is.</summary>
+public static class AgentDirectory
+{
+    /// <summary>Registers an agent unless one with that id already exists.</summary>
+    /// <returns>True when the agent was added now.</returns>
+    public static async Task<bool> RegisterIfAbsentAsync(CpomDbContext db, string id, string displayName, string? organisation,
+        IReadOnlyList<string> roles, X509Certificate2 certificate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(certificate);
+        if (await db.Agents.AnyAsync(a => a.Id == id, cancellationToken))
+        {
+            return false;
+        }
+        db.Agents.Add(new AgentEntity
+        {
+            Id = id,
+            DisplayName = displayName,
+            OrganisationId = organisation,
+            Roles = string.Join(',', roles),
+            CertificateSha256 = CertificateFacts.Sha256Fingerprint(certificate),
+            CertificateSubject = certificate.Subject,
+            CertificateNotAfterUtc = certificate.NotAfter.ToUniversalTime(),
+            CreatedAtUtc = DateTime.UtcNow,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>The agent whose certificate has this SHA-256 fingerprint, or null.</summary>
+    public static Task<AgentEntity?> FindByFingerprintAsync(CpomDbContext db, string sha256, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.CertificateSha256 == sha256, cancellationToken);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CpomExchange.Infrastructure.Keys;
+
+/// <summary>
+/// The local key provider: a 256-bit key-encryption key in <c>$CPOM_HOME/keys/kek-v1.key</c>,
+/// created on first use and readable by the owner only. Data keys are wrapped with AES-256-GCM
+/// (nonce ‖ ciphertext ‖ tag), the key id bound in the associated data. For development and small
+/// sites; production uses a key vault, where the key-encryption key never leaves the vault.
+/// </summary>
+public sealed class LocalKeyProvider : IKeyProvider
+{
+    private const string KeyIdPrefix = "local:kek-";
+    private readonly string _directory;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
+
+    /// <summary>Uses (and creates if needed) the key folder <paramref name="directory"/>.</summary>
+    public LocalKeyProvider(string directory)
+    {
+        _directory = directory;
+        CpomHome.CreatePrivateDirectory(directory);
+        CurrentKeyId = KeyIdPrefix + "v1";
+        Load(CurrentKeyId, create: true);
+    }
+
+    /// <summary>The key id new data keys are wrapped with.</summary>
+    public string CurrentKeyId { get; }
+
+    /// <inheritdoc />
+    public Task<WrappedKey> WrapAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken = default)
+    {
+        var kek = Load(CurrentKeyId, create: false);
+        var output = new byte[12 + dataKey.Length + 16];
+        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
+        using var aes = new AesGcm(kek, 16);
+        aes.Encrypt(output.AsSpan(0, 12), dataKey.Span, output.AsSpan(12, dataKey.Length), output.AsSpan(12 + dataKey.Length), Aad(CurrentKeyId));
+        return Task.FromResult(new WrappedKey(CurrentKeyId, output));
+    }
+
+    /// <inheritdoc />
+    public Task<byte[]> UnwrapAsync(WrappedKey wrapped, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(wrapped);
+        if (!wrapped.KeyId.StartsWith(KeyIdPrefix, StringComparison.Ordinal) || wrapped.Value.Length < 12 + 16)
+        {
+            throw new KeyProviderException($"Clé « {wrapped.KeyId} » inconnue du fournisseur local.");
+        }
+        var kek = Load(wrapped.KeyId, create: false);
+        var length = wrapped.Value.Length - 12 - 16;
+        var dataKey = new byte[length];
+        try
+        {
+            using var aes = new AesGcm(kek, 16);
+            aes.Decrypt(wrapped.Value.AsSpan(0, 12), wrapped.Value.AsSpan(12, length), wrapped.Value.AsSpan(12 + length), dataKey, Aad(wrapped.KeyId));
+        }
+        catch (AuthenticationTagMismatchException e)
+        {
+            throw new KeyProviderException("La clé de données enveloppée est altérée.", e);
+        }
+        return Task.FromResult(dataKey);
+    }
+
+    private static byte[] Aad(string keyId) => Encoding.UTF8.GetBytes("cpom-dek-wrap:" + keyId);
+
+    private byte[] Load(string keyId, bool create)
+    {
+        lock (_lock)
+        {
+            if (_keys.TryGetValue(keyId, out var cached))
+            {
+                return cached;
+            }
+            var path = Path.Combine(_directory, keyId[KeyIdPrefix.Length..] is var version && version.All(c => char.IsAsciiLetterOrDigit(c))
+                ? $"kek-{version}.key"
+                : throw new KeyProviderException($"Identifiant de clé « {keyId} » invalide."));
+            if (!File.Exists(path))
+            {
+                if (!create)
+                {
+                    throw new KeyProviderException($"Clé de chiffrement « {keyId} » introuvable.");
+                }
+                var fresh = RandomNumberGenerator.GetBytes(32);
+                try
+                {
+                    CpomHome.WritePrivateFile(path, fresh);
+                }
+                catch (IOException) when (File.Exists(path))
+                {
+                    // Another process created it first: use theirs.
+                }
+            }
+            var key = File.ReadAllBytes(path);
+            if (key.Length != 32)
+            {
+                throw new KeyProviderException($"Le fichier de clé {path} est invalide.");
+            }
+            _keys[keyId] = key;
+            return key;
+        }
+    }
+}

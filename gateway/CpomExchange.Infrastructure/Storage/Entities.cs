@@ -1,0 +1,81 @@
+namespace CpomExchange.Infrastructure.Storage;
+
+/// <summary>A registered agent: one certificate, one person (or service), one organisation, roles.</summary>
+public sealed class AgentEntity
+{
+    /// <summary>The agent's identifier, such as <c>prevy-agent</c>.</summary>
+    public required string Id { get; set; }
+
+    /// <summary>The name shown in listings and the access log.</summary>
+    public required string DisplayName { get; set; }
+
+    /// <summary>The organisation; null only for an operator account whose sole role is <c>admin</c>.</summary>
+    public string? OrganisationId { get; set; }
+
+    /// <summary>The roles, comma-separated (<c>agent,dpo</c>).</summary>
+    public required string Roles { get; set; }
+
+    /// <summary>The SHA-256 fingerprint of the certificate, upper-case hex.</summary>
+    public required string CertificateSha256 { get; set; }
+
+    /// <summary>The certificate's subject, for people.</summary>
+    public required string CertificateSubject { get; set; }
+
+    /// <summary>The end of the certificate's validity (UTC).</summary>
+    public DateTime CertificateNotAfterUtc { get; set; }
+
+    /// <summary>A disabled agent is refused at once.</summary>
+    public bool Disabled { get; set; }
+
+    /// <summary>When the agent was registered (UTC).</summary>
+    public DateTime CreatedAtUtc { get; set; }
+
+    /// <summary>The roles as a list.</summary>
+    public IReadOnlyList<string> RoleList => Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>A dataset: a file sent by one organisation to another, stored encrypted.</summary>
+public sealed class DatasetEntity
+{
+    /// <summary>The dataset's identifier.</summary>
+    public required string Id { get; set; }
+
+    /// <summary>The exchange type (<c>adherents</c>, ...).</summary>
+    public required string Type { get; set; }
+
+    /// <summary>The sending organisation.</summary>
+    public required string FromOrganisation { get; set; }
+
+    /// <summary>The receiving organisation.</summary>
+    public required string ToOrganisation { get; set; }
+
+    /// <summary>The purpose declared at upload.</summary>
+    public required string Purpose { get; set; }
+
+    /// <summary>The free-text object (case reference) given at upload, if any.</summary>
+    public string? Object { get; set; }
+
+    /// <summary>The contract the exchange was made under.</summary>
+    public required string ContractId { get; set; }
+
+    /// <summary>The agent who uploaded it.</summary>
+    public required string CreatedBy { get; set; }
+
+    /// <summary>The number of data rows.</summary>
+    public long Rows { get; set; }
+
+    /// <summary>The SHA-256 of the stored content as delivered (the normalised CSV), lower-case hex.</summary>
+    public required string Sha256 { get; set; }
+
+    /// <summary>The SHA-256 of the bytes as uploaded, lower-case hex.</summary>
+    public required string SourceSha256 { get; set; }
+
+    /// <summary>The length in bytes of the content as delivered.</summary>
+    public long Length { get; set; }
+
+    /// <summary>The name of the encrypted payload in the payload store.</summary>
+    public required string PayloadName { get; set; }
+
+    /// <summary>When the dataset was stored (UTC).</summary>
+    public DateTime CreatedAtUtc { get; set; }
+}
