@@ -1,1 +1,3 @@
-﻿Console.WriteLine("Hello, World!");
+using CpomExchange.Cli;
+
+return await CpomCli.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,305 @@
+using System.CommandLine;
+using CpomExchange.Cli.Client;
+using CpomExchange.Cli.Commands;
+using CpomExchange.Infrastructure;
+using CpomExchange.Infrastructure.Pki;
+using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.Csv;
+using CpomExchange.Rules.Policies;
+using Spectre.Console;
+
+namespace CpomExchange.Cli;
+
+/// <summary>The <c>cpom</c> command line: the commands, their options and what they print.</summary>
+public static class CpomCli
+{
+    private static readonly Option<string?> GatewayOption = new("--gateway") { Description = "Adresse de la passerelle (défaut : $CPOM_GATEWAY, la configuration, ou https://localhost:5443).", Recursive = true };
+    private static readonly Option<string?> AsOption = new("--as") { Description = "Identité de développement de $CPOM_HOME/dev/ (ex. prevy-agent).", Recursive = true };
+    private static readonly Option<string?> CertOption = new("--cert") { Description = "Certificat de l'agent (PEM).", Recursive = true };
+    private static readonly Option<string?> KeyOption = new("--key") { Description = "Clé privée du certificat (PEM).", Recursive = true };
+    private static readonly Option<string?> CaOption = new("--ca") { Description = "Autorité qui a émis le certificat de la passerelle (PEM), si elle n'est pas dans le magasin du système.", Recursive = true };
+    private static readonly Option<string?> ConfigOption = new("--config") { Description = "Fichier de configuration JSON (gateway, cert, key, ca).", Recursive = true };
+    private static readonly Option<string?> HomeOption = new("--home") { Description = "Dossier d'état (défaut : $CPOM_HOME ou .cpom).", Recursive = true };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Sortie JSON pour les scripts.", Recursive = true };
+
+    /// <summary>Runs <c>cpom</c> with <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        var root = Build(stdout, stderr);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await stderr.WriteLineAsync(error.Message);
+            }
+            await stderr.WriteLineAsync("Aide : cpom --help");
+            return ExitCodes.Usage;
+        }
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken);
+    }
+
+    private static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("cpom : échanges de données des CPOM (SPSTI, caisses, DREETS) par la passerelle CpomExchange.");
+        foreach (var option in new Option[] { GatewayOption, AsOption, CertOption, KeyOption, CaOption, ConfigOption, HomeOption, JsonOption })
+        {
+            root.Options.Add(option);
+        }
+        root.Subcommands.Add(UploadCommand(stdout, stderr));
+        root.Subcommands.Add(InboxCommand(stdout, stderr));
+        root.Subcommands.Add(DownloadCommand(stdout, stderr));
+        root.Subcommands.Add(ValidateCommand(stdout, stderr));
+        root.Subcommands.Add(DevCommand(stdout, stderr));
+        return root;
+    }
+
+    private static Command UploadCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var file = new Argument<FileInfo>("FICHIER") { Description = "Le fichier CSV à déposer." };
+        var type = new Option<string>("--type") { Description = "Type d'échange (ex. adherents).", Required = true };
+        var to = new Option<string>("--to") { Description = "Organisation destinataire (ex. carsat-lr).", Required = true };
+        var purpose = new Option<string>("--purpose") { Description = "Finalité (ex. sinistralite).", Required = true };
+        var caseObject = new Option<string?>("--object") { Description = "Objet : référence de dossier, 80 caractères au plus." };
+        var command = new Command("upload", "Déposer un fichier pour une organisation partenaire.") { file, type, to, purpose, caseObject };
+        command.SetAction((parse, ct) => WithClient(parse, stdout, stderr, async (client, output) =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!path.Exists)
+            {
+                throw new UsageException($"Fichier introuvable : {path.FullName}");
+            }
+            await using var stream = path.OpenRead();
+            var info = await UploadWithProgressAsync(client, stream, path.Length, parse.GetValue(type)!, parse.GetValue(to)!,
+                parse.GetValue(purpose)!, parse.GetValue(caseObject), output, ct);
+            if (output.Json)
+            {
+                output.WriteJson(info);
+            }
+            else
+            {
+                output.Out.WriteLine($"Fichier déposé : {info.Rows} ligne(s) transmise(s) à {info.To}.");
+                output.Dataset(info);
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static async Task<DatasetInfo> UploadWithProgressAsync(GatewayClient client, Stream stream, long length, string type, string to,
+        string purpose, string? caseObject, Output output, CancellationToken ct)
+    {
+        var interactive = !output.Json && ReferenceEquals(output.Err, Console.Error) && !Console.IsErrorRedirected && length > 1024 * 1024;
+        if (!interactive)
+        {
+            return await client.UploadAsync(stream, type, to, purpose, caseObject, null, ct);
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        DatasetInfo? result = null;
+        await console.Progress().AutoClear(true).StartAsync(async context =>
+        {
+            var task = context.AddTask("Envoi et vérification", maxValue: length);
+            var progress = new Progress<long>(sent => task.Value = sent);
+            result = await client.UploadAsync(stream, type, to, purpose, caseObject, progress, ct);
+            task.Value = length;
+        });
+        return result!;
+    }
+
+    private static Command InboxCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("inbox", "Lister les jeux de données adressés à votre organisation.");
+        command.SetAction((parse, ct) => WithClient(parse, stdout, stderr, async (client, output) =>
+        {
+            var inbox = await client.InboxAsync(ct);
+            if (output.Json)
+            {
+                output.WriteJson(inbox);
+                return ExitCodes.Ok;
+            }
+            if (inbox.Datasets.Count == 0)
+            {
+                output.Out.WriteLine("Aucun jeu de données reçu.");
+                return ExitCodes.Ok;
+            }
+            output.Out.WriteLine($"{inbox.Datasets.Count} jeu(x) de données reçu(s) :");
+            output.Out.WriteLine($"{"IDENTIFIANT",-38} {"TYPE",-20} {"DE",-18} {"FINALITÉ",-14} {"LIGNES",8}  DÉPOSÉ LE");
+            foreach (var d in inbox.Datasets)
+            {
+                output.Out.WriteLine($"{d.Id,-38} {d.Type,-20} {d.From,-18} {d.Purpose,-14} {d.Rows,8}  {d.CreatedAt.ToLocalTime():dd/MM/yyyy HH:mm}");
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command DownloadCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("ID") { Description = "Identifiant du jeu de données." };
+        var purpose = new Option<string>("--purpose") { Description = "Finalité du téléchargement (celle du dépôt).", Required = true };
+        var caseObject = new Option<string?>("--object") { Description = "Objet : référence de dossier, 80 caractères au plus." };
+        var outputFile = new Option<string?>("--output", "-o") { Description = "Fichier à écrire (défaut : <type>-<id>.csv) ; « - » pour la sortie standard." };
+        var command = new Command("download", "Télécharger un jeu de données reçu.") { id, purpose, caseObject, outputFile };
+        command.SetAction((parse, ct) => WithClient(parse, stdout, stderr, async (client, output) =>
+        {
+            var datasetId = parse.GetValue(id)!;
+            var target = parse.GetValue(outputFile);
+            if (target == "-")
+            {
+                await using var stdoutStream = Console.OpenStandardOutput();
+                await client.DownloadAsync(datasetId, parse.GetValue(purpose)!, parse.GetValue(caseObject), stdoutStream, ct);
+                return ExitCodes.Ok;
+            }
+            var info = await client.GetAsync(datasetId, ct);
+            target ??= $"{info.Type}-{info.Id}.csv";
+            var full = Path.GetFullPath(target);
+            var partial = full + ".part";
+            try
+            {
+                long bytes;
+                string sha;
+                await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    (bytes, sha) = await client.DownloadAsync(datasetId, parse.GetValue(purpose)!, parse.GetValue(caseObject), file, ct);
+                }
+                File.Move(partial, full, overwrite: true);
+                if (output.Json)
+                {
+                    output.WriteJson(new { id = datasetId, file = full, bytes, sha256 = sha, rows = info.Rows });
+                }
+                else
+                {
+                    output.Out.WriteLine($"Téléchargé : {full} ({info.Rows} ligne(s), {bytes} octets, SHA-256 vérifié {sha}).");
+                }
+                return ExitCodes.Ok;
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+        }));
+        return command;
+    }
+
+    private static Command ValidateCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var file = new Argument<FileInfo>("FICHIER") { Description = "Le fichier CSV à vérifier." };
+        var type = new Option<string>("--type") { Description = "Type d'échange (ex. adherents).", Required = true };
+        var command = new Command("validate", "Vérifier un fichier hors ligne, avec les règles de la passerelle.") { file, type };
+        command.SetAction(async (parse, ct) =>
+        {
+            var output = new Output(stdout, stderr, parse.GetValue(JsonOption));
+            var path = parse.GetValue(file)!;
+            var exchangeType = parse.GetValue(type)!;
+            var schema = Schemas.For(exchangeType);
+            if (schema is null)
+            {
+                await stderr.WriteLineAsync($"Type d'échange « {exchangeType} » inconnu. Types connus : {string.Join(", ", Schemas.ExchangeTypes)}.");
+                return ExitCodes.Usage;
+            }
+            if (!path.Exists)
+            {
+                await stderr.WriteLineAsync($"Fichier introuvable : {path.FullName}");
+                return ExitCodes.Usage;
+            }
+            await using var stream = path.OpenRead();
+            var result = await CsvIngestor.IngestAsync(stream, schema, output: null, cancellationToken: ct);
+            if (output.Json)
+            {
+                output.WriteJson(new { valid = result.IsValid, type = exchangeType, rows = result.Rows, encoding = result.Encoding, errorCount = result.ErrorCount, errors = result.Errors });
+            }
+            else if (result.IsValid)
+            {
+                stdout.WriteLine($"Fichier valide : {result.Rows} ligne(s) de type « {exchangeType} » (encodage {result.Encoding}, séparateur « {result.Separator} »).");
+            }
+            else
+            {
+                stderr.WriteLine($"Fichier invalide : {result.ErrorCount} erreur(s). La passerelle le refuserait en entier.");
+                output.WriteErrors(result.Errors, result.ErrorCount);
+            }
+            return result.IsValid ? ExitCodes.Ok : ExitCodes.InvalidFile;
+        });
+        return command;
+    }
+
+    private static Command DevCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var policiesOption = new Option<string?>("--policies") { Description = "Dossier des politiques (défaut : $CPOM_POLICIES, ./policies ou celui livré avec cpom)." };
+        var init = new Command("init", "Créer la PKI de développement et enregistrer les identités de démonstration.") { policiesOption };
+        init.SetAction(async (parse, ct) =>
+        {
+            var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT");
+            if (environment is not null && !string.Equals(environment, "Development", StringComparison.OrdinalIgnoreCase))
+            {
+                await stderr.WriteLineAsync($"« cpom dev init » ne sert qu'en développement (environnement actuel : {environment}).");
+                return ExitCodes.Refused;
+            }
+            var home = CpomHome.FromEnvironment(parse.GetValue(HomeOption));
+            var policies = PolicyLoader.Load(ResolvePolicies(parse.GetValue(policiesOption)));
+            await using var db = await CpomDatabase.OpenSqliteAsync(home, ct);
+            var created = await DevPki.EnsureAsync(home, policies, db, ct);
+            var output = new Output(stdout, stderr, parse.GetValue(JsonOption));
+            if (output.Json)
+            {
+                output.WriteJson(new { home = home.Root, directory = home.DevDirectory, created });
+            }
+            else
+            {
+                stdout.WriteLine($"PKI de développement : {home.DevDirectory}");
+                stdout.WriteLine(created.Count == 0
+                    ? "Toutes les identités existaient déjà ; rien n'a été remplacé."
+                    : $"{created.Count} identité(s) créée(s) et enregistrée(s) : {string.Join(", ", created)}");
+            }
+            return ExitCodes.Ok;
+        });
+        var dev = new Command("dev", "Outils de développement.");
+        dev.Subcommands.Add(init);
+        return dev;
+    }
+
+    private static string ResolvePolicies(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+        var fromEnvironment = Environment.GetEnvironmentVariable("CPOM_POLICIES");
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return fromEnvironment;
+        }
+        var local = Path.Combine(Environment.CurrentDirectory, "policies");
+        return Directory.Exists(local) ? local : Path.Combine(AppContext.BaseDirectory, "policies");
+    }
+
+    private static async Task<int> WithClient(ParseResult parse, TextWriter stdout, TextWriter stderr, Func<GatewayClient, Output, Task<int>> action)
+    {
+        var output = new Output(stdout, stderr, parse.GetValue(JsonOption));
+        try
+        {
+            var identity = ClientIdentity.Resolve(parse.GetValue(GatewayOption), parse.GetValue(AsOption), parse.GetValue(CertOption),
+                parse.GetValue(KeyOption), parse.GetValue(CaOption), parse.GetValue(ConfigOption), parse.GetValue(HomeOption));
+            using var client = new GatewayClient(identity.Gateway, identity.Certificate, identity.ServerCa);
+            return await action(client, output);
+        }
+        catch (UsageException e)
+        {
+            await stderr.WriteLineAsync(e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (GatewayProblemException e)
+        {
+            return output.Problem(e.Problem);
+        }
+        catch (GatewayUnreachableException e)
+        {
+            await stderr.WriteLineAsync(e.Message);
+            return ExitCodes.Unreachable;
+        }
+        catch (IntegrityException e)
+        {
+            await stderr.WriteLineAsync(e.Message + " Aucun fichier n'a été conservé.");
+            return ExitCodes.Integrity;
+        }
+    }
+}

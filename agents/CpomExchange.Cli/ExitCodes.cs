@@ -1,0 +1,24 @@
+namespace CpomExchange.Cli;
+
+/// <summary>The exit codes of <c>cpom</c>, documented in the README. Scripts rely on them: never renumber.</summary>
+public static class ExitCodes
+{
+    /// <summary>Done.</summary>
+    public const int Ok = 0;
+    /// <summary>An unexpected error.</summary>
+    public const int Error = 1;
+    /// <summary>Wrong usage: unknown option, missing argument, unreadable certificate or file.</summary>
+    public const int Usage = 2;
+    /// <summary>The file is invalid (locally with <c>validate</c>, or refused by the gateway with 422).</summary>
+    public const int InvalidFile = 3;
+    /// <summary>Refused: authentication (401) or policy (403), or a bad request (400, 413, 415).</summary>
+    public const int Refused = 4;
+    /// <summary>Not found (404): no such dataset for this organisation.</summary>
+    public const int NotFound = 5;
+    /// <summary>The gateway could not be reached or refused the TLS handshake.</summary>
+    public const int Unreachable = 6;
+    /// <summary>The gateway failed (5xx); retrying later may work.</summary>
+    public const int ServerError = 7;
+    /// <summary>A download was incomplete or did not match its SHA-256; nothing was kept.</summary>
+    public const int Integrity = 8;
+}

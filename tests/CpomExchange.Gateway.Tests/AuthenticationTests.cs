@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using CpomExchange.Infrastructure.Agents;
+using CpomExchange.Infrastructure.Pki;
+using CpomExchange.Tests.Shared;
+
+namespace CpomExchange.Gateway.Tests;
+
+/// <summary>Mutual TLS and the directory of agents, through real Kestrel with certificates made for the run.</summary>
+public sealed class AuthenticationTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
+{
+    [Fact]
+    public async Task RegisteredAgent_IsAuthenticated()
+    {
+        using var client = gateway.ClientFor("carsat-lr-agent");
+        var response = await client.GetAsync("api/v1/inbox");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task NoClientCertificate_IsRefusedAtHandshake()
+    {
+        using var client = gateway.Client(null);
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("api/v1/inbox"));
+    }
+
+    [Fact]
+    public async Task CertificateFromAnotherCa_IsRefusedAtHandshake()
+    {
+        using var otherCa = DevPki.CreateCa("Another CA");
+        using var certificate = DevPki.IssueClientCertificate(otherCa, "intruder", "PREVY", "999000045", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var client = gateway.Client(certificate);
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("api/v1/inbox"));
+    }
+
+    [Fact]
+    public async Task ExpiredCertificate_IsRefusedAtHandshake_EvenWhenRegistered()
+    {
+        using var certificate = DevPki.IssueClientCertificate(gateway.Ca, "expired-agent", "PREVY", "999000045",
+            new DateTimeOffset(gateway.Ca.NotBefore.ToUniversalTime()), DateTimeOffset.UtcNow.AddMinutes(-1));
+        await using (var db = await gateway.OpenDatabaseAsync())
+        {
+            await AgentDirectory.RegisterIfAbsentAsync(db, "expired-agent", "Agent expiré", "prevy", ["agent"], certificate);
+        }
+        using var client = gateway.Client(certificate);
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("api/v1/inbox"));
+    }
+
+    [Fact]
+    public async Task SelfSignedCertificate_IsRefusedAtHandshake()
+    {
+        using var selfSigned = DevPki.CreateCa("prevy-agent");
+        using var client = gateway.Client(selfSigned);
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("api/v1/inbox"));
+    }
+
+    [Fact]
+    public async Task CertificateWithoutClientAuthUsage_IsRefusedAtHandshake()
+    {
+        using var certificate = DevPki.IssueClientCertificate(gateway.Ca, "server-only", "PREVY", "999000045",
+            DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), clientAuth: false);
+        using var client = gateway.Client(certificate);
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("api/v1/inbox"));
+    }
+
+    [Fact]
+    public async Task ValidButUnregisteredCertificate_IsRefused()
+    {
+        using var certificate = DevPki.IssueClientCertificate(gateway.Ca, "stranger", "PREVY", "999000045",
+            DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var client = gateway.Client(certificate);
+        var response = await client.GetAsync("api/v1/inbox");
+        var problem = await response.ReadProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal("auth.unknown-certificate", problem.Code());
+    }
+
+    [Fact]
+    public async Task CertificateNamingAnotherOrganisation_IsRefused()
+    {
+        // A certificate whose organizationIdentifier is SATM's SIREN, registered to a PREVY agent.
+        using var certificate = DevPki.IssueClientCertificate(gateway.Ca, "mismatch-agent", "SATM", "999000078",
+            DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        await using (var db = await gateway.OpenDatabaseAsync())
+        {
+            await AgentDirectory.RegisterIfAbsentAsync(db, "mismatch-agent", "Agent incohérent", "prevy", ["agent"], certificate);
+        }
+        using var client = gateway.Client(certificate);
+        var problem = await (await client.GetAsync("api/v1/inbox")).ReadProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal("auth.organisation-mismatch", problem.Code());
+    }
+
+    [Fact]
+    public async Task DisabledAgent_IsRefused()
+    {
+        using var certificate = DevPki.IssueClientCertificate(gateway.Ca, "disabled-agent", "PREVY", "999000045",
+            DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        await using (var db = await gateway.OpenDatabaseAsync())
+        {
+            await AgentDirectory.RegisterIfAbsentAsync(db, "disabled-agent", "Agent désactivé", "prevy", ["agent"], certificate);
+            var agent = db.Agents.Single(a => a.Id == "disabled-agent");
+            agent.Disabled = true;
+            await db.SaveChangesAsync();
+        }
+        using var client = gateway.Client(certificate);
+        var problem = await (await client.GetAsync("api/v1/inbox")).ReadProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal("auth.agent-disabled", problem.Code());
+    }
+
+    [Fact]
+    public async Task ForgedIdentityHeaders_AreIgnored()
+    {
+        using var client = gateway.ClientFor("satm-agent");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/inbox");
+        request.Headers.Add("X-Client-Cert", "forged");
+        request.Headers.Add("X-ARR-ClientCert", "forged");
+        request.Headers.Add("X-Forwarded-Client-Cert", "By=spiffe://x;Hash=00;Subject=\"CN=carsat-lr-agent\"");
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var inbox = await response.Content.ReadFromJsonAsync<InboxShape>();
+        Assert.NotNull(inbox);
+        Assert.All(inbox.Datasets, d => Assert.Equal("satm", d.To));
+    }
+
+    private sealed record InboxShape(List<DatasetShape> Datasets);
+
+    private sealed record DatasetShape(string Id, string To);
+}

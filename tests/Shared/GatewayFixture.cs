@@ -1,0 +1,124 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using CpomExchange.Gateway.Hosting;
+using CpomExchange.Infrastructure;
+using CpomExchange.Infrastructure.Pki;
+using CpomExchange.Infrastructure.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CpomExchange.Tests.Shared;
+
+/// <summary>
+/// A real gateway for the tests: Kestrel on a loopback port with real TLS, a fresh state folder
+/// (SQLite file, local keys, development PKI made for the run) and the repository's policies.
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    /// <summary>The state folder of this gateway.</summary>
+    public string Home { get; } = Directory.CreateTempSubdirectory("cpom-test-").FullName;
+
+    /// <summary>The development PKI folder.</summary>
+    public string DevDirectory => Path.Combine(Home, "dev");
+
+    /// <summary>The gateway's address.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The development CA (with its key, to issue test certificates).</summary>
+    public X509Certificate2 Ca { get; private set; } = null!;
+
+    /// <summary>The repository's policy folder.</summary>
+    public static string PoliciesDirectory => Path.Combine(RepositoryRoot, "policies");
+
+    /// <summary>The repository's root folder.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CpomExchange.sln")))
+            {
+                dir = dir.Parent;
+            }
+            return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+        }
+    }
+
+    /// <summary>The shared sample files (../shared/samples beside the checkout).</summary>
+    public static string SamplesDirectory => Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "samples"));
+
+    public async Task InitializeAsync()
+    {
+        _app = await GatewayApp.CreateAsync(
+        [
+            "--environment", "Development",
+            "--urls", "https://127.0.0.1:0",
+            "--Cpom:Home", Home,
+            "--Cpom:Policies", PoliciesDirectory,
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        Ca = DevPki.LoadCa(DevDirectory);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        CpomDatabase.ClearPools();
+        Ca?.Dispose();
+        try
+        {
+            Directory.Delete(Home, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a closing connection; the temp folder is cleaned by the system.
+        }
+    }
+
+    /// <summary>The certificate (with key) of a development identity, such as <c>prevy-agent</c>.</summary>
+    public X509Certificate2 Identity(string id) => DevPki.LoadIdentity(DevDirectory, id);
+
+    /// <summary>An HTTP client presenting <paramref name="certificate"/> (or none), trusting the development CA for the gateway.</summary>
+    public HttpClient Client(X509Certificate2? certificate)
+    {
+        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(DevDirectory, "ca.pem"));
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = certificate is null ? null : [certificate],
+                LocalCertificateSelectionCallback = certificate is null ? null : (_, _, _, _, _) => certificate,
+                RemoteCertificateValidationCallback = (_, server, _, errors) =>
+                {
+                    if (server is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+                    {
+                        return false;
+                    }
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(X509CertificateLoader.LoadCertificate(server.GetRawCertData()));
+                },
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = BaseAddress };
+    }
+
+    /// <summary>An HTTP client for a development identity.</summary>
+    public HttpClient ClientFor(string id) => Client(Identity(id));
+
+    /// <summary>Opens the gateway's database (for checks and for registering test agents).</summary>
+    public Task<CpomDbContext> OpenDatabaseAsync() => CpomDatabase.OpenSqliteAsync(new CpomHome(Home));
+}
