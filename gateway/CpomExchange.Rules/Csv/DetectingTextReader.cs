@@ -29,6 +29,8 @@ public sealed class DetectingTextReader : TextReader
     private Decoder? _decoder;
     private bool _started;
     private bool _flushed;
+    private bool _windows1252;
+    private static readonly System.Buffers.SearchValues<byte> Windows1252Undefined = System.Buffers.SearchValues.Create([0x81, 0x8D, 0x8F, 0x90, 0x9D]);
 
     /// <summary>Creates a reader over <paramref name="stream"/>, which it does not dispose.</summary>
     public DetectingTextReader(Stream stream, int bufferSize = 64 * 1024)
@@ -127,7 +129,7 @@ public sealed class DetectingTextReader : TextReader
         if (!_started && (_byteLen - _bytePos >= 3 || _streamEnded))
         {
             _started = true;
-            if (_bytes.AsSpan(_bytePos, _byteLen - _bytePos).StartsWith("\xEF\xBB\xBF"u8))
+            if (_bytes.AsSpan(_bytePos, _byteLen - _bytePos).StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
             {
                 _bytePos += 3;
                 _decoder = StrictUtf8.GetDecoder();
@@ -176,6 +178,16 @@ public sealed class DetectingTextReader : TextReader
             Decide(span);
             available = _byteLen - _bytePos;
         }
+        if (_windows1252)
+        {
+            // Five bytes have no character in Windows-1252; .NET would pass them as C1 controls.
+            var undefined = _bytes.AsSpan(_bytePos, available).IndexOfAny(Windows1252Undefined);
+            if (undefined >= 0)
+            {
+                throw new CsvDecodingException(_bytesBefore + _bytePos + undefined, "windows-1252",
+                    new DecoderFallbackException("Byte undefined in Windows-1252."));
+            }
+        }
         try
         {
             var flush = _streamEnded;
@@ -206,6 +218,7 @@ public sealed class DetectingTextReader : TextReader
         else
         {
             _decoder = StrictWindows1252.Value.GetDecoder();
+            _windows1252 = true;
             DetectedEncoding = "windows-1252";
         }
     }

@@ -71,6 +71,7 @@ public static class PolicyLoader
             return result;
         }
         var sirens = new Dictionary<string, string>(StringComparer.Ordinal);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < doc.Organisations.Count; i++)
         {
             var o = doc.Organisations[i];
@@ -81,7 +82,7 @@ public static class PolicyLoader
                 errors.Add(new PolicyError(file, entry, "Identifiant (id) manquant."));
                 ok = false;
             }
-            else if (result.ContainsKey(o.Id))
+            else if (!ids.Add(o.Id))
             {
                 errors.Add(new PolicyError(file, entry, "Identifiant déjà utilisé par une autre organisation."));
                 ok = false;
