@@ -31,7 +31,7 @@ public static class CpomCli
         {
             foreach (var error in parse.Errors)
             {
-                await stderr.WriteLineAsync(error.Message);
+                await stderr.WriteLineAsync("Commande incorrecte : " + error.Message);
             }
             await stderr.WriteLineAsync("Aide : cpom --help");
             return ExitCodes.Usage;

@@ -242,6 +242,7 @@ public static partial class CsvIngestor
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var lastIndex = -1;
         var ordered = true;
+        var unknown = 0;
         for (var i = 0; i < names.Count; i++)
         {
             var name = names[i];
@@ -251,7 +252,8 @@ public static partial class CsvIngestor
                 result.Add(new CsvRowError(1, name.Length == 0 ? null : Shorten(name), null, ErrorCatalog.UnknownColumn,
                     name.Length == 0
                         ? $"La colonne n° {i + 1} n'a pas de nom."
-                        : $"Colonne « {Shorten(name)} » inconnue pour l'échange « {schema.ExchangeType} ». Colonnes attendues : {string.Join(";", schema.Columns.Select(c => c.Name))}."),
+                        : $"Colonne « {Shorten(name)} » inconnue pour l'échange « {schema.ExchangeType} »."
+                          + (unknown++ == 0 ? $" Colonnes attendues : {string.Join(";", schema.Columns.Select(c => c.Name))}." : string.Empty)),
                     options.MaxReportedErrors);
                 continue;
             }
