@@ -48,8 +48,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>The shared sample files (../shared/samples beside the checkout).</summary>
-    public static string SamplesDirectory => Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "samples"));
+    /// <summary>The sample files (tests/Samples, a copy of the shared samples).</summary>
+    public static string SamplesDirectory => Path.Combine(RepositoryRoot, "tests", "Samples");
 
     public async Task InitializeAsync()
     {

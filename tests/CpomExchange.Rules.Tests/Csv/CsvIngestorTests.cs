@@ -39,7 +39,7 @@ public sealed class CsvIngestorTests
             {
                 dir = dir.Parent;
             }
-            return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "samples"));
+            return Path.Combine(dir!.FullName, "tests", "Samples");
         }
     }
 
