@@ -235,7 +235,7 @@ public static class CpomCli
                 return ExitCodes.Refused;
             }
             var home = CpomHome.FromEnvironment(parse.GetValue(HomeOption));
-            var policies = PolicyLoader.Load(ResolvePolicies(parse.GetValue(policiesOption)));
+            var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(parse.GetValue(policiesOption)));
             await using var db = await CpomDatabase.OpenSqliteAsync(home, ct);
             var created = await DevPki.EnsureAsync(home, policies, db, ct);
             var output = new Output(stdout, stderr, parse.GetValue(JsonOption));
@@ -255,21 +255,6 @@ public static class CpomCli
         var dev = new Command("dev", "Outils de développement.");
         dev.Subcommands.Add(init);
         return dev;
-    }
-
-    private static string ResolvePolicies(string? configured)
-    {
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            return configured;
-        }
-        var fromEnvironment = Environment.GetEnvironmentVariable("CPOM_POLICIES");
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            return fromEnvironment;
-        }
-        var local = Path.Combine(Environment.CurrentDirectory, "policies");
-        return Directory.Exists(local) ? local : Path.Combine(AppContext.BaseDirectory, "policies");
     }
 
     private static async Task<int> WithClient(ParseResult parse, TextWriter stdout, TextWriter stderr, Func<GatewayClient, Output, Task<int>> action)

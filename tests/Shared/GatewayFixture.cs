@@ -32,24 +32,10 @@ public sealed class GatewayFixture : IAsyncLifetime
     public X509Certificate2 Ca { get; private set; } = null!;
 
     /// <summary>The repository's policy folder.</summary>
-    public static string PoliciesDirectory => Path.Combine(RepositoryRoot, "policies");
+    public static string PoliciesDirectory => TestPaths.Policies;
 
-    /// <summary>The repository's root folder.</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CpomExchange.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
-        }
-    }
-
-    /// <summary>The sample files (tests/Samples, a copy of the shared samples).</summary>
-    public static string SamplesDirectory => Path.Combine(RepositoryRoot, "tests", "Samples");
+    /// <summary>The sample files.</summary>
+    public static string SamplesDirectory => TestPaths.Samples;
 
     public async Task InitializeAsync()
     {

@@ -31,7 +31,7 @@ public static partial class GatewayApp
         var options = builder.Configuration.GetSection("Cpom").Get<GatewayOptions>() ?? new GatewayOptions();
         var home = CpomHome.FromEnvironment(options.Home);
         CpomHome.CreatePrivateDirectory(home.Root);
-        var policies = PolicyLoader.Load(ResolvePolicyDirectory(options.Policies));
+        var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(options.Policies));
 
         if (builder.Environment.IsDevelopment())
         {
@@ -100,22 +100,6 @@ public static partial class GatewayApp
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapDatasetsApi();
         return app;
-    }
-
-    /// <summary>The policy folder: configured, else <c>./policies</c>, else the copy shipped beside the binary.</summary>
-    public static string ResolvePolicyDirectory(string? configured)
-    {
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            return configured;
-        }
-        var fromEnvironment = Environment.GetEnvironmentVariable("CPOM_POLICIES");
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            return fromEnvironment;
-        }
-        var local = Path.Combine(Environment.CurrentDirectory, "policies");
-        return Directory.Exists(local) ? local : Path.Combine(AppContext.BaseDirectory, "policies");
     }
 
     private static string[] ResolveUrls(string? configured)

@@ -31,6 +31,28 @@ public static class PolicyLoader
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .Build();
 
+    /// <summary>The environment variable that names the policy folder.</summary>
+    public const string EnvironmentVariable = "CPOM_POLICIES";
+
+    /// <summary>
+    /// The policy folder: <paramref name="configured"/> if given, else <c>$CPOM_POLICIES</c>, else
+    /// <c>./policies</c> when it exists, else the copy shipped beside the binary.
+    /// </summary>
+    public static string ResolveDirectory(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return fromEnvironment;
+        }
+        var local = Path.Combine(Environment.CurrentDirectory, "policies");
+        return System.IO.Directory.Exists(local) ? local : Path.Combine(AppContext.BaseDirectory, "policies");
+    }
+
     /// <summary>Loads and validates the policy folder; throws <see cref="PolicyException"/> listing every error.</summary>
     public static PolicySet Load(string directory)
     {

@@ -30,18 +30,7 @@ public sealed class CsvIngestorTests
 
     private static string Sample(string name) => Path.Combine(SamplesDirectory, name);
 
-    private static string SamplesDirectory
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CpomExchange.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return Path.Combine(dir!.FullName, "tests", "Samples");
-        }
-    }
+    private static string SamplesDirectory => CpomExchange.Tests.Shared.TestPaths.Samples;
 
     [Fact]
     public async Task SampleFile_Utf8WithBom_IsValid()

@@ -6,18 +6,7 @@ public sealed class PolicyLoaderTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cpom-policy-").FullName;
 
-    internal static string RepositoryPolicies
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CpomExchange.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return Path.Combine(dir!.FullName, "policies");
-        }
-    }
+    internal static string RepositoryPolicies => CpomExchange.Tests.Shared.TestPaths.Policies;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
