@@ -20,6 +20,7 @@ public static class CpomCli
     private static readonly Option<string?> CaOption = new("--ca") { Description = "Autorité qui a émis le certificat de la passerelle (PEM), si elle n'est pas dans le magasin du système.", Recursive = true };
     private static readonly Option<string?> ConfigOption = new("--config") { Description = "Fichier de configuration JSON (gateway, cert, key, ca).", Recursive = true };
     private static readonly Option<string?> HomeOption = new("--home") { Description = "Dossier d'état (défaut : $CPOM_HOME ou .cpom).", Recursive = true };
+    private static readonly Option<string?> PoliciesOption = new("--policies") { Description = "Dossier des politiques (défaut : $CPOM_POLICIES, ./policies ou celui livré avec cpom)." };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Sortie JSON pour les scripts.", Recursive = true };
 
     /// <summary>Runs <c>cpom</c> with <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
@@ -185,16 +186,16 @@ public static class CpomCli
     {
         var file = new Argument<FileInfo>("FICHIER") { Description = "Le fichier CSV à vérifier." };
         var type = new Option<string>("--type") { Description = "Type d'échange (ex. adherents).", Required = true };
-        var command = new Command("validate", "Vérifier un fichier hors ligne, avec les règles de la passerelle.") { file, type };
+        var command = new Command("validate", "Vérifier un fichier hors ligne, avec les règles de la passerelle.") { file, type, PoliciesOption };
         command.SetAction(async (parse, ct) =>
         {
             var output = new Output(stdout, stderr, parse.GetValue(JsonOption));
             var path = parse.GetValue(file)!;
             var exchangeType = parse.GetValue(type)!;
-            var schema = Schemas.For(exchangeType);
-            if (schema is null)
+            var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(parse.GetValue(PoliciesOption)));
+            if (!policies.Exchanges.TryGetValue(exchangeType, out var exchange))
             {
-                await stderr.WriteLineAsync($"Type d'échange « {exchangeType} » inconnu. Types connus : {string.Join(", ", Schemas.ExchangeTypes)}.");
+                await stderr.WriteLineAsync($"Type d'échange « {exchangeType} » inconnu. Types connus : {string.Join(", ", policies.Exchanges.Keys)}.");
                 return ExitCodes.Usage;
             }
             if (!path.Exists)
@@ -203,7 +204,7 @@ public static class CpomCli
                 return ExitCodes.Usage;
             }
             await using var stream = path.OpenRead();
-            var result = await CsvIngestor.IngestAsync(stream, schema, output: null, cancellationToken: ct);
+            var result = await CsvIngestor.IngestAsync(stream, exchange.Schema, output: null, cancellationToken: ct);
             if (output.Json)
             {
                 output.WriteJson(new { valid = result.IsValid, type = exchangeType, rows = result.Rows, encoding = result.Encoding, errorCount = result.ErrorCount, errors = result.Errors });
@@ -224,8 +225,7 @@ public static class CpomCli
 
     private static Command DevCommand(TextWriter stdout, TextWriter stderr)
     {
-        var policiesOption = new Option<string?>("--policies") { Description = "Dossier des politiques (défaut : $CPOM_POLICIES, ./policies ou celui livré avec cpom)." };
-        var init = new Command("init", "Créer la PKI de développement et enregistrer les identités de démonstration.") { policiesOption };
+        var init = new Command("init", "Créer la PKI de développement et enregistrer les identités de démonstration.") { PoliciesOption };
         init.SetAction(async (parse, ct) =>
         {
             var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT");
@@ -235,7 +235,7 @@ public static class CpomCli
                 return ExitCodes.Refused;
             }
             var home = CpomHome.FromEnvironment(parse.GetValue(HomeOption));
-            var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(parse.GetValue(policiesOption)));
+            var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(parse.GetValue(PoliciesOption)));
             await using var db = await CpomDatabase.OpenSqliteAsync(home, ct);
             var created = await DevPki.EnsureAsync(home, policies, db, ct);
             var output = new Output(stdout, stderr, parse.GetValue(JsonOption));

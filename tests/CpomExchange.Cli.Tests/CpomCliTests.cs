@@ -42,7 +42,7 @@ public sealed class CpomCliTests(GatewayFixture gateway) : IClassFixture<Gateway
     [Fact]
     public async Task HumanUploadOutput_IsFrench()
     {
-        var upload = await CliRunner.RunAsync(As("prevy-agent", "upload", Sample("adherents.csv"), "--type", "adherents", "--to", "carsat-lr", "--purpose", "ciblage", "--object", "dossier 42"));
+        var upload = await CliRunner.RunAsync(As("prevy-agent", "upload", Sample("adherents.csv"), "--type", "adherents", "--to", "carsat-lr", "--purpose", "sinistralite", "--object", "dossier 42"));
         Assert.Equal(ExitCodes.Ok, upload.Exit);
         Assert.Contains("Fichier déposé : 8 ligne(s) transmise(s) à carsat-lr.", upload.Out, StringComparison.Ordinal);
         Assert.Contains("objet : dossier 42", upload.Out, StringComparison.Ordinal);

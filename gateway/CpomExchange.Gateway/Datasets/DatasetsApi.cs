@@ -93,6 +93,12 @@ internal static partial class DatasetsApi
         {
             return Refusal(decision);
         }
+        if (exchange.Minimisation.Count > 0 || exchange.Masking is not null)
+        {
+            // Fail closed: an exchange whose minimisation or masking rules are not enforced yet is not carried at all.
+            return Problem.Of(501, ErrorCatalog.ExchangeNotAvailable,
+                $"L'échange « {exchange.Label} » n'est pas encore ouvert sur cette passerelle : ses règles de minimisation ne sont pas encore appliquées.");
+        }
 
         var id = NewDatasetId();
         var (tempPath, file) = store.CreateTemporary();

@@ -159,7 +159,7 @@ public static partial class CsvIngestor
         {
             output.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
         }
-        var seenSirets = schema.UniqueSiretColumn is null ? null : new Dictionary<long, long>();
+        var seen = new UniqueValues();
         var cells = new string[schema.Columns.Count];
         var namedCount = columns.Length;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -201,7 +201,7 @@ public static partial class CsvIngestor
                     continue;
                 }
                 var raw = reader[i].ToString() ?? string.Empty;
-                cells[index] = CheckCell(spec, raw, line, result, options, seenSirets);
+                cells[index] = CheckCell(spec, raw, line, result, options, seen);
             }
             if (output is not null && result.ErrorCount == 0 && errorsBefore == 0)
             {
@@ -295,78 +295,171 @@ public static partial class CsvIngestor
     }
 
     /// <summary>Validates one cell and returns its normalised value.</summary>
-    private static string CheckCell(ColumnSpec spec, string raw, long line, CsvIngestResult result, CsvIngestOptions options, Dictionary<long, long>? seenSirets)
+    private static string CheckCell(ColumnSpec spec, string raw, long line, CsvIngestResult result, CsvIngestOptions options, UniqueValues seen)
     {
-        void Fail(string code, string reason, string? value = null) =>
-            result.Add(new CsvRowError(line, spec.Name, value is null ? Shorten(raw) : value, code, reason), options.MaxReportedErrors);
+        var ok = true;
+        void Fail(string code, string reason, string? value = null)
+        {
+            ok = false;
+            result.Add(new CsvRowError(line, spec.Name, value ?? ShortenValue(spec, raw), code, spec.Message ?? reason), options.MaxReportedErrors);
+        }
 
         if (raw.Length == 0)
         {
             if (spec.Required)
             {
-                Fail(ErrorCatalog.Required, $"La colonne « {spec.Name} » doit être renseignée.", string.Empty);
+                result.Add(new CsvRowError(line, spec.Name, string.Empty, ErrorCatalog.Required, $"La colonne « {spec.Name} » doit être renseignée."), options.MaxReportedErrors);
             }
             return raw;
         }
         if (raw.Length > spec.MaxLength)
         {
-            Fail(ErrorCatalog.TooLong, $"Valeur de {raw.Length} caractères : {spec.MaxLength} au plus.");
+            result.Add(new CsvRowError(line, spec.Name, ShortenValue(spec, raw), ErrorCatalog.TooLong, $"Valeur de {raw.Length} caractères : {spec.MaxLength} au plus."), options.MaxReportedErrors);
             return raw;
         }
         var bad = FindForbiddenCharacter(raw);
         if (bad >= 0)
         {
-            Fail(ErrorCatalog.BadCharacter, $"Caractère interdit U+{(int)raw[bad]:X4} (caractère de contrôle, invisible ou de sens d'écriture).", Shorten(Visible(raw)));
+            result.Add(new CsvRowError(line, spec.Name, spec.Pseudonymised ? null : Shorten(Visible(raw)), ErrorCatalog.BadCharacter,
+                $"Caractère interdit U+{(int)raw[bad]:X4} (caractère de contrôle, invisible ou de sens d'écriture)."), options.MaxReportedErrors);
             return raw;
         }
+        var value = raw;
         switch (spec.Kind)
         {
             case ColumnKind.Siret:
             {
-                var siret = Siret.Normalise(raw);
-                var problem = Siret.Check(siret);
+                value = Siret.Normalise(raw);
+                var problem = Siret.Check(value);
                 if (problem != Siret.Problem.None)
                 {
                     Fail(ErrorCatalog.BadSiret, Siret.Describe(problem));
-                    return raw;
                 }
-                if (seenSirets is not null)
-                {
-                    var key = long.Parse(siret, NumberStyles.None, CultureInfo.InvariantCulture);
-                    if (seenSirets.TryGetValue(key, out var firstLine))
-                    {
-                        Fail(ErrorCatalog.DuplicateSiret, $"Ce SIRET figure déjà à la ligne {firstLine}.");
-                    }
-                    else
-                    {
-                        seenSirets[key] = line;
-                    }
-                }
-                return siret;
+                break;
             }
+            case ColumnKind.Nir:
+                value = Nir.Normalise(raw);
+                if (!Nir.IsValid(value))
+                {
+                    Fail(ErrorCatalog.BadNir, "NIR attendu : 13 caractères et une clé de 2 chiffres (2A ou 2B pour la Corse), clé vérifiée.");
+                }
+                break;
             case ColumnKind.Integer:
                 if (raw.Length > 9 || !raw.All(char.IsAsciiDigit))
                 {
                     Fail(ErrorCatalog.BadInteger, "Nombre entier positif attendu, sans espace ni séparateur de milliers.");
                 }
-                return raw;
-            case ColumnKind.NafCode:
+                break;
+            case ColumnKind.Decimal:
+                if (!DecimalPattern().IsMatch(raw))
+                {
+                    Fail(ErrorCatalog.BadDecimal, "Nombre attendu, avec une virgule décimale (28,8), sans espace ni séparateur de milliers.");
+                }
+                else
+                {
+                    value = raw.Replace('.', ',');
+                }
+                break;
+            case ColumnKind.Date:
+                if (DateOnly.TryParseExact(raw, ["dd/MM/yyyy", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+                    && date.Year is >= 1900 and <= 2100)
+                {
+                    value = date.ToString("dd/MM/yyyy", CultureInfo.InvariantCulture);
+                }
+                else
+                {
+                    Fail(ErrorCatalog.BadDate, "Date attendue au format JJ/MM/AAAA (par exemple 31/12/2025).");
+                }
+                break;
+            case ColumnKind.Year:
+                if (raw.Length != 4 || !int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year is < 2000 or > 2100)
+                {
+                    Fail(ErrorCatalog.BadYear, "Année attendue sur 4 chiffres (par exemple 2025).");
+                }
+                break;
+            case ColumnKind.Enum:
             {
-                var upper = raw.ToUpperInvariant();
-                if (!NafPattern().IsMatch(upper))
+                var match = spec.Values?.FirstOrDefault(v => string.Equals(v, raw, StringComparison.OrdinalIgnoreCase));
+                if (match is null)
+                {
+                    Fail(ErrorCatalog.BadCode, $"Valeur non reconnue ; valeurs admises : {string.Join(", ", spec.Values ?? [])}.");
+                }
+                else
+                {
+                    value = match;
+                }
+                break;
+            }
+            case ColumnKind.NafCode:
+                value = raw.ToUpperInvariant();
+                if (!NafPattern().IsMatch(value))
                 {
                     Fail(ErrorCatalog.BadNaf, "Code NAF rév. 2 attendu, sous la forme 86.21Z.");
                 }
-                return upper;
-            }
+                break;
             case ColumnKind.PostalCode:
                 if (raw.Length != 5 || !raw.All(char.IsAsciiDigit))
                 {
                     Fail(ErrorCatalog.BadPostalCode, "Code postal à 5 chiffres attendu.");
                 }
-                return raw;
+                break;
+            case ColumnKind.Email:
+                if (!EmailPattern().IsMatch(raw))
+                {
+                    Fail(ErrorCatalog.BadEmail, "Adresse électronique attendue (nom@domaine.fr).");
+                }
+                break;
+            case ColumnKind.Phone:
+                if (!PhonePattern().IsMatch(raw) || raw.Count(char.IsAsciiDigit) is < 6 or > 15)
+                {
+                    Fail(ErrorCatalog.BadPhone, "Numéro de téléphone attendu (chiffres, espaces, points, tirets, + en tête).");
+                }
+                break;
+            case ColumnKind.Reference:
+                if (!ReferencePattern().IsMatch(raw))
+                {
+                    Fail(ErrorCatalog.BadReference, "Identifiant de jeu de données attendu (ds_ suivi de 32 caractères hexadécimaux).");
+                }
+                break;
             default:
-                return raw;
+                break;
+        }
+        if (ok && spec.Pattern is not null && !Regex.IsMatch(value, spec.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))
+        {
+            Fail(ErrorCatalog.BadFormat, "Valeur au format inattendu.");
+        }
+        if (ok && spec.Unique)
+        {
+            var firstLine = seen.FirstLine(spec, value, line);
+            if (firstLine is not null)
+            {
+                Fail(spec.Kind == ColumnKind.Siret ? ErrorCatalog.DuplicateSiret : ErrorCatalog.DuplicateValue,
+                    spec.Kind == ColumnKind.Siret ? $"Ce SIRET figure déjà à la ligne {firstLine}." : $"Cette valeur figure déjà à la ligne {firstLine}.");
+            }
+        }
+        return value;
+    }
+
+    /// <summary>Personal identifiers are not echoed back in reports (they may be logged or forwarded).</summary>
+    private static string? ShortenValue(ColumnSpec spec, string raw) => spec.Pseudonymised ? null : Shorten(raw);
+
+    /// <summary>The values already seen in unique columns, with the line they were first seen on.</summary>
+    private sealed class UniqueValues
+    {
+        private readonly Dictionary<string, Dictionary<long, long>> _numbers = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Dictionary<string, long>> _strings = new(StringComparer.Ordinal);
+
+        /// <summary>Null the first time a value is seen in a column, else the line it was first seen on.</summary>
+        public long? FirstLine(ColumnSpec spec, string value, long line)
+        {
+            if (spec.Kind == ColumnKind.Siret && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                // A SIRET fits in a long: a large adherents file keeps 8 bytes a row, not a string.
+                var numbers = _numbers.TryGetValue(spec.Name, out var n) ? n : _numbers[spec.Name] = [];
+                return numbers.TryAdd(number, line) ? null : numbers[number];
+            }
+            var strings = _strings.TryGetValue(spec.Name, out var s) ? s : _strings[spec.Name] = new Dictionary<string, long>(StringComparer.Ordinal);
+            return strings.TryAdd(value, line) ? null : strings[value];
         }
     }
 
@@ -412,4 +505,16 @@ public static partial class CsvIngestor
 
     [GeneratedRegex("^[0-9]{2}\\.[0-9]{2}[A-Z]$", RegexOptions.CultureInvariant)]
     private static partial Regex NafPattern();
+
+    [GeneratedRegex("^[0-9]{1,12}([.,][0-9]{1,6})?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DecimalPattern();
+
+    [GeneratedRegex("^[^@\\s;,<>\"]+@[^@\\s;,<>\"]+\\.[^@\\s;,<>\"]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex EmailPattern();
+
+    [GeneratedRegex("^\\+?[0-9][0-9 .\\-()]{4,24}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PhonePattern();
+
+    [GeneratedRegex("^ds_[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ReferencePattern();
 }

@@ -33,6 +33,9 @@ public static class ErrorCatalog
     public const string DirectionNotAllowed = "policy.direction-not-allowed";
     public const string NoOrganisation = "policy.no-organisation";
 
+    // Exchanges the catalogue names but whose rules this gateway does not enforce yet.
+    public const string ExchangeNotAvailable = "exchange.not-available";
+
     // Datasets.
     public const string DatasetNotFound = "dataset.not-found";
     public const string DatasetCorrupted = "dataset.corrupted";
@@ -59,6 +62,16 @@ public static class ErrorCatalog
     public const string BadPostalCode = "csv.bad-postal-code";
     public const string TooLong = "csv.too-long";
     public const string BadCharacter = "csv.bad-character";
+    public const string BadNir = "csv.bad-nir";
+    public const string BadDecimal = "csv.bad-decimal";
+    public const string BadDate = "csv.bad-date";
+    public const string BadYear = "csv.bad-year";
+    public const string BadCode = "csv.bad-code";
+    public const string BadEmail = "csv.bad-email";
+    public const string BadPhone = "csv.bad-phone";
+    public const string BadReference = "csv.bad-reference";
+    public const string BadFormat = "csv.bad-format";
+    public const string DuplicateValue = "csv.duplicate-value";
 
     // Operations.
     public const string Internal = "server.internal";
@@ -84,6 +97,7 @@ public static class ErrorCatalog
         [RoleNotAllowed] = "Rôle non autorisé pour cette opération",
         [DirectionNotAllowed] = "Sens d'échange non autorisé",
         [NoOrganisation] = "Agent sans organisation",
+        [ExchangeNotAvailable] = "Échange pas encore ouvert",
         [DatasetNotFound] = "Jeu de données introuvable",
         [DatasetCorrupted] = "Jeu de données altéré",
         [InvalidFile] = "Fichier refusé",
@@ -106,6 +120,16 @@ public static class ErrorCatalog
         [BadPostalCode] = "Code postal invalide",
         [TooLong] = "Valeur trop longue",
         [BadCharacter] = "Caractère interdit",
+        [BadNir] = "NIR invalide",
+        [BadDecimal] = "Nombre décimal invalide",
+        [BadDate] = "Date invalide",
+        [BadYear] = "Année invalide",
+        [BadCode] = "Code non reconnu",
+        [BadEmail] = "Adresse électronique invalide",
+        [BadPhone] = "Numéro de téléphone invalide",
+        [BadReference] = "Référence invalide",
+        [BadFormat] = "Format invalide",
+        [DuplicateValue] = "Valeur en double",
         [Internal] = "Erreur interne",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

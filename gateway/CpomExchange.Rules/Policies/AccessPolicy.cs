@@ -13,6 +13,8 @@ public enum DataAction
     ReadMetadata,
     /// <summary>Download a dataset's content.</summary>
     Download,
+    /// <summary>Acknowledge receipt of a dataset.</summary>
+    Acknowledge,
 }
 
 /// <summary>Who asks to do what, with which data, with whom, why and when.</summary>
@@ -41,12 +43,18 @@ public sealed record AccessDecision(bool Allowed, string? Code, string Message, 
 }
 
 /// <summary>
-/// The access decision: deny by default; allow only when a contract in force binds the two
-/// organisations, the exchange goes in the right direction, the purpose is one the exchange
-/// serves and the role may do the action. <c>dpo</c> and <c>admin</c> never touch payloads.
+/// The access decision: deny by default. Allowed only when the caller's role may do the action on
+/// this exchange in an organisation of its kind, the exchange goes in a direction the catalogue
+/// names, the purpose is one the exchange serves, and a contract in force binds the two
+/// organisations, names the exchange and that purpose. <c>dpo</c> and <c>admin</c> never touch
+/// payloads; health data is only for <c>pdp</c> and <c>service-social</c>; a DREETS receives only
+/// aggregates (the catalogue loader refuses any policy that says otherwise).
 /// </summary>
 public static class AccessPolicy
 {
+    /// <summary>Actions that read or write the data itself and must state a purpose.</summary>
+    public static bool RequiresPurpose(DataAction action) => action is DataAction.Send or DataAction.Download or DataAction.Acknowledge;
+
     /// <summary>Decides <paramref name="request"/> under <paramref name="policies"/>.</summary>
     public static AccessDecision Decide(PolicySet policies, AccessRequest request)
     {
@@ -54,7 +62,7 @@ public static class AccessPolicy
         ArgumentNullException.ThrowIfNull(request);
         if (request.Organisation is null || !policies.Organisations.TryGetValue(request.Organisation, out var self))
         {
-            return AccessDecision.Deny(ErrorCatalog.NoOrganisation, "Ce compte n'est rattaché à aucune organisation partie à un CPOM.");
+            return AccessDecision.Deny(ErrorCatalog.NoOrganisation, "Ce compte n'est rattaché à aucune organisation partie à un CPOM : il n'accède à aucune donnée échangée.");
         }
         if (!policies.Exchanges.TryGetValue(request.ExchangeType, out var exchange))
         {
@@ -66,31 +74,35 @@ public static class AccessPolicy
         }
 
         var selfSends = request.Action == DataAction.Send || (request.Action == DataAction.ReadMetadata && request.AsSender);
-        var allowedRoles = selfSends ? exchange.SendRoles : exchange.ReadRoles;
-        if (!request.Roles.Any(allowedRoles.Contains))
+        IEnumerable<string> allowedRoles = selfSends && request.Action == DataAction.ReadMetadata
+            ? exchange.Roles.Send.Union(exchange.Roles.List)
+            : exchange.RolesFor(request.Action);
+        allowedRoles = allowedRoles.ToList();
+        var effective = request.Roles.Where(r => Roles.FitsKind(r, self.Kind)).ToList();
+        if (!effective.Any(allowedRoles.Contains))
         {
-            return AccessDecision.Deny(ErrorCatalog.RoleNotAllowed,
-                $"Votre rôle ({string.Join(", ", request.Roles)}) ne permet pas {Describe(request.Action)} « {exchange.Label} » ; rôle requis : {string.Join(" ou ", allowedRoles)}.");
+            var why = request.Roles.All(r => r is Roles.Dpo or Roles.Admin)
+                ? "Les rôles dpo et admin n'accèdent jamais aux données échangées."
+                : $"Votre rôle ({string.Join(", ", request.Roles)}) ne permet pas {Describe(request.Action)} « {exchange.Label} » dans un(e) {Label(self.Kind)} ; rôle requis : {string.Join(" ou ", allowedRoles)}.";
+            return AccessDecision.Deny(ErrorCatalog.RoleNotAllowed, why);
         }
 
         var (sender, recipient) = selfSends ? (self, other) : (other, self);
-        if (sender.Kind != exchange.From || recipient.Kind != exchange.To)
+        if (sender.Kind == recipient.Kind || !exchange.From.Contains(sender.Kind) || !exchange.To.Contains(recipient.Kind))
         {
             return AccessDecision.Deny(ErrorCatalog.DirectionNotAllowed,
-                $"L'échange « {exchange.Label} » va d'un(e) {Label(exchange.From)} vers un(e) {Label(exchange.To)} : pas de {sender.Name} vers {recipient.Name}.");
+                $"L'échange « {exchange.Label} » va d'un(e) {string.Join(" ou ", exchange.From.Select(Label))} vers un(e) {string.Join(" ou ", exchange.To.Select(Label))} : pas de {sender.Name} ({Label(sender.Kind)}) vers {recipient.Name} ({Label(recipient.Kind)}).");
         }
 
-        if (request.Action is DataAction.Send or DataAction.Download)
+        var checkPurpose = RequiresPurpose(request.Action) || !string.IsNullOrEmpty(request.Purpose);
+        if (RequiresPurpose(request.Action) && string.IsNullOrEmpty(request.Purpose))
         {
-            if (string.IsNullOrEmpty(request.Purpose))
-            {
-                return AccessDecision.Deny(ErrorCatalog.MissingPurpose, "Indiquez la finalité de l'accès (paramètre purpose).");
-            }
-            if (!exchange.Purposes.Contains(request.Purpose))
-            {
-                return AccessDecision.Deny(ErrorCatalog.PurposeNotAllowed,
-                    $"La finalité « {request.Purpose} » n'est pas une finalité de l'échange « {exchange.Label} » (finalités admises : {string.Join(", ", exchange.Purposes)}).");
-            }
+            return AccessDecision.Deny(ErrorCatalog.MissingPurpose, "Indiquez la finalité de l'accès (paramètre purpose).");
+        }
+        if (checkPurpose && !exchange.Purposes.Contains(request.Purpose!))
+        {
+            return AccessDecision.Deny(ErrorCatalog.PurposeNotAllowed,
+                $"La finalité « {request.Purpose} » n'est pas une finalité de l'échange « {exchange.Label} » (finalités admises : {string.Join(", ", exchange.Purposes)}).");
         }
 
         var contracts = policies.ContractsBetween(self.Id, other.Id).ToList();
@@ -104,6 +116,16 @@ public static class AccessPolicy
             var last = contracts.MaxBy(c => c.End)!;
             return AccessDecision.Deny(ErrorCatalog.ContractNotInForce,
                 $"Aucun contrat CPOM en vigueur le {request.Day:dd/MM/yyyy} entre {self.Name} et {Article(other)} (contrat « {last.Id} » du {last.Start:dd/MM/yyyy} au {last.End:dd/MM/yyyy}).");
+        }
+        if (!inForce.Exchanges.TryGetValue(exchange.Type, out var enabled))
+        {
+            return AccessDecision.Deny(ErrorCatalog.ExchangeNotInContract,
+                $"Le contrat « {inForce.Id} » ne prévoit pas l'échange « {exchange.Label} ».");
+        }
+        if (checkPurpose && !enabled.Purposes.Contains(request.Purpose!))
+        {
+            return AccessDecision.Deny(ErrorCatalog.PurposeNotAllowed,
+                $"Le contrat « {inForce.Id} » prévoit l'échange « {exchange.Label} » pour la finalité {string.Join(" ou ", enabled.Purposes)}, pas « {request.Purpose} ».");
         }
         return new AccessDecision(true, null, "Accès autorisé.", inForce);
     }
@@ -123,6 +145,7 @@ public static class AccessPolicy
         DataAction.Send => "d'envoyer",
         DataAction.List => "de lister",
         DataAction.ReadMetadata => "de consulter",
+        DataAction.Acknowledge => "d'accuser réception de",
         _ => "de télécharger",
     };
 }

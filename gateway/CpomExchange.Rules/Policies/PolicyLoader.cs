@@ -71,12 +71,13 @@ public static class PolicyLoader
             return (null, errors);
         }
         var organisations = LoadOrganisations(directory, errors);
-        var contracts = LoadContracts(directory, organisations, errors);
+        var (purposes, exchanges) = ExchangeCatalogLoader.Load(directory, errors);
+        var contracts = LoadContracts(directory, organisations, purposes, exchanges, errors);
         if (errors.Count > 0)
         {
             return (null, errors);
         }
-        return (new PolicySet(organisations, contracts, ExchangeCatalog.Exchanges, ExchangeCatalog.Purposes, Path.GetFullPath(directory)), errors);
+        return (new PolicySet(organisations, contracts, exchanges, purposes, Path.GetFullPath(directory)), errors);
     }
 
     private static Dictionary<string, Organisation> LoadOrganisations(string directory, List<PolicyError> errors)
@@ -138,7 +139,8 @@ public static class PolicyLoader
         return result;
     }
 
-    private static List<Contract> LoadContracts(string directory, Dictionary<string, Organisation> organisations, List<PolicyError> errors)
+    private static List<Contract> LoadContracts(string directory, Dictionary<string, Organisation> organisations,
+        IReadOnlyDictionary<string, Purpose> purposes, IReadOnlyDictionary<string, ExchangeDefinition> exchanges, List<PolicyError> errors)
     {
         var result = new List<Contract>();
         var folder = Path.Combine(directory, "contracts");
@@ -181,9 +183,67 @@ public static class PolicyLoader
                     errors.Add(new PolicyError(file, entry, "Un CPOM dure au plus 5 ans (Code du travail L4622-10)."));
                 }
             }
+            var volets = new List<Volet>();
+            foreach (var v in c.Volets ?? [])
+            {
+                if (string.IsNullOrWhiteSpace(v.Code) || string.IsNullOrWhiteSpace(v.Label))
+                {
+                    errors.Add(new PolicyError(file, entry, "Volet sans code ou sans libellé."));
+                }
+                else if (volets.Any(x => x.Code == v.Code))
+                {
+                    errors.Add(new PolicyError(file, entry, $"Volet « {v.Code} » en double."));
+                }
+                else
+                {
+                    volets.Add(new Volet(v.Code, v.Label));
+                }
+            }
+            var enabled = new Dictionary<string, ContractExchange>(StringComparer.Ordinal);
+            if (c.Exchanges is null || c.Exchanges.Count == 0)
+            {
+                errors.Add(new PolicyError(file, entry, "Aucun échange (exchanges) : un contrat doit nommer les échanges qu'il prévoit."));
+            }
+            foreach (var x in c.Exchanges ?? [])
+            {
+                var where = $"{entry} / exchanges[{x.Type}]";
+                if (x.Type is null || !exchanges.TryGetValue(x.Type, out var definition))
+                {
+                    // An unknown exchange is reported once, by its name, whether or not the catalogue loaded.
+                    errors.Add(new PolicyError(file, where, $"Échange « {x.Type} » inconnu de exchanges.yaml."));
+                    continue;
+                }
+                if (enabled.ContainsKey(x.Type))
+                {
+                    errors.Add(new PolicyError(file, where, "Échange nommé deux fois."));
+                    continue;
+                }
+                if (x.Purposes is null || x.Purposes.Count == 0)
+                {
+                    errors.Add(new PolicyError(file, where, "Aucune finalité (purposes) pour cet échange."));
+                    continue;
+                }
+                foreach (var p in x.Purposes)
+                {
+                    if (!purposes.ContainsKey(p))
+                    {
+                        errors.Add(new PolicyError(file, where, $"Finalité « {p} » inconnue."));
+                    }
+                    else if (!definition.Purposes.Contains(p))
+                    {
+                        errors.Add(new PolicyError(file, where, $"La finalité « {p} » n'est pas une finalité de l'échange « {x.Type} » ({string.Join(", ", definition.Purposes)})."));
+                    }
+                }
+                enabled[x.Type] = new ContractExchange(x.Type, x.Purposes.Distinct(StringComparer.Ordinal).ToList());
+            }
+            if (c.Masking?.Threshold is { } threshold && threshold < 2)
+            {
+                errors.Add(new PolicyError(file, entry, "Seuil de masquage (masking.threshold) : 2 au moins."));
+            }
             if (errors.Count == before)
             {
-                var contract = new Contract(c.Id!, c.Title ?? c.Id!, c.Seed, c.Parties!.Spsti!, c.Parties.Caisse!, c.Parties.Dreets!, start!.Value, end!.Value, c.Term!.Note, file);
+                var contract = new Contract(c.Id!, c.Title ?? c.Id!, c.Seed, c.Parties!.Spsti!, c.Parties.Caisse!, c.Parties.Dreets!, start!.Value, end!.Value,
+                    c.Term!.Note, volets, enabled, c.Masking?.Threshold, file);
                 var overlapping = result.FirstOrDefault(r => r.Spsti == contract.Spsti && r.Caisse == contract.Caisse
                     && r.Start <= contract.End && contract.Start <= r.End);
                 if (overlapping is not null)
@@ -229,7 +289,7 @@ public static class PolicyLoader
         return result;
     }
 
-    private static T? Read<T>(string path, string file, List<PolicyError> errors) where T : class
+    internal static T? Read<T>(string path, string file, List<PolicyError> errors) where T : class
     {
         if (!File.Exists(path))
         {
@@ -253,7 +313,7 @@ public static class PolicyLoader
         }
     }
 
-    private static bool TryParseKind(string? value, out OrganisationKind kind)
+    internal static bool TryParseKind(string? value, out OrganisationKind kind)
     {
         switch (value)
         {
@@ -285,6 +345,26 @@ public static class PolicyLoader
         public string? Seed { get; set; }
         public PartiesEntry? Parties { get; set; }
         public TermEntry? Term { get; set; }
+        public List<VoletEntry>? Volets { get; set; }
+        public List<ContractExchangeEntry>? Exchanges { get; set; }
+        public ContractMaskingEntry? Masking { get; set; }
+    }
+
+    private sealed class VoletEntry
+    {
+        public string? Code { get; set; }
+        public string? Label { get; set; }
+    }
+
+    private sealed class ContractExchangeEntry
+    {
+        public string? Type { get; set; }
+        public List<string>? Purposes { get; set; }
+    }
+
+    private sealed class ContractMaskingEntry
+    {
+        public int? Threshold { get; set; }
     }
 
     private sealed class PartiesEntry

@@ -13,8 +13,27 @@ public enum OrganisationKind
     Dreets,
 }
 
+/// <summary>What kind of data an exchange carries, which decides who may ever touch it.</summary>
+public enum DataCategory
+{
+    /// <summary>Establishments (SIRET, company names, contacts of professionals).</summary>
+    Entreprise,
+    /// <summary>Personal data of workers.</summary>
+    Personnel,
+    /// <summary>Personal data concerning health (RGPD art. 9): only the PDP cell and the service social.</summary>
+    Sante,
+    /// <summary>Aggregates only: no SIRET, no person. The only category a DREETS receives.</summary>
+    Agregat,
+}
+
 /// <summary>An organisation: one data controller with its own DPO.</summary>
 public sealed record Organisation(string Id, OrganisationKind Kind, string Name, string Siren);
+
+/// <summary>A volet (theme) of a CPOM.</summary>
+public sealed record Volet(string Code, string Label);
+
+/// <summary>An exchange a contract enables, for some of the exchange's purposes.</summary>
+public sealed record ContractExchange(string Type, IReadOnlyList<string> Purposes);
 
 /// <summary>A CPOM contract between an SPSTI, a caisse and a DREETS, in force from <see cref="Start"/> to <see cref="End"/> inclusive.</summary>
 public sealed record Contract(
@@ -27,6 +46,9 @@ public sealed record Contract(
     DateOnly Start,
     DateOnly End,
     string? TermNote,
+    IReadOnlyList<Volet> Volets,
+    IReadOnlyDictionary<string, ContractExchange> Exchanges,
+    int? MaskingThreshold,
     string File)
 {
     /// <summary>The three parties.</summary>
@@ -50,21 +72,85 @@ public static class Roles
 
     /// <summary>Every role.</summary>
     public static IReadOnlyList<string> All { get; } = [Agent, Pdp, ServiceSocial, Dpo, Admin];
+
+    /// <summary>Roles that may touch payloads. <c>dpo</c> and <c>admin</c> never do.</summary>
+    public static IReadOnlyList<string> DataRoles { get; } = [Agent, Pdp, ServiceSocial];
+
+    /// <summary>
+    /// Whether an organisation of <paramref name="kind"/> may hold <paramref name="role"/>: the PDP
+    /// cell is the SPSTI's, the service social the caisse's.
+    /// </summary>
+    public static bool FitsKind(string role, OrganisationKind kind) => role switch
+    {
+        Pdp => kind == OrganisationKind.Spsti,
+        ServiceSocial => kind == OrganisationKind.Caisse,
+        _ => All.Contains(role),
+    };
 }
 
-/// <summary>A purpose (finalité, RGPD art. 5(1)(b)) with its French label.</summary>
-public sealed record Purpose(string Code, string Label);
+/// <summary>The legal basis of a purpose.</summary>
+public sealed record LegalBasis(string Rgpd, string CodeDuTravail)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"RGPD {Rgpd} ; Code du travail {CodeDuTravail}";
+}
+
+/// <summary>A purpose (finalité, RGPD art. 5(1)(b)) with its French label and legal basis.</summary>
+public sealed record Purpose(string Code, string Label, LegalBasis LegalBasis);
+
+/// <summary>Which roles may send, list and download an exchange.</summary>
+public sealed record ExchangeRoles(IReadOnlyList<string> Send, IReadOnlyList<string> List, IReadOnlyList<string> Download);
+
+/// <summary>The minimisation rules the gateway knows.</summary>
+public static class MinimisationRules
+{
+    /// <summary>Rows only for the SIRETs of the dataset this one answers (<c>replyTo</c>).</summary>
+    public const string ReplyTo = "reply-to";
+    /// <summary>Each recipient receives only the rows of its own adherents (its latest adherents dataset).</summary>
+    public const string RecipientAdherents = "recipient-adherents";
+    /// <summary>Only SIRETs the recipient targeted and sent to the sender.</summary>
+    public const string TargetedByRecipient = "targeted-by-recipient";
+    /// <summary>The reference names a signalement that was addressed to the sender.</summary>
+    public const string AnswersSignalement = "answers-signalement";
+
+    /// <summary>Every rule, with what it means in French.</summary>
+    public static IReadOnlyDictionary<string, string> All { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [ReplyTo] = "uniquement les SIRET du jeu de données auquel celui-ci répond",
+        [RecipientAdherents] = "chaque destinataire ne reçoit que les lignes de ses propres adhérents",
+        [TargetedByRecipient] = "uniquement les SIRET que le destinataire a ciblés et transmis à l'expéditeur",
+        [AnswersSignalement] = "la référence doit désigner un signalement adressé à l'expéditeur",
+    };
+}
+
+/// <summary>A minimisation rule of an exchange, against datasets of <see cref="Exchange"/>.</summary>
+public sealed record MinimisationRule(string Rule, string Exchange);
+
+/// <summary>Small-count masking: counts from 1 to <see cref="Threshold"/> − 1 are replaced by <see cref="Marker"/>.</summary>
+public sealed record MaskingRule(IReadOnlyList<string> Columns, int Threshold, string Marker);
 
 /// <summary>One exchange type: who sends it to whom, for which purposes, and its file schema.</summary>
 public sealed record ExchangeDefinition(
     string Type,
     string Label,
-    OrganisationKind From,
-    OrganisationKind To,
+    IReadOnlyList<OrganisationKind> From,
+    IReadOnlyList<OrganisationKind> To,
+    ExchangeRoles Roles,
     IReadOnlyList<string> Purposes,
-    IReadOnlyList<string> SendRoles,
-    IReadOnlyList<string> ReadRoles,
-    CsvSchema Schema);
+    DataCategory Category,
+    int RetentionDays,
+    IReadOnlyList<MinimisationRule> Minimisation,
+    MaskingRule? Masking,
+    CsvSchema Schema)
+{
+    /// <summary>The roles allowed to do <paramref name="action"/>.</summary>
+    public IReadOnlyList<string> RolesFor(DataAction action) => action switch
+    {
+        DataAction.Send => Roles.Send,
+        DataAction.Download or DataAction.Acknowledge => Roles.Download,
+        _ => Roles.List,
+    };
+}
 
 /// <summary>The loaded, validated rules: organisations, contracts and exchange catalogue.</summary>
 public sealed record PolicySet(

@@ -7,6 +7,7 @@ namespace CpomExchange.Rules.Tests.Csv;
 public sealed class CsvIngestorTests
 {
     private static readonly Encoding Windows1252 = GetWindows1252();
+    private static readonly CsvSchema Adherents = CpomExchange.Rules.Policies.PolicyLoader.Load(CpomExchange.Tests.Shared.TestPaths.Policies).Exchanges["adherents"].Schema;
 
     private static Encoding GetWindows1252()
     {
@@ -20,7 +21,7 @@ public sealed class CsvIngestorTests
         CsvIngestResult result;
         await using (var writer = CsvWriter.Create(output, CsvIngestor.OutputOptions, leaveOpen: true))
         {
-            result = await CsvIngestor.IngestAsync(new MemoryStream(bytes), schema ?? Schemas.Adherents, writer, options);
+            result = await CsvIngestor.IngestAsync(new MemoryStream(bytes), schema ?? Adherents, writer, options);
         }
         return (result, Encoding.UTF8.GetString(output.ToArray()));
     }

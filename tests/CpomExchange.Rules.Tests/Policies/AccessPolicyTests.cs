@@ -19,12 +19,12 @@ public sealed class AccessPolicyTests
     }
 
     [Theory]
-    [InlineData("cist971", "cgss-guadeloupe")]
-    [InlineData("prevy", "carsat-lr")]
-    [InlineData("satm", "carsat-pdl")]
-    [InlineData("pst38", "carsat-ra")]
-    public void EverySeedSpsti_MaySendToItsCaisse(string spsti, string caisse) =>
-        Assert.True(Decide(spsti, Roles.Agent, DataAction.Send, caisse, "ciblage").Allowed);
+    [InlineData("cist971", "cgss-guadeloupe", "ciblage")]
+    [InlineData("prevy", "carsat-lr", "sinistralite")]
+    [InlineData("satm", "carsat-pdl", "sinistralite")]
+    [InlineData("pst38", "carsat-ra", "ciblage")]
+    public void EverySeedSpsti_MaySendItsAdherentsToItsCaisse(string spsti, string caisse, string purpose) =>
+        Assert.True(Decide(spsti, Roles.Agent, DataAction.Send, caisse, purpose).Allowed);
 
     [Theory]
     [InlineData("satm", "carsat-lr")]

@@ -29,8 +29,14 @@ public sealed class PolicyLoaderTests : IDisposable
         Assert.Equal(4, kinds[OrganisationKind.Dreets]);
     }
 
-    private void WriteOrganisations(string? text = null) =>
+    private void WriteOrganisations(string? text = null)
+    {
         File.WriteAllText(Path.Combine(_dir, "organisations.yaml"), text ?? File.ReadAllText(Path.Combine(RepositoryPolicies, "organisations.yaml")));
+        if (!File.Exists(Path.Combine(_dir, "exchanges.yaml")))
+        {
+            File.Copy(Path.Combine(RepositoryPolicies, "exchanges.yaml"), Path.Combine(_dir, "exchanges.yaml"));
+        }
+    }
 
     private void WriteContract(string name, string text)
     {
@@ -38,7 +44,8 @@ public sealed class PolicyLoaderTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "contracts", name), text);
     }
 
-    private const string GoodContract = "id: c1\ntitle: t\nparties:\n  spsti: prevy\n  caisse: carsat-lr\n  dreets: dreets-occitanie\nterm:\n  start: 2025-01-22\n  end: 2030-01-22\n";
+    private const string Exchanges = "exchanges:\n  - { type: adherents, purposes: [sinistralite] }\n";
+    private const string GoodContract = "id: c1\ntitle: t\nparties:\n  spsti: prevy\n  caisse: carsat-lr\n  dreets: dreets-occitanie\nterm:\n  start: 2025-01-22\n  end: 2030-01-22\n" + Exchanges;
 
     [Theory]
     [InlineData("id: c1\ntitle: t\nparties:\n  spsti: prevy\n  caisse: nowhere\n  dreets: dreets-occitanie\nterm:\n  start: 2025-01-01\n  end: 2026-01-01\n", "nowhere")]
@@ -47,7 +54,7 @@ public sealed class PolicyLoaderTests : IDisposable
     [InlineData("id: c1\ntitle: t\nparties:\n  spsti: prevy\n  caisse: carsat-lr\n  dreets: dreets-occitanie\nterm:\n  start: 2026-01-01\n  end: 2025-01-01\n", "inversée")]
     [InlineData("id: c1\ntitle: t\nparties:\n  spsti: prevy\n  caisse: carsat-lr\n  dreets: dreets-occitanie\nterm:\n  start: 2025-01-01\n  end: 2031-01-01\n", "5 ans")]
     [InlineData("id: c1\ntitle: t\nparties:\n  spsti: prevy\n  caisse: carsat-lr\n  dreets: dreets-occitanie\nterm:\n  start: 01/01/2025\n  end: 2026-01-01\n", "term.start")]
-    [InlineData("id: c1\ntitle: t\nparties:\n  spsti: prevy\n  caisse: carsat-lr\n  dreets: dreets-occitanie\nterm:\n  start: 2025-01-01\n  end: 2026-01-01\nvolets: [x]\n", "YAML invalide")]
+    [InlineData("id: c1\ntitle: t\nparties:\n  spsti: prevy\n  caisse: carsat-lr\n  dreets: dreets-occitanie\nterm:\n  start: 2025-01-01\n  end: 2026-01-01\nvolet: [x]\n", "YAML invalide")]
     [InlineData("id: [unclosed\n", "YAML invalide")]
     public void BrokenContract_IsReported_WithFileAndEntry(string yaml, string fragment)
     {

@@ -1,0 +1,401 @@
+using System.Text.RegularExpressions;
+using CpomExchange.Rules.Csv;
+
+namespace CpomExchange.Rules.Policies;
+
+/// <summary>
+/// Loads <c>exchanges.yaml</c>: purposes, lists of codes and the exchange catalogue, checking every
+/// entry and the rules no policy may break (deny by default): <c>dpo</c> and <c>admin</c> never touch
+/// payloads, health data only reaches the PDP cell and the service social, and a DREETS only
+/// receives aggregates.
+/// </summary>
+internal static partial class ExchangeCatalogLoader
+{
+    private const string File = "exchanges.yaml";
+
+    public static (IReadOnlyDictionary<string, Purpose> Purposes, IReadOnlyDictionary<string, ExchangeDefinition> Exchanges) Load(string directory, List<PolicyError> errors)
+    {
+        var purposes = new Dictionary<string, Purpose>(StringComparer.Ordinal);
+        var exchanges = new Dictionary<string, ExchangeDefinition>(StringComparer.Ordinal);
+        var doc = PolicyLoader.Read<ExchangesFile>(Path.Combine(directory, File), File, errors);
+        if (doc is null)
+        {
+            return (purposes, exchanges);
+        }
+        foreach (var (p, i) in (doc.Purposes ?? []).Select((p, i) => (p, i)))
+        {
+            var entry = p.Code ?? $"purposes[{i}]";
+            if (string.IsNullOrWhiteSpace(p.Code))
+            {
+                errors.Add(new PolicyError(File, entry, "Finalité sans code."));
+            }
+            else if (purposes.ContainsKey(p.Code))
+            {
+                errors.Add(new PolicyError(File, entry, "Finalité définie deux fois."));
+            }
+            else if (string.IsNullOrWhiteSpace(p.Label))
+            {
+                errors.Add(new PolicyError(File, entry, "Finalité sans libellé (label)."));
+            }
+            else if (string.IsNullOrWhiteSpace(p.LegalBasis?.Rgpd) || string.IsNullOrWhiteSpace(p.LegalBasis.CodeDuTravail))
+            {
+                errors.Add(new PolicyError(File, entry, "Base légale incomplète : legalBasis.rgpd et legalBasis.codeDuTravail sont requis."));
+            }
+            else
+            {
+                purposes[p.Code] = new Purpose(p.Code, p.Label, new LegalBasis(p.LegalBasis.Rgpd, p.LegalBasis.CodeDuTravail));
+            }
+        }
+        if (purposes.Count == 0 && doc.Purposes is null)
+        {
+            errors.Add(new PolicyError(File, "purposes", "La liste des finalités (purposes) est absente."));
+        }
+
+        var lists = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (name, values) in doc.Lists ?? [])
+        {
+            if (values is null || values.Count == 0 || values.Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add(new PolicyError(File, $"lists.{name}", "Liste vide ou avec un code vide."));
+            }
+            else if (values.Distinct(StringComparer.OrdinalIgnoreCase).Count() != values.Count)
+            {
+                errors.Add(new PolicyError(File, $"lists.{name}", "Code en double dans la liste."));
+            }
+            else
+            {
+                lists[name] = values;
+            }
+        }
+
+        if (doc.Exchanges is null || doc.Exchanges.Count == 0)
+        {
+            errors.Add(new PolicyError(File, "exchanges", "Le catalogue des échanges (exchanges) est absent ou vide."));
+            return (purposes, exchanges);
+        }
+        var pendingRules = new List<(string Entry, MinimisationRule Rule)>();
+        foreach (var (x, i) in doc.Exchanges.Select((x, i) => (x, i)))
+        {
+            var entry = x.Type ?? $"exchanges[{i}]";
+            var before = errors.Count;
+            void Error(string message) => errors.Add(new PolicyError(File, entry, message));
+
+            if (string.IsNullOrWhiteSpace(x.Type))
+            {
+                Error("Échange sans type.");
+            }
+            else if (exchanges.ContainsKey(x.Type))
+            {
+                Error("Type d'échange défini deux fois.");
+            }
+            if (string.IsNullOrWhiteSpace(x.Label))
+            {
+                Error("Échange sans libellé (label).");
+            }
+            var from = Kinds(x.From, "from", Error);
+            var to = Kinds(x.To, "to", Error);
+            if (!Enum.TryParse<DataCategory>(x.Category, ignoreCase: true, out var category) || !Enum.IsDefined(category) || x.Category!.Any(char.IsUpper))
+            {
+                Error($"Catégorie (category) « {x.Category} » inconnue : entreprise, personnel, sante ou agregat.");
+            }
+            var send = RoleList(x.Roles?.Send, "roles.send", category, Error);
+            var list = RoleList(x.Roles?.List, "roles.list", category, Error);
+            var download = RoleList(x.Roles?.Download, "roles.download", category, Error);
+            if (to.Contains(OrganisationKind.Dreets) && category != DataCategory.Agregat)
+            {
+                Error("Une DREETS ne reçoit que des données agrégées (category: agregat), jamais un SIRET ni une personne.");
+            }
+            if (x.Purposes is null || x.Purposes.Count == 0)
+            {
+                Error("Aucune finalité (purposes).");
+            }
+            foreach (var p in x.Purposes ?? [])
+            {
+                if (!purposes.ContainsKey(p))
+                {
+                    Error($"Finalité « {p} » inconnue.");
+                }
+            }
+            if (x.RetentionDays is not > 0)
+            {
+                Error("Durée de conservation (retentionDays) manquante ou nulle.");
+            }
+            var columns = Columns(x, lists, Error);
+            if (category == DataCategory.Agregat && columns.Any(c => c.Kind is ColumnKind.Siret or ColumnKind.Nir))
+            {
+                Error("Un échange agrégé ne porte ni SIRET ni NIR.");
+            }
+            var rules = new List<MinimisationRule>();
+            foreach (var r in x.Minimisation ?? [])
+            {
+                if (r.Rule is null || !MinimisationRules.All.ContainsKey(r.Rule))
+                {
+                    Error($"Règle de minimisation « {r.Rule} » inconnue ({string.Join(", ", MinimisationRules.All.Keys)}).");
+                }
+                else if (string.IsNullOrWhiteSpace(r.Exchange))
+                {
+                    Error($"La règle « {r.Rule} » doit nommer l'échange auquel elle se rapporte (exchange).");
+                }
+                else
+                {
+                    var rule = new MinimisationRule(r.Rule, r.Exchange);
+                    rules.Add(rule);
+                    pendingRules.Add((entry, rule));
+                }
+            }
+            MaskingRule? masking = null;
+            if (x.Masking is { } m)
+            {
+                foreach (var name in m.Columns ?? [])
+                {
+                    var column = columns.FirstOrDefault(c => c.Name == name);
+                    if (column is null)
+                    {
+                        Error($"Colonne masquée « {name} » inconnue.");
+                    }
+                    else if (column.Kind != ColumnKind.Integer)
+                    {
+                        Error($"Colonne masquée « {name} » : seuls les comptages (integer) se masquent.");
+                    }
+                }
+                if (m.Columns is null || m.Columns.Count == 0)
+                {
+                    Error("Masquage sans colonne (masking.columns).");
+                }
+                if (m.Threshold is not >= 2)
+                {
+                    Error("Seuil de masquage (masking.threshold) : 2 au moins.");
+                }
+                if (string.IsNullOrWhiteSpace(m.Marker))
+                {
+                    Error("Marqueur de masquage (masking.marker) manquant.");
+                }
+                masking = new MaskingRule(m.Columns ?? [], m.Threshold ?? 0, m.Marker ?? string.Empty);
+            }
+            if (errors.Count == before)
+            {
+                exchanges[x.Type!] = new ExchangeDefinition(x.Type!, x.Label!, from, to, new ExchangeRoles(send, list, download),
+                    x.Purposes!, category, x.RetentionDays!.Value, rules, masking, new CsvSchema(x.Type!, columns));
+            }
+        }
+        foreach (var (entry, rule) in pendingRules)
+        {
+            if (!exchanges.ContainsKey(rule.Exchange) && doc.Exchanges.All(e => e.Type != rule.Exchange))
+            {
+                errors.Add(new PolicyError(File, entry, $"La règle « {rule.Rule} » se rapporte à l'échange « {rule.Exchange} », inconnu."));
+            }
+        }
+        return (purposes, exchanges);
+    }
+
+    private static List<OrganisationKind> Kinds(List<string>? values, string field, Action<string> error)
+    {
+        var kinds = new List<OrganisationKind>();
+        if (values is null || values.Count == 0)
+        {
+            error($"« {field} » manquant : SPSTI, CAISSE ou DREETS.");
+            return kinds;
+        }
+        foreach (var value in values)
+        {
+            if (PolicyLoader.TryParseKind(value, out var kind))
+            {
+                kinds.Add(kind);
+            }
+            else
+            {
+                error($"« {field} » : type d'organisation « {value} » inconnu (SPSTI, CAISSE ou DREETS).");
+            }
+        }
+        return kinds;
+    }
+
+    private static List<string> RoleList(List<string>? values, string field, DataCategory category, Action<string> error)
+    {
+        if (values is null || values.Count == 0)
+        {
+            error($"« {field} » manquant.");
+            return [];
+        }
+        foreach (var role in values)
+        {
+            if (!Roles.All.Contains(role))
+            {
+                error($"« {field} » : rôle « {role} » inconnu ({string.Join(", ", Roles.All)}).");
+            }
+            else if (!Roles.DataRoles.Contains(role))
+            {
+                error($"« {field} » : le rôle « {role} » ne touche jamais aux données échangées.");
+            }
+            else if (category == DataCategory.Sante && role is not (Roles.Pdp or Roles.ServiceSocial))
+            {
+                error($"« {field} » : des données de santé ne sont accessibles qu'aux rôles pdp et service-social, pas à « {role} ».");
+            }
+        }
+        return values;
+    }
+
+    private static List<ColumnSpec> Columns(ExchangeEntry x, Dictionary<string, IReadOnlyList<string>> lists, Action<string> error)
+    {
+        var result = new List<ColumnSpec>();
+        if (x.Columns is null || x.Columns.Count == 0)
+        {
+            error("Aucune colonne (columns).");
+            return result;
+        }
+        foreach (var c in x.Columns)
+        {
+            if (c.Name is null || !ColumnName().IsMatch(c.Name))
+            {
+                error($"Nom de colonne « {c.Name} » invalide (minuscules, chiffres et _).");
+                continue;
+            }
+            if (result.Any(r => r.Name == c.Name))
+            {
+                error($"Colonne « {c.Name} » définie deux fois.");
+                continue;
+            }
+            if (!TryParseColumnKind(c.Type, out var kind))
+            {
+                error($"Colonne « {c.Name} » : type « {c.Type} » inconnu.");
+                continue;
+            }
+            IReadOnlyList<string>? values = null;
+            if (kind == ColumnKind.Enum)
+            {
+                if (c.Values is { Count: > 0 })
+                {
+                    values = c.Values;
+                }
+                else if (c.List is not null && lists.TryGetValue(c.List, out var listed))
+                {
+                    values = listed;
+                }
+                else
+                {
+                    error($"Colonne « {c.Name} » : une colonne enum nomme une liste connue (list) ou ses valeurs (values){(c.List is null ? "" : $" ; liste « {c.List} » inconnue")}.");
+                    continue;
+                }
+            }
+            if (c.Pattern is not null)
+            {
+                try
+                {
+                    _ = new Regex(c.Pattern, RegexOptions.None, TimeSpan.FromMilliseconds(100));
+                }
+                catch (ArgumentException)
+                {
+                    error($"Colonne « {c.Name} » : expression régulière (pattern) invalide.");
+                    continue;
+                }
+            }
+            if (c.MaxLength is { } max && max is < 1 or > 10_000)
+            {
+                error($"Colonne « {c.Name} » : maxLength entre 1 et 10000.");
+                continue;
+            }
+            result.Add(new ColumnSpec(c.Name, kind, c.Required, c.MaxLength ?? 200, c.Unique, values, c.Pattern, c.Message, c.Pseudonymised));
+        }
+        if (!result.Any(c => c.Required))
+        {
+            error("Au moins une colonne doit être obligatoire (required: true).");
+        }
+        return result;
+    }
+
+    internal static bool TryParseColumnKind(string? value, out ColumnKind kind)
+    {
+        (bool, ColumnKind) r = value switch
+        {
+            "text" => (true, ColumnKind.Text),
+            "siret" => (true, ColumnKind.Siret),
+            "nir" => (true, ColumnKind.Nir),
+            "integer" => (true, ColumnKind.Integer),
+            "decimal" => (true, ColumnKind.Decimal),
+            "date" => (true, ColumnKind.Date),
+            "year" => (true, ColumnKind.Year),
+            "enum" => (true, ColumnKind.Enum),
+            "naf" => (true, ColumnKind.NafCode),
+            "postal-code" => (true, ColumnKind.PostalCode),
+            "email" => (true, ColumnKind.Email),
+            "phone" => (true, ColumnKind.Phone),
+            "reference" => (true, ColumnKind.Reference),
+            _ => (false, ColumnKind.Text),
+        };
+        kind = r.Item2;
+        return r.Item1;
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ColumnName();
+
+    // YAML shapes. Unknown keys are errors, so that a typo is reported, not ignored.
+    private sealed class ExchangesFile
+    {
+        public List<PurposeEntry>? Purposes { get; set; }
+        public Dictionary<string, List<string>>? Lists { get; set; }
+        public List<ExchangeEntry>? Exchanges { get; set; }
+    }
+
+    private sealed class PurposeEntry
+    {
+        public string? Code { get; set; }
+        public string? Label { get; set; }
+        public LegalBasisEntry? LegalBasis { get; set; }
+    }
+
+    private sealed class LegalBasisEntry
+    {
+        public string? Rgpd { get; set; }
+        public string? CodeDuTravail { get; set; }
+    }
+
+    private sealed class ExchangeEntry
+    {
+        public string? Type { get; set; }
+        public string? Label { get; set; }
+        public List<string>? From { get; set; }
+        public List<string>? To { get; set; }
+        public RolesEntry? Roles { get; set; }
+        public List<string>? Purposes { get; set; }
+        public string? Category { get; set; }
+        public int? RetentionDays { get; set; }
+        public List<RuleEntry>? Minimisation { get; set; }
+        public MaskingEntry? Masking { get; set; }
+        public List<ColumnEntry>? Columns { get; set; }
+    }
+
+    private sealed class RolesEntry
+    {
+        public List<string>? Send { get; set; }
+        public List<string>? List { get; set; }
+        public List<string>? Download { get; set; }
+    }
+
+    private sealed class RuleEntry
+    {
+        public string? Rule { get; set; }
+        public string? Exchange { get; set; }
+    }
+
+    private sealed class MaskingEntry
+    {
+        public List<string>? Columns { get; set; }
+        public int? Threshold { get; set; }
+        public string? Marker { get; set; }
+    }
+
+    private sealed class ColumnEntry
+    {
+        public string? Name { get; set; }
+        public string? Type { get; set; }
+        public bool Required { get; set; }
+        public bool Unique { get; set; }
+        public int? MaxLength { get; set; }
+        public string? List { get; set; }
+        public List<string>? Values { get; set; }
+        public string? Pattern { get; set; }
+        public string? Message { get; set; }
+        public bool Pseudonymised { get; set; }
+    }
+}
