@@ -15,8 +15,6 @@ public static class CpomCli
 {
     private static readonly Option<string?> GatewayOption = new("--gateway") { Description = "Adresse de la passerelle (défaut : $CPOM_GATEWAY, la configuration, ou https://localhost:5443).", Recursive = true };
     private static readonly Option<string?> AsOption = new("--as") { Description = "Identité de développement de $CPOM_HOME/dev/ (ex. prevy-agent).", Recursive = true };
-    private static readonly Option<string?> CertOption = new("--cert") { Description = "Certificat de l'agent (PEM).", Recursive = true };
-    private static readonly Option<string?> KeyOption = new("--key") { Description = "Clé privée du certificat (PEM).", Recursive = true };
     private static readonly Option<string?> CaOption = new("--ca") { Description = "Autorité qui a émis le certificat de la passerelle (PEM), si elle n'est pas dans le magasin du système.", Recursive = true };
     private static readonly Option<string?> ConfigOption = new("--config") { Description = "Fichier de configuration JSON (gateway, cert, key, ca).", Recursive = true };
     private static readonly Option<string?> HomeOption = new("--home") { Description = "Dossier d'état (défaut : $CPOM_HOME ou .cpom).", Recursive = true };
@@ -43,7 +41,7 @@ public static class CpomCli
     private static RootCommand Build(TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("cpom : échanges de données des CPOM (SPSTI, caisses, DREETS) par la passerelle CpomExchange.");
-        foreach (var option in new Option[] { GatewayOption, AsOption, CertOption, KeyOption, CaOption, ConfigOption, HomeOption, JsonOption })
+        foreach (var option in new Option[] { GatewayOption, AsOption, CaOption, ConfigOption, HomeOption, JsonOption })
         {
             root.Options.Add(option);
         }
@@ -51,6 +49,9 @@ public static class CpomCli
         root.Subcommands.Add(InboxCommand(stdout, stderr));
         root.Subcommands.Add(DownloadCommand(stdout, stderr));
         root.Subcommands.Add(ValidateCommand(stdout, stderr));
+        root.Subcommands.Add(WhoAmICommand(stdout, stderr));
+        root.Subcommands.Add(PolicyCommands.Build(stdout, stderr, JsonOption));
+        root.Subcommands.Add(AdminCommands.Build(stdout, stderr));
         root.Subcommands.Add(DevCommand(stdout, stderr));
         return root;
     }
@@ -63,7 +64,7 @@ public static class CpomCli
         var purpose = new Option<string>("--purpose") { Description = "Finalité (ex. sinistralite).", Required = true };
         var caseObject = new Option<string?>("--object") { Description = "Objet : référence de dossier, 80 caractères au plus." };
         var command = new Command("upload", "Déposer un fichier pour une organisation partenaire.") { file, type, to, purpose, caseObject };
-        command.SetAction((parse, ct) => WithClient(parse, stdout, stderr, async (client, output) =>
+        Attach(command, stdout, stderr, async (client, output, parse, ct) =>
         {
             var path = parse.GetValue(file)!;
             if (!path.Exists)
@@ -83,7 +84,7 @@ public static class CpomCli
                 output.Dataset(info);
             }
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -110,7 +111,7 @@ public static class CpomCli
     private static Command InboxCommand(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("inbox", "Lister les jeux de données adressés à votre organisation.");
-        command.SetAction((parse, ct) => WithClient(parse, stdout, stderr, async (client, output) =>
+        Attach(command, stdout, stderr, async (client, output, parse, ct) =>
         {
             var inbox = await client.InboxAsync(ct);
             if (output.Json)
@@ -130,7 +131,7 @@ public static class CpomCli
                 output.Out.WriteLine($"{d.Id,-38} {d.Type,-20} {d.From,-18} {d.Purpose,-14} {d.Rows,8}  {d.CreatedAt.ToLocalTime():dd/MM/yyyy HH:mm}");
             }
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -141,7 +142,7 @@ public static class CpomCli
         var caseObject = new Option<string?>("--object") { Description = "Objet : référence de dossier, 80 caractères au plus." };
         var outputFile = new Option<string?>("--output", "-o") { Description = "Fichier à écrire (défaut : <type>-<id>.csv) ; « - » pour la sortie standard." };
         var command = new Command("download", "Télécharger un jeu de données reçu.") { id, purpose, caseObject, outputFile };
-        command.SetAction((parse, ct) => WithClient(parse, stdout, stderr, async (client, output) =>
+        Attach(command, stdout, stderr, async (client, output, parse, ct) =>
         {
             var datasetId = parse.GetValue(id)!;
             var target = parse.GetValue(outputFile);
@@ -178,7 +179,7 @@ public static class CpomCli
             {
                 File.Delete(partial);
             }
-        }));
+        });
         return command;
     }
 
@@ -223,6 +224,48 @@ public static class CpomCli
         return command;
     }
 
+    private static Command WhoAmICommand(TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("whoami", "Afficher votre identité et ce que les contrats en vigueur vous ouvrent.");
+        Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        {
+            var me = await client.GetJsonAsync("api/v1/me", ct);
+            if (output.Json)
+            {
+                output.WriteJson(me);
+                return ExitCodes.Ok;
+            }
+            var agent = me.GetProperty("agent");
+            output.Out.WriteLine($"Agent : {agent.GetProperty("name").GetString()} ({agent.GetProperty("id").GetString()})");
+            output.Out.WriteLine($"Rôles : {string.Join(", ", agent.GetProperty("roles").EnumerateArray().Select(r => r.GetString()))}");
+            if (me.GetProperty("organisation").ValueKind == System.Text.Json.JsonValueKind.Null)
+            {
+                output.Out.WriteLine("Organisation : aucune (compte d'exploitation).");
+                return ExitCodes.Ok;
+            }
+            var org = me.GetProperty("organisation");
+            output.Out.WriteLine($"Organisation : {org.GetProperty("name").GetString()} ({org.GetProperty("kind").GetString()}, SIREN {org.GetProperty("siren").GetString()})");
+            foreach (var contract in me.GetProperty("contracts").EnumerateArray())
+            {
+                output.Out.WriteLine();
+                output.Out.WriteLine($"Contrat {contract.GetProperty("id").GetString()}, du {contract.GetProperty("start").GetString()} au {contract.GetProperty("end").GetString()} :");
+                var exchanges = contract.GetProperty("exchanges").EnumerateArray().ToList();
+                if (exchanges.Count == 0)
+                {
+                    output.Out.WriteLine("  aucun échange ouvert à vos rôles.");
+                }
+                foreach (var x in exchanges)
+                {
+                    var actions = string.Join(", ", x.GetProperty("actions").EnumerateArray().Select(a => a.GetString() switch { "send" => "envoyer", "list" => "lister", "download" => "télécharger", var other => other }));
+                    var purposes = string.Join(", ", x.GetProperty("purposes").EnumerateArray().Select(p => p.GetProperty("code").GetString()));
+                    output.Out.WriteLine($"  - {x.GetProperty("type").GetString(),-20} avec {x.GetProperty("counterpart").GetString(),-18} : {actions} (finalité {purposes})");
+                }
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
     private static Command DevCommand(TextWriter stdout, TextWriter stderr)
     {
         var init = new Command("init", "Créer la PKI de développement et enregistrer les identités de démonstration.") { PoliciesOption };
@@ -257,34 +300,47 @@ public static class CpomCli
         return dev;
     }
 
-    private static async Task<int> WithClient(ParseResult parse, TextWriter stdout, TextWriter stderr, Func<GatewayClient, Output, Task<int>> action)
+    /// <summary>
+    /// Makes <paramref name="command"/> speak to the gateway: adds the options that name the caller's
+    /// certificate (<c>--cert</c>/<c>--key</c>, or other names where <c>--cert</c> means something
+    /// else) and runs <paramref name="action"/> with a client, mapping failures to exit codes.
+    /// </summary>
+    internal static void Attach(Command command, TextWriter stdout, TextWriter stderr,
+        Func<GatewayClient, Output, ParseResult, CancellationToken, Task<int>> action, string certName = "--cert", string keyName = "--key")
     {
-        var output = new Output(stdout, stderr, parse.GetValue(JsonOption));
-        try
+        var cert = new Option<string?>(certName) { Description = "Votre certificat d'agent (PEM), à la place de --as ou de la configuration." };
+        var key = new Option<string?>(keyName) { Description = "La clé privée de ce certificat (PEM)." };
+        command.Options.Add(cert);
+        command.Options.Add(key);
+        command.SetAction(async (parse, ct) =>
         {
-            var identity = ClientIdentity.Resolve(parse.GetValue(GatewayOption), parse.GetValue(AsOption), parse.GetValue(CertOption),
-                parse.GetValue(KeyOption), parse.GetValue(CaOption), parse.GetValue(ConfigOption), parse.GetValue(HomeOption));
-            using var client = new GatewayClient(identity.Gateway, identity.Certificate, identity.ServerCa);
-            return await action(client, output);
-        }
-        catch (UsageException e)
-        {
-            await stderr.WriteLineAsync(e.Message);
-            return ExitCodes.Usage;
-        }
-        catch (GatewayProblemException e)
-        {
-            return output.Problem(e.Problem);
-        }
-        catch (GatewayUnreachableException e)
-        {
-            await stderr.WriteLineAsync(e.Message);
-            return ExitCodes.Unreachable;
-        }
-        catch (IntegrityException e)
-        {
-            await stderr.WriteLineAsync(e.Message + " Aucun fichier n'a été conservé.");
-            return ExitCodes.Integrity;
-        }
+            var output = new Output(stdout, stderr, parse.GetValue(JsonOption));
+            try
+            {
+                var identity = ClientIdentity.Resolve(parse.GetValue(GatewayOption), parse.GetValue(AsOption), parse.GetValue(cert),
+                    parse.GetValue(key), parse.GetValue(CaOption), parse.GetValue(ConfigOption), parse.GetValue(HomeOption));
+                using var client = new GatewayClient(identity.Gateway, identity.Certificate, identity.ServerCa);
+                return await action(client, output, parse, ct);
+            }
+            catch (UsageException e)
+            {
+                await stderr.WriteLineAsync(e.Message);
+                return ExitCodes.Usage;
+            }
+            catch (GatewayProblemException e)
+            {
+                return output.Problem(e.Problem);
+            }
+            catch (GatewayUnreachableException e)
+            {
+                await stderr.WriteLineAsync(e.Message);
+                return ExitCodes.Unreachable;
+            }
+            catch (IntegrityException e)
+            {
+                await stderr.WriteLineAsync(e.Message + " Aucun fichier n'a été conservé.");
+                return ExitCodes.Integrity;
+            }
+        });
     }
 }

@@ -128,6 +128,20 @@ public sealed class GatewayClient : IDisposable
         return (total, Convert.ToHexStringLower(actual));
     }
 
+    /// <summary>GETs a JSON document.</summary>
+    public async Task<JsonElement> GetJsonAsync(string path, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken);
+    }
+
+    /// <summary>Sends a JSON body (POST, PATCH) and reads the JSON answer.</summary>
+    public async Task<JsonElement> SendJsonAsync(HttpMethod method, string path, object body, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: Json) }, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken);
+    }
+
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 

@@ -1,7 +1,9 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using CpomExchange.Gateway.Admin;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Datasets;
+using CpomExchange.Gateway.Me;
 using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Payloads;
@@ -79,7 +81,9 @@ public static partial class GatewayApp
         var app = builder.Build();
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            await CpomDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<CpomDbContext>());
+            var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
+            await CpomDatabase.MigrateAsync(db);
+            await BootstrapAdministratorAsync(db, options.Bootstrap, validator, app.Logger);
         }
         var cleaned = app.Services.GetRequiredService<FolderPayloadStore>().CleanTemporaryFiles();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpomExchange.Gateway");
@@ -99,6 +103,8 @@ public static partial class GatewayApp
         ArgumentNullException.ThrowIfNull(app);
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapDatasetsApi();
+        api.MapMeApi();
+        api.MapAdminApi();
         return app;
     }
 
@@ -155,6 +161,33 @@ public static partial class GatewayApp
         }
         return (server, anchors, intermediates);
     }
+
+    /// <summary>
+    /// Registers the configured first administrator when the directory has no enabled admin, so that a
+    /// production deployment can register everyone else through the administration API.
+    /// </summary>
+    private static async Task BootstrapAdministratorAsync(CpomDbContext db, BootstrapOptions bootstrap, ClientCertificateValidator validator, ILogger logger)
+    {
+        if (string.IsNullOrWhiteSpace(bootstrap.AdminCertificate))
+        {
+            return;
+        }
+        var admins = await db.Agents.Where(a => !a.Disabled).Select(a => a.Roles).ToListAsync();
+        if (admins.Any(r => r.Split(',').Contains(Roles.Admin)))
+        {
+            return;
+        }
+        using var certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(bootstrap.AdminCertificate));
+        if (validator.Validate(certificate) is { } problem)
+        {
+            throw new InvalidOperationException($"Cpom:Bootstrap:AdminCertificate : {problem}");
+        }
+        await CpomExchange.Infrastructure.Agents.AgentDirectory.RegisterIfAbsentAsync(db, bootstrap.AdminId, bootstrap.AdminName, null, [Roles.Admin], certificate);
+        LogBootstrap(logger, bootstrap.AdminId);
+    }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Registered the bootstrap administrator {AgentId}: the directory had no enabled admin.")]
+    private static partial void LogBootstrap(ILogger logger, string agentId);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CpomExchange gateway: state in {Home}, policies from {Policies} ({Contracts} contracts); {Cleaned} interrupted upload(s) cleaned up.")]
     private static partial void LogStarting(ILogger logger, string home, string policies, int contracts, int cleaned);

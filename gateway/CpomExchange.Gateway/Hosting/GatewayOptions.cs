@@ -19,6 +19,22 @@ public sealed class GatewayOptions
 
     /// <summary>Input limits.</summary>
     public LimitOptions Limits { get; set; } = new();
+
+    /// <summary>First start in production: the administrator registered when the directory has none.</summary>
+    public BootstrapOptions Bootstrap { get; set; } = new();
+}
+
+/// <summary>Section <c>Cpom:Bootstrap</c>: the first administrator of a new deployment.</summary>
+public sealed class BootstrapOptions
+{
+    /// <summary>The administrator's certificate (PEM file). Used only while no enabled admin exists.</summary>
+    public string? AdminCertificate { get; set; }
+
+    /// <summary>The administrator's agent id.</summary>
+    public string AdminId { get; set; } = "admin";
+
+    /// <summary>The administrator's display name.</summary>
+    public string AdminName { get; set; } = "Administrateur de la passerelle";
 }
 
 /// <summary>TLS and client-certificate settings, section <c>Cpom:Tls</c>.</summary>

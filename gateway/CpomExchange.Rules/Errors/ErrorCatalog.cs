@@ -73,6 +73,15 @@ public static class ErrorCatalog
     public const string BadFormat = "csv.bad-format";
     public const string DuplicateValue = "csv.duplicate-value";
 
+    // Administration of the directory.
+    public const string AdminInvalidRequest = "admin.invalid-request";
+    public const string AdminBadCertificate = "admin.bad-certificate";
+    public const string AdminCertificateRefused = "admin.certificate-refused";
+    public const string AdminAgentExists = "admin.agent-exists";
+    public const string AdminCertificateInUse = "admin.certificate-in-use";
+    public const string AdminAgentNotFound = "admin.agent-not-found";
+    public const string AdminSelfLockout = "admin.self-lockout";
+
     // Operations.
     public const string Internal = "server.internal";
 
@@ -130,6 +139,13 @@ public static class ErrorCatalog
         [BadReference] = "Référence invalide",
         [BadFormat] = "Format invalide",
         [DuplicateValue] = "Valeur en double",
+        [AdminInvalidRequest] = "Demande d'administration invalide",
+        [AdminBadCertificate] = "Certificat illisible",
+        [AdminCertificateRefused] = "Certificat refusé",
+        [AdminAgentExists] = "Agent déjà enregistré",
+        [AdminCertificateInUse] = "Certificat déjà attribué",
+        [AdminAgentNotFound] = "Agent introuvable",
+        [AdminSelfLockout] = "Opération sur son propre compte refusée",
         [Internal] = "Erreur interne",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

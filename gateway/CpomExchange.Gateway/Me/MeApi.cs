@@ -1,0 +1,84 @@
+using CpomExchange.Gateway.Authentication;
+using CpomExchange.Gateway.Datasets;
+using CpomExchange.Rules.Policies;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CpomExchange.Gateway.Me;
+
+/// <summary>What the caller may do: identity, organisation, roles and, per contract in force, the exchanges and purposes open to them.</summary>
+public sealed record MeResponse(
+    MeAgent Agent,
+    MeOrganisation? Organisation,
+    IReadOnlyList<MeContract> Contracts);
+
+/// <summary>The authenticated agent.</summary>
+public sealed record MeAgent(string Id, string Name, IReadOnlyList<string> Roles, string CertificateSha256);
+
+/// <summary>The agent's organisation.</summary>
+public sealed record MeOrganisation(string Id, string Kind, string Name, string Siren);
+
+/// <summary>A contract in force and what it opens to the caller.</summary>
+public sealed record MeContract(string Id, string Title, DateOnly Start, DateOnly End, IReadOnlyList<string> Volets, IReadOnlyList<MeExchange> Exchanges);
+
+/// <summary>One exchange with one counterpart: what the caller may do, for which purposes.</summary>
+public sealed record MeExchange(string Type, string Label, string Counterpart, IReadOnlyList<string> Actions, IReadOnlyList<MePurpose> Purposes);
+
+/// <summary>A purpose with its label and legal basis.</summary>
+public sealed record MePurpose(string Code, string Label, string LegalBasis);
+
+/// <summary><c>GET /api/v1/me</c>.</summary>
+internal static class MeApi
+{
+    public static RouteGroupBuilder MapMeApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/me", Me);
+        return api;
+    }
+
+    private static Ok<MeResponse> Me(HttpContext http, PolicySet policies, AccessDecisions decisions)
+    {
+        var caller = Caller.From(http.User);
+        var agent = new MeAgent(caller.AgentId, caller.DisplayName, caller.Roles, caller.Fingerprint);
+        if (caller.Organisation is null || !policies.Organisations.TryGetValue(caller.Organisation, out var self))
+        {
+            return TypedResults.Ok(new MeResponse(agent, null, []));
+        }
+        var today = decisions.Today;
+        var contracts = new List<MeContract>();
+        foreach (var contract in policies.Contracts.Where(c => c.Parties.Contains(self.Id) && c.InForce(today)))
+        {
+            var exchanges = new List<MeExchange>();
+            foreach (var enabled in contract.Exchanges.Values)
+            {
+                var definition = policies.Exchanges[enabled.Type];
+                foreach (var counterpart in contract.Parties.Where(p => p != self.Id))
+                {
+                    var actions = new List<string>();
+                    var purposes = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var (action, name) in new[] { (DataAction.Send, "send"), (DataAction.List, "list"), (DataAction.Download, "download") })
+                    {
+                        foreach (var purpose in enabled.Purposes)
+                        {
+                            var decision = AccessPolicy.Decide(policies, new AccessRequest(caller.Roles, self.Id, action, enabled.Type, counterpart, purpose, today));
+                            if (decision.Allowed)
+                            {
+                                if (!actions.Contains(name))
+                                {
+                                    actions.Add(name);
+                                }
+                                purposes.Add(purpose);
+                            }
+                        }
+                    }
+                    if (actions.Count > 0)
+                    {
+                        exchanges.Add(new MeExchange(enabled.Type, definition.Label, counterpart, actions,
+                            purposes.Order(StringComparer.Ordinal).Select(p => policies.Purposes[p]).Select(p => new MePurpose(p.Code, p.Label, p.LegalBasis.ToString())).ToList()));
+                    }
+                }
+            }
+            contracts.Add(new MeContract(contract.Id, contract.Title, contract.Start, contract.End, contract.Volets.Select(v => v.Label).ToList(), exchanges));
+        }
+        return TypedResults.Ok(new MeResponse(agent, new MeOrganisation(self.Id, AccessPolicy.Label(self.Kind), self.Name, self.Siren), contracts));
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.Json;
+using CpomExchange.Tests.Shared;
+
+namespace CpomExchange.Gateway.Tests;
+
+/// <summary><c>GET /api/v1/me</c>: what the caller may do under the contracts in force.</summary>
+public sealed class MeTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
+{
+    private async Task<JsonElement> MeAsync(string identity)
+    {
+        using var client = gateway.ClientFor(identity);
+        var response = await client.GetAsync("api/v1/me");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return doc.RootElement.Clone();
+    }
+
+    private static List<(string Type, string Counterpart, string Actions, string Purposes)> Exchanges(JsonElement me) =>
+        me.GetProperty("contracts").EnumerateArray().SelectMany(c => c.GetProperty("exchanges").EnumerateArray()).Select(x => (
+            x.GetProperty("type").GetString()!,
+            x.GetProperty("counterpart").GetString()!,
+            string.Join(",", x.GetProperty("actions").EnumerateArray().Select(a => a.GetString())),
+            string.Join(",", x.GetProperty("purposes").EnumerateArray().Select(p => p.GetProperty("code").GetString())))).ToList();
+
+    [Fact]
+    public async Task PrevyAgent_SeesItsContractAndWhatItMaySend()
+    {
+        var me = await MeAsync("prevy-agent");
+        Assert.Equal("prevy-agent", me.GetProperty("agent").GetProperty("id").GetString());
+        Assert.Equal("prevy", me.GetProperty("organisation").GetProperty("id").GetString());
+        Assert.Equal("cpom-prevy-2025", Assert.Single(me.GetProperty("contracts").EnumerateArray()).GetProperty("id").GetString());
+        var exchanges = Exchanges(me);
+        Assert.Contains(("adherents", "carsat-lr", "send", "sinistralite"), exchanges);
+        Assert.Contains(("sinistralite", "carsat-lr", "list,download", "sinistralite"), exchanges);
+        Assert.Contains(("indicateurs", "dreets-occitanie", "send", "indicateurs"), exchanges);
+        Assert.DoesNotContain(exchanges, x => x.Type == "signalements-pdp");
+        var purpose = me.GetProperty("contracts")[0].GetProperty("exchanges")[0].GetProperty("purposes")[0];
+        Assert.Contains("RGPD", purpose.GetProperty("legalBasis").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PdpCell_SeesOnlySignalements()
+    {
+        var exchanges = Exchanges(await MeAsync("cist971-pdp"));
+        Assert.NotEmpty(exchanges);
+        Assert.All(exchanges, x => Assert.Contains(x.Type, new[] { "signalements-pdp", "retour-signalement" }));
+        Assert.All(exchanges, x => Assert.Equal("cgss-guadeloupe", x.Counterpart));
+    }
+
+    [Fact]
+    public async Task Dreets_OnlyReceivesIndicators()
+    {
+        var exchanges = Exchanges(await MeAsync("dreets-aura-agent"));
+        var x = Assert.Single(exchanges);
+        Assert.Equal(("indicateurs", "pst38", "list,download"), (x.Type, x.Counterpart, x.Actions));
+    }
+
+    [Theory]
+    [InlineData("prevy-dpo")]
+    [InlineData("carsat-ra-dpo")]
+    public async Task Dpo_HasNoDataExchange(string identity) => Assert.Empty(Exchanges(await MeAsync(identity)));
+
+    [Fact]
+    public async Task Admin_HasNoOrganisation()
+    {
+        var me = await MeAsync("admin");
+        Assert.Equal(JsonValueKind.Null, me.GetProperty("organisation").ValueKind);
+        Assert.Empty(me.GetProperty("contracts").EnumerateArray());
+    }
+}
