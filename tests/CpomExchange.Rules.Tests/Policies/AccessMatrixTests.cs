@@ -1,0 +1,209 @@
+using CpomExchange.Rules.Policies;
+
+namespace CpomExchange.Rules.Tests.Policies;
+
+/// <summary>
+/// The access matrix: roles × organisations × exchanges × purposes × dates, checked against a
+/// specification written here independently of the policy files, from DOMAIN.md's tables: which
+/// kind sends each exchange to which, which roles touch it, for which purposes, and which exchanges
+/// each seed contract names. Every row checks every ordered pair of organisations, both actions,
+/// every purpose and three days (in force, the day before the term, the day after).
+/// </summary>
+public sealed class AccessMatrixTests
+{
+    private static readonly PolicySet Policies = PolicyLoader.Load(PolicyLoaderTests.RepositoryPolicies);
+
+    private const string S = "SPSTI", C = "CAISSE", D = "DREETS";
+
+    // DOMAIN.md "The exchanges the contracts require": direction, roles and purposes.
+    private static readonly Dictionary<string, (string[] From, string[] To, string[] Roles, string[] Purposes)> Catalogue = new()
+    {
+        ["adherents"] = ([S], [C], ["agent"], ["sinistralite", "ciblage"]),
+        ["sinistralite"] = ([C], [S], ["agent"], ["sinistralite"]),
+        ["entreprises-ciblees"] = ([C], [S], ["agent"], ["ciblage"]),
+        ["suivi-entreprises"] = ([S], [C], ["agent"], ["ciblage"]),
+        ["alertes-risque"] = ([S], [C], ["agent"], ["alerte-risque"]),
+        ["actions-entreprises"] = ([S, C], [C, S], ["agent"], ["information-actions"]),
+        ["signalements-pdp"] = ([S, C], [C, S], ["pdp", "service-social"], ["pdp"]),
+        ["retour-signalement"] = ([S, C], [C, S], ["pdp", "service-social"], ["pdp"]),
+        ["indicateurs"] = ([S], [D, C], ["agent"], ["indicateurs"]),
+    };
+
+    // DOMAIN.md "The contracts in the seeds" (terms: see policies/contracts for the dates chosen).
+    private static readonly (string Id, string Spsti, string Caisse, string Dreets, DateOnly Start, DateOnly End, Dictionary<string, string[]> Exchanges)[] Contracts =
+    [
+        ("cpom-cist971-2025", "cist971", "cgss-guadeloupe", "deets-guadeloupe", new(2025, 1, 1), new(2029, 12, 31), new()
+        {
+            ["adherents"] = ["ciblage"], ["entreprises-ciblees"] = ["ciblage"], ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["indicateurs"] = ["indicateurs"],
+        }),
+        ("cpom-prevy-2025", "prevy", "carsat-lr", "dreets-occitanie", new(2025, 1, 22), new(2030, 1, 22), new()
+        {
+            ["adherents"] = ["sinistralite"], ["sinistralite"] = ["sinistralite"], ["actions-entreprises"] = ["information-actions"], ["indicateurs"] = ["indicateurs"],
+        }),
+        ("cpom-satm-2025", "satm", "carsat-pdl", "dreets-pdl", new(2025, 3, 27), new(2029, 3, 26), new()
+        {
+            ["adherents"] = ["sinistralite"], ["sinistralite"] = ["sinistralite"], ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["indicateurs"] = ["indicateurs"],
+        }),
+        ("cpom-pst38-2025", "pst38", "carsat-ra", "dreets-aura", new(2025, 7, 30), new(2030, 7, 29), new()
+        {
+            ["adherents"] = ["ciblage"], ["entreprises-ciblees"] = ["ciblage"], ["suivi-entreprises"] = ["ciblage"], ["alertes-risque"] = ["alerte-risque"],
+            ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["indicateurs"] = ["indicateurs"],
+        }),
+    ];
+
+    private static readonly string[] AllPurposes = ["sinistralite", "ciblage", "alerte-risque", "information-actions", "pdp", "indicateurs", "marketing"];
+
+    private static string KindOf(string org) => Policies.Organisations[org].Kind switch
+    {
+        OrganisationKind.Spsti => S,
+        OrganisationKind.Caisse => C,
+        _ => D,
+    };
+
+    /// <summary>The specification: null when allowed, else the reason code.</summary>
+    private static string? Expected(string role, string self, DataAction action, string exchange, string other, string? purpose, DateOnly day)
+    {
+        var (from, to, roles, purposes) = Catalogue[exchange];
+        var roleFits = role switch { "pdp" => KindOf(self) == S, "service-social" => KindOf(self) == C, _ => true };
+        if (!roleFits || !roles.Contains(role))
+        {
+            return "policy.role-not-allowed";
+        }
+        var (sender, recipient) = action == DataAction.Send ? (self, other) : (other, self);
+        if (KindOf(sender) == KindOf(recipient) || !from.Contains(KindOf(sender)) || !to.Contains(KindOf(recipient)))
+        {
+            return "policy.direction-not-allowed";
+        }
+        if (purpose is null)
+        {
+            return "request.missing-purpose";
+        }
+        if (!purposes.Contains(purpose))
+        {
+            return "policy.purpose-not-allowed";
+        }
+        var binding = Contracts.Where(c => new[] { c.Spsti, c.Caisse, c.Dreets }.Contains(self) && new[] { c.Spsti, c.Caisse, c.Dreets }.Contains(other)).ToList();
+        if (binding.Count == 0)
+        {
+            return "policy.no-contract";
+        }
+        var inForce = binding.Where(c => c.Start <= day && day <= c.End).ToList();
+        if (inForce.Count == 0)
+        {
+            return "policy.contract-not-in-force";
+        }
+        var contract = inForce[0];
+        if (!contract.Exchanges.TryGetValue(exchange, out var contractPurposes))
+        {
+            return "policy.exchange-not-in-contract";
+        }
+        return contractPurposes.Contains(purpose) ? null : "policy.purpose-not-allowed";
+    }
+
+    public static TheoryData<string, string, string, DataAction> Rows()
+    {
+        var rows = new TheoryData<string, string, string, DataAction>();
+        foreach (var contract in Contracts)
+        {
+            foreach (var exchange in Catalogue.Keys)
+            {
+                foreach (var role in Roles.All)
+                {
+                    foreach (var action in new[] { DataAction.Send, DataAction.Download })
+                    {
+                        rows.Add(contract.Id, exchange, role, action);
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void Decision_FollowsTheSpecification(string contractId, string exchange, string role, DataAction action)
+    {
+        var contract = Contracts.Single(c => c.Id == contractId);
+        string[] parties = [contract.Spsti, contract.Caisse, contract.Dreets];
+        // Every organisation of this contract against every organisation of the gateway: parties
+        // of this contract, and outsiders (no contract between them).
+        var checkedCases = 0;
+        foreach (var self in parties)
+        {
+            foreach (var other in Policies.Organisations.Keys.Where(o => o != self))
+            {
+                foreach (var purpose in AllPurposes.Append(null))
+                {
+                    foreach (var day in new[] { contract.Start.AddDays(1), contract.Start.AddDays(-1), contract.End.AddDays(1) })
+                    {
+                        var expected = Expected(role, self, action, exchange, other, purpose, day);
+                        var decision = AccessPolicy.Decide(Policies, new AccessRequest([role], self, action, exchange, other, purpose, day));
+                        Assert.True(expected == decision.Code,
+                            $"{role} of {self} {action} {exchange} with {other} for {purpose ?? "(none)"} on {day:yyyy-MM-dd}: expected {expected ?? "allowed"}, got {decision.Code ?? "allowed"} ({decision.Message})");
+                        Assert.Equal(expected is null, decision.Allowed);
+                        Assert.False(string.IsNullOrWhiteSpace(decision.Message));
+                        checkedCases++;
+                    }
+                }
+            }
+        }
+        Assert.True(checkedCases > 500);
+    }
+
+    [Fact]
+    public void TheMatrix_AllowsSomethingUnderEveryContract_AndRefusesMostThings()
+    {
+        foreach (var contract in Contracts)
+        {
+            var allowed = contract.Exchanges.Keys.Count(exchange => Catalogue[exchange].Roles.Any(role =>
+                new[] { contract.Spsti, contract.Caisse, contract.Dreets }.Any(self =>
+                    new[] { contract.Spsti, contract.Caisse, contract.Dreets }.Any(other => self != other &&
+                        AccessPolicy.Decide(Policies, new AccessRequest([role], self, DataAction.Send, exchange, other, contract.Exchanges[exchange][0], contract.Start)).Allowed))));
+            Assert.Equal(contract.Exchanges.Count, allowed);
+        }
+    }
+
+    [Theory]
+    [InlineData("prevy", "agent", DataAction.Send, "adherents", "carsat-lr", "sinistralite", null)]
+    [InlineData("satm", "agent", DataAction.Send, "adherents", "carsat-lr", "sinistralite", "policy.no-contract")]
+    [InlineData("dreets-occitanie", "agent", DataAction.Download, "adherents", "prevy", "sinistralite", "policy.direction-not-allowed")]
+    [InlineData("prevy", "dpo", DataAction.Send, "adherents", "carsat-lr", "sinistralite", "policy.role-not-allowed")]
+    [InlineData("carsat-lr", "admin", DataAction.Download, "adherents", "prevy", "sinistralite", "policy.role-not-allowed")]
+    [InlineData("prevy", "agent", DataAction.Send, "signalements-pdp", "carsat-lr", "pdp", "policy.role-not-allowed")]
+    [InlineData("cist971", "pdp", DataAction.Send, "signalements-pdp", "cgss-guadeloupe", "pdp", null)]
+    [InlineData("cgss-guadeloupe", "service-social", DataAction.Send, "retour-signalement", "cist971", "pdp", null)]
+    [InlineData("cgss-guadeloupe", "pdp", DataAction.Send, "retour-signalement", "cist971", "pdp", "policy.role-not-allowed")]
+    [InlineData("cist971", "pdp", DataAction.Send, "signalements-pdp", "deets-guadeloupe", "pdp", "policy.direction-not-allowed")]
+    [InlineData("prevy", "pdp", DataAction.Send, "signalements-pdp", "carsat-lr", "pdp", "policy.exchange-not-in-contract")]
+    [InlineData("pst38", "agent", DataAction.Send, "indicateurs", "dreets-aura", "indicateurs", null)]
+    [InlineData("dreets-aura", "agent", DataAction.Download, "indicateurs", "pst38", "indicateurs", null)]
+    [InlineData("dreets-aura", "agent", DataAction.Download, "entreprises-ciblees", "carsat-ra", "ciblage", "policy.direction-not-allowed")]
+    [InlineData("prevy", "agent", DataAction.Send, "adherents", "carsat-lr", "ciblage", "policy.purpose-not-allowed")]
+    [InlineData("pst38", "agent", DataAction.Send, "adherents", "carsat-ra", "ciblage", null)]
+    [InlineData("prevy", "agent", DataAction.Send, "suivi-entreprises", "carsat-lr", "ciblage", "policy.exchange-not-in-contract")]
+    public void SeedCases(string self, string role, DataAction action, string exchange, string other, string purpose, string? code)
+    {
+        var decision = AccessPolicy.Decide(Policies, new AccessRequest([role], self, action, exchange, other, purpose, new DateOnly(2026, 11, 23)));
+        Assert.Equal(code, decision.Code);
+    }
+
+    [Fact]
+    public void TheDayAfterAContractsEnd_EverythingUnderItIsRefused()
+    {
+        foreach (var contract in Contracts)
+        {
+            foreach (var (exchange, purposes) in contract.Exchanges)
+            {
+                var role = Catalogue[exchange].Roles[0] == "pdp" ? "pdp" : "agent";
+                var (self, other) = Catalogue[exchange].From[0] == S ? (contract.Spsti, Catalogue[exchange].To[0] == D ? contract.Dreets : contract.Caisse) : (contract.Caisse, contract.Spsti);
+                if (role == "pdp" && KindOf(self) != S)
+                {
+                    role = "service-social";
+                }
+                Assert.True(AccessPolicy.Decide(Policies, new AccessRequest([role], self, DataAction.Send, exchange, other, purposes[0], contract.End)).Allowed, $"{contract.Id} {exchange} on its last day");
+                Assert.Equal("policy.contract-not-in-force",
+                    AccessPolicy.Decide(Policies, new AccessRequest([role], self, DataAction.Send, exchange, other, purposes[0], contract.End.AddDays(1))).Code);
+            }
+        }
+    }
+}
