@@ -191,8 +191,18 @@ internal static partial class DatasetsApi
         }
     }
 
-    private static async Task<Ok<InboxResponse>> InboxAsync(HttpContext http, AccessDecisions decisions, CpomDbContext db)
+    private static async Task<Results<Ok<InboxResponse>, ProblemHttpResult>> InboxAsync(
+        HttpContext http,
+        AccessDecisions decisions,
+        CpomDbContext db,
+        [FromQuery] string? purpose,
+        [FromQuery(Name = "object")] string? caseObject)
     {
+        // Listing reads metadata, not data: the purpose is optional here, checked and logged when given.
+        if (OptionalPurposeCheck(purpose, caseObject) is { } bad)
+        {
+            return bad;
+        }
         var caller = Caller.From(http.User);
         var rows = caller.Organisation is null
             ? []
@@ -205,7 +215,7 @@ internal static partial class DatasetsApi
             var key = (row.Type, row.FromOrganisation);
             if (!allowed.TryGetValue(key, out var ok))
             {
-                ok = (await decisions.DecideAsync(http, caller, DataAction.List, row.Type, row.FromOrganisation, null, null, null)).Allowed;
+                ok = (await decisions.DecideAsync(http, caller, DataAction.List, row.Type, row.FromOrganisation, purpose, caseObject, null)).Allowed;
                 allowed[key] = ok;
             }
             if (ok)
@@ -216,8 +226,18 @@ internal static partial class DatasetsApi
         return TypedResults.Ok(new InboxResponse(visible));
     }
 
-    private static async Task<Results<Ok<DatasetInfo>, ProblemHttpResult>> MetadataAsync(string id, HttpContext http, AccessDecisions decisions, CpomDbContext db)
+    private static async Task<Results<Ok<DatasetInfo>, ProblemHttpResult>> MetadataAsync(
+        string id,
+        HttpContext http,
+        AccessDecisions decisions,
+        CpomDbContext db,
+        [FromQuery] string? purpose,
+        [FromQuery(Name = "object")] string? caseObject)
     {
+        if (OptionalPurposeCheck(purpose, caseObject) is { } bad)
+        {
+            return bad;
+        }
         var caller = Caller.From(http.User);
         var row = await FindVisibleAsync(db, id, caller, http.RequestAborted);
         if (row is null)
@@ -225,7 +245,7 @@ internal static partial class DatasetsApi
             return NotFound(id);
         }
         var asSender = row.FromOrganisation == caller.Organisation;
-        var decision = await decisions.DecideAsync(http, caller, DataAction.ReadMetadata, row.Type, asSender ? row.ToOrganisation : row.FromOrganisation, null, null, id, asSender);
+        var decision = await decisions.DecideAsync(http, caller, DataAction.ReadMetadata, row.Type, asSender ? row.ToOrganisation : row.FromOrganisation, purpose, caseObject, id, asSender);
         return decision.Allowed ? TypedResults.Ok(ToInfo(row)) : Refusal(decision);
     }
 
@@ -298,6 +318,15 @@ internal static partial class DatasetsApi
         if (string.IsNullOrWhiteSpace(purpose))
         {
             return Problem.Of(400, ErrorCatalog.MissingPurpose, "Indiquez la finalité de l'accès (paramètre purpose), par exemple purpose=sinistralite.");
+        }
+        return OptionalPurposeCheck(purpose, caseObject);
+    }
+
+    private static ProblemHttpResult? OptionalPurposeCheck(string? purpose, string? caseObject)
+    {
+        if (purpose is not null && string.IsNullOrWhiteSpace(purpose))
+        {
+            return Problem.Of(400, ErrorCatalog.MissingPurpose, "La finalité (purpose) est vide.");
         }
         if (caseObject is { Length: > MaxObjectLength })
         {
