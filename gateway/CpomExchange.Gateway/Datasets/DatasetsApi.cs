@@ -1,4 +1,5 @@
 using System.Net.Mime;
+using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Hosting;
 using CpomExchange.Gateway.Problems;
@@ -7,7 +8,9 @@ using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Errors;
+using CpomExchange.Rules.AccessLog;
 using CpomExchange.Rules.Policies;
+using CpomExchange.Rules.Pseudonymisation;
 using CsvHelper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -55,37 +58,46 @@ internal static partial class DatasetsApi
         [FromQuery] string? purpose,
         [FromQuery(Name = "object")] string? caseObject,
         AccessDecisions decisions,
+        AccessJournal journal,
         PolicySet policies,
         CpomDbContext db,
         IKeyProvider keys,
+        Pseudonymiser pseudonymiser,
         FolderPayloadStore store,
         IOptions<GatewayOptions> options,
         ILogger<DatasetInfo> logger)
     {
         var caller = Caller.From(http.User);
+        async Task<ProblemHttpResult> RefuseAsync(ProblemHttpResult problem, long? rows = null)
+        {
+            // Every refusal is logged under the caller's organisation before it is answered.
+            await journal.RecordAsync(http, caller, LogActions.Upload, type, null, rows, to, purpose, caseObject, Code(problem), []);
+            return problem;
+        }
+
         if (string.IsNullOrWhiteSpace(type) || string.IsNullOrWhiteSpace(to))
         {
-            return Problem.Of(400, ErrorCatalog.MissingParameter, "Indiquez le type d'échange (type) et le destinataire (to).");
+            return await RefuseAsync(Problem.Of(400, ErrorCatalog.MissingParameter, "Indiquez le type d'échange (type) et le destinataire (to)."));
         }
         if (RequestCheck(purpose, caseObject) is { } bad)
         {
-            return bad;
+            return await RefuseAsync(bad);
         }
         if (!policies.Exchanges.TryGetValue(type, out var exchange))
         {
-            return Problem.Of(400, ErrorCatalog.UnknownExchange, $"Type d'échange « {type} » inconnu. Types connus : {string.Join(", ", policies.Exchanges.Keys)}.");
+            return await RefuseAsync(Problem.Of(400, ErrorCatalog.UnknownExchange, $"Type d'échange « {type} » inconnu. Types connus : {string.Join(", ", policies.Exchanges.Keys)}."));
         }
         if (!policies.Organisations.ContainsKey(to))
         {
-            return Problem.Of(400, ErrorCatalog.UnknownOrganisation, $"Organisation destinataire « {to} » inconnue.");
+            return await RefuseAsync(Problem.Of(400, ErrorCatalog.UnknownOrganisation, $"Organisation destinataire « {to} » inconnue."));
         }
         if (http.Request.ContentType is not { } contentType || !IsCsv(contentType))
         {
-            return Problem.Of(415, ErrorCatalog.UnsupportedMediaType, "Envoyez le fichier en text/csv.");
+            return await RefuseAsync(Problem.Of(415, ErrorCatalog.UnsupportedMediaType, "Envoyez le fichier en text/csv."));
         }
         if (http.Request.Headers.ContentEncoding.Count > 0 && http.Request.Headers.ContentEncoding.Any(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)))
         {
-            return Problem.Of(415, ErrorCatalog.UnsupportedMediaType, "Les contenus compressés ne sont pas acceptés : envoyez le fichier CSV tel quel.");
+            return await RefuseAsync(Problem.Of(415, ErrorCatalog.UnsupportedMediaType, "Les contenus compressés ne sont pas acceptés : envoyez le fichier CSV tel quel."));
         }
 
         var decision = await decisions.DecideAsync(http, caller, DataAction.Send, type, to, purpose, caseObject, null);
@@ -96,13 +108,15 @@ internal static partial class DatasetsApi
         if (exchange.Minimisation.Count > 0 || exchange.Masking is not null)
         {
             // Fail closed: an exchange whose minimisation or masking rules are not enforced yet is not carried at all.
-            return Problem.Of(501, ErrorCatalog.ExchangeNotAvailable,
-                $"L'échange « {exchange.Label} » n'est pas encore ouvert sur cette passerelle : ses règles de minimisation ne sont pas encore appliquées.");
+            return await RefuseAsync(Problem.Of(501, ErrorCatalog.ExchangeNotAvailable,
+                $"L'échange « {exchange.Label} » n'est pas encore ouvert sur cette passerelle : ses règles de minimisation ne sont pas encore appliquées."));
         }
 
         var id = NewDatasetId();
         var (tempPath, file) = store.CreateTemporary();
-        var committed = false;
+        string? subjectsPath = null;
+        var committed = new List<string>();
+        var subjects = new List<UInt128>();
         try
         {
             var source = new HashingReadStream(http.Request.Body);
@@ -116,8 +130,11 @@ internal static partial class DatasetsApi
                     var writer = CsvWriter.Create(encrypted, CsvIngestor.OutputOptions, leaveOpen: true);
                     await using (writer)
                     {
-                        result = await CsvIngestor.IngestAsync(source, exchange.Schema, writer,
-                            new CsvIngestOptions { MaxRows = options.Value.Limits.MaxRows }, http.RequestAborted);
+                        result = await CsvIngestor.IngestAsync(source, exchange.Schema, writer, new CsvIngestOptions
+                        {
+                            MaxRows = options.Value.Limits.MaxRows,
+                            OnIdentifier = (kind, value) => subjects.Add(pseudonymiser.Short(kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret, value)),
+                        }, http.RequestAborted);
                     }
                     if (result.IsValid)
                     {
@@ -135,15 +152,17 @@ internal static partial class DatasetsApi
             if (!result.IsValid)
             {
                 LogRejected(logger, caller.AgentId, type, result.ErrorCount);
-                return Problem.Of(422, ErrorCatalog.InvalidFile,
+                return await RefuseAsync(Problem.Of(422, ErrorCatalog.InvalidFile,
                     $"Fichier refusé : {result.ErrorCount} erreur(s). Rien n'a été enregistré ; corrigez les lignes indiquées et renvoyez le fichier entier.",
                     new Dictionary<string, object?>
                     {
                         ["errors"] = result.Errors.Select(e => new { line = e.Line, column = e.Column, value = e.Value, code = e.Code, reason = e.Reason }).ToList(),
                         ["errorCount"] = result.ErrorCount,
                         ["truncated"] = result.ErrorCount > result.Errors.Count,
-                    });
+                    }), result.Rows);
             }
+            subjectsPath = await SubjectIndex.WriteTemporaryAsync(store, keys, SubjectIndex.Normalise(subjects), http.RequestAborted);
+            subjects.Clear();
 
             var entity = new DatasetEntity
             {
@@ -162,31 +181,40 @@ internal static partial class DatasetsApi
                 PayloadName = id + ".cpom",
                 CreatedAtUtc = DateTime.UtcNow,
             };
+            // The payload and its subject index are in place before the dataset row and the log
+            // entries commit together: a crash leaves at most orphan files, never a listed dataset
+            // without content or an unlogged one.
             store.Commit(tempPath, entity.PayloadName);
-            committed = true;
-            try
+            committed.Add(entity.PayloadName);
+            store.Commit(subjectsPath, SubjectIndex.NameOf(id));
+            committed.Add(SubjectIndex.NameOf(id));
+            await using (var transaction = await CpomDatabase.BeginWriteAsync(db, CancellationToken.None))
             {
                 db.Datasets.Add(entity);
                 await db.SaveChangesAsync(CancellationToken.None);
+                await journal.RecordAsync(http, caller, LogActions.Upload, type, id, result.Rows, to, purpose, caseObject, null, [to]);
+                await transaction.CommitAsync(CancellationToken.None);
             }
-            catch
-            {
-                store.Delete(entity.PayloadName);
-                throw;
-            }
+            committed.Clear();
             LogStored(logger, id, caller.AgentId, type, result.Rows);
             return TypedResults.Created($"/api/v1/datasets/{id}", ToInfo(entity));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Problem.Of(413, ErrorCatalog.RequestTooLarge,
-                $"Le fichier dépasse la taille maximale acceptée ({options.Value.Limits.MaxBodyBytes / (1024 * 1024)} Mio). Rien n'a été enregistré.");
+            return await RefuseAsync(Problem.Of(413, ErrorCatalog.RequestTooLarge,
+                $"Le fichier dépasse la taille maximale acceptée ({options.Value.Limits.MaxBodyBytes / (1024 * 1024)} Mio). Rien n'a été enregistré."));
         }
         finally
         {
-            if (!committed)
+            FolderPayloadStore.Discard(tempPath);
+            if (subjectsPath is not null)
             {
-                FolderPayloadStore.Discard(tempPath);
+                FolderPayloadStore.Discard(subjectsPath);
+            }
+            foreach (var name in committed)
+            {
+                // The transaction did not commit: what was moved in place goes.
+                store.Delete(name);
             }
         }
     }
@@ -194,6 +222,8 @@ internal static partial class DatasetsApi
     private static async Task<Results<Ok<InboxResponse>, ProblemHttpResult>> InboxAsync(
         HttpContext http,
         AccessDecisions decisions,
+        AccessJournal journal,
+        PolicySet policies,
         CpomDbContext db,
         [FromQuery] string? purpose,
         [FromQuery(Name = "object")] string? caseObject)
@@ -215,7 +245,8 @@ internal static partial class DatasetsApi
             var key = (row.Type, row.FromOrganisation);
             if (!allowed.TryGetValue(key, out var ok))
             {
-                ok = (await decisions.DecideAsync(http, caller, DataAction.List, row.Type, row.FromOrganisation, purpose, caseObject, null)).Allowed;
+                // Filtering, not refusing: what the caller's roles do not cover is simply not listed.
+                ok = AccessPolicy.Decide(policies, new AccessRequest(caller.Roles, caller.Organisation, DataAction.List, row.Type, row.FromOrganisation, purpose, decisions.Today)).Allowed;
                 allowed[key] = ok;
             }
             if (ok)
@@ -223,6 +254,7 @@ internal static partial class DatasetsApi
                 visible.Add(ToInfo(row));
             }
         }
+        await journal.RecordAsync(http, caller, LogActions.List, null, null, visible.Count, null, purpose, caseObject, null, []);
         return TypedResults.Ok(new InboxResponse(visible));
     }
 
@@ -230,6 +262,7 @@ internal static partial class DatasetsApi
         string id,
         HttpContext http,
         AccessDecisions decisions,
+        AccessJournal journal,
         CpomDbContext db,
         [FromQuery] string? purpose,
         [FromQuery(Name = "object")] string? caseObject)
@@ -242,11 +275,17 @@ internal static partial class DatasetsApi
         var row = await FindVisibleAsync(db, id, caller, http.RequestAborted);
         if (row is null)
         {
-            return NotFound(id);
+            return await NotFoundAsync(db, journal, http, caller, LogActions.ReadMetadata, id, purpose, caseObject);
         }
         var asSender = row.FromOrganisation == caller.Organisation;
-        var decision = await decisions.DecideAsync(http, caller, DataAction.ReadMetadata, row.Type, asSender ? row.ToOrganisation : row.FromOrganisation, purpose, caseObject, id, asSender);
-        return decision.Allowed ? TypedResults.Ok(ToInfo(row)) : Refusal(decision);
+        var counterpart = asSender ? row.ToOrganisation : row.FromOrganisation;
+        var decision = await decisions.DecideAsync(http, caller, DataAction.ReadMetadata, row.Type, counterpart, purpose, caseObject, id, asSender, [counterpart]);
+        if (!decision.Allowed)
+        {
+            return Refusal(decision);
+        }
+        await journal.RecordAsync(http, caller, LogActions.ReadMetadata, row.Type, id, row.Rows, counterpart, purpose, caseObject, null, [counterpart]);
+        return TypedResults.Ok(ToInfo(row));
     }
 
     private static async Task<IResult> DownloadAsync(
@@ -255,6 +294,7 @@ internal static partial class DatasetsApi
         [FromQuery(Name = "object")] string? caseObject,
         HttpContext http,
         AccessDecisions decisions,
+        AccessJournal journal,
         CpomDbContext db,
         IKeyProvider keys,
         FolderPayloadStore store,
@@ -263,19 +303,21 @@ internal static partial class DatasetsApi
         var caller = Caller.From(http.User);
         if (RequestCheck(purpose, caseObject) is { } bad)
         {
+            await journal.RecordAsync(http, caller, LogActions.Download, null, id, null, null, purpose, caseObject, Code(bad), []);
             return bad;
         }
         var row = await FindVisibleAsync(db, id, caller, http.RequestAborted);
         if (row is null)
         {
-            return NotFound(id);
+            return await NotFoundAsync(db, journal, http, caller, LogActions.Download, id, purpose, caseObject);
         }
         if (row.ToOrganisation != caller.Organisation)
         {
-            await decisions.DecideAsync(http, caller, DataAction.Download, row.Type, row.ToOrganisation, purpose, caseObject, id);
-            return Problem.Of(403, ErrorCatalog.DirectionNotAllowed, "Seul le destinataire télécharge le contenu d'un jeu de données ; l'expéditeur en consulte les métadonnées.");
+            var refusal = Problem.Of(403, ErrorCatalog.DirectionNotAllowed, "Seul le destinataire télécharge le contenu d'un jeu de données ; l'expéditeur en consulte les métadonnées.");
+            await journal.RecordAsync(http, caller, LogActions.Download, row.Type, id, null, row.ToOrganisation, purpose, caseObject, Code(refusal), [row.ToOrganisation]);
+            return refusal;
         }
-        var decision = await decisions.DecideAsync(http, caller, DataAction.Download, row.Type, row.FromOrganisation, purpose, caseObject, id);
+        var decision = await decisions.DecideAsync(http, caller, DataAction.Download, row.Type, row.FromOrganisation, purpose, caseObject, id, concerned: [row.FromOrganisation]);
         if (!decision.Allowed)
         {
             return Refusal(decision);
@@ -283,9 +325,13 @@ internal static partial class DatasetsApi
         if (purpose != row.Purpose)
         {
             // Purpose limitation (RGPD art. 5(1)(b)): data sent for one purpose is read for that purpose.
-            return Problem.Of(403, ErrorCatalog.PurposeNotAllowed,
+            var refusal = Problem.Of(403, ErrorCatalog.PurposeNotAllowed,
                 $"Ce jeu de données a été transmis pour la finalité « {row.Purpose} » : il ne peut être téléchargé que pour celle-ci.");
+            await journal.RecordAsync(http, caller, LogActions.Download, row.Type, id, null, row.FromOrganisation, purpose, caseObject, Code(refusal), [row.FromOrganisation]);
+            return refusal;
         }
+        // The download is logged under both controllers before the first byte leaves.
+        await journal.RecordAsync(http, caller, LogActions.Download, row.Type, id, row.Rows, row.FromOrganisation, purpose, caseObject, null, [row.FromOrganisation]);
 
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = "text/csv; charset=utf-8";
@@ -347,6 +393,19 @@ internal static partial class DatasetsApi
 
     private static ProblemHttpResult NotFound(string id) =>
         Problem.Of(404, ErrorCatalog.DatasetNotFound, $"Aucun jeu de données « {CsvIngestor.Shorten(id)} » accessible à votre organisation.");
+
+    /// <summary>A 404, logged under the caller and, when the dataset exists, under its sender and recipient.</summary>
+    private static async Task<ProblemHttpResult> NotFoundAsync(CpomDbContext db, AccessJournal journal, HttpContext http, Caller caller, string action,
+        string id, string? purpose, string? caseObject)
+    {
+        var owners = await db.Datasets.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.FromOrganisation, d.ToOrganisation, d.Type }).SingleOrDefaultAsync(http.RequestAborted);
+        string[] concerned = owners is null ? [] : [owners.FromOrganisation, owners.ToOrganisation];
+        var problem = NotFound(id);
+        await journal.RecordAsync(http, caller, action, owners?.Type, owners is null ? null : id, null, null, purpose, caseObject, Code(problem), concerned);
+        return problem;
+    }
+
+    private static string Code(ProblemHttpResult problem) => (string)problem.ProblemDetails.Extensions["code"]!;
 
     private static ProblemHttpResult Refusal(AccessDecision decision)
     {

@@ -1,10 +1,12 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Admin;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Datasets;
 using CpomExchange.Gateway.Me;
 using CpomExchange.Infrastructure;
+using CpomExchange.Infrastructure.AccessLog;
 using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Pki;
@@ -67,10 +69,16 @@ public static partial class GatewayApp
         services.AddSingleton(policies);
         services.AddSingleton(time);
         services.AddSingleton(validator);
-        services.AddSingleton<IKeyProvider>(_ => new LocalKeyProvider(home.KeyDirectory));
+        var keys = new LocalKeyProvider(home.KeyDirectory);
+        services.AddSingleton<IKeyProvider>(keys);
+        services.AddSingleton(await PseudonymKeyStore.LoadAsync(home.KeyDirectory, keys));
+        var accessLogOptions = builder.Configuration.GetSection("Cpom:AccessLog").Get<AccessLogOptions>() ?? new AccessLogOptions();
+        services.AddSingleton(accessLogOptions);
+        services.AddSingleton<AccessLogWriter>();
         services.AddSingleton(_ => new FolderPayloadStore(home.PayloadDirectory));
         services.AddDbContext<CpomDbContext>(o => o.UseSqlite(CpomDbContext.SqliteConnectionString(home)));
-        services.AddSingleton<IAccessJournal, LoggingAccessJournal>();
+        services.AddScoped<AccessJournal>();
+        services.AddScoped<AccessLogReader>();
         services.AddScoped<AccessDecisions>();
         services.AddProblemDetails();
         services.AddAuthentication(CertificateAuthenticationHandler.SchemeName)
@@ -105,6 +113,7 @@ public static partial class GatewayApp
         api.MapDatasetsApi();
         api.MapMeApi();
         api.MapAdminApi();
+        api.MapAuditApi();
         return app;
     }
 

@@ -4,8 +4,9 @@ using System.Text;
 namespace CpomExchange.Infrastructure.Keys;
 
 /// <summary>
-/// The local key provider: a 256-bit key-encryption key in <c>$CPOM_HOME/keys/kek-v1.key</c>,
-/// created on first use and readable by the owner only. Data keys are wrapped with AES-256-GCM
+/// The local key provider: a 256-bit key-encryption key in <c>$CPOM_HOME/keys/kek-v1.key</c> and an
+/// ECDSA P-256 signing key in <c>$CPOM_HOME/keys/signing-v1.key</c>, created on first use and
+/// readable by the owner only. Data keys are wrapped with AES-256-GCM
 /// (nonce ‖ ciphertext ‖ tag), the key id bound in the associated data. For development and small
 /// sites; production uses a key vault, where the key-encryption key never leaves the vault.
 /// </summary>
@@ -15,6 +16,8 @@ public sealed class LocalKeyProvider : IKeyProvider
     private readonly string _directory;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
+    private const string SigningKeyId = "local:signing-v1";
+    private readonly ECDsa _signing;
 
     /// <summary>Uses (and creates if needed) the key folder <paramref name="directory"/>.</summary>
     public LocalKeyProvider(string directory)
@@ -23,6 +26,37 @@ public sealed class LocalKeyProvider : IKeyProvider
         CpomHome.CreatePrivateDirectory(directory);
         CurrentKeyId = KeyIdPrefix + "v1";
         Load(CurrentKeyId, create: true);
+        _signing = LoadSigningKey(Path.Combine(directory, "signing-v1.key"));
+    }
+
+    /// <inheritdoc />
+    public Task<(string KeyId, byte[] Signature)> SignDigestAsync(byte[] digest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        return Task.FromResult((SigningKeyId, _signing.SignHash(digest)));
+    }
+
+    /// <inheritdoc />
+    public Task<SigningKey> GetSigningKeyAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(new SigningKey(SigningKeyId, _signing.ExportSubjectPublicKeyInfo()));
+
+    private static ECDsa LoadSigningKey(string path)
+    {
+        if (!File.Exists(path))
+        {
+            using var fresh = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            try
+            {
+                CpomHome.WritePrivateFile(path, Encoding.ASCII.GetBytes(fresh.ExportPkcs8PrivateKeyPem()));
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process created it first: use theirs.
+            }
+        }
+        var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(path));
+        return key;
     }
 
     /// <summary>The key id new data keys are wrapped with.</summary>

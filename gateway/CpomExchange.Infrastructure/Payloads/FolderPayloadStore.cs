@@ -61,6 +61,9 @@ public sealed class FolderPayloadStore
     /// <summary>Deletes a payload.</summary>
     public void Delete(string name) => File.Delete(PathOf(name));
 
+    /// <summary>True when a payload of that name exists.</summary>
+    public bool Exists(string name) => File.Exists(PathOf(name));
+
     /// <summary>Removes what interrupted uploads left behind; returns how many files.</summary>
     public int CleanTemporaryFiles()
     {

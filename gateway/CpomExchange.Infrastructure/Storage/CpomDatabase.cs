@@ -28,6 +28,29 @@ public static class CpomDatabase
         return db;
     }
 
+    /// <summary>
+    /// Begins a write transaction. On SQLite it is BEGIN IMMEDIATE: the database's one writer lock is
+    /// taken at once, which serialises the access-log appends of every process.
+    /// </summary>
+    public static Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginWriteAsync(CpomDbContext db, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Database.BeginTransactionAsync(cancellationToken);
+    }
+
+    /// <summary>Reads a controller's log head for update, inside the current write transaction.</summary>
+    public static async Task<AccessLog.AccessLogHeadEntity?> LockHeadAsync(CpomDbContext db, string controller, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var tracked = db.AccessLogHeads.Local.FirstOrDefault(h => h.Controller == controller);
+        if (tracked is not null)
+        {
+            return tracked;
+        }
+        // SQLite: the write transaction already excludes every other writer.
+        return await db.AccessLogHeads.SingleOrDefaultAsync(h => h.Controller == controller, cancellationToken);
+    }
+
     /// <summary>Releases pooled SQLite connections (so that a test can delete the folder).</summary>
     public static void ClearPools() => SqliteConnection.ClearAllPools();
 }

@@ -1,3 +1,4 @@
+using CpomExchange.Infrastructure.AccessLog;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
@@ -12,6 +13,18 @@ public sealed class CpomDbContext(DbContextOptions<CpomDbContext> options) : DbC
     /// <summary>The datasets' metadata (the content is in the payload store).</summary>
     public DbSet<DatasetEntity> Datasets => Set<DatasetEntity>();
 
+    /// <summary>The entries of every controller's access log.</summary>
+    public DbSet<AccessLogEntryEntity> AccessLogEntries => Set<AccessLogEntryEntity>();
+
+    /// <summary>The leaf hashes of every controller's access log.</summary>
+    public DbSet<AccessLogLeafEntity> AccessLogLeaves => Set<AccessLogLeafEntity>();
+
+    /// <summary>The head of every controller's access log.</summary>
+    public DbSet<AccessLogHeadEntity> AccessLogHeads => Set<AccessLogHeadEntity>();
+
+    /// <summary>The signed checkpoints of every controller's access log.</summary>
+    public DbSet<AccessLogCheckpointEntity> AccessLogCheckpoints => Set<AccessLogCheckpointEntity>();
+
     /// <summary>Options for the SQLite database of <paramref name="home"/>.</summary>
     public static DbContextOptions<CpomDbContext> SqliteOptions(CpomHome home)
     {
@@ -21,7 +34,7 @@ public sealed class CpomDbContext(DbContextOptions<CpomDbContext> options) : DbC
 
     /// <summary>The connection string of the SQLite database of <paramref name="home"/>.</summary>
     public static string SqliteConnectionString(CpomHome home) =>
-        $"Data Source={home.DatabaseFile};Cache=Shared;Default Timeout=30";
+        $"Data Source={home.DatabaseFile};Default Timeout=30";
 
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -54,6 +67,44 @@ public sealed class CpomDbContext(DbContextOptions<CpomDbContext> options) : DbC
         dataset.Property(d => d.PayloadName).HasMaxLength(200);
         dataset.HasIndex(d => new { d.ToOrganisation, d.CreatedAtUtc });
         dataset.HasIndex(d => new { d.FromOrganisation, d.CreatedAtUtc });
+
+        var entry = modelBuilder.Entity<AccessLogEntryEntity>();
+        entry.ToTable("access_log_entries");
+        entry.HasKey(e => new { e.Controller, e.Seq });
+        entry.Property(e => e.Controller).HasMaxLength(100);
+        entry.Property(e => e.AgentId).HasMaxLength(100);
+        entry.Property(e => e.AgentName).HasMaxLength(200);
+        entry.Property(e => e.Organisation).HasMaxLength(100);
+        entry.Property(e => e.CertificateSha256).HasMaxLength(64);
+        entry.Property(e => e.Action).HasMaxLength(32);
+        entry.Property(e => e.ExchangeType).HasMaxLength(64);
+        entry.Property(e => e.DatasetId).HasMaxLength(64);
+        entry.Property(e => e.Counterpart).HasMaxLength(100);
+        entry.Property(e => e.Purpose).HasMaxLength(64);
+        entry.Property(e => e.Object).HasMaxLength(80);
+        entry.Property(e => e.LegalBasis).HasMaxLength(500);
+        entry.Property(e => e.Outcome).HasMaxLength(16);
+        entry.Property(e => e.ReasonCode).HasMaxLength(64);
+        entry.Property(e => e.ClientAddress).HasMaxLength(64);
+        entry.Property(e => e.RequestId).HasMaxLength(128);
+        entry.HasIndex(e => new { e.Controller, e.TimeUtc });
+        entry.HasIndex(e => new { e.Controller, e.DatasetId });
+
+        var leaf = modelBuilder.Entity<AccessLogLeafEntity>();
+        leaf.ToTable("access_log_leaves");
+        leaf.HasKey(l => new { l.Controller, l.Seq });
+        leaf.Property(l => l.Controller).HasMaxLength(100);
+
+        var head = modelBuilder.Entity<AccessLogHeadEntity>();
+        head.ToTable("access_log_heads");
+        head.HasKey(h => h.Controller);
+        head.Property(h => h.Controller).HasMaxLength(100);
+
+        var checkpoint = modelBuilder.Entity<AccessLogCheckpointEntity>();
+        checkpoint.ToTable("access_log_checkpoints");
+        checkpoint.HasKey(c => new { c.Controller, c.TreeSize });
+        checkpoint.Property(c => c.Controller).HasMaxLength(100);
+        checkpoint.Property(c => c.KeyId).HasMaxLength(300);
     }
 }
 

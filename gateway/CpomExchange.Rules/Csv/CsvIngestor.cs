@@ -17,6 +17,9 @@ public sealed record CsvIngestOptions
 
     /// <summary>How many errors the report lists (all are counted).</summary>
     public int MaxReportedErrors { get; init; } = 1000;
+
+    /// <summary>Called with every valid SIRET or NIR cell (normalised), to build the dataset's set of subjects.</summary>
+    public Action<ColumnKind, string>? OnIdentifier { get; init; }
 }
 
 /// <summary>One problem found in a file: where, what, and why, in French.</summary>
@@ -201,7 +204,12 @@ public static partial class CsvIngestor
                     continue;
                 }
                 var raw = reader[i].ToString() ?? string.Empty;
+                var before = result.ErrorCount;
                 cells[index] = CheckCell(spec, raw, line, result, options, seen);
+                if (options.OnIdentifier is not null && result.ErrorCount == before && cells[index].Length > 0 && spec.Kind is ColumnKind.Siret or ColumnKind.Nir)
+                {
+                    options.OnIdentifier(spec.Kind, cells[index]);
+                }
             }
             if (output is not null && result.ErrorCount == 0 && errorsBefore == 0)
             {
@@ -298,10 +306,10 @@ public static partial class CsvIngestor
     private static string CheckCell(ColumnSpec spec, string raw, long line, CsvIngestResult result, CsvIngestOptions options, UniqueValues seen)
     {
         var ok = true;
-        void Fail(string code, string reason, string? value = null)
+        void Fail(string code, string reason, string? value = null, bool policyMessage = true)
         {
             ok = false;
-            result.Add(new CsvRowError(line, spec.Name, value ?? ShortenValue(spec, raw), code, spec.Message ?? reason), options.MaxReportedErrors);
+            result.Add(new CsvRowError(line, spec.Name, value ?? ShortenValue(spec, raw), code, policyMessage ? spec.Message ?? reason : reason), options.MaxReportedErrors);
         }
 
         if (raw.Length == 0)
@@ -424,7 +432,7 @@ public static partial class CsvIngestor
             default:
                 break;
         }
-        if (ok && spec.Pattern is not null && !Regex.IsMatch(value, spec.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))
+        if (ok && spec.Pattern is not null && !MatchesPattern(value, spec.Pattern))
         {
             Fail(ErrorCatalog.BadFormat, "Valeur au format inattendu.");
         }
@@ -434,10 +442,24 @@ public static partial class CsvIngestor
             if (firstLine is not null)
             {
                 Fail(spec.Kind == ColumnKind.Siret ? ErrorCatalog.DuplicateSiret : ErrorCatalog.DuplicateValue,
-                    spec.Kind == ColumnKind.Siret ? $"Ce SIRET figure déjà à la ligne {firstLine}." : $"Cette valeur figure déjà à la ligne {firstLine}.");
+                    spec.Kind == ColumnKind.Siret ? $"Ce SIRET figure déjà à la ligne {firstLine}." : $"Cette valeur figure déjà à la ligne {firstLine}.",
+                    policyMessage: false);
             }
         }
         return value;
+    }
+
+    /// <summary>A pattern that takes too long on a hostile value counts as not matching: the cell is refused, the upload goes on.</summary>
+    private static bool MatchesPattern(string value, string pattern)
+    {
+        try
+        {
+            return Regex.IsMatch(value, pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Personal identifiers are not echoed back in reports (they may be logged or forwarded).</summary>

@@ -110,7 +110,9 @@ public static class AccessPolicy
         {
             return AccessDecision.Deny(ErrorCatalog.NoContract, $"Aucun contrat CPOM entre {self.Name} et {Article(other)}.");
         }
-        var inForce = contracts.FirstOrDefault(c => c.InForce(request.Day));
+        // Several contracts may be in force between two organisations (two SPSTI of one DREETS);
+        // the one that names the exchange decides.
+        var inForce = contracts.Where(c => c.InForce(request.Day)).OrderByDescending(c => c.Exchanges.ContainsKey(exchange.Type)).FirstOrDefault();
         if (inForce is null)
         {
             var last = contracts.MaxBy(c => c.End)!;

@@ -22,14 +22,15 @@ internal static partial class ExchangeCatalogLoader
         {
             return (purposes, exchanges);
         }
+        var purposeCodes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (p, i) in (doc.Purposes ?? []).Select((p, i) => (p, i)))
         {
-            var entry = p.Code ?? $"purposes[{i}]";
+            var entry = string.IsNullOrWhiteSpace(p.Code) ? $"purposes[{i}]" : p.Code;
             if (string.IsNullOrWhiteSpace(p.Code))
             {
                 errors.Add(new PolicyError(File, entry, "Finalité sans code."));
             }
-            else if (purposes.ContainsKey(p.Code))
+            else if (!purposeCodes.Add(p.Code))
             {
                 errors.Add(new PolicyError(File, entry, "Finalité définie deux fois."));
             }
@@ -46,7 +47,7 @@ internal static partial class ExchangeCatalogLoader
                 purposes[p.Code] = new Purpose(p.Code, p.Label, new LegalBasis(p.LegalBasis.Rgpd, p.LegalBasis.CodeDuTravail));
             }
         }
-        if (purposes.Count == 0 && doc.Purposes is null)
+        if (doc.Purposes is null || doc.Purposes.Count == 0)
         {
             errors.Add(new PolicyError(File, "purposes", "La liste des finalités (purposes) est absente."));
         }
@@ -74,9 +75,10 @@ internal static partial class ExchangeCatalogLoader
             return (purposes, exchanges);
         }
         var pendingRules = new List<(string Entry, MinimisationRule Rule)>();
+        var types = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (x, i) in doc.Exchanges.Select((x, i) => (x, i)))
         {
-            var entry = x.Type ?? $"exchanges[{i}]";
+            var entry = string.IsNullOrWhiteSpace(x.Type) ? $"exchanges[{i}]" : x.Type;
             var before = errors.Count;
             void Error(string message) => errors.Add(new PolicyError(File, entry, message));
 
@@ -84,7 +86,7 @@ internal static partial class ExchangeCatalogLoader
             {
                 Error("Échange sans type.");
             }
-            else if (exchanges.ContainsKey(x.Type))
+            else if (!types.Add(x.Type))
             {
                 Error("Type d'échange défini deux fois.");
             }
@@ -94,7 +96,7 @@ internal static partial class ExchangeCatalogLoader
             }
             var from = Kinds(x.From, "from", Error);
             var to = Kinds(x.To, "to", Error);
-            if (!Enum.TryParse<DataCategory>(x.Category, ignoreCase: true, out var category) || !Enum.IsDefined(category) || x.Category!.Any(char.IsUpper))
+            if (!TryParseCategory(x.Category, out var category))
             {
                 Error($"Catégorie (category) « {x.Category} » inconnue : entreprise, personnel, sante ou agregat.");
             }
@@ -243,6 +245,7 @@ internal static partial class ExchangeCatalogLoader
             error("Aucune colonne (columns).");
             return result;
         }
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in x.Columns)
         {
             if (c.Name is null || !ColumnName().IsMatch(c.Name))
@@ -250,7 +253,7 @@ internal static partial class ExchangeCatalogLoader
                 error($"Nom de colonne « {c.Name} » invalide (minuscules, chiffres et _).");
                 continue;
             }
-            if (result.Any(r => r.Name == c.Name))
+            if (!names.Add(c.Name))
             {
                 error($"Colonne « {c.Name} » définie deux fois.");
                 continue;
@@ -263,8 +266,18 @@ internal static partial class ExchangeCatalogLoader
             IReadOnlyList<string>? values = null;
             if (kind == ColumnKind.Enum)
             {
+                if (c.Values is not null && c.List is not null)
+                {
+                    error($"Colonne « {c.Name} » : list et values s'excluent.");
+                    continue;
+                }
                 if (c.Values is { Count: > 0 })
                 {
+                    if (c.Values.Any(string.IsNullOrWhiteSpace) || c.Values.Distinct(StringComparer.OrdinalIgnoreCase).Count() != c.Values.Count)
+                    {
+                        error($"Colonne « {c.Name} » : valeurs (values) vides ou en double.");
+                        continue;
+                    }
                     values = c.Values;
                 }
                 else if (c.List is not null && lists.TryGetValue(c.List, out var listed))
@@ -301,6 +314,21 @@ internal static partial class ExchangeCatalogLoader
             error("Au moins une colonne doit être obligatoire (required: true).");
         }
         return result;
+    }
+
+    /// <summary>Only the four exact words: "personnel, sante" must not parse as a combination of flags.</summary>
+    private static bool TryParseCategory(string? value, out DataCategory category)
+    {
+        (bool, DataCategory) r = value switch
+        {
+            "entreprise" => (true, DataCategory.Entreprise),
+            "personnel" => (true, DataCategory.Personnel),
+            "sante" => (true, DataCategory.Sante),
+            "agregat" => (true, DataCategory.Agregat),
+            _ => (false, DataCategory.Entreprise),
+        };
+        category = r.Item2;
+        return r.Item1;
     }
 
     internal static bool TryParseColumnKind(string? value, out ColumnKind kind)

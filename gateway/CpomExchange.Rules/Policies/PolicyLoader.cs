@@ -29,6 +29,7 @@ public static class PolicyLoader
 {
     private static readonly IDeserializer Yaml = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .WithDuplicateKeyChecking()
         .Build();
 
     /// <summary>The environment variable that names the policy folder.</summary>
@@ -149,6 +150,12 @@ public static class PolicyLoader
             errors.Add(new PolicyError("contracts/", "-", "Dossier des contrats introuvable."));
             return result;
         }
+        foreach (var other in System.IO.Directory.EnumerateFiles(folder).Where(f => !f.EndsWith(".yaml", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            // A contract saved as .yml (or anything else) would otherwise be ignored without a word.
+            errors.Add(new PolicyError("contracts/" + Path.GetFileName(other), "-", "Fichier ignoré : les contrats sont des fichiers .yaml ; renommez-le ou retirez-le."));
+        }
+        var contractIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in System.IO.Directory.EnumerateFiles(folder, "*.yaml").Order(StringComparer.Ordinal))
         {
             var file = "contracts/" + Path.GetFileName(path);
@@ -163,7 +170,7 @@ public static class PolicyLoader
             {
                 errors.Add(new PolicyError(file, entry, "Identifiant (id) du contrat manquant."));
             }
-            else if (result.Any(r => r.Id == c.Id))
+            else if (!contractIds.Add(c.Id))
             {
                 errors.Add(new PolicyError(file, entry, "Identifiant de contrat déjà utilisé."));
             }

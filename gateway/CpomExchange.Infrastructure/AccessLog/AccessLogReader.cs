@@ -1,0 +1,150 @@
+using CpomExchange.Infrastructure.Keys;
+using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.AccessLog;
+using Microsoft.EntityFrameworkCore;
+
+namespace CpomExchange.Infrastructure.AccessLog;
+
+/// <summary>Filters of a DPO's listing.</summary>
+public sealed record AccessLogFilter(
+    DateTime? FromUtc = null,
+    DateTime? ToUtc = null,
+    string? Agent = null,
+    string? Action = null,
+    string? ExchangeType = null,
+    string? Outcome = null,
+    string? Purpose = null,
+    string? DatasetId = null);
+
+/// <summary>Reads, verifies and proves a controller's log.</summary>
+public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
+{
+    /// <summary>A page of entries, newest first.</summary>
+    public async Task<(long Total, IReadOnlyList<AccessLogEntry> Entries)> ListAsync(string controller, AccessLogFilter filter, int page, int pageSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var query = Filter(db.AccessLogEntries.AsNoTracking().Where(e => e.Controller == controller), filter);
+        var total = await query.LongCountAsync(cancellationToken);
+        var rows = await query.OrderByDescending(e => e.Seq).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return (total, rows.Select(AccessLogWriter.FromEntity).ToList());
+    }
+
+    /// <summary>Entries concerning any of <paramref name="datasetIds"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<AccessLogEntry>> ForDatasetsAsync(string controller, IReadOnlyCollection<string> datasetIds, CancellationToken cancellationToken = default)
+    {
+        var rows = await db.AccessLogEntries.AsNoTracking()
+            .Where(e => e.Controller == controller && e.DatasetId != null && datasetIds.Contains(e.DatasetId))
+            .OrderBy(e => e.Seq).ToListAsync(cancellationToken);
+        return rows.Select(AccessLogWriter.FromEntity).ToList();
+    }
+
+    /// <summary>Every entry kept, in sequence order, with its stored leaf hash (streamed).</summary>
+    public async IAsyncEnumerable<StoredEntry> EntriesAsync(string controller, AccessLogFilter? filter = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var query = db.AccessLogEntries.AsNoTracking().Where(e => e.Controller == controller);
+        if (filter is not null)
+        {
+            query = Filter(query, filter);
+        }
+        var joined = query.OrderBy(e => e.Seq)
+            .Join(db.AccessLogLeaves.AsNoTracking(), e => new { e.Controller, e.Seq }, l => new { l.Controller, l.Seq }, (e, l) => new { Entry = e, l.Hash });
+        await foreach (var row in joined.AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            yield return new StoredEntry(AccessLogWriter.FromEntity(row.Entry), row.Hash);
+        }
+    }
+
+    /// <summary>The signed checkpoints, smallest first.</summary>
+    public async Task<IReadOnlyList<SignedCheckpoint>> CheckpointsAsync(string controller, CancellationToken cancellationToken = default)
+    {
+        var rows = await db.AccessLogCheckpoints.AsNoTracking().Where(c => c.Controller == controller).OrderBy(c => c.TreeSize).ToListAsync(cancellationToken);
+        return rows.Select(ToSigned).ToList();
+    }
+
+    /// <summary>The head (size, purge point), or null for a log with no entry yet.</summary>
+    public Task<AccessLogHeadEntity?> HeadAsync(string controller, CancellationToken cancellationToken = default) =>
+        db.AccessLogHeads.AsNoTracking().SingleOrDefaultAsync(h => h.Controller == controller, cancellationToken);
+
+    /// <summary>Where verification starts: the first entry, or the purge point with its compact range.</summary>
+    public async Task<LogStart> StartAsync(string controller, CancellationToken cancellationToken = default)
+    {
+        var head = await HeadAsync(controller, cancellationToken);
+        if (head is null || head.PurgedBelow == 0)
+        {
+            return LogStart.Empty;
+        }
+        var range = new CompactRange();
+        byte[] last = new byte[32];
+        await foreach (var leaf in db.AccessLogLeaves.AsNoTracking().Where(l => l.Controller == controller && l.Seq < head.PurgedBelow)
+            .OrderBy(l => l.Seq).Select(l => l.Hash).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            range.Append(leaf);
+            last = leaf;
+        }
+        return new LogStart(head.PurgedBelow, range, last);
+    }
+
+    /// <summary>Recomputes the whole log from the database and checks it against the signed checkpoints.</summary>
+    public async Task<LogVerification> VerifyAsync(string controller, CancellationToken cancellationToken = default)
+    {
+        var signing = await keys.GetSigningKeyAsync(cancellationToken);
+        var checkpoints = await CheckpointsAsync(controller, cancellationToken);
+        var start = await StartAsync(controller, cancellationToken);
+        var head = await HeadAsync(controller, cancellationToken);
+        var entries = new List<StoredEntry>();
+        await foreach (var e in EntriesAsync(controller, null, cancellationToken))
+        {
+            entries.Add(e);
+        }
+        return LogVerifier.Verify(controller, entries, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), start, head?.Size);
+    }
+
+    /// <summary>The stored leaf hashes of the first <paramref name="size"/> entries.</summary>
+    public async Task<IReadOnlyList<byte[]>> LeavesAsync(string controller, long size, CancellationToken cancellationToken = default) =>
+        await db.AccessLogLeaves.AsNoTracking().Where(l => l.Controller == controller && l.Seq < size).OrderBy(l => l.Seq).Select(l => l.Hash).ToListAsync(cancellationToken);
+
+    /// <summary>The stored form of a signed checkpoint.</summary>
+    public static SignedCheckpoint ToSigned(AccessLogCheckpointEntity c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return new SignedCheckpoint(new Checkpoint(c.Controller, c.TreeSize, c.RootHash, new DateTimeOffset(DateTime.SpecifyKind(c.TimeUtc, DateTimeKind.Utc))), c.KeyId, c.Signature);
+    }
+
+    private static IQueryable<AccessLogEntryEntity> Filter(IQueryable<AccessLogEntryEntity> query, AccessLogFilter f)
+    {
+        if (f.FromUtc is { } from)
+        {
+            query = query.Where(e => e.TimeUtc >= from);
+        }
+        if (f.ToUtc is { } to)
+        {
+            query = query.Where(e => e.TimeUtc < to);
+        }
+        if (f.Agent is not null)
+        {
+            query = query.Where(e => e.AgentId == f.Agent);
+        }
+        if (f.Action is not null)
+        {
+            query = query.Where(e => e.Action == f.Action);
+        }
+        if (f.ExchangeType is not null)
+        {
+            query = query.Where(e => e.ExchangeType == f.ExchangeType);
+        }
+        if (f.Outcome is not null)
+        {
+            query = query.Where(e => e.Outcome == f.Outcome);
+        }
+        if (f.Purpose is not null)
+        {
+            query = query.Where(e => e.Purpose == f.Purpose);
+        }
+        if (f.DatasetId is not null)
+        {
+            query = query.Where(e => e.DatasetId == f.DatasetId);
+        }
+        return query;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Buffers.Binary;
+using CpomExchange.Infrastructure.Keys;
+
+namespace CpomExchange.Infrastructure.Payloads;
+
+/// <summary>
+/// The set of subjects (establishments, persons) a dataset concerns, as sorted 128-bit keyed
+/// pseudonyms, stored encrypted beside the payload (<c>{dataset}.subjects</c>) and destroyed with it.
+/// Serves minimisation joins ("only SIRETs of the answered dataset") and a DPO's subject lookup
+/// without any identifier in clear.
+/// </summary>
+public static class SubjectIndex
+{
+    /// <summary>The payload-store name of a dataset's subject index.</summary>
+    public static string NameOf(string datasetId) => datasetId + ".subjects";
+
+    /// <summary>Sorts and de-duplicates <paramref name="subjects"/>.</summary>
+    public static UInt128[] Normalise(List<UInt128> subjects)
+    {
+        ArgumentNullException.ThrowIfNull(subjects);
+        subjects.Sort();
+        var result = new List<UInt128>(subjects.Count);
+        foreach (var s in subjects)
+        {
+            if (result.Count == 0 || result[^1] != s)
+            {
+                result.Add(s);
+            }
+        }
+        return [.. result];
+    }
+
+    /// <summary>Writes an encrypted index to a temporary file of <paramref name="store"/> and returns its path.</summary>
+    public static async Task<string> WriteTemporaryAsync(FolderPayloadStore store, IKeyProvider keys, UInt128[] sorted, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(sorted);
+        var (path, file) = store.CreateTemporary();
+        try
+        {
+            await using (file)
+            {
+                await using var encrypted = await PayloadCipher.BeginAsync(file, keys, cancellationToken: cancellationToken);
+                var buffer = new byte[16 * 4096];
+                for (var i = 0; i < sorted.Length; i += 4096)
+                {
+                    var n = Math.Min(4096, sorted.Length - i);
+                    for (var j = 0; j < n; j++)
+                    {
+                        BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(j * 16, 16), sorted[i + j]);
+                    }
+                    await encrypted.WriteAsync(buffer.AsMemory(0, n * 16), cancellationToken);
+                }
+                await encrypted.CompleteAsync(cancellationToken);
+            }
+            return path;
+        }
+        catch
+        {
+            FolderPayloadStore.Discard(path);
+            throw;
+        }
+    }
+
+    /// <summary>Reads a dataset's index; empty when it has none (or it was destroyed).</summary>
+    public static async Task<UInt128[]> ReadAsync(FolderPayloadStore store, IKeyProvider keys, string datasetId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (!store.Exists(NameOf(datasetId)))
+        {
+            return [];
+        }
+        await using var file = store.OpenRead(NameOf(datasetId));
+        using var plain = new MemoryStream();
+        await PayloadCipher.DecryptAsync(file, plain, keys, cancellationToken: cancellationToken);
+        var bytes = plain.GetBuffer().AsSpan(0, (int)plain.Length);
+        var result = new UInt128[bytes.Length / 16];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = BinaryPrimitives.ReadUInt128BigEndian(bytes.Slice(i * 16, 16));
+        }
+        return result;
+    }
+}
