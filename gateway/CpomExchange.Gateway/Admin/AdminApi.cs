@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
+using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Problems;
 using CpomExchange.Infrastructure.Pki;
 using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.AccessLog;
 using CpomExchange.Rules.Errors;
 using CpomExchange.Rules.Policies;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -51,7 +53,7 @@ internal static partial class AdminApi
     }
 
     private static async Task<Results<Created<AgentInfo>, ProblemHttpResult>> AddAsync(
-        AgentRegistration request, HttpContext http, CpomDbContext db, PolicySet policies, ClientCertificateValidator validator, ILogger<AgentInfo> logger)
+        AgentRegistration request, HttpContext http, CpomDbContext db, PolicySet policies, ClientCertificateValidator validator, AccessJournal journal, ILogger<AgentInfo> logger)
     {
         var caller = Caller.From(http.User);
         if (Forbidden(caller) is { } forbidden)
@@ -99,8 +101,15 @@ internal static partial class AdminApi
             CertificateNotAfterUtc = certificate.NotAfter.ToUniversalTime(),
             CreatedAtUtc = DateTime.UtcNow,
         };
-        db.Agents.Add(agent);
-        await db.SaveChangesAsync(http.RequestAborted);
+        await using (var transaction = await CpomDatabase.BeginWriteAsync(db, http.RequestAborted))
+        {
+            db.Agents.Add(agent);
+            await db.SaveChangesAsync(http.RequestAborted);
+            // The organisation's DPO sees who was given access to its data, and by whom.
+            await journal.RecordAsync(http, caller, LogActions.AdminChange, null, null, null, null, null, Truncate($"enregistrement de {agent.Id} ({agent.Roles})"), null,
+                agent.OrganisationId is null ? [] : [agent.OrganisationId]);
+            await transaction.CommitAsync(http.RequestAborted);
+        }
         LogChange(logger, caller.AgentId, "registered", agent.Id, agent.OrganisationId, agent.Roles);
         return TypedResults.Created($"/api/v1/admin/agents/{agent.Id}", ToInfo(agent));
     }
@@ -131,7 +140,7 @@ internal static partial class AdminApi
     }
 
     private static async Task<Results<Ok<AgentInfo>, ProblemHttpResult>> ChangeAsync(
-        string id, AgentChange change, HttpContext http, CpomDbContext db, PolicySet policies, ClientCertificateValidator validator, ILogger<AgentInfo> logger)
+        string id, AgentChange change, HttpContext http, CpomDbContext db, PolicySet policies, ClientCertificateValidator validator, AccessJournal journal, ILogger<AgentInfo> logger)
     {
         var caller = Caller.From(http.User);
         if (Forbidden(caller) is { } forbidden)
@@ -192,7 +201,14 @@ internal static partial class AdminApi
             agent.Disabled = disabled;
             changes.Add(disabled ? "disabled" : "enabled");
         }
-        await db.SaveChangesAsync(http.RequestAborted);
+        await using (var transaction = await CpomDatabase.BeginWriteAsync(db, http.RequestAborted))
+        {
+            await db.SaveChangesAsync(http.RequestAborted);
+            var what = $"{string.Join('+', changes)} {agent.Id}";
+            await journal.RecordAsync(http, caller, LogActions.AdminChange, null, null, null, null, null, Truncate(what), null,
+                agent.OrganisationId is null ? [] : [agent.OrganisationId]);
+            await transaction.CommitAsync(http.RequestAborted);
+        }
         LogChange(logger, caller.AgentId, string.Join('+', changes), agent.Id, agent.OrganisationId, agent.Roles);
         return TypedResults.Ok(ToInfo(agent));
     }
@@ -265,6 +281,8 @@ internal static partial class AdminApi
             ? null
             : Problem.Of(400, ErrorCatalog.OrganisationMismatch, $"L'identifiant d'organisation du certificat ({identifier}) ne correspond pas à l'organisation « {organisation} ».");
     }
+
+    private static string Truncate(string text) => text.Length > 80 ? text[..80] : text;
 
     private static ProblemHttpResult NotFound(string id) => Problem.Of(404, ErrorCatalog.AdminAgentNotFound, $"Aucun agent « {id} ».");
 

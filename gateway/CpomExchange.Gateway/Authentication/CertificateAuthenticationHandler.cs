@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Problems;
 using CpomExchange.Infrastructure.Agents;
 using CpomExchange.Infrastructure.Pki;
@@ -22,7 +23,8 @@ internal sealed partial class CertificateAuthenticationHandler(
     UrlEncoder encoder,
     ClientCertificateValidator validator,
     CpomDbContext db,
-    PolicySet policies)
+    PolicySet policies,
+    AccessJournal journal)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "CpomCertificate";
@@ -41,21 +43,21 @@ internal sealed partial class CertificateAuthenticationHandler(
         {
             return Fail(ErrorCatalog.CertificateRequired, "Présentez un certificat client.");
         }
+        var fingerprint = CertificateFacts.Sha256Fingerprint(certificate);
         var problem = validator.Validate(certificate);
         if (problem is not null)
         {
-            return Fail(ErrorCatalog.CertificateInvalid, problem);
+            return await RefuseAsync(ErrorCatalog.CertificateInvalid, problem, certificate, fingerprint, null);
         }
-        var fingerprint = CertificateFacts.Sha256Fingerprint(certificate);
         var agent = await AgentDirectory.FindByFingerprintAsync(db, fingerprint, Context.RequestAborted);
         if (agent is null)
         {
             LogUnknownCertificate(Logger, fingerprint);
-            return Fail(ErrorCatalog.UnknownCertificate, "Ce certificat n'est enregistré pour aucun agent de la passerelle.");
+            return await RefuseAsync(ErrorCatalog.UnknownCertificate, "Ce certificat n'est enregistré pour aucun agent de la passerelle.", certificate, fingerprint, null);
         }
         if (agent.Disabled)
         {
-            return Fail(ErrorCatalog.AgentDisabled, $"Le compte « {agent.Id} » est désactivé.");
+            return await RefuseAsync(ErrorCatalog.AgentDisabled, $"Le compte « {agent.Id} » est désactivé.", certificate, fingerprint, agent);
         }
         var orgIdentifier = CertificateFacts.OrganizationIdentifier(certificate);
         if (orgIdentifier is not null)
@@ -64,8 +66,8 @@ internal sealed partial class CertificateAuthenticationHandler(
             var organisation = agent.OrganisationId is null ? null : policies.Organisations.GetValueOrDefault(agent.OrganisationId);
             if (siren is null || organisation is null || organisation.Siren != siren)
             {
-                return Fail(ErrorCatalog.OrganisationMismatch,
-                    $"L'identifiant d'organisation du certificat ({orgIdentifier}) ne correspond pas à l'organisation de l'agent « {agent.Id} ».");
+                return await RefuseAsync(ErrorCatalog.OrganisationMismatch,
+                    $"L'identifiant d'organisation du certificat ({orgIdentifier}) ne correspond pas à l'organisation de l'agent « {agent.Id} ».", certificate, fingerprint, agent);
             }
         }
         var claims = new List<Claim>
@@ -96,6 +98,25 @@ internal sealed partial class CertificateAuthenticationHandler(
     {
         Context.Items[FailureCodeKey] = (code, detail);
         return AuthenticateResult.Fail(code);
+    }
+
+    /// <summary>
+    /// A refusal after the handshake is logged under the organisation concerned: the agent's, or the
+    /// one the certificate's organizationIdentifier names (an unknown certificate of a known body).
+    /// </summary>
+    private async Task<AuthenticateResult> RefuseAsync(string code, string detail, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate,
+        string fingerprint, Infrastructure.Storage.AgentEntity? agent)
+    {
+        var organisation = agent?.OrganisationId;
+        if (organisation is null && CertificateFacts.OrganizationIdentifier(certificate) is { } identifier && CertificateFacts.SirenOf(identifier) is { } siren)
+        {
+            organisation = policies.Organisations.Values.FirstOrDefault(o => o.Siren == siren)?.Id;
+        }
+        var caller = new Caller(agent?.Id ?? "(non enregistré)", agent?.DisplayName ?? certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false),
+            null, [], fingerprint);
+        await journal.RecordAsync(Context, caller, Rules.AccessLog.LogActions.Authenticate, null, null, null, null, null, null, code,
+            organisation is null ? [] : [organisation]);
+        return Fail(code, detail);
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Refused a valid certificate registered to no agent (SHA-256 {Fingerprint}).")]

@@ -75,6 +75,8 @@ public static partial class GatewayApp
         var accessLogOptions = builder.Configuration.GetSection("Cpom:AccessLog").Get<AccessLogOptions>() ?? new AccessLogOptions();
         services.AddSingleton(accessLogOptions);
         services.AddSingleton<AccessLogWriter>();
+        services.AddSingleton<AccessLogMaintenance>();
+        services.AddHostedService<AccessLogMaintenanceService>();
         services.AddSingleton(_ => new FolderPayloadStore(home.PayloadDirectory));
         services.AddDbContext<CpomDbContext>(o => o.UseSqlite(CpomDbContext.SqliteConnectionString(home)));
         services.AddScoped<AccessJournal>();

@@ -1,0 +1,47 @@
+using CpomExchange.Infrastructure.AccessLog;
+using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.Policies;
+
+namespace CpomExchange.Gateway.AccessLog;
+
+/// <summary>Runs <see cref="AccessLogMaintenance"/>: checkpoints every few seconds, the retention purge every hour.</summary>
+internal sealed partial class AccessLogMaintenanceService(IServiceScopeFactory scopes, AccessLogMaintenance maintenance, PolicySet policies,
+    AccessLogOptions options, TimeProvider time, ILogger<AccessLogMaintenanceService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var period = TimeSpan.FromSeconds(Math.Clamp(options.CheckpointEverySeconds / 2.0, 1, 30));
+        var nextPurge = DateTimeOffset.MinValue;
+        using var timer = new PeriodicTimer(period, time);
+        do
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
+                await maintenance.CheckpointDueAsync(db, stoppingToken);
+                if (time.GetUtcNow() >= nextPurge)
+                {
+                    var purged = await maintenance.PurgeAsync(db, policies.Organisations.Keys, stoppingToken);
+                    if (purged > 0)
+                    {
+                        LogPurged(logger, purged);
+                    }
+                    nextPurge = time.GetUtcNow().AddHours(1);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The next round tries again; appends never wait for this job.
+                LogFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Access log retention: {Count} entries purged.")]
+    private static partial void LogPurged(ILogger logger, long count);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Access log maintenance failed; retrying at the next round.")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
