@@ -46,6 +46,8 @@ public sealed class GatewayFixture : IAsyncLifetime
             "--Cpom:Home", Home,
             "--Cpom:Policies", PoliciesDirectory,
             "--Logging:LogLevel:Default", "Warning",
+            // Small checkpoint interval so that the tests see several signed checkpoints.
+            "--Cpom:AccessLog:CheckpointEveryEntries", "4",
         ]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

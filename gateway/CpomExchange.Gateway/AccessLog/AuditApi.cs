@@ -98,7 +98,15 @@ internal static class AuditApi
             return Problem.Of(400, ErrorCatalog.MissingParameter, "Format d'export : jsonl ou csv.");
         }
         var controller = caller.Organisation!;
-        await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, null, null, null, "export " + format, null, []);
+        try
+        {
+            await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, null, null, null, "export " + format, null, []);
+        }
+        catch (Exception e) when (e is DbUpdateException or FormatException)
+        {
+            // A damaged log may refuse the entry of this very review; the export is the evidence the DPO needs.
+            http.RequestServices.GetRequiredService<ILogger<VerificationInfo>>().LogWarning(e, "The export of a damaged access log could not be logged in it.");
+        }
         var head = await reader.HeadAsync(controller, http.RequestAborted);
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"journal-{controller}.{format}\"";
         if (format == "csv")
@@ -142,7 +150,15 @@ internal static class AuditApi
             return forbidden;
         }
         var result = await reader.VerifyAsync(caller.Organisation!, http.RequestAborted);
-        await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, result.EntriesChecked, null, null, "vérification", null, []);
+        try
+        {
+            await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, result.EntriesChecked, null, null, "vérification", null, []);
+        }
+        catch (Exception e) when (!result.Valid && e is DbUpdateException or FormatException or InvalidOperationException)
+        {
+            // A damaged log may refuse the entry of this very review: the DPO still gets the verdict.
+            http.RequestServices.GetRequiredService<ILogger<VerificationInfo>>().LogWarning(e, "The review of a damaged access log could not be logged in it.");
+        }
         var latest = result.LatestCheckpoint is null ? null
             : (await reader.CheckpointsAsync(caller.Organisation!, http.RequestAborted)).FirstOrDefault(c => c.Checkpoint.TreeSize == result.LatestCheckpoint.TreeSize);
         return TypedResults.Ok(new VerificationInfo(result.Valid, result.EntriesChecked, result.CheckpointsChecked, result.FirstBadSeq, result.Problem, result.Summary,

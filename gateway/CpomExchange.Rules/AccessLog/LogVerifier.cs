@@ -132,6 +132,10 @@ public static class LogVerifier
             {
                 return Bad(expected, $"l'entrée n° {expected} est manquante (supprimée).");
             }
+            if (headSize is { } size && entry.Seq >= size)
+            {
+                return Bad(entry.Seq, $"l'entrée n° {entry.Seq} a été ajoutée au-delà de la fin du journal ({size} entrées).");
+            }
             if (entry.Controller != logId)
             {
                 return Bad(entry.Seq, $"l'entrée n° {entry.Seq} appartient au journal « {entry.Controller} ».");
