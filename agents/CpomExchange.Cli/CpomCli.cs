@@ -52,6 +52,7 @@ public static class CpomCli
         root.Subcommands.Add(WhoAmICommand(stdout, stderr));
         root.Subcommands.Add(PolicyCommands.Build(stdout, stderr, JsonOption));
         root.Subcommands.Add(AdminCommands.Build(stdout, stderr));
+        root.Subcommands.Add(AuditCommands.Build(stdout, stderr, HomeOption));
         root.Subcommands.Add(DevCommand(stdout, stderr));
         return root;
     }
@@ -306,7 +307,8 @@ public static class CpomCli
     /// else) and runs <paramref name="action"/> with a client, mapping failures to exit codes.
     /// </summary>
     internal static void Attach(Command command, TextWriter stdout, TextWriter stderr,
-        Func<GatewayClient, Output, ParseResult, CancellationToken, Task<int>> action, string certName = "--cert", string keyName = "--key")
+        Func<GatewayClient, Output, ParseResult, CancellationToken, Task<int>> action, string certName = "--cert", string keyName = "--key",
+        Func<ParseResult, bool>? offlineWhen = null)
     {
         var cert = new Option<string?>(certName) { Description = "Votre certificat d'agent (PEM), à la place de --as ou de la configuration." };
         var key = new Option<string?>(keyName) { Description = "La clé privée de ce certificat (PEM)." };
@@ -317,6 +319,11 @@ public static class CpomCli
             var output = new Output(stdout, stderr, parse.GetValue(JsonOption));
             try
             {
+                if (offlineWhen?.Invoke(parse) == true)
+                {
+                    // The command works offline: no identity, no connection.
+                    return await action(null!, output, parse, ct);
+                }
                 var identity = ClientIdentity.Resolve(parse.GetValue(GatewayOption), parse.GetValue(AsOption), parse.GetValue(cert),
                     parse.GetValue(key), parse.GetValue(CaOption), parse.GetValue(ConfigOption), parse.GetValue(HomeOption));
                 using var client = new GatewayClient(identity.Gateway, identity.Certificate, identity.ServerCa);

@@ -19,6 +19,6 @@ public static class ExitCodes
     public const int Unreachable = 6;
     /// <summary>The gateway failed (5xx); retrying later may work.</summary>
     public const int ServerError = 7;
-    /// <summary>A download was incomplete or did not match its SHA-256; nothing was kept.</summary>
+    /// <summary>Integrity: a download was incomplete or did not match its SHA-256 (nothing was kept), or an access log does not verify.</summary>
     public const int Integrity = 8;
 }

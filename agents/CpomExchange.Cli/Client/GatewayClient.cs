@@ -128,6 +128,17 @@ public sealed class GatewayClient : IDisposable
         return (total, Convert.ToHexStringLower(actual));
     }
 
+    /// <summary>The gateway's address.</summary>
+    public Uri BaseAddress => _http.BaseAddress!;
+
+    /// <summary>Copies a plain (non-dataset) response body, such as an export, to <paramref name="destination"/>.</summary>
+    public async Task DownloadPlainAsync(string path, Stream destination, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await body.CopyToAsync(destination, cancellationToken);
+    }
+
     /// <summary>GETs a JSON document.</summary>
     public async Task<JsonElement> GetJsonAsync(string path, CancellationToken cancellationToken = default)
     {
