@@ -210,7 +210,9 @@ internal static class AuditCommands
             output.Out.WriteLine(verdict.GetProperty("summary").GetString());
             output.Out.WriteLine(state.TreeSize is { } size
                 ? $"Le journal n'a fait que croître depuis la dernière vérification ({size} → {latest?.Checkpoint.TreeSize} entrées signées, preuve de cohérence vérifiée)."
-                : "Première vérification depuis ce poste : le point de contrôle et la clé publique sont mémorisés pour les prochaines.");
+                : latest is null
+                    ? "Aucun point de contrôle signé pour l'instant : la clé publique est mémorisée pour les prochaines vérifications."
+                    : "Première vérification depuis ce poste : le point de contrôle et la clé publique sont mémorisés pour les prochaines.");
         }
         else
         {
