@@ -126,10 +126,10 @@ public static class CpomCli
                 return ExitCodes.Ok;
             }
             output.Out.WriteLine($"{inbox.Datasets.Count} jeu(x) de données reçu(s) :");
-            output.Out.WriteLine($"{"IDENTIFIANT",-38} {"TYPE",-20} {"DE",-18} {"FINALITÉ",-14} {"LIGNES",8}  DÉPOSÉ LE");
+            output.Out.WriteLine($"{"IDENTIFIANT",-38} {"TYPE",-20} {"DE",-18} {"FINALITÉ",-14} {"LIGNES",8}  {"DÉPOSÉ LE",-16}  ÉTAT");
             foreach (var d in inbox.Datasets)
             {
-                output.Out.WriteLine($"{d.Id,-38} {d.Type,-20} {d.From,-18} {d.Purpose,-14} {d.Rows,8}  {d.CreatedAt.ToLocalTime():dd/MM/yyyy HH:mm}");
+                output.Out.WriteLine($"{d.Id,-38} {d.Type,-20} {d.From,-18} {d.Purpose,-14} {d.Rows,8}  {d.CreatedAt.ToLocalTime(),-16:dd/MM/yyyy HH:mm}  {Output.StatusLabel(d.Status)}");
             }
             return ExitCodes.Ok;
         });

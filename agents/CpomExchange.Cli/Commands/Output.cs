@@ -25,7 +25,20 @@ internal sealed class Output(TextWriter stdout, TextWriter stderr, bool json)
         Out.WriteLine($"  SHA-256     : {d.Sha256}");
         Out.WriteLine($"  contrat     : {d.Contract}");
         Out.WriteLine($"  déposé le   : {d.CreatedAt.ToLocalTime():dd/MM/yyyy HH:mm:ss}");
+        if (d.Status != "available")
+        {
+            Out.WriteLine($"  état        : {StatusLabel(d.Status)} le {d.ShreddedAt?.ToLocalTime():dd/MM/yyyy HH:mm} (contenu détruit)");
+        }
     }
+
+    /// <summary>The French name of a dataset state.</summary>
+    public static string StatusLabel(string status) => status switch
+    {
+        "available" => "disponible",
+        "withdrawn" => "retiré par l'expéditeur",
+        "expired" => "détruit en fin de conservation",
+        _ => status,
+    };
 
     /// <summary>A refusal by the gateway, on stderr (or stdout as JSON).</summary>
     public int Problem(GatewayProblem problem)

@@ -31,7 +31,9 @@ public sealed record DatasetInfo(
     string Sha256,
     long Size,
     string Contract,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    string Status,
+    DateTime? ShreddedAt);
 
 /// <summary>The datasets addressed to the caller's organisation.</summary>
 public sealed record InboxResponse(IReadOnlyList<DatasetInfo> Datasets);
@@ -330,6 +332,14 @@ internal static partial class DatasetsApi
             await journal.RecordAsync(http, caller, LogActions.Download, row.Type, id, null, row.FromOrganisation, purpose, caseObject, Code(refusal), [row.FromOrganisation]);
             return refusal;
         }
+        if (row.Status != DatasetStatus.Available)
+        {
+            var gone = Problem.Of(410, ErrorCatalog.DatasetPurged, row.Status == DatasetStatus.Withdrawn
+                ? $"Ce jeu de données a été retiré par son expéditeur le {row.ShreddedAtUtc:dd/MM/yyyy} : son contenu est détruit."
+                : $"La durée de conservation de ce jeu de données a pris fin : son contenu a été détruit le {row.ShreddedAtUtc:dd/MM/yyyy}.");
+            await journal.RecordAsync(http, caller, LogActions.Download, row.Type, id, null, row.FromOrganisation, purpose, caseObject, Code(gone), [row.FromOrganisation]);
+            return gone;
+        }
         // The download is logged under both controllers before the first byte leaves.
         await journal.RecordAsync(http, caller, LogActions.Download, row.Type, id, row.Rows, row.FromOrganisation, purpose, caseObject, null, [row.FromOrganisation]);
 
@@ -428,7 +438,8 @@ internal static partial class DatasetsApi
 
     internal static DatasetInfo ToInfo(DatasetEntity d) => new(
         d.Id, d.Type, d.FromOrganisation, d.ToOrganisation, d.Purpose, d.Object, d.Rows, d.Sha256, d.Length, d.ContractId,
-        DateTime.SpecifyKind(d.CreatedAtUtc, DateTimeKind.Utc));
+        DateTime.SpecifyKind(d.CreatedAtUtc, DateTimeKind.Utc), d.Status,
+        d.ShreddedAtUtc is { } shredded ? DateTime.SpecifyKind(shredded, DateTimeKind.Utc) : null);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Stored dataset {DatasetId} ({ExchangeType}, {Rows} rows) from agent {AgentId}.")]
     private static partial void LogStored(ILogger logger, string datasetId, string agentId, string exchangeType, long rows);

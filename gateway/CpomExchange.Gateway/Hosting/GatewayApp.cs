@@ -82,7 +82,10 @@ public static partial class GatewayApp
         services.AddScoped<AccessJournal>();
         services.AddScoped<AccessLogReader>();
         services.AddScoped<AccessDecisions>();
+        services.AddScoped<DatasetShredder>();
+        services.AddHostedService<DatasetRetentionService>();
         services.AddProblemDetails();
+        services.AddExceptionHandler<CpomExchange.Gateway.Problems.GatewayExceptionHandler>();
         services.AddAuthentication(CertificateAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, CertificateAuthenticationHandler>(CertificateAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();

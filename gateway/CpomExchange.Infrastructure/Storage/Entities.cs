@@ -78,4 +78,18 @@ public sealed class DatasetEntity
 
     /// <summary>When the dataset was stored (UTC).</summary>
     public DateTime CreatedAtUtc { get; set; }
+
+    /// <summary><c>available</c>, <c>withdrawn</c> (by its sender) or <c>expired</c> (retention ended): the last two are crypto-shredded.</summary>
+    public string Status { get; set; } = DatasetStatus.Available;
+
+    /// <summary>When the payload and its key were destroyed (UTC), if they were.</summary>
+    public DateTime? ShreddedAtUtc { get; set; }
+}
+
+/// <summary>The states of a dataset.</summary>
+public static class DatasetStatus
+{
+    public const string Available = "available";
+    public const string Withdrawn = "withdrawn";
+    public const string Expired = "expired";
 }

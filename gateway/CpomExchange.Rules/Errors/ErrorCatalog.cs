@@ -23,6 +23,7 @@ public static class ErrorCatalog
     public const string UnknownOrganisation = "request.unknown-organisation";
     public const string UnsupportedMediaType = "request.unsupported-media-type";
     public const string RequestTooLarge = "request.too-large";
+    public const string InvalidRequest = "request.invalid";
 
     // Policy decisions.
     public const string NoContract = "policy.no-contract";
@@ -83,6 +84,9 @@ public static class ErrorCatalog
     public const string AdminSelfLockout = "admin.self-lockout";
 
     // Operations.
+    public const string KeysUnavailable = "keys.unavailable";
+    public const string StorageUnavailable = "storage.unavailable";
+    public const string DatasetPurged = "dataset.purged";
     public const string Internal = "server.internal";
 
     private static readonly FrozenDictionary<string, string> Titles = new Dictionary<string, string>
@@ -99,6 +103,7 @@ public static class ErrorCatalog
         [UnknownOrganisation] = "Organisation inconnue",
         [UnsupportedMediaType] = "Type de contenu non pris en charge",
         [RequestTooLarge] = "Fichier trop volumineux",
+        [InvalidRequest] = "Requête invalide",
         [NoContract] = "Aucun contrat CPOM entre ces organisations",
         [ContractNotInForce] = "Contrat CPOM hors de sa période de validité",
         [ExchangeNotInContract] = "Échange non prévu par le contrat",
@@ -146,6 +151,9 @@ public static class ErrorCatalog
         [AdminCertificateInUse] = "Certificat déjà attribué",
         [AdminAgentNotFound] = "Agent introuvable",
         [AdminSelfLockout] = "Opération sur son propre compte refusée",
+        [KeysUnavailable] = "Fournisseur de clés indisponible",
+        [StorageUnavailable] = "Stockage indisponible",
+        [DatasetPurged] = "Jeu de données détruit",
         [Internal] = "Erreur interne",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

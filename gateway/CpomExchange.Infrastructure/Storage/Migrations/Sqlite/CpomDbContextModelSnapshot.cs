@@ -285,9 +285,17 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("ShreddedAtUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("SourceSha256")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ToOrganisation")
@@ -303,6 +311,8 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("FromOrganisation", "CreatedAtUtc");
+
+                    b.HasIndex("Status", "CreatedAtUtc");
 
                     b.HasIndex("ToOrganisation", "CreatedAtUtc");
 

@@ -1,0 +1,127 @@
+using CpomExchange.Infrastructure.AccessLog;
+using CpomExchange.Infrastructure.Payloads;
+using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.AccessLog;
+using CpomExchange.Rules.Policies;
+using Microsoft.EntityFrameworkCore;
+
+namespace CpomExchange.Gateway.Datasets;
+
+/// <summary>
+/// Crypto-shredding: a dataset whose retention period has ended (or that its sender withdrew) loses
+/// its ciphertext and, with it, the only copy of its wrapped data key (in the payload's header), and
+/// its subject index. The dataset's row stays, marked, so that its recipient sees what happened; the
+/// destruction is logged under both controllers. The row is marked first and the files go after, so
+/// that a crash in between leaves files that <see cref="DeleteLeftoversAsync"/> removes, never a
+/// dataset listed as available without its content.
+/// </summary>
+internal sealed partial class DatasetShredder(CpomDbContext db, FolderPayloadStore store, AccessLogWriter writer, TimeProvider time, ILogger<DatasetShredder> logger)
+{
+    /// <summary>Shreds every available dataset whose exchange's retention period has ended; returns how many.</summary>
+    public async Task<int> ExpireDueAsync(PolicySet policies, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
+        var now = time.GetUtcNow().UtcDateTime;
+        var count = 0;
+        foreach (var exchange in policies.Exchanges.Values)
+        {
+            var cutoff = now.AddDays(-exchange.RetentionDays);
+            var due = await db.Datasets.Where(d => d.Type == exchange.Type && d.Status == DatasetStatus.Available && d.CreatedAtUtc <= cutoff)
+                .Select(d => d.Id).ToListAsync(cancellationToken);
+            foreach (var id in due)
+            {
+                await ShredAsync(id, DatasetStatus.Expired, AccessLogMaintenance.SystemAgent, "Passerelle CpomExchange (durée de conservation)", "-", null,
+                    $"fin de conservation ({exchange.RetentionDays} jours)", cancellationToken);
+                count++;
+            }
+        }
+        await DeleteLeftoversAsync(cancellationToken);
+        return count;
+    }
+
+    /// <summary>Marks a dataset shredded, logs it under its sender and recipient, then deletes its files.</summary>
+    public async Task<DatasetEntity?> ShredAsync(string id, string status, string agentId, string agentName, string certificate, string? organisation,
+        string why, CancellationToken cancellationToken = default)
+    {
+        db.ChangeTracker.Clear();
+        DatasetEntity? dataset;
+        await using (var transaction = await CpomDatabase.BeginWriteAsync(db, cancellationToken))
+        {
+            dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
+            if (dataset is null || dataset.Status != DatasetStatus.Available)
+            {
+                return dataset;
+            }
+            dataset.Status = status;
+            dataset.ShreddedAtUtc = time.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(cancellationToken);
+            var action = status == DatasetStatus.Withdrawn ? LogActions.Withdraw : LogActions.Purge;
+            await writer.AppendAsync(db, [dataset.FromOrganisation, dataset.ToOrganisation], new AccessLogDraft(time.GetUtcNow(), agentId, agentName, organisation,
+                certificate, action, dataset.Type, dataset.Id, dataset.Rows, null, null, why.Length > 80 ? why[..80] : why, null, AccessLogEntry.Allowed, null, null, null),
+                cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        DeleteFiles(dataset);
+        LogShredded(logger, dataset.Id, status);
+        return dataset;
+    }
+
+    /// <summary>Deletes the files of datasets already marked shredded (after a crash between marking and deleting).</summary>
+    public async Task DeleteLeftoversAsync(CancellationToken cancellationToken = default)
+    {
+        var shredded = await db.Datasets.AsNoTracking().Where(d => d.Status != DatasetStatus.Available).ToListAsync(cancellationToken);
+        foreach (var dataset in shredded.Where(d => store.Exists(d.PayloadName) || store.Exists(SubjectIndex.NameOf(d.Id))))
+        {
+            DeleteFiles(dataset);
+        }
+    }
+
+    private void DeleteFiles(DatasetEntity dataset)
+    {
+        if (store.Exists(dataset.PayloadName))
+        {
+            store.Delete(dataset.PayloadName);
+        }
+        if (store.Exists(SubjectIndex.NameOf(dataset.Id)))
+        {
+            store.Delete(SubjectIndex.NameOf(dataset.Id));
+        }
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Dataset {DatasetId} crypto-shredded ({Status}).")]
+    private static partial void LogShredded(ILogger logger, string datasetId, string status);
+}
+
+/// <summary>Runs the retention of datasets every few minutes (<c>Cpom:Retention:CheckEveryMinutes</c>).</summary>
+internal sealed partial class DatasetRetentionService(IServiceScopeFactory scopes, PolicySet policies, IConfiguration configuration, TimeProvider time,
+    ILogger<DatasetRetentionService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var minutes = Math.Max(1, configuration.GetValue("Cpom:Retention:CheckEveryMinutes", 10));
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(minutes), time);
+        do
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var expired = await scope.ServiceProvider.GetRequiredService<DatasetShredder>().ExpireDueAsync(policies, stoppingToken);
+                if (expired > 0)
+                {
+                    LogExpired(logger, expired);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Retention: {Count} dataset(s) crypto-shredded.")]
+    private static partial void LogExpired(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "Retention job failed; retrying at the next round.")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
