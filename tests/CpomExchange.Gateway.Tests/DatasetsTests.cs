@@ -277,6 +277,19 @@ public sealed class DatasetsTests(GatewayFixture gateway) : IClassFixture<Gatewa
         var bytes = await carsat.GetByteArrayAsync($"api/v1/datasets/{created.Id}/content?purpose=sinistralite");
         Assert.Equal(created.Sha256, Convert.ToHexStringLower(SHA256.HashData(bytes)));
 
+        // Swap two whole segments: each authenticates only at its own place.
+        var original = await File.ReadAllBytesAsync(Path.Combine(gateway.Home, "payloads", created.Id + ".cpom"));
+        var kidLength = (original[19] << 8) | original[20];
+        var headerLength = 23 + kidLength + ((original[21 + kidLength] << 8) | original[22 + kidLength]);
+        const int chunk = 64 * 1024 + 16;
+        var swapped = (byte[])original.Clone();
+        original.AsSpan(headerLength, chunk).CopyTo(swapped.AsSpan(headerLength + chunk));
+        original.AsSpan(headerLength + chunk, chunk).CopyTo(swapped.AsSpan(headerLength));
+        await File.WriteAllBytesAsync(Path.Combine(gateway.Home, "payloads", created.Id + ".cpom"), swapped);
+        var swappedResponse = await carsat.GetAsync($"api/v1/datasets/{created.Id}/content?purpose=sinistralite");
+        Assert.Equal("dataset.corrupted", (await swappedResponse.ReadProblemAsync(HttpStatusCode.InternalServerError)).Code());
+        await File.WriteAllBytesAsync(Path.Combine(gateway.Home, "payloads", created.Id + ".cpom"), original);
+
         // Drop the last segment: the gateway must not serve the rest as if it were complete.
         var file = Path.Combine(gateway.Home, "payloads", created.Id + ".cpom");
         var stored = await File.ReadAllBytesAsync(file);

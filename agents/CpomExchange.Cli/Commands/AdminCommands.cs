@@ -17,6 +17,7 @@ internal static class AdminCommands
         agent.Subcommands.Add(ReplaceCertificate(stdout, stderr));
         var admin = new Command("admin", "Administration de la passerelle.");
         admin.Subcommands.Add(agent);
+        admin.Subcommands.Add(RotateKek(stdout, stderr));
         return admin;
     }
 
@@ -95,6 +96,26 @@ internal static class AdminCommands
             var pem = await ReadPemAsync(parse.GetValue(cert)!, ct);
             var agent = await client.SendJsonAsync(HttpMethod.Patch, $"api/v1/admin/agents/{Uri.EscapeDataString(parse.GetValue(id)!)}", new { certificate = pem }, ct);
             Print(output, agent, "Certificat remplacé");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command RotateKek(TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("rotate-kek", "Nouvelle version de la clé de chiffrement des clés : toutes les clés de données sont ré-enveloppées, sans rechiffrer les contenus.");
+        CpomCli.Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        {
+            var result = await client.SendJsonAsync(HttpMethod.Post, "api/v1/admin/keys/rotate-kek", new { }, ct);
+            if (output.Json)
+            {
+                output.WriteJson(result);
+            }
+            else
+            {
+                output.Out.WriteLine($"Clé de chiffrement des clés : {result.GetProperty("keyId").GetString()} ; {result.GetProperty("rewrapped").GetInt32()} fichier(s) ré-enveloppé(s).");
+                output.Out.WriteLine("Les anciennes versions restent dans le fournisseur de clés : détruisez-les pour rendre illisibles les sauvegardes qu'elles protègent.");
+            }
             return ExitCodes.Ok;
         });
         return command;

@@ -21,6 +21,12 @@ public interface IKeyProvider
     /// <summary>Wraps a fresh data key with the current key-encryption key.</summary>
     Task<WrappedKey> WrapAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken = default);
 
+    /// <summary>The id and version of the key-encryption key new data keys are wrapped with.</summary>
+    Task<string> CurrentKeyEncryptionKeyIdAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a new version of the key-encryption key and makes it current; returns its id.</summary>
+    Task<string> RotateKeyEncryptionKeyAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Unwraps a data key wrapped by the key-encryption key <see cref="WrappedKey.KeyId"/>.</summary>
     Task<byte[]> UnwrapAsync(WrappedKey wrapped, CancellationToken cancellationToken = default);
 }

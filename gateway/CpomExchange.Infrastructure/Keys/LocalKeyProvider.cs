@@ -24,7 +24,10 @@ public sealed class LocalKeyProvider : IKeyProvider
     {
         _directory = directory;
         CpomHome.CreatePrivateDirectory(directory);
-        CurrentKeyId = KeyIdPrefix + "v1";
+        var latest = Directory.EnumerateFiles(directory, "kek-v*.key")
+            .Select(f => int.TryParse(Path.GetFileNameWithoutExtension(f)["kek-v".Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0)
+            .DefaultIfEmpty(1).Max();
+        CurrentKeyId = KeyIdPrefix + "v" + latest.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Load(CurrentKeyId, create: true);
         _signing = LoadSigningKey(Path.Combine(directory, "signing-v1.key"));
     }
@@ -60,17 +63,34 @@ public sealed class LocalKeyProvider : IKeyProvider
     }
 
     /// <summary>The key id new data keys are wrapped with.</summary>
-    public string CurrentKeyId { get; }
+    public string CurrentKeyId { get; private set; }
+
+    /// <inheritdoc />
+    public Task<string> CurrentKeyEncryptionKeyIdAsync(CancellationToken cancellationToken = default) => Task.FromResult(CurrentKeyId);
+
+    /// <inheritdoc />
+    public Task<string> RotateKeyEncryptionKeyAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var version = int.Parse(CurrentKeyId[(KeyIdPrefix.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) + 1;
+            var next = KeyIdPrefix + "v" + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Load(next, create: true);
+            CurrentKeyId = next;
+            return Task.FromResult(next);
+        }
+    }
 
     /// <inheritdoc />
     public Task<WrappedKey> WrapAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken = default)
     {
-        var kek = Load(CurrentKeyId, create: false);
+        var keyId = CurrentKeyId;
+        var kek = Load(keyId, create: false);
         var output = new byte[12 + dataKey.Length + 16];
         RandomNumberGenerator.Fill(output.AsSpan(0, 12));
         using var aes = new AesGcm(kek, 16);
-        aes.Encrypt(output.AsSpan(0, 12), dataKey.Span, output.AsSpan(12, dataKey.Length), output.AsSpan(12 + dataKey.Length), Aad(CurrentKeyId));
-        return Task.FromResult(new WrappedKey(CurrentKeyId, output));
+        aes.Encrypt(output.AsSpan(0, 12), dataKey.Span, output.AsSpan(12, dataKey.Length), output.AsSpan(12 + dataKey.Length), Aad(keyId));
+        return Task.FromResult(new WrappedKey(keyId, output));
     }
 
     /// <inheritdoc />

@@ -45,5 +45,32 @@ public static class PseudonymKeyStore
         }
     }
 
+    /// <summary>Re-wraps the stored pseudonymisation key with the current key-encryption key (the key itself does not change).</summary>
+    public static async Task RewrapAsync(string keyDirectory, IKeyProvider keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        foreach (var path in Directory.EnumerateFiles(keyDirectory, "pseudonym-v*.json"))
+        {
+            var stored = JsonSerializer.Deserialize<Stored>(await File.ReadAllBytesAsync(path, cancellationToken))!;
+            if (stored.KeyId == await keys.CurrentKeyEncryptionKeyIdAsync(cancellationToken))
+            {
+                continue;
+            }
+            var key = await keys.UnwrapAsync(new WrappedKey(stored.KeyId, stored.Value), cancellationToken);
+            try
+            {
+                var wrapped = await keys.WrapAsync(key, cancellationToken);
+                var temp = path + ".tmp";
+                File.Delete(temp);
+                CpomHome.WritePrivateFile(temp, JsonSerializer.SerializeToUtf8Bytes(new Stored(wrapped.KeyId, wrapped.Value)));
+                File.Move(temp, path, overwrite: true);
+            }
+            finally
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+            }
+        }
+    }
+
     private sealed record Stored(string KeyId, byte[] Value);
 }

@@ -58,6 +58,13 @@ public sealed class FolderPayloadStore
     public FileStream OpenRead(string name) =>
         new(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
 
+    /// <summary>Replaces a payload by a completed temporary file, in one rename.</summary>
+    public void Replace(string tempPath, string name) => File.Move(tempPath, PathOf(name), overwrite: true);
+
+    /// <summary>The names of every stored payload and subject index.</summary>
+    public IEnumerable<string> Names() =>
+        Directory.EnumerateFiles(_root).Select(Path.GetFileName).Where(n => n!.EndsWith(".cpom", StringComparison.Ordinal) || n.EndsWith(".subjects", StringComparison.Ordinal))!;
+
     /// <summary>Deletes a payload.</summary>
     public void Delete(string name) => File.Delete(PathOf(name));
 

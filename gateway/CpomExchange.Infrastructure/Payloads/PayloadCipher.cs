@@ -126,6 +126,43 @@ public static class PayloadCipher
         return total;
     }
 
+    /// <summary>
+    /// Copies a payload with its data key re-wrapped by the current key-encryption key: the header
+    /// changes, the encrypted segments are copied as they are (the wrapped key is not in their
+    /// associated data). Returns false, copying nothing, when the payload is already wrapped by the current key.
+    /// </summary>
+    public static async Task<bool> RewrapAsync(Stream source, Stream destination, IKeyProvider keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(keys);
+        var (fixedHeader, _, wrapped) = await ReadHeaderAsync(source, cancellationToken);
+        if (wrapped.KeyId == await keys.CurrentKeyEncryptionKeyIdAsync(cancellationToken))
+        {
+            return false;
+        }
+        var dataKey = await keys.UnwrapAsync(wrapped, cancellationToken);
+        WrappedKey rewrapped;
+        try
+        {
+            rewrapped = await keys.WrapAsync(dataKey, cancellationToken);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+        var kid = Encoding.UTF8.GetBytes(rewrapped.KeyId);
+        var header = new byte[FixedHeaderSize + 2 + kid.Length + 2 + rewrapped.Value.Length];
+        fixedHeader.CopyTo(header, 0);
+        BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(FixedHeaderSize), checked((ushort)kid.Length));
+        kid.CopyTo(header.AsSpan(FixedHeaderSize + 2));
+        BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(FixedHeaderSize + 2 + kid.Length), checked((ushort)rewrapped.Value.Length));
+        rewrapped.Value.CopyTo(header.AsSpan(FixedHeaderSize + 4 + kid.Length));
+        await destination.WriteAsync(header, cancellationToken);
+        await source.CopyToAsync(destination, cancellationToken);
+        return true;
+    }
+
     private static async Task<(byte[] FixedHeader, int SegmentSize, WrappedKey Wrapped)> ReadHeaderAsync(Stream source, CancellationToken cancellationToken)
     {
         var fixedHeader = new byte[FixedHeaderSize + 2];

@@ -1,0 +1,56 @@
+using CpomExchange.Infrastructure.Payloads;
+
+namespace CpomExchange.Infrastructure.Keys;
+
+/// <summary>
+/// Rotation of the key-encryption key: a new version becomes current, then every stored data key
+/// (in each payload's and subject index's header, and the wrapped pseudonymisation key) is
+/// re-wrapped with it, without re-encrypting any payload. Old versions stay in the provider until the
+/// operator destroys them, which shreds every backup still wrapped by them.
+/// </summary>
+public static class KeyRotation
+{
+    /// <summary>Rotates and re-wraps; returns the new key id and how many files were re-wrapped.</summary>
+    public static async Task<(string KeyId, int Rewrapped)> RotateAsync(IKeyProvider keys, FolderPayloadStore store, string keyDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(store);
+        var keyId = await keys.RotateKeyEncryptionKeyAsync(cancellationToken);
+        var count = await RewrapAllAsync(keys, store, cancellationToken);
+        await PseudonymKeyStore.RewrapAsync(keyDirectory, keys, cancellationToken);
+        return (keyId, count);
+    }
+
+    /// <summary>Re-wraps every payload not yet wrapped by the current key (resumable after an interruption).</summary>
+    public static async Task<int> RewrapAllAsync(IKeyProvider keys, FolderPayloadStore store, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(store);
+        var count = 0;
+        foreach (var name in store.Names().ToList())
+        {
+            var (temp, output) = store.CreateTemporary();
+            bool changed;
+            try
+            {
+                await using (output)
+                {
+                    await using var input = store.OpenRead(name);
+                    changed = await PayloadCipher.RewrapAsync(input, output, keys, cancellationToken);
+                    await output.FlushAsync(cancellationToken);
+                    output.Flush(flushToDisk: true);
+                }
+                if (changed)
+                {
+                    store.Replace(temp, name);
+                    count++;
+                }
+            }
+            finally
+            {
+                FolderPayloadStore.Discard(temp);
+            }
+        }
+        return count;
+    }
+}
