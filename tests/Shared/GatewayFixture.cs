@@ -15,7 +15,7 @@ namespace CpomExchange.Tests.Shared;
 /// A real gateway for the tests: Kestrel on a loopback port with real TLS, a fresh state folder
 /// (SQLite file, local keys, development PKI made for the run) and the repository's policies.
 /// </summary>
-public sealed class GatewayFixture : IAsyncLifetime
+public class GatewayFixture : IAsyncLifetime
 {
     private WebApplication? _app;
 
@@ -48,14 +48,19 @@ public sealed class GatewayFixture : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
             // Small checkpoint interval so that the tests see several signed checkpoints.
             "--Cpom:AccessLog:CheckpointEveryEntries", "4",
-        ]);
+        ], Configure);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.TrimEnd('/') + "/");
         Ca = DevPki.LoadCa(DevDirectory);
     }
 
-    public async Task DisposeAsync()
+    /// <summary>Changes the host before it is built (a fixture may supply its own key provider).</summary>
+    protected virtual void Configure(WebApplicationBuilder builder)
+    {
+    }
+
+    public virtual async Task DisposeAsync()
     {
         if (_app is not null)
         {

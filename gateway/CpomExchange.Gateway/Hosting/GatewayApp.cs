@@ -69,8 +69,10 @@ public static partial class GatewayApp
         services.AddSingleton(policies);
         services.AddSingleton(time);
         services.AddSingleton(validator);
-        var keys = new LocalKeyProvider(home.KeyDirectory);
-        services.AddSingleton<IKeyProvider>(keys);
+        // A host may supply its own key provider instance; else it comes from the configuration.
+        var keys = services.LastOrDefault(d => d.ServiceType == typeof(IKeyProvider))?.ImplementationInstance as IKeyProvider
+            ?? CreateKeyProvider(options.Keys, home);
+        services.AddSingleton(keys);
         services.AddSingleton(await PseudonymKeyStore.LoadAsync(home.KeyDirectory, keys));
         var accessLogOptions = builder.Configuration.GetSection("Cpom:AccessLog").Get<AccessLogOptions>() ?? new AccessLogOptions();
         services.AddSingleton(accessLogOptions);
@@ -108,6 +110,34 @@ public static partial class GatewayApp
         app.UseAuthorization();
         app.MapGatewayApi();
         return app;
+    }
+
+    /// <summary>The key provider the configuration names: local files, or Azure Key Vault.</summary>
+    public static IKeyProvider CreateKeyProvider(KeyOptions options, CpomHome home)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(home);
+        switch (options.Provider)
+        {
+            case "Local":
+                return new LocalKeyProvider(home.KeyDirectory);
+            case "AzureKeyVault":
+                var vault = options.AzureKeyVault;
+                if (vault.VaultUri is null)
+                {
+                    throw new InvalidOperationException("Cpom:Keys:AzureKeyVault:VaultUri est requis avec Cpom:Keys:Provider=AzureKeyVault.");
+                }
+                return new AzureKeyVaultKeyProvider(new AzureKeyVaultOptions
+                {
+                    VaultUri = vault.VaultUri,
+                    KeyEncryptionKeyName = vault.KeyEncryptionKeyName,
+                    SigningKeyName = vault.SigningKeyName,
+                    OperationTimeout = vault.OperationTimeout,
+                    MaxRetries = vault.MaxRetries,
+                }, AzureKeyVaultKeyProvider.CreateCredential(vault.TenantId, vault.ClientId, vault.ClientCertificatePath));
+            default:
+                throw new InvalidOperationException($"Cpom:Keys:Provider « {options.Provider} » inconnu : Local ou AzureKeyVault.");
+        }
     }
 
     /// <summary>The routes of version 1 of the API.</summary>

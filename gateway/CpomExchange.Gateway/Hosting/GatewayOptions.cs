@@ -20,8 +20,49 @@ public sealed class GatewayOptions
     /// <summary>Input limits.</summary>
     public LimitOptions Limits { get; set; } = new();
 
+    /// <summary>The key provider.</summary>
+    public KeyOptions Keys { get; set; } = new();
+
     /// <summary>First start in production: the administrator registered when the directory has none.</summary>
     public BootstrapOptions Bootstrap { get; set; } = new();
+}
+
+/// <summary>Section <c>Cpom:Keys</c>: which key provider holds the key-encryption and signing keys.</summary>
+public sealed class KeyOptions
+{
+    /// <summary><c>Local</c> (files under <c>$CPOM_HOME/keys</c>, the default) or <c>AzureKeyVault</c>.</summary>
+    public string Provider { get; set; } = "Local";
+
+    /// <summary>Settings of Azure Key Vault, section <c>Cpom:Keys:AzureKeyVault</c>.</summary>
+    public AzureKeyVaultSettings AzureKeyVault { get; set; } = new();
+}
+
+/// <summary>Azure Key Vault: the vault, the two keys, and the identity the gateway uses.</summary>
+public sealed class AzureKeyVaultSettings
+{
+    /// <summary>The vault, <c>https://&lt;name&gt;.vault.azure.net/</c>.</summary>
+    public Uri? VaultUri { get; set; }
+
+    /// <summary>The RSA key that wraps data keys (operations wrapKey, unwrapKey).</summary>
+    public string KeyEncryptionKeyName { get; set; } = "cpom-kek";
+
+    /// <summary>The EC P-256 key that signs the access logs' checkpoints (operation sign).</summary>
+    public string SigningKeyName { get; set; } = "cpom-signing";
+
+    /// <summary>The Entra ID tenant.</summary>
+    public string? TenantId { get; set; }
+
+    /// <summary>The application (client) id, or the user-assigned managed identity's client id.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>A PEM/PFX client certificate for the application: ClientCertificateCredential; else DefaultAzureCredential.</summary>
+    public string? ClientCertificatePath { get; set; }
+
+    /// <summary>How long one operation may take, retries included.</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many times a failed request is retried (408, 429 honouring Retry-After, 5xx, network).</summary>
+    public int MaxRetries { get; set; } = 3;
 }
 
 /// <summary>Section <c>Cpom:Bootstrap</c>: the first administrator of a new deployment.</summary>

@@ -102,6 +102,23 @@ public sealed partial class AzureKeyVaultKeyProvider : IKeyProvider
     }
 
     /// <inheritdoc />
+    public async Task<string> CurrentKeyEncryptionKeyIdAsync(CancellationToken cancellationToken = default)
+    {
+        var name = _options.KeyEncryptionKeyName;
+        return await SendAsync(RequestMethod.Get, $"keys/{name}", body: null, name,
+            json => VersionedKeyId(Text(json.TryGetProperty("key", out var jwk) ? jwk : throw Malformed("key"), "kid")), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<string> RotateKeyEncryptionKeyAsync(CancellationToken cancellationToken = default)
+    {
+        // Key Vault's rotate operation creates a new version of the key and returns it.
+        var name = _options.KeyEncryptionKeyName;
+        return await SendAsync(RequestMethod.Post, $"keys/{name}/rotate", Array.Empty<byte>(), name,
+            json => VersionedKeyId(Text(json.TryGetProperty("key", out var jwk) ? jwk : throw Malformed("key"), "kid")), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<byte[]> UnwrapAsync(WrappedKey wrapped, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(wrapped);

@@ -8,6 +8,8 @@ using WireMock.ResponseBuilders;
 using Request = WireMock.RequestBuilders.Request;
 using Response = WireMock.ResponseBuilders.Response;
 
+using CpomExchange.Tests.Shared;
+
 namespace CpomExchange.Infrastructure.Tests.Keys;
 
 public sealed class AzureKeyVaultKeyProviderTests : IDisposable
@@ -31,6 +33,20 @@ public sealed class AzureKeyVaultKeyProviderTests : IDisposable
         Assert.Equal(256, wrapped.Value.Length); // RSA 2048
         Assert.False(wrapped.Value.AsSpan().SequenceEqual(dataKey));
         Assert.Equal(dataKey, await provider.UnwrapAsync(wrapped));
+    }
+
+    [Fact]
+    public async Task RotateKek_CreatesANewVersion_ThatBecomesCurrent_AndOldWrapsStillUnwrap()
+    {
+        var provider = _vault.CreateProvider();
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        var before = await provider.WrapAsync(dataKey);
+        Assert.Equal(before.KeyId, await provider.CurrentKeyEncryptionKeyIdAsync());
+        var rotated = await provider.RotateKeyEncryptionKeyAsync();
+        Assert.NotEqual(before.KeyId, rotated);
+        Assert.Equal(rotated, await provider.CurrentKeyEncryptionKeyIdAsync());
+        Assert.Equal(rotated, (await provider.WrapAsync(dataKey)).KeyId);
+        Assert.Equal(dataKey, await provider.UnwrapAsync(before));
     }
 
     [Fact]

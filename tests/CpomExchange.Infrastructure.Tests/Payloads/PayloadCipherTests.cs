@@ -3,6 +3,8 @@ using System.Text;
 using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Tests.Keys;
 
+using CpomExchange.Tests.Shared;
+
 namespace CpomExchange.Infrastructure.Tests.Payloads;
 
 public sealed class PayloadCipherTests : IDisposable

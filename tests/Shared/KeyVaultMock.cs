@@ -18,7 +18,7 @@ using WireMock.Util;
 using Request = WireMock.RequestBuilders.Request;
 using Response = WireMock.ResponseBuilders.Response;
 
-namespace CpomExchange.Infrastructure.Tests.Keys;
+namespace CpomExchange.Tests.Shared;
 
 /// <summary>
 /// An Azure Key Vault speaking the keys REST API 7.5 over HTTPS (WireMock.Net, a certificate made
@@ -177,6 +177,10 @@ public sealed class KeyVaultMock : IDisposable
             ("POST", [_, var n, var v, var op]) => (n, v, op),
             _ => (segments[^1], null, "?"),
         };
+        if (operation == "rotate" && name == KekName)
+        {
+            RotateKeyEncryptionKey();
+        }
         (string Version, AsymmetricAlgorithm Key) key;
         lock (_lock)
         {
@@ -190,7 +194,7 @@ public sealed class KeyVaultMock : IDisposable
             key = found;
         }
         var kid = KeyId(name, key.Version);
-        if (operation is null)
+        if (operation is null or "rotate")
         {
             return Json(200, new { key = Jwk(kid, key.Key), attributes = new { enabled = true } });
         }
