@@ -11,7 +11,7 @@ namespace CpomExchange.Cli.Client;
 /// <summary>A dataset's metadata, as the gateway returns it.</summary>
 public sealed record DatasetInfo(
     string Id, string Type, string From, string To, string Purpose, string? Object,
-    long Rows, string Sha256, long Size, string Contract, DateTime CreatedAt, string Status = "available", DateTime? ShreddedAt = null);
+    long Rows, string Sha256, long Size, string Contract, DateTime CreatedAt, string Status = "available", DateTime? ShreddedAt = null, string? ReplyTo = null, long MaskedCells = 0);
 
 /// <summary>The inbox listing.</summary>
 public sealed record InboxResponse(IReadOnlyList<DatasetInfo> Datasets);

@@ -33,7 +33,9 @@ public sealed record DatasetInfo(
     string Contract,
     DateTime CreatedAt,
     string Status,
-    DateTime? ShreddedAt);
+    DateTime? ShreddedAt,
+    string? ReplyTo,
+    long MaskedCells);
 
 /// <summary>The datasets addressed to the caller's organisation.</summary>
 public sealed record InboxResponse(IReadOnlyList<DatasetInfo> Datasets);
@@ -51,174 +53,6 @@ internal static partial class DatasetsApi
         api.MapGet("/datasets/{id}", MetadataAsync);
         api.MapGet("/datasets/{id}/content", DownloadAsync);
         return api;
-    }
-
-    private static async Task<Results<Created<DatasetInfo>, ProblemHttpResult>> UploadAsync(
-        HttpContext http,
-        [FromQuery] string? type,
-        [FromQuery] string? to,
-        [FromQuery] string? purpose,
-        [FromQuery(Name = "object")] string? caseObject,
-        AccessDecisions decisions,
-        AccessJournal journal,
-        PolicySet policies,
-        CpomDbContext db,
-        IKeyProvider keys,
-        Pseudonymiser pseudonymiser,
-        FolderPayloadStore store,
-        IOptions<GatewayOptions> options,
-        ILogger<DatasetInfo> logger)
-    {
-        var caller = Caller.From(http.User);
-        async Task<ProblemHttpResult> RefuseAsync(ProblemHttpResult problem, long? rows = null)
-        {
-            // Every refusal is logged under the caller's organisation before it is answered.
-            await journal.RecordAsync(http, caller, LogActions.Upload, type, null, rows, to, purpose, caseObject, Code(problem), []);
-            return problem;
-        }
-
-        if (string.IsNullOrWhiteSpace(type) || string.IsNullOrWhiteSpace(to))
-        {
-            return await RefuseAsync(Problem.Of(400, ErrorCatalog.MissingParameter, "Indiquez le type d'échange (type) et le destinataire (to)."));
-        }
-        if (RequestCheck(purpose, caseObject) is { } bad)
-        {
-            return await RefuseAsync(bad);
-        }
-        if (!policies.Exchanges.TryGetValue(type, out var exchange))
-        {
-            return await RefuseAsync(Problem.Of(400, ErrorCatalog.UnknownExchange, $"Type d'échange « {type} » inconnu. Types connus : {string.Join(", ", policies.Exchanges.Keys)}."));
-        }
-        if (!policies.Organisations.ContainsKey(to))
-        {
-            return await RefuseAsync(Problem.Of(400, ErrorCatalog.UnknownOrganisation, $"Organisation destinataire « {to} » inconnue."));
-        }
-        if (http.Request.ContentType is not { } contentType || !IsCsv(contentType))
-        {
-            return await RefuseAsync(Problem.Of(415, ErrorCatalog.UnsupportedMediaType, "Envoyez le fichier en text/csv."));
-        }
-        if (http.Request.Headers.ContentEncoding.Count > 0 && http.Request.Headers.ContentEncoding.Any(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)))
-        {
-            return await RefuseAsync(Problem.Of(415, ErrorCatalog.UnsupportedMediaType, "Les contenus compressés ne sont pas acceptés : envoyez le fichier CSV tel quel."));
-        }
-
-        var decision = await decisions.DecideAsync(http, caller, DataAction.Send, type, to, purpose, caseObject, null);
-        if (!decision.Allowed)
-        {
-            return Refusal(decision);
-        }
-        if (exchange.Minimisation.Count > 0 || exchange.Masking is not null)
-        {
-            // Fail closed: an exchange whose minimisation or masking rules are not enforced yet is not carried at all.
-            return await RefuseAsync(Problem.Of(501, ErrorCatalog.ExchangeNotAvailable,
-                $"L'échange « {exchange.Label} » n'est pas encore ouvert sur cette passerelle : ses règles de minimisation ne sont pas encore appliquées."));
-        }
-
-        var id = NewDatasetId();
-        var (tempPath, file) = store.CreateTemporary();
-        string? subjectsPath = null;
-        var committed = new List<string>();
-        var subjects = new List<UInt128>();
-        try
-        {
-            var source = new HashingReadStream(http.Request.Body);
-            CsvIngestResult result;
-            EncryptingStream? encrypted = null;
-            await using (file)
-            {
-                try
-                {
-                    encrypted = await PayloadCipher.BeginAsync(file, keys, cancellationToken: http.RequestAborted);
-                    var writer = CsvWriter.Create(encrypted, CsvIngestor.OutputOptions, leaveOpen: true);
-                    await using (writer)
-                    {
-                        result = await CsvIngestor.IngestAsync(source, exchange.Schema, writer, new CsvIngestOptions
-                        {
-                            MaxRows = options.Value.Limits.MaxRows,
-                            OnIdentifier = (kind, value) => subjects.Add(pseudonymiser.Short(kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret, value)),
-                        }, http.RequestAborted);
-                    }
-                    if (result.IsValid)
-                    {
-                        await encrypted.CompleteAsync(http.RequestAborted);
-                    }
-                }
-                finally
-                {
-                    if (encrypted is not null)
-                    {
-                        await encrypted.DisposeAsync();
-                    }
-                }
-            }
-            if (!result.IsValid)
-            {
-                LogRejected(logger, caller.AgentId, type, result.ErrorCount);
-                return await RefuseAsync(Problem.Of(422, ErrorCatalog.InvalidFile,
-                    $"Fichier refusé : {result.ErrorCount} erreur(s). Rien n'a été enregistré ; corrigez les lignes indiquées et renvoyez le fichier entier.",
-                    new Dictionary<string, object?>
-                    {
-                        ["errors"] = result.Errors.Select(e => new { line = e.Line, column = e.Column, value = e.Value, code = e.Code, reason = e.Reason }).ToList(),
-                        ["errorCount"] = result.ErrorCount,
-                        ["truncated"] = result.ErrorCount > result.Errors.Count,
-                    }), result.Rows);
-            }
-            subjectsPath = await SubjectIndex.WriteTemporaryAsync(store, keys, SubjectIndex.Normalise(subjects), http.RequestAborted);
-            subjects.Clear();
-
-            var entity = new DatasetEntity
-            {
-                Id = id,
-                Type = type,
-                FromOrganisation = caller.Organisation!,
-                ToOrganisation = to,
-                Purpose = purpose!,
-                Object = caseObject,
-                ContractId = decision.Contract!.Id,
-                CreatedBy = caller.AgentId,
-                Rows = result.Rows,
-                Sha256 = encrypted!.Sha256!,
-                SourceSha256 = source.Sha256(),
-                Length = encrypted.PlaintextLength,
-                PayloadName = id + ".cpom",
-                CreatedAtUtc = DateTime.UtcNow,
-            };
-            // The payload and its subject index are in place before the dataset row and the log
-            // entries commit together: a crash leaves at most orphan files, never a listed dataset
-            // without content or an unlogged one.
-            store.Commit(tempPath, entity.PayloadName);
-            committed.Add(entity.PayloadName);
-            store.Commit(subjectsPath, SubjectIndex.NameOf(id));
-            committed.Add(SubjectIndex.NameOf(id));
-            await using (var transaction = await CpomDatabase.BeginWriteAsync(db, CancellationToken.None))
-            {
-                db.Datasets.Add(entity);
-                await db.SaveChangesAsync(CancellationToken.None);
-                await journal.RecordAsync(http, caller, LogActions.Upload, type, id, result.Rows, to, purpose, caseObject, null, [to]);
-                await transaction.CommitAsync(CancellationToken.None);
-            }
-            committed.Clear();
-            LogStored(logger, id, caller.AgentId, type, result.Rows);
-            return TypedResults.Created($"/api/v1/datasets/{id}", ToInfo(entity));
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return await RefuseAsync(Problem.Of(413, ErrorCatalog.RequestTooLarge,
-                $"Le fichier dépasse la taille maximale acceptée ({options.Value.Limits.MaxBodyBytes / (1024 * 1024)} Mio). Rien n'a été enregistré."));
-        }
-        finally
-        {
-            FolderPayloadStore.Discard(tempPath);
-            if (subjectsPath is not null)
-            {
-                FolderPayloadStore.Discard(subjectsPath);
-            }
-            foreach (var name in committed)
-            {
-                // The transaction did not commit: what was moved in place goes.
-                store.Delete(name);
-            }
-        }
     }
 
     private static async Task<Results<Ok<InboxResponse>, ProblemHttpResult>> InboxAsync(
@@ -415,7 +249,7 @@ internal static partial class DatasetsApi
         return problem;
     }
 
-    private static string Code(ProblemHttpResult problem) => (string)problem.ProblemDetails.Extensions["code"]!;
+    private static string? Code(IResult problem) => problem is ProblemHttpResult p ? (string?)p.ProblemDetails.Extensions["code"] : null;
 
     private static ProblemHttpResult Refusal(AccessDecision decision)
     {
@@ -439,7 +273,7 @@ internal static partial class DatasetsApi
     internal static DatasetInfo ToInfo(DatasetEntity d) => new(
         d.Id, d.Type, d.FromOrganisation, d.ToOrganisation, d.Purpose, d.Object, d.Rows, d.Sha256, d.Length, d.ContractId,
         DateTime.SpecifyKind(d.CreatedAtUtc, DateTimeKind.Utc), d.Status,
-        d.ShreddedAtUtc is { } shredded ? DateTime.SpecifyKind(shredded, DateTimeKind.Utc) : null);
+        d.ShreddedAtUtc is { } shredded ? DateTime.SpecifyKind(shredded, DateTimeKind.Utc) : null, d.ReplyTo, d.MaskedCells);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Stored dataset {DatasetId} ({ExchangeType}, {Rows} rows) from agent {AgentId}.")]
     private static partial void LogStored(ILogger logger, string datasetId, string agentId, string exchangeType, long rows);

@@ -66,6 +66,7 @@ public sealed class CpomDbContext(DbContextOptions<CpomDbContext> options) : DbC
         dataset.Property(d => d.SourceSha256).HasMaxLength(64);
         dataset.Property(d => d.PayloadName).HasMaxLength(200);
         dataset.Property(d => d.Status).HasMaxLength(16);
+        dataset.Property(d => d.ReplyTo).HasMaxLength(64);
         dataset.HasIndex(d => new { d.Status, d.CreatedAtUtc });
         dataset.HasIndex(d => new { d.ToOrganisation, d.CreatedAtUtc });
         dataset.HasIndex(d => new { d.FromOrganisation, d.CreatedAtUtc });

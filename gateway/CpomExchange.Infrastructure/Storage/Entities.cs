@@ -79,6 +79,12 @@ public sealed class DatasetEntity
     /// <summary>When the dataset was stored (UTC).</summary>
     public DateTime CreatedAtUtc { get; set; }
 
+    /// <summary>The dataset this one answers (a <c>sinistralite</c> answers an <c>adherents</c> list), if any.</summary>
+    public string? ReplyTo { get; set; }
+
+    /// <summary>How many cells small-count masking replaced by its marker.</summary>
+    public long MaskedCells { get; set; }
+
     /// <summary><c>available</c>, <c>withdrawn</c> (by its sender) or <c>expired</c> (retention ended): the last two are crypto-shredded.</summary>
     public string Status { get; set; } = DatasetStatus.Available;
 

@@ -20,7 +20,22 @@ public sealed record CsvIngestOptions
 
     /// <summary>Called with every valid SIRET or NIR cell (normalised), to build the dataset's set of subjects.</summary>
     public Action<ColumnKind, string>? OnIdentifier { get; init; }
+
+    /// <summary>
+    /// A rule on a whole valid row (cells in schema order), such as a minimisation rule ("only SIRETs
+    /// of the answered dataset"); returns null, or the error to report for that row.
+    /// </summary>
+    public Func<string[], RowProblem?>? RowCheck { get; init; }
+
+    /// <summary>Changes a valid row before it is written (small-count masking), given its line.</summary>
+    public Action<string[], long>? RowTransform { get; init; }
+
+    /// <summary>Receives each valid row instead of, or as well as, the output writer (to split a file between recipients).</summary>
+    public Func<string[], ValueTask>? OnRow { get; init; }
 }
+
+/// <summary>A problem with a whole row, found by a <see cref="CsvIngestOptions.RowCheck"/>.</summary>
+public sealed record RowProblem(string? Column, string Code, string Reason);
 
 /// <summary>One problem found in a file: where, what, and why, in French.</summary>
 /// <param name="Line">The line of the file (the header is line 1); 0 when the problem concerns the whole file.</param>
@@ -211,9 +226,21 @@ public static partial class CsvIngestor
                     options.OnIdentifier(spec.Kind, cells[index]);
                 }
             }
-            if (output is not null && result.ErrorCount == 0 && errorsBefore == 0)
+            if (result.ErrorCount == errorsBefore && options.RowCheck?.Invoke(cells) is { } problem)
             {
-                await output.WriteRecordAsync(cells, cancellationToken).ConfigureAwait(false);
+                result.Add(new CsvRowError(line, problem.Column, null, problem.Code, problem.Reason), options.MaxReportedErrors);
+            }
+            if (result.ErrorCount == 0 && errorsBefore == 0)
+            {
+                options.RowTransform?.Invoke(cells, line);
+                if (output is not null)
+                {
+                    await output.WriteRecordAsync(cells, cancellationToken).ConfigureAwait(false);
+                }
+                if (options.OnRow is not null)
+                {
+                    await options.OnRow(cells).ConfigureAwait(false);
+                }
             }
         }
         if (result.Rows == 0)

@@ -37,6 +37,14 @@ public static class ErrorCatalog
     // Exchanges the catalogue names but whose rules this gateway does not enforce yet.
     public const string ExchangeNotAvailable = "exchange.not-available";
 
+    // Minimisation rules.
+    public const string NotInReply = "minimisation.not-in-reply";
+    public const string NotTargeted = "minimisation.not-targeted";
+    public const string UnknownSignalement = "minimisation.unknown-signalement";
+    public const string ReplyToRequired = "minimisation.reply-to-required";
+    public const string ReplyToInvalid = "minimisation.reply-to-invalid";
+    public const string NoAdherentsList = "minimisation.no-adherents-list";
+
     // Datasets.
     public const string DatasetNotFound = "dataset.not-found";
     public const string DatasetCorrupted = "dataset.corrupted";
@@ -112,6 +120,12 @@ public static class ErrorCatalog
         [DirectionNotAllowed] = "Sens d'échange non autorisé",
         [NoOrganisation] = "Agent sans organisation",
         [ExchangeNotAvailable] = "Échange pas encore ouvert",
+        [NotInReply] = "SIRET hors de la liste d'origine",
+        [NotTargeted] = "Établissement non ciblé",
+        [UnknownSignalement] = "Signalement inconnu",
+        [ReplyToRequired] = "Jeu de données d'origine manquant",
+        [ReplyToInvalid] = "Jeu de données d'origine invalide",
+        [NoAdherentsList] = "Aucune liste d'adhérents",
         [DatasetNotFound] = "Jeu de données introuvable",
         [DatasetCorrupted] = "Jeu de données altéré",
         [InvalidFile] = "Fichier refusé",

@@ -263,6 +263,9 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.Property<long>("Length")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("MaskedCells")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Object")
                         .HasMaxLength(80)
                         .HasColumnType("TEXT");
@@ -274,6 +277,10 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
 
                     b.Property<string>("Purpose")
                         .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReplyTo")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
