@@ -49,6 +49,9 @@ public static class CpomCli
         root.Subcommands.Add(InboxCommand(stdout, stderr));
         root.Subcommands.Add(DownloadCommand(stdout, stderr));
         root.Subcommands.Add(ValidateCommand(stdout, stderr));
+        root.Subcommands.Add(StatusCommand(stdout, stderr));
+        root.Subcommands.Add(AckCommand(stdout, stderr));
+        root.Subcommands.Add(WithdrawCommand(stdout, stderr));
         root.Subcommands.Add(WhoAmICommand(stdout, stderr));
         root.Subcommands.Add(PolicyCommands.Build(stdout, stderr, JsonOption));
         root.Subcommands.Add(AdminCommands.Build(stdout, stderr));
@@ -61,10 +64,11 @@ public static class CpomCli
     {
         var file = new Argument<FileInfo>("FICHIER") { Description = "Le fichier CSV à déposer." };
         var type = new Option<string>("--type") { Description = "Type d'échange (ex. adherents).", Required = true };
-        var to = new Option<string>("--to") { Description = "Organisation destinataire (ex. carsat-lr).", Required = true };
+        var to = new Option<string?>("--to") { Description = "Organisation destinataire (ex. carsat-lr) ; sans elle, pour les entreprises ciblées, chaque SPSTI reçoit ses adhérents." };
         var purpose = new Option<string>("--purpose") { Description = "Finalité (ex. sinistralite).", Required = true };
         var caseObject = new Option<string?>("--object") { Description = "Objet : référence de dossier, 80 caractères au plus." };
-        var command = new Command("upload", "Déposer un fichier pour une organisation partenaire.") { file, type, to, purpose, caseObject };
+        var replyTo = new Option<string?>("--reply-to") { Description = "Le jeu de données auquel ce fichier répond (une sinistralité répond à une liste d'adhérents)." };
+        var command = new Command("upload", "Déposer un fichier pour une organisation partenaire.") { file, type, to, purpose, caseObject, replyTo };
         Attach(command, stdout, stderr, async (client, output, parse, ct) =>
         {
             var path = parse.GetValue(file)!;
@@ -73,40 +77,116 @@ public static class CpomCli
                 throw new UsageException($"Fichier introuvable : {path.FullName}");
             }
             await using var stream = path.OpenRead();
-            var info = await UploadWithProgressAsync(client, stream, path.Length, parse.GetValue(type)!, parse.GetValue(to)!,
-                parse.GetValue(purpose)!, parse.GetValue(caseObject), output, ct);
+            var answer = await UploadWithProgressAsync(client, stream, path.Length, parse.GetValue(type)!, parse.GetValue(to),
+                parse.GetValue(purpose)!, parse.GetValue(caseObject), parse.GetValue(replyTo), output, ct);
+            if (output.Json)
+            {
+                output.WriteJson(answer);
+                return ExitCodes.Ok;
+            }
+            if (answer.TryGetProperty("distribution", out var distribution))
+            {
+                output.Out.WriteLine($"Fichier déposé et réparti : {answer.GetProperty("rows").GetInt64()} ligne(s).");
+                foreach (var share in distribution.EnumerateArray())
+                {
+                    output.Out.WriteLine($"  - {share.GetProperty("to").GetString(),-18} {share.GetProperty("rows").GetInt64(),8} ligne(s)  {share.GetProperty("datasetId").GetString() ?? "(rien à transmettre)"}");
+                }
+                output.Out.WriteLine($"  {answer.GetProperty("unmatched").GetInt64()} ligne(s) ne correspondent à aucun adhérent : elles n'ont été transmises à personne.");
+                foreach (var spsti in answer.GetProperty("withoutAdherentsList").EnumerateArray())
+                {
+                    output.Out.WriteLine($"  {spsti.GetString()} n'a transmis aucune liste d'adhérents : il ne reçoit rien.");
+                }
+                return ExitCodes.Ok;
+            }
+            var info = GatewayClient.ToDataset(answer);
+            output.Out.WriteLine($"Fichier déposé : {info.Rows} ligne(s) transmise(s) à {info.To}.");
+            output.Dataset(info);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static async Task<System.Text.Json.JsonElement> UploadWithProgressAsync(GatewayClient client, Stream stream, long length, string type, string? to,
+        string purpose, string? caseObject, string? replyTo, Output output, CancellationToken ct)
+    {
+        var interactive = !output.Json && ReferenceEquals(output.Err, Console.Error) && !Console.IsErrorRedirected && length > 1024 * 1024;
+        if (!interactive)
+        {
+            return await client.UploadAsync(stream, type, to, purpose, caseObject, replyTo, null, ct);
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        System.Text.Json.JsonElement result = default;
+        await console.Progress().AutoClear(true).StartAsync(async context =>
+        {
+            var task = context.AddTask("Envoi et vérification", maxValue: length);
+            var progress = new Progress<long>(sent => task.Value = sent);
+            result = await client.UploadAsync(stream, type, to, purpose, caseObject, replyTo, progress, ct);
+            task.Value = length;
+        });
+        return result;
+    }
+
+    private static Command StatusCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("ID") { Description = "Identifiant du jeu de données." };
+        var command = new Command("status", "État d'un jeu de données : accusé de réception, retrait, destruction.") { id };
+        Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        {
+            var info = await client.GetAsync(parse.GetValue(id)!, ct);
             if (output.Json)
             {
                 output.WriteJson(info);
+                return ExitCodes.Ok;
+            }
+            output.Dataset(info);
+            output.Out.WriteLine(info.AcknowledgedAt is { } at
+                ? $"  reçu        : accusé de réception par {info.AcknowledgedBy} le {at.ToLocalTime():dd/MM/yyyy HH:mm}"
+                : "  reçu        : pas encore d'accusé de réception");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command AckCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("ID") { Description = "Identifiant du jeu de données reçu." };
+        var purpose = new Option<string>("--purpose") { Description = "Finalité (celle du dépôt).", Required = true };
+        var command = new Command("ack", "Accuser réception d'un jeu de données reçu.") { id, purpose };
+        Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        {
+            var answer = await client.SendJsonAsync(HttpMethod.Post,
+                $"api/v1/datasets/{Uri.EscapeDataString(parse.GetValue(id)!)}/ack?purpose={Uri.EscapeDataString(parse.GetValue(purpose)!)}", new { }, ct);
+            if (output.Json)
+            {
+                output.WriteJson(answer);
             }
             else
             {
-                output.Out.WriteLine($"Fichier déposé : {info.Rows} ligne(s) transmise(s) à {info.To}.");
-                output.Dataset(info);
+                output.Out.WriteLine($"Réception accusée : {parse.GetValue(id)}.");
             }
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static async Task<DatasetInfo> UploadWithProgressAsync(GatewayClient client, Stream stream, long length, string type, string to,
-        string purpose, string? caseObject, Output output, CancellationToken ct)
+    private static Command WithdrawCommand(TextWriter stdout, TextWriter stderr)
     {
-        var interactive = !output.Json && ReferenceEquals(output.Err, Console.Error) && !Console.IsErrorRedirected && length > 1024 * 1024;
-        if (!interactive)
+        var id = new Argument<string>("ID") { Description = "Identifiant d'un jeu de données que votre organisation a déposé." };
+        var command = new Command("withdraw", "Retirer un jeu de données déposé : son contenu est détruit aussitôt, le destinataire en est informé.") { id };
+        Attach(command, stdout, stderr, async (client, output, parse, ct) =>
         {
-            return await client.UploadAsync(stream, type, to, purpose, caseObject, null, ct);
-        }
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        DatasetInfo? result = null;
-        await console.Progress().AutoClear(true).StartAsync(async context =>
-        {
-            var task = context.AddTask("Envoi et vérification", maxValue: length);
-            var progress = new Progress<long>(sent => task.Value = sent);
-            result = await client.UploadAsync(stream, type, to, purpose, caseObject, progress, ct);
-            task.Value = length;
+            var info = await client.WithdrawAsync(parse.GetValue(id)!, ct);
+            if (output.Json)
+            {
+                output.WriteJson(info);
+            }
+            else
+            {
+                output.Out.WriteLine($"Jeu de données retiré et détruit : {info.Id} ({Output.StatusLabel(info.Status)}).");
+            }
+            return ExitCodes.Ok;
         });
-        return result!;
+        return command;
     }
 
     private static Command InboxCommand(TextWriter stdout, TextWriter stderr)

@@ -13,7 +13,7 @@ public static class ExitCodes
     public const int InvalidFile = 3;
     /// <summary>Refused: authentication (401) or policy (403), or a bad request (400, 413, 415).</summary>
     public const int Refused = 4;
-    /// <summary>Not found (404): no such dataset for this organisation.</summary>
+    /// <summary>Not found (404), or gone (410: withdrawn or destroyed at the end of its retention).</summary>
     public const int NotFound = 5;
     /// <summary>The gateway could not be reached or refused the TLS handshake.</summary>
     public const int Unreachable = 6;

@@ -11,7 +11,8 @@ namespace CpomExchange.Cli.Client;
 /// <summary>A dataset's metadata, as the gateway returns it.</summary>
 public sealed record DatasetInfo(
     string Id, string Type, string From, string To, string Purpose, string? Object,
-    long Rows, string Sha256, long Size, string Contract, DateTime CreatedAt, string Status = "available", DateTime? ShreddedAt = null, string? ReplyTo = null, long MaskedCells = 0);
+    long Rows, string Sha256, long Size, string Contract, DateTime CreatedAt, string Status = "available", DateTime? ShreddedAt = null, string? ReplyTo = null,
+    long MaskedCells = 0, DateTime? AcknowledgedAt = null, string? AcknowledgedBy = null);
 
 /// <summary>The inbox listing.</summary>
 public sealed record InboxResponse(IReadOnlyList<DatasetInfo> Datasets);
@@ -64,18 +65,33 @@ public sealed class GatewayClient : IDisposable
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("cpom", "1.0"));
     }
 
-    /// <summary>Uploads a file; <paramref name="progress"/> receives the bytes sent so far.</summary>
-    public async Task<DatasetInfo> UploadAsync(Stream content, string type, string to, string purpose, string? caseObject,
+    /// <summary>
+    /// Uploads a file; <paramref name="progress"/> receives the bytes sent so far. The answer is a
+    /// dataset's metadata, or, for a file the gateway splits between recipients, the distribution.
+    /// </summary>
+    public async Task<JsonElement> UploadAsync(Stream content, string type, string? to, string purpose, string? caseObject, string? replyTo = null,
         IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var query = $"api/v1/datasets?type={Uri.EscapeDataString(type)}&to={Uri.EscapeDataString(to)}&purpose={Uri.EscapeDataString(purpose)}"
-            + (caseObject is null ? string.Empty : "&object=" + Uri.EscapeDataString(caseObject));
+        var query = $"api/v1/datasets?type={Uri.EscapeDataString(type)}&purpose={Uri.EscapeDataString(purpose)}"
+            + (to is null ? string.Empty : "&to=" + Uri.EscapeDataString(to))
+            + (caseObject is null ? string.Empty : "&object=" + Uri.EscapeDataString(caseObject))
+            + (replyTo is null ? string.Empty : "&replyTo=" + Uri.EscapeDataString(replyTo));
         using var body = new ProgressStreamContent(content, progress);
         body.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, query) { Content = body }, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken);
+    }
+
+    /// <summary>Withdraws a dataset the caller's organisation sent.</summary>
+    public async Task<DatasetInfo> WithdrawAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"api/v1/datasets/{Uri.EscapeDataString(id)}"), cancellationToken);
         return (await response.Content.ReadFromJsonAsync<DatasetInfo>(Json, cancellationToken))!;
     }
+
+    /// <summary>The metadata of a dataset from an API answer.</summary>
+    public static DatasetInfo ToDataset(JsonElement json) => json.Deserialize<DatasetInfo>(Json)!;
 
     /// <summary>Lists the datasets addressed to the caller's organisation.</summary>
     public async Task<InboxResponse> InboxAsync(CancellationToken cancellationToken = default)

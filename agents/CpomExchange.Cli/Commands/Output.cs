@@ -59,7 +59,7 @@ internal sealed class Output(TextWriter stdout, TextWriter stderr, bool json)
         return problem.Status switch
         {
             422 => ExitCodes.InvalidFile,
-            404 => ExitCodes.NotFound,
+            404 or 410 => ExitCodes.NotFound,
             >= 500 => ExitCodes.ServerError,
             _ => ExitCodes.Refused,
         };

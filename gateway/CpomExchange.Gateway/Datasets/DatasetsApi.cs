@@ -35,7 +35,9 @@ public sealed record DatasetInfo(
     string Status,
     DateTime? ShreddedAt,
     string? ReplyTo,
-    long MaskedCells);
+    long MaskedCells,
+    DateTime? AcknowledgedAt,
+    string? AcknowledgedBy);
 
 /// <summary>The datasets addressed to the caller's organisation.</summary>
 public sealed record InboxResponse(IReadOnlyList<DatasetInfo> Datasets);
@@ -52,6 +54,8 @@ internal static partial class DatasetsApi
         api.MapGet("/inbox", InboxAsync);
         api.MapGet("/datasets/{id}", MetadataAsync);
         api.MapGet("/datasets/{id}/content", DownloadAsync);
+        api.MapPost("/datasets/{id}/ack", AcknowledgeAsync);
+        api.MapDelete("/datasets/{id}", WithdrawAsync);
         return api;
     }
 
@@ -203,6 +207,76 @@ internal static partial class DatasetsApi
         return Results.Empty;
     }
 
+    /// <summary>The recipient acknowledges receipt; the sender sees who did and when.</summary>
+    private static async Task<Results<Ok<DatasetInfo>, ProblemHttpResult>> AcknowledgeAsync(
+        string id, [FromQuery] string? purpose, [FromQuery(Name = "object")] string? caseObject,
+        HttpContext http, AccessDecisions decisions, AccessJournal journal, CpomDbContext db)
+    {
+        var caller = Caller.From(http.User);
+        if (RequestCheck(purpose, caseObject) is { } bad)
+        {
+            await journal.RecordAsync(http, caller, LogActions.Acknowledge, null, id, null, null, purpose, caseObject, Code(bad), []);
+            return bad;
+        }
+        var row = await FindVisibleAsync(db, id, caller, http.RequestAborted);
+        if (row is null)
+        {
+            return await NotFoundAsync(db, journal, http, caller, LogActions.Acknowledge, id, purpose, caseObject);
+        }
+        if (row.ToOrganisation != caller.Organisation)
+        {
+            var refusal = Problem.Of(403, ErrorCatalog.DirectionNotAllowed, "Seul le destinataire accuse réception d'un jeu de données.");
+            await journal.RecordAsync(http, caller, LogActions.Acknowledge, row.Type, id, null, row.ToOrganisation, purpose, caseObject, Code(refusal), [row.ToOrganisation]);
+            return refusal;
+        }
+        var decision = await decisions.DecideAsync(http, caller, DataAction.Acknowledge, row.Type, row.FromOrganisation, purpose, caseObject, id, concerned: [row.FromOrganisation]);
+        if (!decision.Allowed)
+        {
+            return Refusal(decision);
+        }
+        await using (var transaction = await CpomDatabase.BeginWriteAsync(db, http.RequestAborted))
+        {
+            var tracked = await db.Datasets.SingleAsync(d => d.Id == id, http.RequestAborted);
+            if (tracked.AcknowledgedAtUtc is null)
+            {
+                tracked.AcknowledgedAtUtc = DateTime.UtcNow;
+                tracked.AcknowledgedBy = caller.AgentId;
+                await db.SaveChangesAsync(http.RequestAborted);
+            }
+            await journal.RecordAsync(http, caller, LogActions.Acknowledge, row.Type, id, row.Rows, row.FromOrganisation, purpose, caseObject, null, [row.FromOrganisation]);
+            await transaction.CommitAsync(http.RequestAborted);
+            row = tracked;
+        }
+        return TypedResults.Ok(ToInfo(row));
+    }
+
+    /// <summary>The sender withdraws a dataset: crypto-shredded at once; the recipient sees that it was withdrawn.</summary>
+    private static async Task<Results<Ok<DatasetInfo>, ProblemHttpResult>> WithdrawAsync(
+        string id, HttpContext http, AccessDecisions decisions, AccessJournal journal, CpomDbContext db, DatasetShredder shredder)
+    {
+        var caller = Caller.From(http.User);
+        var row = await FindVisibleAsync(db, id, caller, http.RequestAborted);
+        if (row is null)
+        {
+            return await NotFoundAsync(db, journal, http, caller, LogActions.Withdraw, id, null, null);
+        }
+        if (row.FromOrganisation != caller.Organisation)
+        {
+            var refusal = Problem.Of(403, ErrorCatalog.DirectionNotAllowed, "Seul l'expéditeur retire un jeu de données qu'il a déposé.");
+            await journal.RecordAsync(http, caller, LogActions.Withdraw, row.Type, id, null, row.FromOrganisation, null, null, Code(refusal), [row.FromOrganisation]);
+            return refusal;
+        }
+        // Whoever may send the exchange to that recipient may withdraw what was sent.
+        var decision = await decisions.DecideAsync(http, caller, DataAction.ReadMetadata, row.Type, row.ToOrganisation, null, null, id, asSender: true, concerned: [row.ToOrganisation]);
+        if (!decision.Allowed || !caller.Roles.Any(r => r is Roles.Agent or Roles.Pdp or Roles.ServiceSocial))
+        {
+            return decision.Allowed ? Problem.Of(403, ErrorCatalog.RoleNotAllowed, "Votre rôle ne permet pas de retirer ce jeu de données.") : Refusal(decision);
+        }
+        var shredded = await shredder.ShredAsync(id, DatasetStatus.Withdrawn, caller.AgentId, caller.DisplayName, caller.Fingerprint, caller.Organisation,
+            "retrait par l'expéditeur", http.RequestAborted);
+        return TypedResults.Ok(ToInfo(shredded!));
+    }
+
     private static ProblemHttpResult? RequestCheck(string? purpose, string? caseObject)
     {
         if (string.IsNullOrWhiteSpace(purpose))
@@ -273,7 +347,8 @@ internal static partial class DatasetsApi
     internal static DatasetInfo ToInfo(DatasetEntity d) => new(
         d.Id, d.Type, d.FromOrganisation, d.ToOrganisation, d.Purpose, d.Object, d.Rows, d.Sha256, d.Length, d.ContractId,
         DateTime.SpecifyKind(d.CreatedAtUtc, DateTimeKind.Utc), d.Status,
-        d.ShreddedAtUtc is { } shredded ? DateTime.SpecifyKind(shredded, DateTimeKind.Utc) : null, d.ReplyTo, d.MaskedCells);
+        d.ShreddedAtUtc is { } shredded ? DateTime.SpecifyKind(shredded, DateTimeKind.Utc) : null, d.ReplyTo, d.MaskedCells,
+        d.AcknowledgedAtUtc is { } acknowledged ? DateTime.SpecifyKind(acknowledged, DateTimeKind.Utc) : null, d.AcknowledgedBy);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Stored dataset {DatasetId} ({ExchangeType}, {Rows} rows) from agent {AgentId}.")]
     private static partial void LogStored(ILogger logger, string datasetId, string agentId, string exchangeType, long rows);

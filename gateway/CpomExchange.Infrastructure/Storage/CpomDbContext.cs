@@ -67,6 +67,7 @@ public sealed class CpomDbContext(DbContextOptions<CpomDbContext> options) : DbC
         dataset.Property(d => d.PayloadName).HasMaxLength(200);
         dataset.Property(d => d.Status).HasMaxLength(16);
         dataset.Property(d => d.ReplyTo).HasMaxLength(64);
+        dataset.Property(d => d.AcknowledgedBy).HasMaxLength(100);
         dataset.HasIndex(d => new { d.Status, d.CreatedAtUtc });
         dataset.HasIndex(d => new { d.ToOrganisation, d.CreatedAtUtc });
         dataset.HasIndex(d => new { d.FromOrganisation, d.CreatedAtUtc });

@@ -82,6 +82,12 @@ public sealed class DatasetEntity
     /// <summary>The dataset this one answers (a <c>sinistralite</c> answers an <c>adherents</c> list), if any.</summary>
     public string? ReplyTo { get; set; }
 
+    /// <summary>When the recipient acknowledged receipt (UTC), if it did.</summary>
+    public DateTime? AcknowledgedAtUtc { get; set; }
+
+    /// <summary>The agent who acknowledged receipt.</summary>
+    public string? AcknowledgedBy { get; set; }
+
     /// <summary>How many cells small-count masking replaced by its marker.</summary>
     public long MaskedCells { get; set; }
 
