@@ -52,6 +52,7 @@ public static class CpomCli
         root.Subcommands.Add(StatusCommand(stdout, stderr));
         root.Subcommands.Add(AckCommand(stdout, stderr));
         root.Subcommands.Add(WithdrawCommand(stdout, stderr));
+        root.Subcommands.Add(IndicatorsCommand(stdout, stderr));
         root.Subcommands.Add(WhoAmICommand(stdout, stderr));
         root.Subcommands.Add(PolicyCommands.Build(stdout, stderr, JsonOption));
         root.Subcommands.Add(AdminCommands.Build(stdout, stderr));
@@ -301,6 +302,34 @@ public static class CpomCli
                 output.WriteErrors(result.Errors, result.ErrorCount);
             }
             return result.IsValid ? ExitCodes.Ok : ExitCodes.InvalidFile;
+        });
+        return command;
+    }
+
+    private static Command IndicatorsCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var contract = new Option<string>("--contract") { Description = "Identifiant du contrat (ex. cpom-pst38-2025).", Required = true };
+        var year = new Option<int>("--year") { Description = "Année du tableau de suivi.", Required = true };
+        var outputFile = new Option<FileInfo>("--output", "-o") { Description = "Fichier CSV à écrire.", Required = true };
+        var command = new Command("indicators", "Calculer le brouillon du tableau de suivi annuel à partir des échanges passés par la passerelle.") { contract, year, outputFile };
+        Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        {
+            var target = parse.GetValue(outputFile)!;
+            var partial = target.FullName + ".part";
+            try
+            {
+                await using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    await client.DownloadPlainAsync($"api/v1/indicators?contract={Uri.EscapeDataString(parse.GetValue(contract)!)}&year={parse.GetValue(year)}", stream, ct);
+                }
+                File.Move(partial, target.FullName, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+            output.Out.WriteLine($"Brouillon écrit : {target.FullName}. Vérifiez-le, complétez-le, puis déposez-le : cpom upload {target.Name} --type indicateurs --to <dreets> --purpose indicateurs");
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -31,10 +31,14 @@ public sealed class TwoSpstiFixture : GatewayFixture
             title: Contrat de test (deux SPSTI pour une caisse)
             parties: { spsti: spsti-test, caisse: carsat-ra, dreets: dreets-aura }
             term: { start: 2025-01-01, end: 2029-12-31 }
+            volets:
+              - { code: PDP, label: Prévention de la désinsertion professionnelle }
             exchanges:
               - { type: adherents, purposes: [ciblage] }
               - { type: entreprises-ciblees, purposes: [ciblage] }
               - { type: suivi-entreprises, purposes: [ciblage] }
+              - { type: actions-entreprises, purposes: [information-actions] }
+              - { type: indicateurs, purposes: [indicateurs] }
             """);
         builder.Configuration["Cpom:Policies"] = _policies;
     }

@@ -149,6 +149,7 @@ public static partial class GatewayApp
         api.MapMeApi();
         api.MapAdminApi();
         api.MapAuditApi();
+        api.MapIndicatorsApi();
         return app;
     }
 

@@ -16,6 +16,7 @@ public static class LogActions
     public const string Authenticate = "authenticate";
     public const string AuditRead = "audit-read";
     public const string AdminChange = "admin-change";
+    public const string IndicatorsDraft = "indicators-draft";
 }
 
 /// <summary>
