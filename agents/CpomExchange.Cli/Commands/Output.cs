@@ -25,6 +25,14 @@ internal sealed class Output(TextWriter stdout, TextWriter stderr, bool json)
         Out.WriteLine($"  SHA-256     : {d.Sha256}");
         Out.WriteLine($"  contrat     : {d.Contract}");
         Out.WriteLine($"  déposé le   : {d.CreatedAt.ToLocalTime():dd/MM/yyyy HH:mm:ss}");
+        if (d.ReplyTo is not null)
+        {
+            Out.WriteLine($"  répond à    : {d.ReplyTo}");
+        }
+        if (d.MaskedCells > 0)
+        {
+            Out.WriteLine($"  masquage    : {d.MaskedCells} cellule(s) de petits effectifs remplacée(s) par leur marqueur");
+        }
         if (d.Status != "available")
         {
             Out.WriteLine($"  état        : {StatusLabel(d.Status)} le {d.ShreddedAt?.ToLocalTime():dd/MM/yyyy HH:mm} (contenu détruit)");
