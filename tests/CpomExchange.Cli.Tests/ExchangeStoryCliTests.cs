@@ -57,4 +57,92 @@ public sealed class ExchangeStoryCliTests(GatewayFixture gateway) : IClassFixtur
         Assert.Equal(ExitCodes.NotFound, gone.Exit);
         Assert.Contains("dataset.purged", gone.Err, StringComparison.Ordinal);
     }
+
+    private async Task<string> UploadAsync(string identity, string file, params string[] options)
+    {
+        var result = await CliRunner.RunAsync(As(identity, ["upload", file, .. options, "--json"]));
+        Assert.True(result.Exit == ExitCodes.Ok, $"{identity} {string.Join(' ', options)}: {result.Err}");
+        return result.Out;
+    }
+
+    private async Task<string> DownloadTextAsync(string identity, string id, string purpose)
+    {
+        var file = Path.Combine(_work, id + ".csv");
+        var result = await CliRunner.RunAsync(As(identity, "download", id, "--purpose", purpose, "-o", file));
+        Assert.True(result.Exit == ExitCodes.Ok, result.Err);
+        return await File.ReadAllTextAsync(file);
+    }
+
+    [Fact]
+    public async Task Seed000_Cist971_AdherentsThenCiblees_PdpWithTheServiceSocial_Indicators()
+    {
+        // 000 III: "à partir de la liste de ses entreprises adhérentes ... informer sur les entreprises ciblées".
+        await UploadAsync("cist971-agent", Sample("adherents.csv"), "--type", "adherents", "--to", "cgss-guadeloupe", "--purpose", "ciblage");
+        using (var split = JsonDocument.Parse(await UploadAsync("cgss-guadeloupe-agent", Sample("entreprises-ciblees.csv"), "--type", "entreprises-ciblees", "--purpose", "ciblage")))
+        {
+            var share = split.RootElement.GetProperty("distribution")[0];
+            Assert.Equal(("cist971", 2L), (share.GetProperty("to").GetString(), share.GetProperty("rows").GetInt64()));
+            var text = await DownloadTextAsync("cist971-agent", share.GetProperty("datasetId").GetString()!, "ciblage");
+            Assert.DoesNotContain("16697848601840", text, StringComparison.Ordinal);
+        }
+        // Volet PDP: the cellule PDP and the service social, and the retour.
+        var signalement = Id(await UploadAsync("cist971-pdp", Sample("signalements-pdp.csv"), "--type", "signalements-pdp", "--to", "cgss-guadeloupe", "--purpose", "pdp"));
+        Assert.Contains("293116562420460", await DownloadTextAsync("cgss-guadeloupe-service-social", signalement, "pdp"), StringComparison.Ordinal);
+        var retour = Path.Combine(_work, "retour.csv");
+        await File.WriteAllTextAsync(retour, (await File.ReadAllTextAsync(Sample("retour-signalement.csv"))).Replace("<id du signalement>", signalement, StringComparison.Ordinal));
+        await UploadAsync("cgss-guadeloupe-service-social", retour, "--type", "retour-signalement", "--to", "cist971", "--purpose", "pdp");
+        // The agents of the caisse never see the signalement.
+        var refused = await CliRunner.RunAsync(As("cgss-guadeloupe-agent", "download", signalement, "--purpose", "pdp", "-o", Path.Combine(_work, "no.csv")));
+        Assert.Equal(ExitCodes.Refused, refused.Exit);
+        // Indicators to the DEETS, which receives nothing else.
+        var draft = Path.Combine(_work, "indicateurs.csv");
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(As("cist971-agent", "indicators", "--contract", "cpom-cist971-2025", "--year", "2026", "-o", draft))).Exit);
+        Assert.Contains(";PDP;", await File.ReadAllTextAsync(draft), StringComparison.Ordinal);
+        await UploadAsync("cist971-agent", draft, "--type", "indicateurs", "--to", "deets-guadeloupe", "--purpose", "indicateurs");
+        var inbox = await CliRunner.RunAsync(As("deets-guadeloupe-agent", "inbox", "--json"));
+        using var listed = JsonDocument.Parse(inbox.Out);
+        Assert.All(listed.RootElement.GetProperty("datasets").EnumerateArray(), d => Assert.Equal("indicateurs", d.GetProperty("type").GetString()));
+    }
+
+    [Fact]
+    public async Task Seed002_Satm_SinistraliteAnsweringItsList_SignalementsBothWays_Indicators()
+    {
+        var adherents = Id(await UploadAsync("satm-agent", Sample("adherents.csv"), "--type", "adherents", "--to", "carsat-pdl", "--purpose", "sinistralite"));
+        var sinistralite = Id(await UploadAsync("carsat-pdl-agent", Sample("sinistralite.csv"), "--type", "sinistralite", "--to", "satm", "--purpose", "sinistralite", "--reply-to", adherents));
+        Assert.Contains("<5", await DownloadTextAsync("satm-agent", sinistralite, "sinistralite"), StringComparison.Ordinal);
+        // Volet 1b: "signalements émis entre le SATM et le Service social", both ways.
+        await UploadAsync("satm-pdp", Sample("signalements-pdp.csv"), "--type", "signalements-pdp", "--to", "carsat-pdl", "--purpose", "pdp");
+        var fromCaisse = Id(await UploadAsync("carsat-pdl-service-social", Sample("signalements-pdp.csv"), "--type", "signalements-pdp", "--to", "satm", "--purpose", "pdp"));
+        Assert.Contains("293116562420460", await DownloadTextAsync("satm-pdp", fromCaisse, "pdp"), StringComparison.Ordinal);
+        // SATM's contract does not name the ciblées: refused.
+        var refused = await CliRunner.RunAsync(As("carsat-pdl-agent", "upload", Sample("entreprises-ciblees.csv"), "--type", "entreprises-ciblees", "--to", "satm", "--purpose", "ciblage"));
+        Assert.Equal(ExitCodes.Refused, refused.Exit);
+        Assert.Contains("policy.exchange-not-in-contract", refused.Err, StringComparison.Ordinal);
+        var draft = Path.Combine(_work, "indicateurs-satm.csv");
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(As("satm-agent", "indicators", "--contract", "cpom-satm-2025", "--year", "2026", "-o", draft))).Exit);
+        Assert.Contains("2026;PDP;0;0;0;0;0;0;1;1;", await File.ReadAllTextAsync(draft), StringComparison.Ordinal);
+        await UploadAsync("satm-agent", draft, "--type", "indicateurs", "--to", "dreets-pdl", "--purpose", "indicateurs");
+    }
+
+    [Fact]
+    public async Task Seed004_Pst38_CibleesWithProgrammeAndPreventeur_SuiviInReturn_Alert_Pdp()
+    {
+        await UploadAsync("pst38-agent", Sample("adherents.csv"), "--type", "adherents", "--to", "carsat-ra", "--purpose", "ciblage");
+        using (var split = JsonDocument.Parse(await UploadAsync("carsat-ra-agent", Sample("entreprises-ciblees.csv"), "--type", "entreprises-ciblees", "--purpose", "ciblage")))
+        {
+            var text = await DownloadTextAsync("pst38-agent", split.RootElement.GetProperty("distribution")[0].GetProperty("datasetId").GetString()!, "ciblage");
+            Assert.Contains("TMS_PROS;Claire Morel;c.morel@carsat.example", text, StringComparison.Ordinal);
+        }
+        await UploadAsync("pst38-agent", Sample("suivi-entreprises.csv"), "--type", "suivi-entreprises", "--to", "carsat-ra", "--purpose", "ciblage");
+        await UploadAsync("pst38-agent", Sample("alertes-risque.csv"), "--type", "alertes-risque", "--to", "carsat-ra", "--purpose", "alerte-risque");
+        await UploadAsync("pst38-pdp", Sample("signalements-pdp.csv"), "--type", "signalements-pdp", "--to", "carsat-ra", "--purpose", "pdp");
+        // An alert is not a sinistralité: PST38's contract does not name that exchange.
+        var refused = await CliRunner.RunAsync(As("carsat-ra-agent", "upload", Sample("sinistralite.csv"), "--type", "sinistralite", "--to", "pst38", "--purpose", "sinistralite"));
+        Assert.Equal(ExitCodes.Refused, refused.Exit);
+        var inbox = await CliRunner.RunAsync(As("carsat-ra-agent", "inbox", "--json"));
+        using var listed = JsonDocument.Parse(inbox.Out);
+        var types = listed.RootElement.GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("type").GetString()).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "adherents", "suivi-entreprises", "alertes-risque" }, types);
+        Assert.DoesNotContain("signalements-pdp", types); // the caisse's agents do not list the service social's data
+    }
 }
