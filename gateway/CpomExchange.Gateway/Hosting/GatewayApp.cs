@@ -4,6 +4,7 @@ using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Admin;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Datasets;
+using CpomExchange.Gateway.Health;
 using CpomExchange.Gateway.Me;
 using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.AccessLog;
@@ -60,6 +61,16 @@ public static partial class GatewayApp
                 https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
                 https.CheckCertificateRevocation = false; // done by the validator, as configured
                 https.ClientCertificateValidation = (certificate, _, _) => validator.Validate(certificate) is null;
+                https.OnAuthenticate = (_, ssl) =>
+                {
+                    // ANSSI (TLS guide): TLS 1.2 only with ECDHE and AES-GCM or ChaCha20-Poly1305;
+                    // TLS 1.3 suites are all AEAD. No renegotiation.
+                    ssl.AllowRenegotiation = false;
+                    if (!OperatingSystem.IsWindows() && !OperatingSystem.IsMacOS())
+                    {
+                        ssl.CipherSuitesPolicy = TlsPolicy.CipherSuites;
+                    }
+                };
             });
         });
 
@@ -104,11 +115,13 @@ public static partial class GatewayApp
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpomExchange.Gateway");
         LogStarting(logger, home.Root, policies.Directory, policies.Contracts.Count, cleaned);
 
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGatewayApi();
+        app.MapHealthApi();
         return app;
     }
 

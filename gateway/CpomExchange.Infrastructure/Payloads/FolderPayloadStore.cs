@@ -68,6 +68,24 @@ public sealed class FolderPayloadStore
     /// <summary>Deletes a payload.</summary>
     public void Delete(string name) => File.Delete(PathOf(name));
 
+    /// <summary>Writes, flushes and deletes a small file in the temporary folder: the store is writable.</summary>
+    public void Probe()
+    {
+        var (path, stream) = CreateTemporary();
+        try
+        {
+            using (stream)
+            {
+                stream.Write("probe"u8);
+                stream.Flush(flushToDisk: true);
+            }
+        }
+        finally
+        {
+            Discard(path);
+        }
+    }
+
     /// <summary>True when a payload of that name exists.</summary>
     public bool Exists(string name) => File.Exists(PathOf(name));
 
