@@ -53,10 +53,14 @@ public static partial class GatewayApp
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes;
+            kestrel.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(options.Limits.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
+            kestrel.Limits.RequestHeadersTimeout = options.Limits.RequestHeadersTimeout;
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
             kestrel.ConfigureHttpsDefaults(https =>
             {
                 https.ServerCertificate = serverCertificate;
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                https.HandshakeTimeout = options.Limits.HandshakeTimeout;
                 // The certificate is required at the handshake (HTTP/2 forbids renegotiation).
                 https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
                 https.CheckCertificateRevocation = false; // done by the validator, as configured
@@ -102,6 +106,32 @@ public static partial class GatewayApp
         services.AddAuthentication(CertificateAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, CertificateAuthenticationHandler>(CertificateAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        services.AddRateLimiter(limiter =>
+        {
+            // Per organisation (all its agents together), after authentication: a misbehaving
+            // client slows down its own organisation, not the others.
+            limiter.GlobalLimiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            {
+                var organisation = http.User.FindFirst(CertificateAuthenticationHandler.OrganisationClaim)?.Value
+                    ?? http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
+                return organisation is null
+                    ? System.Threading.RateLimiting.RateLimitPartition.GetNoLimiter("anonymous")
+                    : System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(organisation, _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = options.Limits.RequestsPerMinutePerOrganisation,
+                        Window = TimeSpan.FromMinutes(1),
+                        QueueLimit = 0,
+                    });
+            });
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                var retry = context.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(60);
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await CpomExchange.Gateway.Problems.Problem.Of(429, CpomExchange.Rules.Errors.ErrorCatalog.RateLimited,
+                    $"Votre organisation a dépassé {options.Limits.RequestsPerMinutePerOrganisation} requêtes par minute : réessayez dans {(int)Math.Ceiling(retry.TotalSeconds)} s.")
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
 
         var app = builder.Build();
@@ -119,6 +149,7 @@ public static partial class GatewayApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.MapGatewayApi();
         app.MapHealthApi();

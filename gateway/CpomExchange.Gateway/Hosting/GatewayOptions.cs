@@ -105,4 +105,16 @@ public sealed class LimitOptions
 
     /// <summary>The most data rows in one file.</summary>
     public long MaxRows { get; set; } = 5_000_000;
+
+    /// <summary>Requests per organisation per minute (all its agents together); beyond, 429 with Retry-After.</summary>
+    public int RequestsPerMinutePerOrganisation { get; set; } = 600;
+
+    /// <summary>The slowest accepted upload, in bytes per second after a 5-second grace (slow-client protection).</summary>
+    public double MinRequestBodyBytesPerSecond { get; set; } = 240;
+
+    /// <summary>How long a client may take to complete the TLS handshake.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a client may take to send its request headers.</summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

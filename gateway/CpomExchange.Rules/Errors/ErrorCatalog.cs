@@ -24,6 +24,7 @@ public static class ErrorCatalog
     public const string UnsupportedMediaType = "request.unsupported-media-type";
     public const string RequestTooLarge = "request.too-large";
     public const string InvalidRequest = "request.invalid";
+    public const string RateLimited = "request.rate-limited";
 
     // Policy decisions.
     public const string NoContract = "policy.no-contract";
@@ -112,6 +113,7 @@ public static class ErrorCatalog
         [UnsupportedMediaType] = "Type de contenu non pris en charge",
         [RequestTooLarge] = "Fichier trop volumineux",
         [InvalidRequest] = "Requête invalide",
+        [RateLimited] = "Trop de requêtes",
         [NoContract] = "Aucun contrat CPOM entre ces organisations",
         [ContractNotInForce] = "Contrat CPOM hors de sa période de validité",
         [ExchangeNotInContract] = "Échange non prévu par le contrat",
