@@ -85,19 +85,18 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
         return new LogStart(head.PurgedBelow, range, last);
     }
 
-    /// <summary>Recomputes the whole log from the database and checks it against the signed checkpoints.</summary>
+    /// <summary>
+    /// Recomputes the whole log from the database and checks it against the signed checkpoints,
+    /// entry by entry as they are read: memory stays flat however long the log.
+    /// </summary>
     public async Task<LogVerification> VerifyAsync(string controller, CancellationToken cancellationToken = default)
     {
         var signing = await keys.GetSigningKeyAsync(cancellationToken);
         var checkpoints = await CheckpointsAsync(controller, cancellationToken);
         var start = await StartAsync(controller, cancellationToken);
         var head = await HeadAsync(controller, cancellationToken);
-        var entries = new List<StoredEntry>();
-        await foreach (var e in EntriesAsync(controller, null, cancellationToken))
-        {
-            entries.Add(e);
-        }
-        return LogVerifier.Verify(controller, entries, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), start, head?.Size);
+        return await LogVerifier.VerifyAsync(controller, EntriesAsync(controller, null, cancellationToken), checkpoints,
+            c => c.VerifyWith(signing.PublicKeySpki), start, head?.Size, cancellationToken);
     }
 
     /// <summary>The stored leaf hashes of the first <paramref name="size"/> entries.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
@@ -58,47 +59,84 @@ public sealed record AccessLogEntry(
     /// no white space, times as UTC milliseconds, hashes as base64. The gateway and the offline
     /// verifier both compute them with this method.
     /// </summary>
-    public byte[] CanonicalBytes()
-    {
-        using var buffer = new MemoryStream(512);
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = false }))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("v", 1);
-            json.WriteNumber("seq", Seq);
-            json.WriteString("controller", Controller);
-            json.WriteString("time", Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            json.WriteString("agent", AgentId);
-            json.WriteString("agentName", AgentName);
-            WriteNullable(json, "organisation", Organisation);
-            json.WriteString("certificate", CertificateSha256);
-            json.WriteString("action", Action);
-            WriteNullable(json, "exchange", ExchangeType);
-            WriteNullable(json, "dataset", DatasetId);
-            if (Rows is { } rows)
-            {
-                json.WriteNumber("rows", rows);
-            }
-            else
-            {
-                json.WriteNull("rows");
-            }
-            WriteNullable(json, "counterpart", Counterpart);
-            WriteNullable(json, "purpose", Purpose);
-            WriteNullable(json, "object", Object);
-            WriteNullable(json, "legalBasis", LegalBasis);
-            json.WriteString("outcome", Outcome);
-            WriteNullable(json, "reason", ReasonCode);
-            WriteNullable(json, "clientAddress", ClientAddress);
-            WriteNullable(json, "requestId", RequestId);
-            json.WriteBase64String("prev", PreviousLeafHash);
-            json.WriteEndObject();
-        }
-        return buffer.ToArray();
-    }
+    public byte[] CanonicalBytes() => WriteCanonical().WrittenSpan.ToArray();
 
     /// <summary>The RFC 6962 leaf hash of this entry.</summary>
-    public byte[] LeafHash() => MerkleTree.LeafHash(CanonicalBytes());
+    public byte[] LeafHash() => MerkleTree.LeafHash(WriteCanonical().WrittenSpan);
+
+    // Verifying a log computes a leaf for every entry: each thread reuses one buffer and one JSON
+    // writer rather than allocating a stream, a writer and its growing buffers per entry. Nothing
+    // awaits between writing and reading the buffer, so a thread never sees another's bytes.
+    [ThreadStatic]
+    private static CanonicalWriter? _threadWriter;
+
+    private static readonly JsonWriterOptions CanonicalOptions = new() { Indented = false, SkipValidation = false };
+
+    private ArrayBufferWriter<byte> WriteCanonical()
+    {
+        var canonical = _threadWriter;
+        if (canonical is null || canonical.Buffer.Capacity > CanonicalWriter.MaxKeptCapacity)
+        {
+            // A first use on this thread, or a buffer an unusually large entry grew: start afresh.
+            canonical = _threadWriter = new CanonicalWriter();
+        }
+        var buffer = canonical.Buffer;
+        var json = canonical.Json;
+        buffer.ResetWrittenCount();
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteNumber("v", 1);
+        json.WriteNumber("seq", Seq);
+        json.WriteString("controller", Controller);
+        Span<byte> time = stackalloc byte[32];
+        if (!Time.UtcDateTime.TryFormat(time, out var timeLength, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException("The time of an entry could not be formatted.");
+        }
+        json.WriteString("time", time[..timeLength]);
+        json.WriteString("agent", AgentId);
+        json.WriteString("agentName", AgentName);
+        WriteNullable(json, "organisation", Organisation);
+        json.WriteString("certificate", CertificateSha256);
+        json.WriteString("action", Action);
+        WriteNullable(json, "exchange", ExchangeType);
+        WriteNullable(json, "dataset", DatasetId);
+        if (Rows is { } rows)
+        {
+            json.WriteNumber("rows", rows);
+        }
+        else
+        {
+            json.WriteNull("rows");
+        }
+        WriteNullable(json, "counterpart", Counterpart);
+        WriteNullable(json, "purpose", Purpose);
+        WriteNullable(json, "object", Object);
+        WriteNullable(json, "legalBasis", LegalBasis);
+        json.WriteString("outcome", Outcome);
+        WriteNullable(json, "reason", ReasonCode);
+        WriteNullable(json, "clientAddress", ClientAddress);
+        WriteNullable(json, "requestId", RequestId);
+        json.WriteBase64String("prev", PreviousLeafHash);
+        json.WriteEndObject();
+        json.Flush();
+        return buffer;
+    }
+
+    private sealed class CanonicalWriter
+    {
+        public const int MaxKeptCapacity = 64 * 1024;
+
+        public CanonicalWriter()
+        {
+            Buffer = new ArrayBufferWriter<byte>(1024);
+            Json = new Utf8JsonWriter(Buffer, CanonicalOptions);
+        }
+
+        public ArrayBufferWriter<byte> Buffer { get; }
+
+        public Utf8JsonWriter Json { get; }
+    }
 
     /// <summary>Time truncated to the millisecond, as stored and hashed.</summary>
     public static DateTimeOffset Truncate(DateTimeOffset time) =>

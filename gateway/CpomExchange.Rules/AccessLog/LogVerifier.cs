@@ -78,65 +78,115 @@ public static class LogVerifier
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(checkpoints);
         ArgumentNullException.ThrowIfNull(verifySignature);
-        start ??= LogStart.Empty;
-        var range = CompactRange.Deserialize(start.Range.Size, start.Range.Serialize());
-        var previous = start.LastLeafHash;
-        var pending = checkpoints.Where(c => c.Checkpoint.TreeSize >= start.Size).OrderBy(c => c.Checkpoint.TreeSize).ToList();
-        var checkedCheckpoints = 0;
-        long entriesChecked = 0;
-        long lastGood = start.Size;
-        Checkpoint? latest = null;
-
-        LogVerification Bad(long seq, string problem) => new(false, entriesChecked, checkedCheckpoints, seq, problem, latest, 0);
-
-        foreach (var c in pending)
+        var run = new Run(logId, checkpoints, start ?? LogStart.Empty, headSize);
+        if (run.Begin(verifySignature) is { } refused)
         {
-            if (c.Checkpoint.LogId != logId)
-            {
-                return Bad(c.Checkpoint.TreeSize, $"le point de contrôle de taille {c.Checkpoint.TreeSize} appartient au journal « {c.Checkpoint.LogId} ».");
-            }
-            if (!verifySignature(c))
-            {
-                return Bad(Math.Max(0, c.Checkpoint.TreeSize - 1), $"la signature du point de contrôle de taille {c.Checkpoint.TreeSize} est invalide.");
-            }
+            return refused;
         }
-        var next = 0;
-        string? CheckCheckpoints()
-        {
-            while (next < pending.Count && pending[next].Checkpoint.TreeSize == range.Size)
-            {
-                if (!CryptographicOperations.FixedTimeEquals(range.Root(), pending[next].Checkpoint.RootHash))
-                {
-                    return $"les entrées n° {lastGood} à {range.Size - 1} ne correspondent plus au point de contrôle signé de taille {range.Size} (contenu réécrit).";
-                }
-                latest = pending[next].Checkpoint;
-                lastGood = range.Size;
-                checkedCheckpoints++;
-                next++;
-            }
-            return null;
-        }
-        if (CheckCheckpoints() is { } startProblem)
-        {
-            return Bad(start.Size, startProblem);
-        }
-        var expected = start.Size;
         foreach (var stored in entries)
         {
+            if (run.Add(stored) is { } bad)
+            {
+                return bad;
+            }
+        }
+        return run.End(headSize);
+    }
+
+    /// <summary>
+    /// Verifies <paramref name="entries"/> as <see cref="Verify"/> does, reading them as they come:
+    /// memory stays flat whatever the length of the log, and reading stops at the first bad entry.
+    /// </summary>
+    public static async Task<LogVerification> VerifyAsync(
+        string logId,
+        IAsyncEnumerable<StoredEntry> entries,
+        IReadOnlyList<SignedCheckpoint> checkpoints,
+        Func<SignedCheckpoint, bool> verifySignature,
+        LogStart? start = null,
+        long? headSize = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        ArgumentNullException.ThrowIfNull(verifySignature);
+        var run = new Run(logId, checkpoints, start ?? LogStart.Empty, headSize);
+        if (run.Begin(verifySignature) is { } refused)
+        {
+            return refused;
+        }
+        await foreach (var stored in entries.WithCancellation(cancellationToken))
+        {
+            if (run.Add(stored) is { } bad)
+            {
+                return bad;
+            }
+        }
+        return run.End(headSize);
+    }
+
+    /// <summary>One verification, entry by entry: each step returns the verdict when it finds a problem, else null.</summary>
+    private sealed class Run
+    {
+        private readonly string _logId;
+        private readonly LogStart _start;
+        private readonly CompactRange _range;
+        private readonly List<SignedCheckpoint> _pending;
+        private byte[] _previous;
+        private int _next;
+        private int _checkedCheckpoints;
+        private long _entriesChecked;
+        private long _lastGood;
+        private long _expected;
+        private Checkpoint? _latest;
+
+        private readonly long? _headSize;
+
+        public Run(string logId, IReadOnlyList<SignedCheckpoint> checkpoints, LogStart start, long? headSize)
+        {
+            _headSize = headSize;
+            _logId = logId;
+            _start = start;
+            _range = CompactRange.Deserialize(start.Range.Size, start.Range.Serialize());
+            _previous = start.LastLeafHash;
+            _pending = checkpoints.Where(c => c.Checkpoint.TreeSize >= start.Size).OrderBy(c => c.Checkpoint.TreeSize).ToList();
+            _lastGood = start.Size;
+            _expected = start.Size;
+        }
+
+        /// <summary>Checks every checkpoint's log id and signature, and those at the start's size.</summary>
+        public LogVerification? Begin(Func<SignedCheckpoint, bool> verifySignature)
+        {
+            foreach (var c in _pending)
+            {
+                if (c.Checkpoint.LogId != _logId)
+                {
+                    return Bad(c.Checkpoint.TreeSize, $"le point de contrôle de taille {c.Checkpoint.TreeSize} appartient au journal « {c.Checkpoint.LogId} ».");
+                }
+                if (!verifySignature(c))
+                {
+                    return Bad(Math.Max(0, c.Checkpoint.TreeSize - 1), $"la signature du point de contrôle de taille {c.Checkpoint.TreeSize} est invalide.");
+                }
+            }
+            return CheckCheckpoints() is { } startProblem ? Bad(_start.Size, startProblem) : null;
+        }
+
+        /// <summary>Checks the next entry: its place, its log, its leaf, its link, and the checkpoints it completes.</summary>
+        public LogVerification? Add(StoredEntry stored)
+        {
             var entry = stored.Entry;
-            if (entry.Seq < expected)
+            if (entry.Seq < _expected)
             {
                 return Bad(entry.Seq, $"l'entrée n° {entry.Seq} apparaît deux fois ou hors de sa place.");
             }
-            if (entry.Seq > expected)
+            if (entry.Seq > _expected)
             {
-                return Bad(expected, $"l'entrée n° {expected} est manquante (supprimée).");
+                return Bad(_expected, $"l'entrée n° {_expected} est manquante (supprimée).");
             }
-            if (headSize is { } size && entry.Seq >= size)
+            if (_headSize is { } size && entry.Seq >= size)
             {
                 return Bad(entry.Seq, $"l'entrée n° {entry.Seq} a été ajoutée au-delà de la fin du journal ({size} entrées).");
             }
-            if (entry.Controller != logId)
+            if (entry.Controller != _logId)
             {
                 return Bad(entry.Seq, $"l'entrée n° {entry.Seq} appartient au journal « {entry.Controller} ».");
             }
@@ -145,27 +195,47 @@ public static class LogVerifier
             {
                 return Bad(entry.Seq, $"le contenu de l'entrée n° {entry.Seq} a été modifié.");
             }
-            if (!CryptographicOperations.FixedTimeEquals(entry.PreviousLeafHash, previous))
+            if (!CryptographicOperations.FixedTimeEquals(entry.PreviousLeafHash, _previous))
             {
                 return Bad(entry.Seq, $"le chaînage est rompu à l'entrée n° {entry.Seq} (entrée insérée, supprimée ou déplacée).");
             }
-            range.Append(leaf);
-            previous = leaf;
-            expected++;
-            entriesChecked++;
-            if (CheckCheckpoints() is { } problem)
+            _range.Append(leaf);
+            _previous = leaf;
+            _expected++;
+            _entriesChecked++;
+            return CheckCheckpoints() is { } problem ? Bad(_lastGood, problem) : null;
+        }
+
+        /// <summary>The verdict once every entry is read: no signed checkpoint and no announced entry may be left uncovered.</summary>
+        public LogVerification End(long? headSize)
+        {
+            if (_next < _pending.Count)
             {
-                return Bad(lastGood, problem);
+                return Bad(_range.Size, $"les entrées à partir du n° {_range.Size} manquent : le point de contrôle signé de taille {_pending[_next].Checkpoint.TreeSize} les couvre (journal tronqué).");
             }
+            if (headSize is { } head && head > _range.Size)
+            {
+                return Bad(_range.Size, $"les entrées à partir du n° {_range.Size} manquent : le journal en annonce {head} (journal tronqué).");
+            }
+            return new LogVerification(true, _entriesChecked, _checkedCheckpoints, null, null, _latest, _range.Size - _lastGood);
         }
-        if (next < pending.Count)
+
+        private LogVerification Bad(long seq, string problem) => new(false, _entriesChecked, _checkedCheckpoints, seq, problem, _latest, 0);
+
+        private string? CheckCheckpoints()
         {
-            return Bad(range.Size, $"les entrées à partir du n° {range.Size} manquent : le point de contrôle signé de taille {pending[next].Checkpoint.TreeSize} les couvre (journal tronqué).");
+            while (_next < _pending.Count && _pending[_next].Checkpoint.TreeSize == _range.Size)
+            {
+                if (!CryptographicOperations.FixedTimeEquals(_range.Root(), _pending[_next].Checkpoint.RootHash))
+                {
+                    return $"les entrées n° {_lastGood} à {_range.Size - 1} ne correspondent plus au point de contrôle signé de taille {_range.Size} (contenu réécrit).";
+                }
+                _latest = _pending[_next].Checkpoint;
+                _lastGood = _range.Size;
+                _checkedCheckpoints++;
+                _next++;
+            }
+            return null;
         }
-        if (headSize is { } head && head > range.Size)
-        {
-            return Bad(range.Size, $"les entrées à partir du n° {range.Size} manquent : le journal en annonce {head} (journal tronqué).");
-        }
-        return new LogVerification(true, entriesChecked, checkedCheckpoints, null, null, latest, range.Size - lastGood);
     }
 }

@@ -1,0 +1,112 @@
+using System.Globalization;
+
+namespace CpomExchange.Bench;
+
+/// <summary>The command line: a suite and its sizes.</summary>
+internal sealed record BenchOptions
+{
+    public const string AccessLogSuite = "access-log";
+    public const string CryptoSuite = "crypto";
+    public const string AllSuites = "all";
+
+    public required string Suite { get; init; }
+
+    /// <summary>Appends timed in each append scenario.</summary>
+    public int Entries { get; init; } = 20_000;
+
+    /// <summary>Size of the log that is filled, verified and proved.</summary>
+    public int VerifyEntries { get; init; } = 1_000_000;
+
+    /// <summary>MiB encrypted and decrypted.</summary>
+    public int Megabytes { get; init; } = 256;
+
+    /// <summary>Distinct SIRETs pseudonymised and validated.</summary>
+    public int Sirets { get; init; } = 1_000_000;
+
+    public bool Smoke { get; init; }
+
+    public const string Usage = """
+        Usage: dotnet run -c Release --project bench/CpomExchange.Bench -- <suite> [options]
+
+        Suites:
+          access-log   appends/s on SQLite, verification of a large log, proof sizes
+          crypto       payload encryption/decryption, pseudonyms, SIRET validation
+          all          both
+
+        Options:
+          --entries N          appends per append scenario (access-log; default 20000)
+          --verify-entries M   size of the log verified and proved (access-log; default 1000000)
+          --mb N               MiB encrypted and decrypted (crypto; default 256)
+          --sirets N           distinct SIRETs pseudonymised and validated (crypto; default 1000000)
+          --smoke              tiny sizes (N=200, M=5000, 4 MiB, 10000 SIRETs) unless given
+        """;
+
+    /// <summary>Reads the arguments; null (after writing why on <paramref name="error"/>) when they are wrong.</summary>
+    public static BenchOptions? Parse(string[] args, TextWriter error)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            error.WriteLine(Usage);
+            return null;
+        }
+        var suite = args[0];
+        if (suite is not (AccessLogSuite or CryptoSuite or AllSuites))
+        {
+            error.WriteLine($"Unknown suite '{suite}'.");
+            error.WriteLine(Usage);
+            return null;
+        }
+        int? entries = null, verifyEntries = null, megabytes = null, sirets = null;
+        var smoke = false;
+        for (var i = 1; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (name == "--smoke")
+            {
+                smoke = true;
+                continue;
+            }
+            var (min, appliesTo) = name switch
+            {
+                "--entries" => (10, AccessLogSuite),
+                "--verify-entries" => (1_000, AccessLogSuite),
+                "--mb" => (1, CryptoSuite),
+                "--sirets" => (1_000, CryptoSuite),
+                _ => (0, ""),
+            };
+            if (appliesTo.Length == 0)
+            {
+                error.WriteLine($"Unknown option '{name}'.");
+                error.WriteLine(Usage);
+                return null;
+            }
+            if (suite != AllSuites && suite != appliesTo)
+            {
+                error.WriteLine($"Option '{name}' belongs to the suite '{appliesTo}'.");
+                return null;
+            }
+            if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min)
+            {
+                error.WriteLine($"Option '{name}' needs a whole number of at least {min}.");
+                return null;
+            }
+            i++;
+            switch (name)
+            {
+                case "--entries": entries = value; break;
+                case "--verify-entries": verifyEntries = value; break;
+                case "--mb": megabytes = value; break;
+                default: sirets = value; break;
+            }
+        }
+        return new BenchOptions
+        {
+            Suite = suite,
+            Smoke = smoke,
+            Entries = entries ?? (smoke ? 200 : 20_000),
+            VerifyEntries = verifyEntries ?? (smoke ? 5_000 : 1_000_000),
+            Megabytes = megabytes ?? (smoke ? 4 : 256),
+            Sirets = sirets ?? (smoke ? 10_000 : 1_000_000),
+        };
+    }
+}

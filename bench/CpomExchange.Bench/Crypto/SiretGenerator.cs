@@ -1,0 +1,56 @@
+using CpomExchange.Rules.Identifiers;
+
+namespace CpomExchange.Bench.Crypto;
+
+/// <summary>Distinct valid SIRETs: a SIREN with its Luhn key, a NIC, and the key of the whole.</summary>
+internal static class SiretGenerator
+{
+    public static string[] Generate(int count)
+    {
+        var result = new string[count];
+        Span<char> digits = stackalloc char[14];
+        var produced = 0;
+        // c * 7919 mod 90,000,000 visits distinct 8-digit bodies (7919 is prime to 90,000,000).
+        for (long c = 0; produced < count; c++)
+        {
+            var body = 10_000_000 + (c * 7_919 % 90_000_000);
+            if (body == 35_600_000)
+            {
+                continue; // La Poste, whose SIRETs follow another rule
+            }
+            body.TryFormat(digits, out _);
+            digits[8] = LuhnKey(digits[..8]);
+            (1 + (c % 998)).TryFormat(digits[9..13], out _, "0000");
+            digits[13] = LuhnKey(digits[..13]);
+            var siret = new string(digits);
+            if (!Siret.IsValid(siret))
+            {
+                throw new InvalidOperationException($"Generated an invalid SIRET: {siret}.");
+            }
+            result[produced++] = siret;
+        }
+        return result;
+    }
+
+    // The digit that, appended, makes the Luhn sum a multiple of 10: the body's last digit is doubled.
+    private static char LuhnKey(ReadOnlySpan<char> body)
+    {
+        var sum = 0;
+        var doubleIt = true;
+        for (var i = body.Length - 1; i >= 0; i--)
+        {
+            var d = body[i] - '0';
+            if (doubleIt)
+            {
+                d *= 2;
+                if (d > 9)
+                {
+                    d -= 9;
+                }
+            }
+            sum += d;
+            doubleIt = !doubleIt;
+        }
+        return (char)('0' + ((10 - (sum % 10)) % 10));
+    }
+}
