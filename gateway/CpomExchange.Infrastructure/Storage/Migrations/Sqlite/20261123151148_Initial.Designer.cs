@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(CpomDbContext))]
-    [Migration("20261123141734_AccessLog")]
-    partial class AccessLog
+    [Migration("20261123151148_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -245,6 +245,13 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("AcknowledgedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ContractId")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -266,6 +273,9 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.Property<long>("Length")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("MaskedCells")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Object")
                         .HasMaxLength(80)
                         .HasColumnType("TEXT");
@@ -280,6 +290,10 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReplyTo")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Rows")
                         .HasColumnType("INTEGER");
 
@@ -288,9 +302,17 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("ShreddedAtUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("SourceSha256")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ToOrganisation")
@@ -306,6 +328,8 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("FromOrganisation", "CreatedAtUtc");
+
+                    b.HasIndex("Status", "CreatedAtUtc");
 
                     b.HasIndex("ToOrganisation", "CreatedAtUtc");
 

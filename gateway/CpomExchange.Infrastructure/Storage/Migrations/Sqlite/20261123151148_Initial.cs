@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class AccessLog : Migration
+    public partial class Initial : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -87,6 +87,55 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     table.PrimaryKey("PK_access_log_leaves", x => new { x.Controller, x.Seq });
                 });
 
+            migrationBuilder.CreateTable(
+                name: "agents",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    DisplayName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    OrganisationId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    Roles = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    CertificateSha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CertificateSubject = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    CertificateNotAfterUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Disabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAtUtc = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_agents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "datasets",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    FromOrganisation = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    ToOrganisation = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Purpose = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Object = table.Column<string>(type: "TEXT", maxLength: 80, nullable: true),
+                    ContractId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Rows = table.Column<long>(type: "INTEGER", nullable: false),
+                    Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    SourceSha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Length = table.Column<long>(type: "INTEGER", nullable: false),
+                    PayloadName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    CreatedAtUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ReplyTo = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    AcknowledgedAtUtc = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    AcknowledgedBy = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    MaskedCells = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    ShreddedAtUtc = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_datasets", x => x.Id);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_access_log_entries_Controller_DatasetId",
                 table: "access_log_entries",
@@ -96,7 +145,28 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                 name: "IX_access_log_entries_Controller_TimeUtc",
                 table: "access_log_entries",
                 columns: new[] { "Controller", "TimeUtc" });
-        
+
+            migrationBuilder.CreateIndex(
+                name: "IX_agents_CertificateSha256",
+                table: "agents",
+                column: "CertificateSha256",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_datasets_FromOrganisation_CreatedAtUtc",
+                table: "datasets",
+                columns: new[] { "FromOrganisation", "CreatedAtUtc" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_datasets_Status_CreatedAtUtc",
+                table: "datasets",
+                columns: new[] { "Status", "CreatedAtUtc" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_datasets_ToOrganisation_CreatedAtUtc",
+                table: "datasets",
+                columns: new[] { "ToOrganisation", "CreatedAtUtc" });
+
             // Append-only, below the application: an entry, a leaf or a checkpoint is never updated;
             // leaves and checkpoints are never deleted (the retention purge deletes entries only).
             migrationBuilder.Sql("CREATE TRIGGER access_log_entries_append_only BEFORE UPDATE ON access_log_entries BEGIN SELECT RAISE(ABORT, 'access log entries are append-only'); END;");
@@ -125,6 +195,12 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "access_log_leaves");
+
+            migrationBuilder.DropTable(
+                name: "agents");
+
+            migrationBuilder.DropTable(
+                name: "datasets");
         }
     }
 }
