@@ -141,26 +141,11 @@ internal static partial class DatasetsApi
         ILogger<DatasetInfo> logger)
     {
         var caller = Caller.From(http.User);
-        if (RequestCheck(purpose, caseObject) is { } bad)
-        {
-            await journal.RecordAsync(http, caller, LogActions.Download, null, id, null, null, purpose, caseObject, Code(bad), []);
-            return bad;
-        }
-        var row = await FindVisibleAsync(db, id, caller, http.RequestAborted);
+        var (row, denied) = await AuthorizeRecipientAsync(http, caller, decisions, journal, db, LogActions.Download, DataAction.Download, id, purpose, caseObject,
+            "Seul le destinataire télécharge le contenu d'un jeu de données ; l'expéditeur en consulte les métadonnées.");
         if (row is null)
         {
-            return await NotFoundAsync(db, journal, http, caller, LogActions.Download, id, purpose, caseObject);
-        }
-        if (row.ToOrganisation != caller.Organisation)
-        {
-            var refusal = Problem.Of(403, ErrorCatalog.DirectionNotAllowed, "Seul le destinataire télécharge le contenu d'un jeu de données ; l'expéditeur en consulte les métadonnées.");
-            await journal.RecordAsync(http, caller, LogActions.Download, row.Type, id, null, row.ToOrganisation, purpose, caseObject, Code(refusal), [row.ToOrganisation]);
-            return refusal;
-        }
-        var decision = await decisions.DecideAsync(http, caller, DataAction.Download, row.Type, row.FromOrganisation, purpose, caseObject, id, concerned: [row.FromOrganisation]);
-        if (!decision.Allowed)
-        {
-            return Refusal(decision);
+            return denied!;
         }
         if (purpose != row.Purpose)
         {
@@ -207,32 +192,45 @@ internal static partial class DatasetsApi
         return Results.Empty;
     }
 
+    /// <summary>
+    /// What a recipient's action on a dataset must pass: a purpose, a dataset the caller's
+    /// organisation can see and is the recipient of, and the policy. Every refusal is logged.
+    /// </summary>
+    private static async Task<(DatasetEntity? Row, ProblemHttpResult? Refusal)> AuthorizeRecipientAsync(HttpContext http, Caller caller,
+        AccessDecisions decisions, AccessJournal journal, CpomDbContext db, string logAction, DataAction action, string id, string? purpose, string? caseObject,
+        string notRecipient)
+    {
+        if (RequestCheck(purpose, caseObject) is { } bad)
+        {
+            await journal.RecordAsync(http, caller, logAction, null, id, null, null, purpose, caseObject, Code(bad), []);
+            return (null, bad);
+        }
+        var row = await FindVisibleAsync(db, id, caller, http.RequestAborted);
+        if (row is null)
+        {
+            return (null, await NotFoundAsync(db, journal, http, caller, logAction, id, purpose, caseObject));
+        }
+        if (row.ToOrganisation != caller.Organisation)
+        {
+            var refusal = Problem.Of(403, ErrorCatalog.DirectionNotAllowed, notRecipient);
+            await journal.RecordAsync(http, caller, logAction, row.Type, id, null, row.ToOrganisation, purpose, caseObject, Code(refusal), [row.ToOrganisation]);
+            return (null, refusal);
+        }
+        var decision = await decisions.DecideAsync(http, caller, action, row.Type, row.FromOrganisation, purpose, caseObject, id, concerned: [row.FromOrganisation]);
+        return decision.Allowed ? (row, null) : (null, Refusal(decision));
+    }
+
     /// <summary>The recipient acknowledges receipt; the sender sees who did and when.</summary>
     private static async Task<Results<Ok<DatasetInfo>, ProblemHttpResult>> AcknowledgeAsync(
         string id, [FromQuery] string? purpose, [FromQuery(Name = "object")] string? caseObject,
         HttpContext http, AccessDecisions decisions, AccessJournal journal, CpomDbContext db)
     {
         var caller = Caller.From(http.User);
-        if (RequestCheck(purpose, caseObject) is { } bad)
-        {
-            await journal.RecordAsync(http, caller, LogActions.Acknowledge, null, id, null, null, purpose, caseObject, Code(bad), []);
-            return bad;
-        }
-        var row = await FindVisibleAsync(db, id, caller, http.RequestAborted);
+        var (row, denied) = await AuthorizeRecipientAsync(http, caller, decisions, journal, db, LogActions.Acknowledge, DataAction.Acknowledge, id, purpose, caseObject,
+            "Seul le destinataire accuse réception d'un jeu de données.");
         if (row is null)
         {
-            return await NotFoundAsync(db, journal, http, caller, LogActions.Acknowledge, id, purpose, caseObject);
-        }
-        if (row.ToOrganisation != caller.Organisation)
-        {
-            var refusal = Problem.Of(403, ErrorCatalog.DirectionNotAllowed, "Seul le destinataire accuse réception d'un jeu de données.");
-            await journal.RecordAsync(http, caller, LogActions.Acknowledge, row.Type, id, null, row.ToOrganisation, purpose, caseObject, Code(refusal), [row.ToOrganisation]);
-            return refusal;
-        }
-        var decision = await decisions.DecideAsync(http, caller, DataAction.Acknowledge, row.Type, row.FromOrganisation, purpose, caseObject, id, concerned: [row.FromOrganisation]);
-        if (!decision.Allowed)
-        {
-            return Refusal(decision);
+            return denied!;
         }
         await using (var transaction = await CpomDatabase.BeginWriteAsync(db, http.RequestAborted))
         {
