@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace CpomExchange.Infrastructure.Storage;
 
@@ -32,10 +33,78 @@ public static class CpomDatabase
     /// Begins a write transaction. On SQLite it is BEGIN IMMEDIATE: the database's one writer lock is
     /// taken at once, which serialises the access-log appends of every process.
     /// </summary>
-    public static Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginWriteAsync(CpomDbContext db, CancellationToken cancellationToken = default)
+    public static async Task<IDbContextTransaction> BeginWriteAsync(CpomDbContext db, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return db.Database.BeginTransactionAsync(cancellationToken);
+        if (!db.Database.IsSqlite())
+        {
+            return await db.Database.BeginTransactionAsync(cancellationToken);
+        }
+        // SQLite has one writer. Microsoft.Data.Sqlite answers a busy database by sleeping and
+        // retrying on the calling thread, so under load a writer can lose for seconds; writers of
+        // this process queue here instead, first come first served. Other processes still meet
+        // SQLite's own lock (BEGIN IMMEDIATE) and its busy timeout.
+        var gate = WriteGates.GetOrAdd(db.Database.GetConnectionString() ?? string.Empty, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            return new GatedTransaction(await db.Database.BeginTransactionAsync(cancellationToken), gate);
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> WriteGates = new(StringComparer.Ordinal);
+
+    /// <summary>A write transaction that lets the next writer of this process in when it ends.</summary>
+    private sealed class GatedTransaction(IDbContextTransaction inner, SemaphoreSlim gate) : IDbContextTransaction
+    {
+        private int _released;
+
+        public Guid TransactionId => inner.TransactionId;
+
+        public void Commit() => inner.Commit();
+
+        public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+
+        public void Rollback() => inner.Rollback();
+
+        public Task RollbackAsync(CancellationToken cancellationToken = default) => inner.RollbackAsync(cancellationToken);
+
+        public void Dispose()
+        {
+            try
+            {
+                inner.Dispose();
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await inner.DisposeAsync();
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        private void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
     }
 
     /// <summary>Reads a controller's log head for update, inside the current write transaction.</summary>
