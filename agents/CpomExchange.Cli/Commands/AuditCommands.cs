@@ -132,24 +132,24 @@ internal static class AuditCommands
         {
             throw new UsageException($"Export introuvable : {export.FullName}");
         }
-        LogExportContent content;
+        byte[]? key = null;
+        if (publicKeyFile is not null)
+        {
+            key = ReadPublicKey(publicKeyFile);
+        }
+        LogExportHeader header;
+        LogVerification result;
         try
         {
             using var reader = export.OpenText();
-            content = await LogExport.ReadAsync(reader, ct);
+            (header, result) = await LogExport.VerifyStreamAsync(reader, key, ct);
         }
         catch (FormatException e)
         {
             output.Err.WriteLine($"Export illisible : {e.Message}");
             return ExitCodes.InvalidFile;
         }
-        byte[]? key = null;
-        if (publicKeyFile is not null)
-        {
-            key = ReadPublicKey(publicKeyFile);
-        }
-        var result = content.Verify(key);
-        Report(output, result, $"{export.Name} (journal « {content.Header.LogId} », clé {(key is null ? "de l'export" : "fournie")})");
+        Report(output, result, $"{export.Name} (journal « {header.LogId} », clé {(key is null ? "de l'export" : "fournie")})");
         return result.Valid ? ExitCodes.Ok : ExitCodes.Integrity;
     }
 

@@ -131,13 +131,14 @@ internal static class AuditApi
         await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
         await writer.WriteLineAsync(LogExport.HeaderLine(new LogExportHeader(controller, signing.KeyId, signing.PublicKeySpki, DateTimeOffset.UtcNow,
             start.Size, start.Range.Serialize(), start.LastLeafHash, head?.Size ?? 0)));
-        await foreach (var stored in reader.EntriesAsync(controller, null, http.RequestAborted))
-        {
-            await writer.WriteLineAsync(LogExport.EntryLine(stored));
-        }
+        // Checkpoints first: an offline verifier then checks the entries as it reads them.
         foreach (var c in await reader.CheckpointsAsync(controller, http.RequestAborted))
         {
             await writer.WriteLineAsync(LogExport.CheckpointLine(c));
+        }
+        await foreach (var stored in reader.EntriesAsync(controller, null, http.RequestAborted))
+        {
+            await writer.WriteLineAsync(LogExport.EntryLine(stored));
         }
         return Results.Empty;
     }

@@ -95,6 +95,99 @@ public static class LogExport
         e.GetProperty("requestId").GetString(),
         Convert.FromBase64String(e.GetProperty("prev").GetString()!));
 
+    /// <summary>
+    /// Verifies an export while reading it, with flat memory whatever the log's length: the header,
+    /// then the signed checkpoints (the gateway writes them before the entries), then each entry as
+    /// it comes. Throws <see cref="FormatException"/> naming a line that cannot be read.
+    /// </summary>
+    public static async Task<(LogExportHeader Header, LogVerification Result)> VerifyStreamAsync(TextReader reader, byte[]? publicKeySpki = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        LogExportHeader? header = null;
+        var checkpoints = new List<SignedCheckpoint>();
+        var number = 0;
+        string? firstEntry = null;
+        while (firstEntry is null && await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            number++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            var parsed = ParseLine(line, number);
+            switch (parsed)
+            {
+                case LogExportHeader h:
+                    header = h;
+                    break;
+                case SignedCheckpoint c:
+                    checkpoints.Add(c);
+                    break;
+                default:
+                    firstEntry = line;
+                    break;
+            }
+        }
+        if (header is null)
+        {
+            throw new FormatException("L'export ne commence pas par sa ligne d'en-tête (type « log »).");
+        }
+        var key = publicKeySpki ?? header.PublicKeySpki;
+        var start = new LogStart(header.StartSize, CompactRange.Deserialize(header.StartSize, header.StartRange), header.StartLastLeafHash);
+        async IAsyncEnumerable<StoredEntry> Entries()
+        {
+            if (firstEntry is not null)
+            {
+                yield return (StoredEntry)ParseLine(firstEntry, number);
+            }
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                number++;
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+                yield return ParseLine(line, number) as StoredEntry
+                    ?? throw new FormatException($"Ligne {number} de l'export : les points de contrôle doivent précéder les entrées.");
+            }
+        }
+        var result = await LogVerifier.VerifyAsync(header.LogId, Entries(), checkpoints, c => c.VerifyWith(key), start, header.HeadSize, cancellationToken);
+        return (header, result);
+    }
+
+    private static object ParseLine(string line, int number)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            var e = doc.RootElement;
+            switch (e.GetProperty("type").GetString())
+            {
+                case "log":
+                    return new LogExportHeader(e.GetProperty("logId").GetString()!, e.GetProperty("keyId").GetString()!,
+                        Convert.FromBase64String(e.GetProperty("publicKey").GetString()!),
+                        DateTimeOffset.Parse(e.GetProperty("exportedAt").GetString()!, CultureInfo.InvariantCulture),
+                        e.GetProperty("startSize").GetInt64(), Convert.FromBase64String(e.GetProperty("startRange").GetString()!),
+                        Convert.FromBase64String(e.GetProperty("startLastLeafHash").GetString()!), e.GetProperty("headSize").GetInt64());
+                case "entry":
+                    var leaf = e.GetProperty("leafHash");
+                    return new StoredEntry(ParseEntry(e), leaf.ValueKind == JsonValueKind.Null ? null : Convert.FromBase64String(leaf.GetString()!));
+                case "checkpoint":
+                    return new SignedCheckpoint(
+                        new Checkpoint(e.GetProperty("logId").GetString()!, e.GetProperty("treeSize").GetInt64(),
+                            Convert.FromBase64String(e.GetProperty("rootHash").GetString()!), DateTimeOffset.FromUnixTimeMilliseconds(e.GetProperty("time").GetInt64())),
+                        e.GetProperty("keyId").GetString()!, Convert.FromBase64String(e.GetProperty("signature").GetString()!));
+                default:
+                    throw new FormatException($"type inconnu à la ligne {number}.");
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new FormatException($"Ligne {number} de l'export illisible : {ex.Message}", ex);
+        }
+    }
+
     /// <summary>Reads an export; throws <see cref="FormatException"/> naming the line that cannot be read.</summary>
     public static async Task<LogExportContent> ReadAsync(TextReader reader, CancellationToken cancellationToken = default)
     {
@@ -110,36 +203,17 @@ public static class LogExport
             {
                 continue;
             }
-            try
+            switch (ParseLine(line, number))
             {
-                using var doc = JsonDocument.Parse(line);
-                var e = doc.RootElement;
-                switch (e.GetProperty("type").GetString())
-                {
-                    case "log":
-                        header = new LogExportHeader(e.GetProperty("logId").GetString()!, e.GetProperty("keyId").GetString()!,
-                            Convert.FromBase64String(e.GetProperty("publicKey").GetString()!),
-                            DateTimeOffset.Parse(e.GetProperty("exportedAt").GetString()!, CultureInfo.InvariantCulture),
-                            e.GetProperty("startSize").GetInt64(), Convert.FromBase64String(e.GetProperty("startRange").GetString()!),
-                            Convert.FromBase64String(e.GetProperty("startLastLeafHash").GetString()!), e.GetProperty("headSize").GetInt64());
-                        break;
-                    case "entry":
-                        var leaf = e.GetProperty("leafHash");
-                        entries.Add(new StoredEntry(ParseEntry(e), leaf.ValueKind == JsonValueKind.Null ? null : Convert.FromBase64String(leaf.GetString()!)));
-                        break;
-                    case "checkpoint":
-                        checkpoints.Add(new SignedCheckpoint(
-                            new Checkpoint(e.GetProperty("logId").GetString()!, e.GetProperty("treeSize").GetInt64(),
-                                Convert.FromBase64String(e.GetProperty("rootHash").GetString()!), DateTimeOffset.FromUnixTimeMilliseconds(e.GetProperty("time").GetInt64())),
-                            e.GetProperty("keyId").GetString()!, Convert.FromBase64String(e.GetProperty("signature").GetString()!)));
-                        break;
-                    default:
-                        throw new FormatException($"type inconnu à la ligne {number}.");
-                }
-            }
-            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-            {
-                throw new FormatException($"Ligne {number} de l'export illisible : {ex.Message}", ex);
+                case LogExportHeader h:
+                    header = h;
+                    break;
+                case SignedCheckpoint c:
+                    checkpoints.Add(c);
+                    break;
+                case StoredEntry e:
+                    entries.Add(e);
+                    break;
             }
         }
         return header is null
