@@ -85,6 +85,74 @@ public sealed class CsvIngestResult
 /// </summary>
 public static partial class CsvIngestor
 {
+    private static string? Magic(ReadOnlySpan<byte> head) => head switch
+    {
+        [0x1F, 0x8B, ..] => "compressé (gzip)",
+        [0x50, 0x4B, 0x03, 0x04, ..] => "une archive ZIP (ou un classeur Excel .xlsx)",
+        [0xD0, 0xCF, 0x11, 0xE0, ..] => "un classeur Excel .xls",
+        [0x25, 0x50, 0x44, 0x46, ..] => "un PDF",
+        [0x28, 0xB5, 0x2F, 0xFD, ..] => "compressé (zstd)",
+        _ => null,
+    };
+
+    private static async Task DrainAsync(Stream input, CancellationToken cancellationToken)
+    {
+        // The rest of the body is read (and dropped), so that the client gets the answer, not a reset.
+        var buffer = new byte[81920];
+        while (await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
+        {
+        }
+    }
+
+    /// <summary>A stream that first returns bytes already read from another, then the rest of it.</summary>
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
+    {
+        private ReadOnlyMemory<byte> _prefix = prefix;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (!_prefix.IsEmpty)
+            {
+                var n = Math.Min(buffer.Length, _prefix.Length);
+                _prefix.Span[..n].CopyTo(buffer);
+                _prefix = _prefix[n..];
+                return n;
+            }
+            return inner.Read(buffer);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!_prefix.IsEmpty)
+            {
+                var n = Math.Min(buffer.Length, _prefix.Length);
+                _prefix.Span[..n].CopyTo(buffer.Span);
+                _prefix = _prefix[n..];
+                return ValueTask.FromResult(n);
+            }
+            return inner.ReadAsync(buffer, cancellationToken);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     /// <summary>The formats the output CSV uses: what people open in Excel.</summary>
     public static CsvWriterOptions OutputOptions { get; } = new()
     {
@@ -107,6 +175,20 @@ public static partial class CsvIngestor
         ArgumentNullException.ThrowIfNull(schema);
         options ??= new CsvIngestOptions();
         var result = new CsvIngestResult();
+        // A compressed or binary file is named for what it is, rather than reported byte by byte.
+        var head = new byte[4];
+        var headLength = 0;
+        while (headLength < head.Length && await input.ReadAsync(head.AsMemory(headLength), cancellationToken).ConfigureAwait(false) is var n and > 0)
+        {
+            headLength += n;
+        }
+        if (Magic(head.AsSpan(0, headLength)) is { } kind)
+        {
+            result.Add(new CsvRowError(0, null, null, ErrorCatalog.NotCsv, $"Le fichier est {kind}, pas un CSV : envoyez le fichier CSV lui-même, non compressé."), options.MaxReportedErrors);
+            await DrainAsync(input, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        input = new PrefixedStream(head.AsMemory(0, headLength), input);
         var text = new DetectingTextReader(input);
         var readerOptions = new CsvReaderOptions
         {
@@ -136,15 +218,18 @@ public static partial class CsvIngestor
             {
                 await ReadAsync(reader, text, schema, output, options, result, cancellationToken).ConfigureAwait(false);
             }
-            catch (CsvDecodingException)
+            catch (CsvDecodingException e)
             {
-                result.Add(new CsvRowError(reader.LineNumber, null, null, ErrorCatalog.BadEncoding,
+                result.Add(new CsvRowError(e.Line > 0 ? e.Line : reader.LineNumber, null, null, ErrorCatalog.BadEncoding,
                     "Le fichier n'est ni en UTF-8 ni en Windows-1252 : enregistrez-le en « CSV UTF-8 »."), options.MaxReportedErrors);
+                await DrainAsync(input, cancellationToken).ConfigureAwait(false);
             }
             catch (CsvFormatException e)
             {
-                result.Add(new CsvRowError(Math.Max(e.LineNumber, reader.LineNumber), null, null, ErrorCatalog.BadQuotes,
-                    "Enregistrement illisible ou trop long : vérifiez les guillemets."), options.MaxReportedErrors);
+                // With malformed quotes recovered, what the reader gives up on is a record over MaxRecordSize.
+                result.Add(new CsvRowError(Math.Max(e.LineNumber, reader.LineNumber), null, null, ErrorCatalog.RecordTooLong,
+                    $"Ligne de plus de {options.MaxRecordBytes / 1024} Kio : un guillemet n'est-il pas refermé, ou le fichier n'est-il pas un CSV ?"), options.MaxReportedErrors);
+                await DrainAsync(input, cancellationToken).ConfigureAwait(false);
             }
         }
         result.Encoding = text.DetectedEncoding ?? "ascii";

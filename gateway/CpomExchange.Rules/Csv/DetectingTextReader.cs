@@ -29,6 +29,7 @@ public sealed class DetectingTextReader : TextReader
     private Decoder? _decoder;
     private bool _started;
     private bool _flushed;
+    private long _newlines; // line feeds in the bytes decoded so far (0x0A in UTF-8 and Windows-1252 alike)
     private bool _windows1252;
     private static readonly System.Buffers.SearchValues<byte> Windows1252Undefined = System.Buffers.SearchValues.Create([0x81, 0x8D, 0x8F, 0x90, 0x9D]);
 
@@ -171,6 +172,7 @@ public sealed class DetectingTextReader : TextReader
             }
             if (i > 0)
             {
+                _newlines += span[..i].Count((byte)'\n');
                 _bytePos += i;
                 _charLen = i;
                 return true;
@@ -185,13 +187,14 @@ public sealed class DetectingTextReader : TextReader
             if (undefined >= 0)
             {
                 throw new CsvDecodingException(_bytesBefore + _bytePos + undefined, "windows-1252",
-                    new DecoderFallbackException("Byte undefined in Windows-1252."));
+                    new DecoderFallbackException("Byte undefined in Windows-1252."), LineAt(undefined));
             }
         }
         try
         {
             var flush = _streamEnded;
             _decoder!.Convert(_bytes, _bytePos, available, _chars, 0, _chars.Length - 4, flush, out var bytesUsed, out var charsUsed, out _);
+            _newlines += _bytes.AsSpan(_bytePos, bytesUsed).Count((byte)'\n');
             _bytePos += bytesUsed;
             _charLen = charsUsed;
             if (flush && _bytePos == _byteLen)
@@ -201,9 +204,39 @@ public sealed class DetectingTextReader : TextReader
         }
         catch (DecoderFallbackException e)
         {
-            throw new CsvDecodingException(_bytesBefore + _bytePos + Math.Max(0, e.Index), DetectedEncoding ?? "?", e);
+            // The bad byte is somewhere in this chunk; without a usable index, the chunk's first line is named.
+            var index = e.Index >= 0 && e.Index < available ? e.Index : 0;
+            throw new CsvDecodingException(_bytesBefore + _bytePos + index, DetectedEncoding ?? "?", e, LineAt(FirstUndecodable(index, available)));
         }
         return _charLen > 0 || (!_flushed && DecodeAvailable());
+    }
+
+    /// <summary>The 1-based line of the file holding the byte at <paramref name="offset"/> from the current position.</summary>
+    private long LineAt(int offset) => _newlines + _bytes.AsSpan(_bytePos, Math.Max(0, offset)).Count((byte)'\n') + 1;
+
+    /// <summary>The first byte from the current position that does not start a valid UTF-8 sequence (for the line of an error).</summary>
+    private int FirstUndecodable(int hint, int available)
+    {
+        if (_windows1252)
+        {
+            return hint;
+        }
+        var span = _bytes.AsSpan(_bytePos, available);
+        var i = 0;
+        while (i < span.Length)
+        {
+            var status = System.Text.Rune.DecodeFromUtf8(span[i..], out _, out var consumed);
+            if (status == System.Buffers.OperationStatus.InvalidData)
+            {
+                return i;
+            }
+            if (status != System.Buffers.OperationStatus.Done)
+            {
+                return i;
+            }
+            i += consumed;
+        }
+        return hint;
     }
 
     private void Decide(ReadOnlySpan<byte> span)
@@ -225,9 +258,12 @@ public sealed class DetectingTextReader : TextReader
 }
 
 /// <summary>The bytes of a file are neither UTF-8 nor Windows-1252.</summary>
-public sealed class CsvDecodingException(long byteOffset, string encoding, Exception inner)
+public sealed class CsvDecodingException(long byteOffset, string encoding, Exception inner, long line = 0)
     : Exception($"Undecodable byte at offset {byteOffset} for {encoding}.", inner)
 {
+    /// <summary>The line of the file (1-based) that holds the undecodable byte; 0 when unknown.</summary>
+    public long Line { get; } = line;
+
     /// <summary>The offset, in the stream, near the byte that could not be decoded.</summary>
     public long ByteOffset { get; } = byteOffset;
 

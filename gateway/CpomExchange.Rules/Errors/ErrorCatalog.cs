@@ -63,6 +63,8 @@ public static class ErrorCatalog
     public const string BadQuotes = "csv.bad-quotes";
     public const string FieldCount = "csv.field-count";
     public const string TooManyRows = "csv.too-many-rows";
+    public const string RecordTooLong = "csv.record-too-long";
+    public const string NotCsv = "csv.not-csv";
     // ... and cells:
     public const string Required = "csv.required";
     public const string BadSiret = "csv.bad-siret";
@@ -142,6 +144,8 @@ public static class ErrorCatalog
         [BadQuotes] = "Guillemets mal fermés",
         [FieldCount] = "Nombre de champs incorrect",
         [TooManyRows] = "Trop de lignes",
+        [RecordTooLong] = "Ligne trop longue",
+        [NotCsv] = "Ce n'est pas un fichier CSV",
         [Required] = "Valeur obligatoire manquante",
         [BadSiret] = "SIRET invalide",
         [DuplicateSiret] = "SIRET en double",
