@@ -16,11 +16,14 @@ public sealed class ClientCertificateValidator
     private readonly X509Certificate2Collection _anchors;
     private readonly X509Certificate2Collection _intermediates;
     private readonly X509RevocationMode _revocationMode;
+    private readonly CrlStore? _crls;
     private readonly TimeProvider _time;
 
     /// <summary>Validates against <paramref name="anchors"/> with <paramref name="intermediates"/> as extra chain elements.</summary>
-    public ClientCertificateValidator(X509Certificate2Collection anchors, X509Certificate2Collection intermediates, X509RevocationMode revocationMode, TimeProvider time)
+    public ClientCertificateValidator(X509Certificate2Collection anchors, X509Certificate2Collection intermediates, X509RevocationMode revocationMode, TimeProvider time,
+        CrlStore? crls = null)
     {
+        _crls = crls;
         ArgumentNullException.ThrowIfNull(anchors);
         if (anchors.Count == 0)
         {
@@ -66,6 +69,14 @@ public sealed class ClientCertificateValidator
             {
                 var statuses = chain.ChainStatus.Select(s => s.Status).Where(s => s != X509ChainStatusFlags.NoError).Distinct();
                 return "Chaîne de certification refusée : " + string.Join(", ", statuses) + ".";
+            }
+            // Revocation by the configured CRL files, for the leaf and every intermediate.
+            foreach (var element in chain.ChainElements)
+            {
+                if (!CertificateFacts.IsSelfSigned(element.Certificate) && _crls?.Check(element.Certificate) is { } revoked)
+                {
+                    return revoked;
+                }
             }
             return null;
         }

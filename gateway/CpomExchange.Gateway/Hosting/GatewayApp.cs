@@ -48,7 +48,10 @@ public static partial class GatewayApp
         var urls = ResolveUrls(builder.Configuration["urls"]);
         builder.WebHost.UseUrls(urls);
         var time = TimeProvider.System;
-        var validator = new ClientCertificateValidator(anchors, intermediates, options.Tls.RevocationMode, time);
+        var issuers = new X509Certificate2Collection();
+        issuers.AddRange(anchors);
+        issuers.AddRange(intermediates);
+        var validator = new ClientCertificateValidator(anchors, intermediates, options.Tls.RevocationMode, time, new CrlStore(options.Tls.CrlFiles, issuers, time));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -93,7 +93,10 @@ public sealed class TlsOptions
     /// <summary>Intermediate CA certificates (PEM files) used to build client chains.</summary>
     public List<string> Intermediates { get; set; } = [];
 
-    /// <summary>How revocation is checked: NoCheck, Offline (cached CRLs) or Online (fetched).</summary>
+    /// <summary>Certificate revocation lists (PEM or DER files), re-read when they change; signed by a trust anchor or intermediate.</summary>
+    public List<string> CrlFiles { get; set; } = [];
+
+    /// <summary>How revocation is checked by the platform beside the CRL files: NoCheck, Offline (cached CRLs) or Online (distribution points fetched).</summary>
     public X509RevocationMode RevocationMode { get; set; } = X509RevocationMode.NoCheck;
 }
 
