@@ -55,6 +55,11 @@ public class GatewayFixture : IAsyncLifetime
         Ca = DevPki.LoadCa(DevDirectory);
     }
 
+    /// <summary>Runs once the gateway has stopped, before its folder is deleted.</summary>
+    protected virtual void OnStopped()
+    {
+    }
+
     /// <summary>Changes the host before it is built (a fixture may supply its own key provider).</summary>
     protected virtual void Configure(WebApplicationBuilder builder)
     {
@@ -69,6 +74,7 @@ public class GatewayFixture : IAsyncLifetime
         }
         CpomDatabase.ClearPools();
         Ca?.Dispose();
+        OnStopped();
         try
         {
             Directory.Delete(Home, recursive: true);

@@ -322,18 +322,11 @@ internal static partial class DatasetsApi
 
         public async ValueTask DisposeAsync()
         {
-            if (Writer is not null)
-            {
-                await Writer.DisposeAsync();
-            }
-            if (_encrypted is not null)
-            {
-                await _encrypted.DisposeAsync();
-            }
-            if (_file is not null)
-            {
-                await _file.DisposeAsync();
-            }
+            // Each step on its own: a full disk makes flushing throw, and the temporary files must
+            // go whatever the earlier steps did.
+            await Quietly(() => Writer?.DisposeAsync() ?? ValueTask.CompletedTask);
+            await Quietly(() => _encrypted?.DisposeAsync() ?? ValueTask.CompletedTask);
+            await Quietly(() => _file?.DisposeAsync() ?? ValueTask.CompletedTask);
             if (_tempPath is not null)
             {
                 FolderPayloadStore.Discard(_tempPath);
@@ -341,6 +334,18 @@ internal static partial class DatasetsApi
             if (_subjectsPath is not null)
             {
                 FolderPayloadStore.Discard(_subjectsPath);
+            }
+        }
+
+        private static async ValueTask Quietly(Func<ValueTask> dispose)
+        {
+            try
+            {
+                await dispose();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
+            {
+                // Already failed: the request reports the first error, and the file is discarded below.
             }
         }
     }

@@ -32,7 +32,12 @@ internal static class HealthApi
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
         var checks = new List<DependencyState>
         {
-            await CheckAsync("base de données", async () => await db.Database.ExecuteSqlRawAsync("SELECT 1", timeout.Token)),
+            // Writable, not only readable: the write lock is taken and released (another process may hold it).
+            await CheckAsync("base de données", async () =>
+            {
+                await using var transaction = await CpomDatabase.BeginWriteAsync(db, timeout.Token);
+                await transaction.RollbackAsync(timeout.Token);
+            }),
             await CheckAsync("stockage des contenus", () => { store.Probe(); return Task.CompletedTask; }),
             await CheckAsync("fournisseur de clés", async () => await keys.GetSigningKeyAsync(timeout.Token)),
         };

@@ -98,7 +98,7 @@ public static partial class GatewayApp
         services.AddSingleton<AccessLogMaintenance>();
         services.AddHostedService<AccessLogMaintenanceService>();
         services.AddSingleton(_ => new FolderPayloadStore(home.PayloadDirectory));
-        services.AddDbContext<CpomDbContext>(o => o.UseSqlite(CpomDbContext.SqliteConnectionString(home)));
+        services.AddDbContext<CpomDbContext>(o => o.UseSqlite(CpomDbContext.SqliteConnectionString(home, options.Limits.DatabaseBusyTimeoutSeconds)));
         services.AddScoped<AccessJournal>();
         services.AddScoped<AccessLogReader>();
         services.AddScoped<AccessDecisions>();

@@ -118,6 +118,9 @@ public sealed class LimitOptions
     /// <summary>How long a client may take to complete the TLS handshake.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a database write waits for a database another process holds, in seconds; then 503 storage.unavailable.</summary>
+    public int DatabaseBusyTimeoutSeconds { get; set; } = 30;
+
     /// <summary>How long a client may take to send its request headers.</summary>
     public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -74,14 +74,19 @@ public sealed class FolderPayloadStore
         var (path, stream) = CreateTemporary();
         try
         {
-            using (stream)
-            {
-                stream.Write("probe"u8);
-                stream.Flush(flushToDisk: true);
-            }
+            stream.Write("probe"u8);
+            stream.Flush(flushToDisk: true);
         }
         finally
         {
+            try
+            {
+                stream.Dispose();
+            }
+            catch (IOException)
+            {
+                // The write above already failed and is reported.
+            }
             Discard(path);
         }
     }

@@ -26,15 +26,21 @@ public sealed class CpomDbContext(DbContextOptions<CpomDbContext> options) : DbC
     public DbSet<AccessLogCheckpointEntity> AccessLogCheckpoints => Set<AccessLogCheckpointEntity>();
 
     /// <summary>Options for the SQLite database of <paramref name="home"/>.</summary>
-    public static DbContextOptions<CpomDbContext> SqliteOptions(CpomHome home)
+    public static DbContextOptions<CpomDbContext> SqliteOptions(CpomHome home, int busyTimeoutSeconds = 30)
     {
         ArgumentNullException.ThrowIfNull(home);
-        return new DbContextOptionsBuilder<CpomDbContext>().UseSqlite(SqliteConnectionString(home)).Options;
+        return new DbContextOptionsBuilder<CpomDbContext>().UseSqlite(SqliteConnectionString(home, busyTimeoutSeconds)).Options;
     }
 
-    /// <summary>The connection string of the SQLite database of <paramref name="home"/>.</summary>
-    public static string SqliteConnectionString(CpomHome home) =>
-        $"Data Source={home.DatabaseFile};Default Timeout=30";
+    /// <summary>
+    /// The connection string of the SQLite database of <paramref name="home"/>: how long a
+    /// statement waits for a database another process holds before failing (then answered 503).
+    /// </summary>
+    public static string SqliteConnectionString(CpomHome home, int busyTimeoutSeconds = 30)
+    {
+        ArgumentNullException.ThrowIfNull(home);
+        return $"Data Source={home.DatabaseFile};Default Timeout={busyTimeoutSeconds}";
+    }
 
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using CpomExchange.Tests.Shared;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace CpomExchange.Gateway.Tests;
+
+/// <summary>
+/// A gateway whose database waits 2 s for a lock, and whose payload folder is a 1 MiB tmpfs
+/// mounted for the run (the tests run as root on Linux, as CI does), so that a full disk is real.
+/// </summary>
+public sealed class OutageFixture : GatewayFixture
+{
+    public string Payloads => Path.Combine(Home, "payloads");
+
+    protected override void Configure(WebApplicationBuilder builder)
+    {
+        Directory.CreateDirectory(Payloads);
+        Run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", Payloads);
+        builder.Configuration["Cpom:Limits:DatabaseBusyTimeoutSeconds"] = "2";
+    }
+
+    protected override void OnStopped() => Run("umount", Payloads);
+
+    private static void Run(string command, params string[] args)
+    {
+        var start = new ProcessStartInfo(command) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{command} {string.Join(' ', args)}: {error}");
+        }
+    }
+}
+
+/// <summary>Outages: 503 with a stable code and Retry-After, readiness false, nothing half-written, recovery without restart.</summary>
+public sealed class OutageTests(OutageFixture gateway) : IClassFixture<OutageFixture>
+{
+    private static ByteArrayContent Csv()
+    {
+        var text = new StringBuilder("siret;raison_sociale\r\n");
+        text.Append("10433218419605;").Append(new string('A', 150)).Append("\r\n");
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(text.ToString()));
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        return content;
+    }
+
+    private async Task<HttpResponseMessage> UploadAsync()
+    {
+        using var prevy = gateway.ClientFor("prevy-agent");
+        return await prevy.PostAsync("api/v1/datasets?type=adherents&to=carsat-lr&purpose=sinistralite", Csv());
+    }
+
+    private async Task<JsonElement> ReadinessAsync(HttpStatusCode expected)
+    {
+        using var client = gateway.ClientFor("prevy-agent");
+        var response = await client.GetAsync("health/ready");
+        Assert.Equal(expected, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return doc.RootElement.Clone();
+    }
+
+    private async Task<int> DatasetsAsync()
+    {
+        await using var db = await gateway.OpenDatabaseAsync();
+        return await db.Datasets.CountAsync();
+    }
+
+    [Fact]
+    public async Task DatabaseLockedByAnotherProcess_Answers503_ReadinessFalse_ThenRecovers()
+    {
+        var before = await DatasetsAsync();
+        await using (var other = new SqliteConnection($"Data Source={Path.Combine(gateway.Home, "cpom.db")};Pooling=False"))
+        {
+            await other.OpenAsync();
+            await using (var command = other.CreateCommand())
+            {
+                command.CommandText = "BEGIN IMMEDIATE;";
+                await command.ExecuteNonQueryAsync();
+            }
+            var upload = await UploadAsync();
+            Assert.Equal("storage.unavailable", (await upload.ReadProblemAsync(HttpStatusCode.ServiceUnavailable)).Code());
+            Assert.NotNull(upload.Headers.RetryAfter);
+            var ready = await ReadinessAsync(HttpStatusCode.ServiceUnavailable);
+            Assert.False(ready.GetProperty("ready").GetBoolean());
+            Assert.Contains(ready.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "base de données" && !c.GetProperty("ready").GetBoolean());
+            Assert.Empty(Directory.EnumerateFiles(gateway.Payloads, "*.cpom"));
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(gateway.Payloads, "tmp")));
+            await using var rollback = other.CreateCommand();
+            rollback.CommandText = "ROLLBACK;";
+            await rollback.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(before, await DatasetsAsync());
+        await ReadinessAsync(HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.Created, (await UploadAsync()).StatusCode);
+    }
+
+    [Fact]
+    public async Task DiskFull_Answers503_NothingHalfWritten_ReadinessFalse_ThenRecovers()
+    {
+        {
+            var before = await DatasetsAsync();
+            var filler = Path.Combine(gateway.Payloads, "filler");
+            await using (var stream = new FileStream(filler, FileMode.Create))
+            {
+                try
+                {
+                    // Fill the 1 MiB tmpfs to the last byte.
+                    var block = new byte[4096];
+                    while (true)
+                    {
+                        await stream.WriteAsync(block);
+                        await stream.FlushAsync();
+                    }
+                }
+                catch (IOException)
+                {
+                    // No space left on device: full.
+                }
+            }
+            var upload = await UploadAsync();
+            Assert.Equal("storage.unavailable", (await upload.ReadProblemAsync(HttpStatusCode.ServiceUnavailable)).Code());
+            Assert.NotNull(upload.Headers.RetryAfter);
+            var ready = await ReadinessAsync(HttpStatusCode.ServiceUnavailable);
+            Assert.Contains(ready.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "stockage des contenus" && !c.GetProperty("ready").GetBoolean());
+            Assert.Equal(before, await DatasetsAsync());
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(gateway.Payloads, "tmp")));
+
+            File.Delete(filler);
+            await ReadinessAsync(HttpStatusCode.OK);
+            Assert.Equal(HttpStatusCode.Created, (await UploadAsync()).StatusCode);
+        }
+    }
+}
