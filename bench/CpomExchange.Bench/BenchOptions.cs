@@ -8,6 +8,7 @@ internal sealed record BenchOptions
     public const string AccessLogSuite = "access-log";
     public const string CryptoSuite = "crypto";
     public const string AllSuites = "all";
+    public const string SoakSuite = "soak";
 
     public required string Suite { get; init; }
 
@@ -25,6 +26,12 @@ internal sealed record BenchOptions
 
     public bool Smoke { get; init; }
 
+    /// <summary>Concurrent clients of the soak.</summary>
+    public int Clients { get; init; } = 8;
+
+    /// <summary>How long the soak runs, in seconds.</summary>
+    public int Seconds { get; init; } = 300;
+
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/CpomExchange.Bench -- <suite> [options]
 
@@ -32,13 +39,17 @@ internal sealed record BenchOptions
           access-log   appends/s on SQLite, verification of a large log, proof sizes
           crypto       payload encryption/decryption, pseudonyms, SIRET validation
           all          both
+          soak         N concurrent clients uploading, listing and downloading against a local
+                       gateway for S seconds; then checks nothing was lost and every log verifies
 
         Options:
           --entries N          appends per append scenario (access-log; default 20000)
           --verify-entries M   size of the log verified and proved (access-log; default 1000000)
           --mb N               MiB encrypted and decrypted (crypto; default 256)
           --sirets N           distinct SIRETs pseudonymised and validated (crypto; default 1000000)
-          --smoke              tiny sizes (N=200, M=5000, 4 MiB, 10000 SIRETs) unless given
+          --clients N          concurrent clients (soak; default 8)
+          --seconds S          duration (soak; default 300)
+          --smoke              tiny sizes (N=200, M=5000, 4 MiB, 10000 SIRETs; soak: 2 clients, 10 s) unless given
         """;
 
     /// <summary>Reads the arguments; null (after writing why on <paramref name="error"/>) when they are wrong.</summary>
@@ -50,13 +61,13 @@ internal sealed record BenchOptions
             return null;
         }
         var suite = args[0];
-        if (suite is not (AccessLogSuite or CryptoSuite or AllSuites))
+        if (suite is not (AccessLogSuite or CryptoSuite or AllSuites or SoakSuite))
         {
             error.WriteLine($"Unknown suite '{suite}'.");
             error.WriteLine(Usage);
             return null;
         }
-        int? entries = null, verifyEntries = null, megabytes = null, sirets = null;
+        int? entries = null, verifyEntries = null, megabytes = null, sirets = null, clients = null, seconds = null;
         var smoke = false;
         for (var i = 1; i < args.Length; i++)
         {
@@ -72,6 +83,8 @@ internal sealed record BenchOptions
                 "--verify-entries" => (1_000, AccessLogSuite),
                 "--mb" => (1, CryptoSuite),
                 "--sirets" => (1_000, CryptoSuite),
+                "--clients" => (1, SoakSuite),
+                "--seconds" => (1, SoakSuite),
                 _ => (0, ""),
             };
             if (appliesTo.Length == 0)
@@ -96,6 +109,8 @@ internal sealed record BenchOptions
                 case "--entries": entries = value; break;
                 case "--verify-entries": verifyEntries = value; break;
                 case "--mb": megabytes = value; break;
+                case "--clients": clients = value; break;
+                case "--seconds": seconds = value; break;
                 default: sirets = value; break;
             }
         }
@@ -107,6 +122,8 @@ internal sealed record BenchOptions
             VerifyEntries = verifyEntries ?? (smoke ? 5_000 : 1_000_000),
             Megabytes = megabytes ?? (smoke ? 4 : 256),
             Sirets = sirets ?? (smoke ? 10_000 : 1_000_000),
+            Clients = clients ?? (smoke ? 2 : 8),
+            Seconds = seconds ?? (smoke ? 10 : 300),
         };
     }
 }

@@ -117,6 +117,9 @@ public sealed class KeyVaultGatewayTests(KeyVaultGatewayFixture gateway) : IClas
             using var carsat = gateway.ClientFor("carsat-lr-agent");
             var download = await carsat.GetAsync($"api/v1/datasets/{id}/content?purpose=sinistralite");
             Assert.Equal("keys.unavailable", (await download.ReadProblemAsync(HttpStatusCode.ServiceUnavailable)).Code());
+            var ready = await carsat.GetAsync("health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("\"name\":\"fournisseur de clés\",\"ready\":false", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         finally
         {
@@ -128,5 +131,6 @@ public sealed class KeyVaultGatewayTests(KeyVaultGatewayFixture gateway) : IClas
         Assert.Equal(HttpStatusCode.Created, (await UploadAsync("79402654223514")).StatusCode);
         using var again = gateway.ClientFor("carsat-lr-agent");
         Assert.Equal(HttpStatusCode.OK, (await again.GetAsync($"api/v1/datasets/{id}/content?purpose=sinistralite")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("health/ready")).StatusCode);
     }
 }
