@@ -9,6 +9,7 @@ internal sealed record BenchOptions
     public const string CryptoSuite = "crypto";
     public const string AllSuites = "all";
     public const string SoakSuite = "soak";
+    public const string TransferSuite = "transfer";
 
     public required string Suite { get; init; }
 
@@ -29,6 +30,9 @@ internal sealed record BenchOptions
     /// <summary>Concurrent clients of the soak.</summary>
     public int Clients { get; init; } = 8;
 
+    /// <summary>Rows of the adherents file uploaded and downloaded (transfer; memory also at ÷10 and ×5).</summary>
+    public int Rows { get; init; } = 1_000_000;
+
     /// <summary>How long the soak runs, in seconds.</summary>
     public int Seconds { get; init; } = 300;
 
@@ -41,6 +45,8 @@ internal sealed record BenchOptions
           all          both
           soak         N concurrent clients uploading, listing and downloading against a local
                        gateway for S seconds; then checks nothing was lost and every log verifies
+          transfer     B1-B4, B6: the gateway against nginx with mutual TLS (uploads, peak memory,
+                       downloads, inbox under 32 clients, signalements-pdp latency)
 
         Options:
           --entries N          appends per append scenario (access-log; default 20000)
@@ -49,7 +55,9 @@ internal sealed record BenchOptions
           --sirets N           distinct SIRETs pseudonymised and validated (crypto; default 1000000)
           --clients N          concurrent clients (soak; default 8)
           --seconds S          duration (soak; default 300)
-          --smoke              tiny sizes (N=200, M=5000, 4 MiB, 10000 SIRETs; soak: 2 clients, 10 s) unless given
+          --rows N             adherents rows (transfer; default 1000000; memory also at N/10 and 5N)
+          --smoke              tiny sizes (N=200, M=5000, 4 MiB, 10000 SIRETs; soak: 2 clients, 10 s;
+                               transfer: 10000 rows) unless given
         """;
 
     /// <summary>Reads the arguments; null (after writing why on <paramref name="error"/>) when they are wrong.</summary>
@@ -61,13 +69,13 @@ internal sealed record BenchOptions
             return null;
         }
         var suite = args[0];
-        if (suite is not (AccessLogSuite or CryptoSuite or AllSuites or SoakSuite))
+        if (suite is not (AccessLogSuite or CryptoSuite or AllSuites or SoakSuite or TransferSuite))
         {
             error.WriteLine($"Unknown suite '{suite}'.");
             error.WriteLine(Usage);
             return null;
         }
-        int? entries = null, verifyEntries = null, megabytes = null, sirets = null, clients = null, seconds = null;
+        int? rows = null, entries = null, verifyEntries = null, megabytes = null, sirets = null, clients = null, seconds = null;
         var smoke = false;
         for (var i = 1; i < args.Length; i++)
         {
@@ -85,6 +93,7 @@ internal sealed record BenchOptions
                 "--sirets" => (1_000, CryptoSuite),
                 "--clients" => (1, SoakSuite),
                 "--seconds" => (1, SoakSuite),
+                "--rows" => (100, TransferSuite),
                 _ => (0, ""),
             };
             if (appliesTo.Length == 0)
@@ -111,6 +120,7 @@ internal sealed record BenchOptions
                 case "--mb": megabytes = value; break;
                 case "--clients": clients = value; break;
                 case "--seconds": seconds = value; break;
+                case "--rows": rows = value; break;
                 default: sirets = value; break;
             }
         }
@@ -124,6 +134,7 @@ internal sealed record BenchOptions
             Sirets = sirets ?? (smoke ? 10_000 : 1_000_000),
             Clients = clients ?? (smoke ? 2 : 8),
             Seconds = seconds ?? (smoke ? 10 : 300),
+            Rows = rows ?? (smoke ? 10_000 : 1_000_000),
         };
     }
 }

@@ -38,6 +38,10 @@ try
     {
         await new CpomExchange.Bench.Soak.SoakSuite(options, report).RunAsync(root, cancellation.Token);
     }
+    if (options.Suite is BenchOptions.TransferSuite)
+    {
+        await new CpomExchange.Bench.Transfer.TransferSuite(options, report).RunAsync(root, cancellation.Token);
+    }
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
 {

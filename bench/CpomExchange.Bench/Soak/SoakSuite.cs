@@ -3,18 +3,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Security;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using CpomExchange.Bench.Crypto;
-using CpomExchange.Gateway.Hosting;
-using CpomExchange.Infrastructure.Pki;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CpomExchange.Bench.Soak;
 
@@ -35,19 +27,10 @@ internal sealed class SoakSuite(BenchOptions options, Report report)
     public async Task RunAsync(string root, CancellationToken cancellationToken)
     {
         report.BeginSuite("soak", $"{options.Clients} clients, {options.Seconds} s");
-        var policies = Path.Combine(FindRepository(), "policies");
-        var app = await GatewayApp.CreateAsync(
-        [
-            "--environment", "Development", "--urls", "https://127.0.0.1:0", "--Cpom:Home", Path.Combine(root, "soak"),
-            "--Cpom:Policies", policies, "--Logging:LogLevel:Default", "Warning",
-            // The soak measures the gateway, not the rate limiter.
-            "--Cpom:Limits:RequestsPerMinutePerOrganisation", "1000000",
-        ]);
-        await app.StartAsync(cancellationToken);
-        try
+        await using var gateway = await BenchGateway.StartAsync(Path.Combine(root, "soak"), [], cancellationToken);
         {
-            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
-            var dev = Path.Combine(root, "soak", "dev");
+            var address = gateway.Address;
+            var dev = gateway.DevDirectory;
             _sirets = SiretGenerator.Generate(5_000);
             var stop = Stopwatch.StartNew();
             var clients = Enumerable.Range(0, options.Clients).Select(i => ClientLoopAsync(i, address, dev, stop, cancellationToken)).ToList();
@@ -55,7 +38,7 @@ internal sealed class SoakSuite(BenchOptions options, Report report)
             var elapsed = stop.Elapsed.TotalSeconds;
 
             // Nothing lost: every acknowledged dataset downloads whole; every log verifies.
-            using var carsat = Client(address, dev, "carsat-lr-agent");
+            using var carsat = BenchGateway.Client(address, dev, "carsat-lr-agent");
             var lost = 0;
             foreach (var (id, sha) in _acknowledged)
             {
@@ -68,7 +51,7 @@ internal sealed class SoakSuite(BenchOptions options, Report report)
             var logsValid = 0;
             foreach (var dpo in new[] { "prevy-dpo", "carsat-lr-dpo", "satm-dpo" })
             {
-                using var client = Client(address, dev, dpo);
+                using var client = BenchGateway.Client(address, dev, dpo);
                 var verdict = await client.GetFromJsonAsync<JsonElement>("api/v1/audit/verify", cancellationToken);
                 if (verdict.GetProperty("valid").GetBoolean())
                 {
@@ -91,8 +74,8 @@ internal sealed class SoakSuite(BenchOptions options, Report report)
             {
                 var sorted = values.Order().ToArray();
                 report.Add($"{operation}.count", $"{operation}: requests", sorted.Length, "requests");
-                report.Add($"{operation}.p50", $"{operation}: p50", Percentile(sorted, 0.50), "ms");
-                report.Add($"{operation}.p99", $"{operation}: p99", Percentile(sorted, 0.99), "ms");
+                report.Add($"{operation}.p50", $"{operation}: p50", BenchGateway.Percentile(sorted, 0.50), "ms");
+                report.Add($"{operation}.p99", $"{operation}: p99", BenchGateway.Percentile(sorted, 0.99), "ms");
             }
             foreach (var error in _errors.Take(10))
             {
@@ -100,18 +83,13 @@ internal sealed class SoakSuite(BenchOptions options, Report report)
             }
             report.EndSuite();
         }
-        finally
-        {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
-        }
     }
 
     private async Task ClientLoopAsync(int index, Uri address, string dev, Stopwatch stop, CancellationToken cancellationToken)
     {
-        using var prevy = Client(address, dev, "prevy-agent");
-        using var carsat = Client(address, dev, "carsat-lr-agent");
-        using var satm = Client(address, dev, "satm-agent");
+        using var prevy = BenchGateway.Client(address, dev, "prevy-agent");
+        using var carsat = BenchGateway.Client(address, dev, "carsat-lr-agent");
+        using var satm = BenchGateway.Client(address, dev, "satm-agent");
         var random = new Random(index);
         var round = 0;
         while (stop.Elapsed.TotalSeconds < options.Seconds && !cancellationToken.IsCancellationRequested)
@@ -177,41 +155,5 @@ internal sealed class SoakSuite(BenchOptions options, Report report)
             _errors.Add($"{operation}: {e.GetType().Name} {e.Message}");
         }
         _latencies.GetOrAdd(operation, _ => []).Add(watch.Elapsed.TotalMilliseconds);
-    }
-
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-
-    private static HttpClient Client(Uri address, string dev, string identity)
-    {
-        var certificate = DevPki.LoadIdentity(dev, identity);
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(dev, "ca.pem"));
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = 4,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [certificate],
-                RemoteCertificateValidationCallback = (_, server, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return server is not null && chain.Build(X509CertificateLoader.LoadCertificate(server.GetRawCertData()));
-                },
-            },
-        };
-        return new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
-    }
-
-    private static string FindRepository()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CpomExchange.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? Environment.CurrentDirectory;
     }
 }
