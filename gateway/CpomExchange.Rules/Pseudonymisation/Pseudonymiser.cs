@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using CpomExchange.Rules.Identifiers;
@@ -23,6 +24,10 @@ public sealed class Pseudonymiser : IDisposable
 {
     private readonly byte[] _key;
 
+    // One keyed HMAC per thread, reset after each use: re-keying per identifier (HMACSHA256.HashData)
+    // costs more than the hash of a 30-byte message.
+    private readonly ThreadLocal<IncrementalHash> _hmac;
+
     /// <summary>Uses a 256-bit <paramref name="key"/> of version <paramref name="version"/>.</summary>
     public Pseudonymiser(byte[] key, int version)
     {
@@ -34,30 +39,51 @@ public sealed class Pseudonymiser : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
         _key = (byte[])key.Clone();
         Version = version;
+        _hmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key), trackAllValues: true);
     }
 
     /// <summary>The key version, written in every pseudonym.</summary>
     public int Version { get; }
 
     /// <summary>The pseudonym of an identifier (normalised here: SIRET without spaces, NIR upper case).</summary>
-    public string Pseudonym(IdentifierKind kind, string identifier) =>
-        $"v{Version}:" + Convert.ToBase64String(Mac(kind, identifier)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public string Pseudonym(IdentifierKind kind, string identifier)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Mac(kind, identifier, mac);
+        return $"v{Version}:" + Base64Url.EncodeToString(mac);
+    }
 
     /// <summary>The first 128 bits of the pseudonym, for compact sets of subjects (joins, lookups).</summary>
     public UInt128 Short(IdentifierKind kind, string identifier)
     {
-        var mac = Mac(kind, identifier);
-        return new UInt128(BitConverter.ToUInt64(mac, 0), BitConverter.ToUInt64(mac, 8));
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Mac(kind, identifier, mac);
+        return new UInt128(BitConverter.ToUInt64(mac[..8]), BitConverter.ToUInt64(mac[8..16]));
     }
 
-    private byte[] Mac(IdentifierKind kind, string identifier)
+    // Called once per identifier of an upload: the message is built on the stack, not in strings.
+    private void Mac(IdentifierKind kind, string identifier, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(identifier);
         var normalised = kind == IdentifierKind.Siret ? Siret.Normalise(identifier) : Nir.Normalise(identifier);
-        var domain = kind == IdentifierKind.Siret ? "cpom/siret/v1:" : "cpom/nir/v1:";
-        return HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(domain + normalised));
+        var domain = kind == IdentifierKind.Siret ? "cpom/siret/v1:"u8 : "cpom/nir/v1:"u8;
+        var length = domain.Length + Encoding.UTF8.GetByteCount(normalised);
+        Span<byte> message = length <= 256 ? stackalloc byte[length] : new byte[length];
+        domain.CopyTo(message);
+        Encoding.UTF8.GetBytes(normalised, message[domain.Length..]);
+        var hmac = _hmac.Value!;
+        hmac.AppendData(message);
+        hmac.GetHashAndReset(destination);
     }
 
     /// <inheritdoc />
-    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+    public void Dispose()
+    {
+        foreach (var hmac in _hmac.Values)
+        {
+            hmac.Dispose();
+        }
+        _hmac.Dispose();
+        CryptographicOperations.ZeroMemory(_key);
+    }
 }
