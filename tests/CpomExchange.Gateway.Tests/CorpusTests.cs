@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using CpomExchange.Rules.Identifiers;
 using CpomExchange.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
@@ -37,30 +36,9 @@ public sealed class CorpusTests(CorpusFixture gateway) : IClassFixture<CorpusFix
     private static byte[] Content(string file) => file switch
     {
         "generated:single-10mb-line" => Encoding.UTF8.GetBytes("siret;raison_sociale\r\n10433218419605;" + new string('A', 10 * 1024 * 1024) + "\r\n"),
-        "generated:more-rows-than-the-limit" => Encoding.UTF8.GetBytes("siret\r\n" + string.Concat(Sirets().Take(1001).Select(s => s + "\r\n"))),
+        "generated:more-rows-than-the-limit" => Encoding.UTF8.GetBytes("siret\r\n" + string.Concat(TestSirets.From().Take(1001).Select(s => s + "\r\n"))),
         _ => File.ReadAllBytes(Path.Combine(CorpusDirectory, file)),
     };
-
-    private static IEnumerable<string> Sirets()
-    {
-        for (long siren = 100_000_000; ; siren++)
-        {
-            var prefix = siren.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (!Luhn.IsValid(prefix))
-            {
-                continue;
-            }
-            for (var d = 0; d < 10; d++)
-            {
-                var siret = prefix + "0001" + d;
-                if (Luhn.IsValid(siret))
-                {
-                    yield return siret;
-                    break;
-                }
-            }
-        }
-    }
 
     [Theory]
     [MemberData(nameof(Cases))]

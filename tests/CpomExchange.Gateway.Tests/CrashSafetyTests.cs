@@ -2,14 +2,11 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using CpomExchange.Infrastructure.Pki;
-using CpomExchange.Rules.Identifiers;
 using CpomExchange.Tests.Shared;
 
 namespace CpomExchange.Gateway.Tests;
@@ -95,47 +92,19 @@ public sealed class CrashSafetyTests : IDisposable
 
     private HttpClient Client(string identity)
     {
-        var certificate = DevPki.LoadIdentity(Path.Combine(_home, "dev"), identity);
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_home, "dev", "ca.pem"));
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [certificate],
-                RemoteCertificateValidationCallback = (_, server, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return server is not null && chain.Build(X509CertificateLoader.LoadCertificate(server.GetRawCertData()));
-                },
-            },
-        };
-        return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{_port}/"), Timeout = TimeSpan.FromMinutes(2) };
+        var client = GatewayFixture.CreateClient(Path.Combine(_home, "dev"), new Uri($"https://127.0.0.1:{_port}/"), DevPki.LoadIdentity(Path.Combine(_home, "dev"), identity));
+        client.Timeout = TimeSpan.FromMinutes(2);
+        return client;
     }
 
     private static byte[] File_(int rows, int seed)
     {
         var text = new StringBuilder("siret;raison_sociale\r\n");
         var count = 0;
-        for (long siren = 100_000_000 + seed * 1_000_000L; count < rows; siren++)
+        foreach (var siret in TestSirets.From(100_000_000 + seed * 1_000_000L).Take(rows))
         {
-            var prefix = siren.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (!Luhn.IsValid(prefix))
-            {
-                continue;
-            }
-            for (var d = 0; d < 10; d++)
-            {
-                var siret = prefix + "0001" + d;
-                if (Luhn.IsValid(siret))
-                {
-                    text.Append(siret).Append(";ENTREPRISE ").Append(count).Append("\r\n");
-                    count++;
-                    break;
-                }
-            }
+            text.Append(siret).Append(";ENTREPRISE ").Append(count).Append("\r\n");
+            count++;
         }
         return Encoding.UTF8.GetBytes(text.ToString());
     }

@@ -89,9 +89,15 @@ public class GatewayFixture : IAsyncLifetime
     public X509Certificate2 Identity(string id) => DevPki.LoadIdentity(DevDirectory, id);
 
     /// <summary>An HTTP client presenting <paramref name="certificate"/> (or none), trusting the development CA for the gateway.</summary>
-    public HttpClient Client(X509Certificate2? certificate)
+    public HttpClient Client(X509Certificate2? certificate) => CreateClient(DevDirectory, BaseAddress, certificate);
+
+    /// <summary>
+    /// An HTTP client for a gateway at <paramref name="baseAddress"/> whose development PKI is in
+    /// <paramref name="devDirectory"/>: presents <paramref name="certificate"/> (or none), trusts only that CA.
+    /// </summary>
+    public static HttpClient CreateClient(string devDirectory, Uri baseAddress, X509Certificate2? certificate)
     {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(DevDirectory, "ca.pem"));
+        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(devDirectory, "ca.pem"));
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
@@ -112,7 +118,7 @@ public class GatewayFixture : IAsyncLifetime
                 },
             },
         };
-        return new HttpClient(handler) { BaseAddress = BaseAddress };
+        return new HttpClient(handler) { BaseAddress = baseAddress };
     }
 
     /// <summary>An HTTP client for a development identity.</summary>

@@ -21,9 +21,9 @@ internal static class SiretGenerator
                 continue; // La Poste, whose SIRETs follow another rule
             }
             body.TryFormat(digits, out _);
-            digits[8] = LuhnKey(digits.AsSpan(0, 8));
+            digits[8] = Luhn.CheckDigit(digits.AsSpan(0, 8));
             (1 + (c % 998)).TryFormat(digits.AsSpan(9, 4), out _, "0000");
-            digits[13] = LuhnKey(digits.AsSpan(0, 13));
+            digits[13] = Luhn.CheckDigit(digits.AsSpan(0, 13));
             var siret = new string(digits);
             if (!Siret.IsValid(siret))
             {
@@ -32,27 +32,5 @@ internal static class SiretGenerator
             produced++;
             yield return siret;
         }
-    }
-
-    // The digit that, appended, makes the Luhn sum a multiple of 10: the body's last digit is doubled.
-    private static char LuhnKey(ReadOnlySpan<char> body)
-    {
-        var sum = 0;
-        var doubleIt = true;
-        for (var i = body.Length - 1; i >= 0; i--)
-        {
-            var d = body[i] - '0';
-            if (doubleIt)
-            {
-                d *= 2;
-                if (d > 9)
-                {
-                    d -= 9;
-                }
-            }
-            sum += d;
-            doubleIt = !doubleIt;
-        }
-        return (char)('0' + ((10 - (sum % 10)) % 10));
     }
 }

@@ -121,14 +121,32 @@ public static class Luhn
     /// <summary>True when the digits of <paramref name="digits"/> pass the Luhn check.</summary>
     public static bool IsValid(ReadOnlySpan<char> digits)
     {
+        var sum = Sum(digits, doubleLast: false);
+        return digits.Length > 0 && sum >= 0 && sum % 10 == 0;
+    }
+
+    /// <summary>The digit that, appended to <paramref name="body"/> (digits only), makes it pass the Luhn check.</summary>
+    public static char CheckDigit(ReadOnlySpan<char> body)
+    {
+        var sum = Sum(body, doubleLast: true);
+        if (sum < 0)
+        {
+            throw new ArgumentException("Digits only.", nameof(body));
+        }
+        return (char)('0' + ((10 - (sum % 10)) % 10));
+    }
+
+    // The Luhn sum, every second digit doubled from the right (the last one too when doubleLast); -1 on a non-digit.
+    private static int Sum(ReadOnlySpan<char> digits, bool doubleLast)
+    {
         var sum = 0;
-        var doubleIt = false;
+        var doubleIt = doubleLast;
         for (var i = digits.Length - 1; i >= 0; i--)
         {
             var d = digits[i] - '0';
             if (d is < 0 or > 9)
             {
-                return false;
+                return -1;
             }
             if (doubleIt)
             {
@@ -141,6 +159,6 @@ public static class Luhn
             sum += d;
             doubleIt = !doubleIt;
         }
-        return digits.Length > 0 && sum % 10 == 0;
+        return sum;
     }
 }

@@ -56,4 +56,17 @@ public sealed class SiretTests
     [InlineData(Siret.Problem.BadSirenChecksum)]
     [InlineData(Siret.Problem.BadChecksum)]
     public void EveryProblem_IsDescribedInFrench(Siret.Problem problem) => Assert.Contains("SIRE", Siret.Describe(problem), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("1043321841960", '5')]
+    [InlineData("7940265422351", '4')]
+    [InlineData("73282932", '0')]
+    public void CheckDigit_CompletesAValidLuhnNumber(string body, char expected)
+    {
+        Assert.Equal(expected, Luhn.CheckDigit(body));
+        Assert.True(Luhn.IsValid(body + expected));
+    }
+
+    [Fact]
+    public void CheckDigit_RefusesNonDigits() => Assert.Throws<ArgumentException>(() => Luhn.CheckDigit("12a4"));
 }
