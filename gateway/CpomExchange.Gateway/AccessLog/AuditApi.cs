@@ -228,7 +228,7 @@ internal static class AuditApi
     }
 
     private static async Task<Results<Ok<SubjectAnswer>, ProblemHttpResult>> SubjectAsync(SubjectQuery query, HttpContext http, AccessLogReader reader,
-        AccessJournal journal, Pseudonymiser pseudonymiser, CpomDbContext db, FolderPayloadStore store, IKeyProvider keys)
+        AccessJournal journal, Pseudonymiser pseudonymiser, CpomDbContext db, IPayloadStore store, IKeyProvider keys)
     {
         var caller = Caller.From(http.User);
         if (NotDpo(caller) is { } forbidden)

@@ -60,7 +60,7 @@ internal static partial class AdminApi
         return api;
     }
 
-    private static async Task<Results<Ok<KeyRotationInfo>, ProblemHttpResult>> RotateKekAsync(HttpContext http, IKeyProvider keys, FolderPayloadStore store,
+    private static async Task<Results<Ok<KeyRotationInfo>, ProblemHttpResult>> RotateKekAsync(HttpContext http, IKeyProvider keys, IPayloadStore store,
         CpomHome home, PolicySet policies, AccessJournal journal, DatasetShredder shredder, ILogger<AgentInfo> logger)
     {
         var caller = Caller.From(http.User);

@@ -15,7 +15,7 @@ namespace CpomExchange.Gateway.Datasets;
 /// that a crash in between leaves files that <see cref="DeleteLeftoversAsync"/> removes, never a
 /// dataset listed as available without its content.
 /// </summary>
-internal sealed partial class DatasetShredder(CpomDbContext db, FolderPayloadStore store, AccessLogWriter writer, TimeProvider time, ILogger<DatasetShredder> logger)
+internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore store, AccessLogWriter writer, TimeProvider time, ILogger<DatasetShredder> logger)
 {
     /// <summary>Shreds every available dataset whose exchange's retention period has ended; returns how many.</summary>
     public async Task<int> ExpireDueAsync(PolicySet policies, CancellationToken cancellationToken = default)
@@ -47,7 +47,8 @@ internal sealed partial class DatasetShredder(CpomDbContext db, FolderPayloadSto
         DatasetEntity? dataset;
         await using (var transaction = await CpomDatabase.BeginWriteAsync(db, cancellationToken))
         {
-            dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
+            // Locked until commit: of two instances shredding the same dataset, the second sees it done.
+            dataset = await CpomDatabase.LockDatasetAsync(db, id, cancellationToken);
             if (dataset is null || dataset.Status != DatasetStatus.Available)
             {
                 return dataset;
@@ -61,7 +62,7 @@ internal sealed partial class DatasetShredder(CpomDbContext db, FolderPayloadSto
                 cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        DeleteFiles(dataset);
+        await DeleteFilesAsync(dataset, cancellationToken);
         LogShredded(logger, dataset.Id, status);
         return dataset;
     }
@@ -70,22 +71,17 @@ internal sealed partial class DatasetShredder(CpomDbContext db, FolderPayloadSto
     public async Task DeleteLeftoversAsync(CancellationToken cancellationToken = default)
     {
         var shredded = await db.Datasets.AsNoTracking().Where(d => d.Status != DatasetStatus.Available).ToListAsync(cancellationToken);
-        foreach (var dataset in shredded.Where(d => store.Exists(d.PayloadName) || store.Exists(SubjectIndex.NameOf(d.Id))))
+        foreach (var dataset in shredded)
         {
-            DeleteFiles(dataset);
+            await DeleteFilesAsync(dataset, cancellationToken);
         }
     }
 
-    private void DeleteFiles(DatasetEntity dataset)
+    private async Task DeleteFilesAsync(DatasetEntity dataset, CancellationToken cancellationToken)
     {
-        if (store.Exists(dataset.PayloadName))
-        {
-            store.Delete(dataset.PayloadName);
-        }
-        if (store.Exists(SubjectIndex.NameOf(dataset.Id)))
-        {
-            store.Delete(SubjectIndex.NameOf(dataset.Id));
-        }
+        // Deleting what is already gone does nothing, so that two instances may both try.
+        await store.DeleteAsync(dataset.PayloadName, cancellationToken);
+        await store.DeleteAsync(SubjectIndex.NameOf(dataset.Id), cancellationToken);
     }
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Dataset {DatasetId} crypto-shredded ({Status}).")]

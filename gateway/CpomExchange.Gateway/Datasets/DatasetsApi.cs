@@ -137,7 +137,7 @@ internal static partial class DatasetsApi
         AccessJournal journal,
         CpomDbContext db,
         IKeyProvider keys,
-        FolderPayloadStore store,
+        IPayloadStore store,
         ILogger<DatasetInfo> logger)
     {
         var caller = Caller.From(http.User);
@@ -173,7 +173,7 @@ internal static partial class DatasetsApi
         http.Response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(row.Sha256))}:";
         try
         {
-            await using var payload = store.OpenRead(row.PayloadName);
+            await using var payload = await store.OpenReadAsync(row.PayloadName, http.RequestAborted);
             await PayloadCipher.DecryptAsync(payload, http.Response.Body, keys, row.Sha256, http.RequestAborted);
         }
         catch (PayloadCorruptedException e)

@@ -34,7 +34,7 @@ internal static class IndicatorsApi
 
     private static async Task<IResult> DraftAsync(
         [FromQuery] string? contract, [FromQuery] int? year, HttpContext http, PolicySet policies, AccessJournal journal,
-        CpomDbContext db, FolderPayloadStore store, IKeyProvider keys, Pseudonymiser pseudonymiser)
+        CpomDbContext db, IPayloadStore store, IKeyProvider keys, Pseudonymiser pseudonymiser)
     {
         var caller = Caller.From(http.User);
         var found = policies.Contracts.FirstOrDefault(c => c.Id == contract);
@@ -117,10 +117,10 @@ internal static class IndicatorsApi
     }
 
     /// <summary>Decrypts a stored dataset and reads its rows by column name (small files: the SPSTI's own actions).</summary>
-    private static async Task<List<Dictionary<string, string>>> ReadRowsAsync(FolderPayloadStore store, IKeyProvider keys, string id, CsvSchema schema, CancellationToken cancellationToken)
+    private static async Task<List<Dictionary<string, string>>> ReadRowsAsync(IPayloadStore store, IKeyProvider keys, string id, CsvSchema schema, CancellationToken cancellationToken)
     {
         using var plain = new MemoryStream();
-        await using (var file = store.OpenRead(id + ".cpom"))
+        await using (var file = await store.OpenReadAsync(id + ".cpom", cancellationToken))
         {
             await PayloadCipher.DecryptAsync(file, plain, keys, cancellationToken: cancellationToken);
         }

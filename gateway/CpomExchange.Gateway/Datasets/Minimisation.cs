@@ -37,7 +37,7 @@ internal static class Minimisation
 {
     public static async Task<(MinimisationPlan? Plan, ProblemHttpResult? Problem)> PrepareAsync(
         ExchangeDefinition exchange, string sender, IReadOnlyList<(string Organisation, Contract Contract)> recipients, string? replyTo,
-        CpomDbContext db, FolderPayloadStore store, IKeyProvider keys, Pseudonymiser pseudonymiser, CancellationToken cancellationToken)
+        CpomDbContext db, IPayloadStore store, IKeyProvider keys, Pseudonymiser pseudonymiser, CancellationToken cancellationToken)
     {
         var plan = new MinimisationPlan();
         var checks = new List<Func<string[], RowProblem?>>();
@@ -140,7 +140,7 @@ internal static class Minimisation
         return (plan, null);
     }
 
-    private static async Task<UInt128[]> UnionAsync(CpomDbContext db, FolderPayloadStore store, IKeyProvider keys, string type, string from, string to, CancellationToken cancellationToken)
+    private static async Task<UInt128[]> UnionAsync(CpomDbContext db, IPayloadStore store, IKeyProvider keys, string type, string from, string to, CancellationToken cancellationToken)
     {
         var ids = await db.Datasets.AsNoTracking()
             .Where(d => d.Type == type && d.FromOrganisation == from && d.ToOrganisation == to && d.Status == DatasetStatus.Available)

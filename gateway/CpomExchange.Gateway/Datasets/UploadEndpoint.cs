@@ -47,7 +47,7 @@ internal static partial class DatasetsApi
         CpomDbContext db,
         IKeyProvider keys,
         Pseudonymiser pseudonymiser,
-        FolderPayloadStore store,
+        IPayloadStore store,
         IOptions<GatewayOptions> options,
         ILogger<DatasetInfo> logger)
     {
@@ -255,7 +255,7 @@ internal static partial class DatasetsApi
             foreach (var name in committed)
             {
                 // The transaction did not commit: what was moved in place goes.
-                store.Delete(name);
+                await store.DeleteAsync(name, CancellationToken.None);
             }
         }
     }
@@ -263,9 +263,8 @@ internal static partial class DatasetsApi
     /// <summary>One dataset being written: its temporary encrypted payload, its rows and subjects.</summary>
     private sealed class Outgoing : IAsyncDisposable
     {
-        private string? _tempPath;
-        private string? _subjectsPath;
-        private FileStream? _file;
+        private IPendingPayload? _payload;
+        private IPendingPayload? _subjects;
         private EncryptingStream? _encrypted;
 
         private Outgoing(string recipient, Contract contract)
@@ -281,14 +280,14 @@ internal static partial class DatasetsApi
         public long Rows { get; set; }
         public List<UInt128> Subjects { get; } = [];
 
-        public static async Task<Outgoing> StartAsync(FolderPayloadStore store, IKeyProvider keys, string recipient, Contract contract, CsvSchema schema,
+        public static async Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, string recipient, Contract contract, CsvSchema schema,
             CancellationToken cancellationToken)
         {
             var o = new Outgoing(recipient, contract);
             try
             {
-                (o._tempPath, o._file) = store.CreateTemporary();
-                o._encrypted = await PayloadCipher.BeginAsync(o._file, keys, cancellationToken: cancellationToken);
+                o._payload = await store.CreateAsync(cancellationToken);
+                o._encrypted = await PayloadCipher.BeginAsync(o._payload.Content, keys, cancellationToken: cancellationToken);
                 o.Writer = CsvWriter.Create(o._encrypted, CsvIngestor.OutputOptions, leaveOpen: true);
                 o.Writer.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
                 return o;
@@ -302,39 +301,29 @@ internal static partial class DatasetsApi
         }
 
         /// <summary>Seals the payload, writes the subject index and moves both in place; returns the completed row.</summary>
-        public async Task<DatasetEntity> CompleteAsync(FolderPayloadStore store, IKeyProvider keys, DatasetEntity entity, List<string> committed, CancellationToken cancellationToken)
+        public async Task<DatasetEntity> CompleteAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity entity, List<string> committed, CancellationToken cancellationToken)
         {
             await Writer.DisposeAsync();
             await _encrypted!.CompleteAsync(cancellationToken);
             entity.Sha256 = _encrypted.Sha256!;
             entity.Length = _encrypted.PlaintextLength;
             await _encrypted.DisposeAsync();
-            await _file!.DisposeAsync();
-            _subjectsPath = await SubjectIndex.WriteTemporaryAsync(store, keys, SubjectIndex.Normalise(Subjects), cancellationToken);
-            store.Commit(_tempPath!, entity.PayloadName);
+            _subjects = await SubjectIndex.WriteAsync(store, keys, SubjectIndex.Normalise(Subjects), cancellationToken);
+            await _payload!.CommitAsync(entity.PayloadName, cancellationToken: cancellationToken);
             committed.Add(entity.PayloadName);
-            _tempPath = null;
-            store.Commit(_subjectsPath, SubjectIndex.NameOf(entity.Id));
+            await _subjects.CommitAsync(SubjectIndex.NameOf(entity.Id), cancellationToken: cancellationToken);
             committed.Add(SubjectIndex.NameOf(entity.Id));
-            _subjectsPath = null;
             return entity;
         }
 
         public async ValueTask DisposeAsync()
         {
-            // Each step on its own: a full disk makes flushing throw, and the temporary files must
-            // go whatever the earlier steps did.
+            // Each step on its own: a full disk makes flushing throw, and the temporary data must
+            // go whatever the earlier steps did (a committed payload is left alone).
             await Quietly(() => Writer?.DisposeAsync() ?? ValueTask.CompletedTask);
             await Quietly(() => _encrypted?.DisposeAsync() ?? ValueTask.CompletedTask);
-            await Quietly(() => _file?.DisposeAsync() ?? ValueTask.CompletedTask);
-            if (_tempPath is not null)
-            {
-                FolderPayloadStore.Discard(_tempPath);
-            }
-            if (_subjectsPath is not null)
-            {
-                FolderPayloadStore.Discard(_subjectsPath);
-            }
+            await Quietly(() => _payload?.DisposeAsync() ?? ValueTask.CompletedTask);
+            await Quietly(() => _subjects?.DisposeAsync() ?? ValueTask.CompletedTask);
         }
 
         private static async ValueTask Quietly(Func<ValueTask> dispose)

@@ -26,7 +26,7 @@ internal static class HealthApi
         return app;
     }
 
-    private static async Task<IResult> ReadyAsync(HttpContext http, CpomDbContext db, FolderPayloadStore store, IKeyProvider keys)
+    private static async Task<IResult> ReadyAsync(HttpContext http, CpomDbContext db, IPayloadStore store, IKeyProvider keys)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
@@ -38,7 +38,7 @@ internal static class HealthApi
                 await using var transaction = await CpomDatabase.BeginWriteAsync(db, timeout.Token);
                 await transaction.RollbackAsync(timeout.Token);
             }),
-            await CheckAsync("stockage des contenus", () => { store.Probe(); return Task.CompletedTask; }),
+            await CheckAsync("stockage des contenus", () => store.ProbeAsync(timeout.Token)),
             await CheckAsync("fournisseur de clés", async () => await keys.GetSigningKeyAsync(timeout.Token)),
         };
         var ready = checks.All(c => c.Ready);

@@ -97,7 +97,7 @@ public static partial class GatewayApp
         services.AddSingleton<AccessLogWriter>();
         services.AddSingleton<AccessLogMaintenance>();
         services.AddHostedService<AccessLogMaintenanceService>();
-        services.AddSingleton(_ => new FolderPayloadStore(home.PayloadDirectory));
+        services.AddSingleton<IPayloadStore>(_ => new FolderPayloadStore(home.PayloadDirectory));
         services.AddDbContext<CpomDbContext>(o => o.UseSqlite(CpomDbContext.SqliteConnectionString(home, options.Limits.DatabaseBusyTimeoutSeconds)));
         services.AddScoped<AccessJournal>();
         services.AddScoped<AccessLogReader>();
@@ -144,7 +144,7 @@ public static partial class GatewayApp
             await CpomDatabase.MigrateAsync(db);
             await BootstrapAdministratorAsync(db, options.Bootstrap, validator, app.Logger);
         }
-        var cleaned = app.Services.GetRequiredService<FolderPayloadStore>().CleanTemporaryFiles();
+        var cleaned = await app.Services.GetRequiredService<IPayloadStore>().CleanTemporaryAsync();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpomExchange.Gateway");
         LogStarting(logger, home.Root, policies.Directory, policies.Contracts.Count, cleaned);
 

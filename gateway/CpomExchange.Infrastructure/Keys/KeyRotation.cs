@@ -11,7 +11,7 @@ namespace CpomExchange.Infrastructure.Keys;
 public static class KeyRotation
 {
     /// <summary>Rotates and re-wraps; returns the new key id and how many files were re-wrapped.</summary>
-    public static async Task<(string KeyId, int Rewrapped)> RotateAsync(IKeyProvider keys, FolderPayloadStore store, string keyDirectory, CancellationToken cancellationToken = default)
+    public static async Task<(string KeyId, int Rewrapped)> RotateAsync(IKeyProvider keys, IPayloadStore store, string keyDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(store);
@@ -22,33 +22,34 @@ public static class KeyRotation
     }
 
     /// <summary>Re-wraps every payload not yet wrapped by the current key (resumable after an interruption).</summary>
-    public static async Task<int> RewrapAllAsync(IKeyProvider keys, FolderPayloadStore store, CancellationToken cancellationToken = default)
+    public static async Task<int> RewrapAllAsync(IKeyProvider keys, IPayloadStore store, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(store);
         var count = 0;
-        foreach (var name in store.Names().ToList())
+        var names = new List<string>();
+        await foreach (var name in store.ListAsync(cancellationToken))
         {
-            var (temp, output) = store.CreateTemporary();
+            names.Add(name);
+        }
+        foreach (var name in names)
+        {
+            await using var output = await store.CreateAsync(cancellationToken);
             bool changed;
             try
             {
-                await using (output)
-                {
-                    await using var input = store.OpenRead(name);
-                    changed = await PayloadCipher.RewrapAsync(input, output, keys, cancellationToken);
-                    await output.FlushAsync(cancellationToken);
-                    output.Flush(flushToDisk: true);
-                }
-                if (changed)
-                {
-                    store.Replace(temp, name);
-                    count++;
-                }
+                await using var input = await store.OpenReadAsync(name, cancellationToken);
+                changed = await PayloadCipher.RewrapAsync(input, output.Content, keys, cancellationToken);
             }
-            finally
+            catch (FileNotFoundException)
             {
-                FolderPayloadStore.Discard(temp);
+                // Shredded meanwhile (by this instance or another): nothing to re-wrap.
+                continue;
+            }
+            if (changed)
+            {
+                await output.CommitAsync(name, overwrite: true, cancellationToken);
+                count++;
             }
         }
         return count;

@@ -1,11 +1,14 @@
+using System.Runtime.CompilerServices;
+
 namespace CpomExchange.Infrastructure.Payloads;
 
 /// <summary>
-/// Encrypted payloads in a folder. A payload is written to <c>tmp/</c>, flushed to disk, then moved
-/// to its final name in one rename; the dataset's row is committed only after that, so a crash
-/// leaves at most an orphan temporary file, which <see cref="CleanTemporaryFiles"/> removes at start.
+/// Encrypted payloads in a folder (local disk, or a network share every instance mounts). A payload
+/// is written to <c>tmp/</c>, flushed to disk, then moved to its final name in one rename; the
+/// dataset's row is committed only after that, so a crash leaves at most an orphan temporary file,
+/// which <see cref="CleanTemporaryAsync"/> removes at start.
 /// </summary>
-public sealed class FolderPayloadStore
+public sealed class FolderPayloadStore : IPayloadStore
 {
     private readonly string _root;
     private readonly string _tmp;
@@ -19,8 +22,11 @@ public sealed class FolderPayloadStore
         CpomHome.CreatePrivateDirectory(_tmp);
     }
 
-    /// <summary>Creates a temporary file for a payload being written.</summary>
-    public (string TempPath, FileStream Stream) CreateTemporary()
+    /// <inheritdoc />
+    public string Description => _root;
+
+    /// <inheritdoc />
+    public Task<IPendingPayload> CreateAsync(CancellationToken cancellationToken = default)
     {
         var path = Path.Combine(_tmp, Guid.NewGuid().ToString("N") + ".part");
         var options = new FileStreamOptions
@@ -35,67 +41,48 @@ public sealed class FolderPayloadStore
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
-        return (path, new FileStream(path, options));
+        return Task.FromResult<IPendingPayload>(new PendingFile(this, path, new FileStream(path, options)));
     }
 
-    /// <summary>Moves a completed temporary file to its final <paramref name="name"/>.</summary>
-    public void Commit(string tempPath, string name) => File.Move(tempPath, PathOf(name), overwrite: false);
+    /// <inheritdoc />
+    public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) =>
+        Task.FromResult<Stream>(new FileStream(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan));
 
-    /// <summary>Deletes a temporary file, if it is still there.</summary>
-    public static void Discard(string tempPath)
+    /// <inheritdoc />
+    public async IAsyncEnumerable<string> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        try
+        await Task.CompletedTask;
+        foreach (var name in Directory.EnumerateFiles(_root).Select(Path.GetFileName))
         {
-            File.Delete(tempPath);
-        }
-        catch (IOException)
-        {
-            // Left for the start-up clean-up.
+            cancellationToken.ThrowIfCancellationRequested();
+            if (PayloadNames.IsStored(name!))
+            {
+                yield return name!;
+            }
         }
     }
 
-    /// <summary>Opens a payload for reading.</summary>
-    public FileStream OpenRead(string name) =>
-        new(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
-
-    /// <summary>Replaces a payload by a completed temporary file, in one rename.</summary>
-    public void Replace(string tempPath, string name) => File.Move(tempPath, PathOf(name), overwrite: true);
-
-    /// <summary>The names of every stored payload and subject index.</summary>
-    public IEnumerable<string> Names() =>
-        Directory.EnumerateFiles(_root).Select(Path.GetFileName).Where(n => n!.EndsWith(".cpom", StringComparison.Ordinal) || n.EndsWith(".subjects", StringComparison.Ordinal))!;
-
-    /// <summary>Deletes a payload.</summary>
-    public void Delete(string name) => File.Delete(PathOf(name));
-
-    /// <summary>Writes, flushes and deletes a small file in the temporary folder: the store is writable.</summary>
-    public void Probe()
+    /// <inheritdoc />
+    public Task DeleteAsync(string name, CancellationToken cancellationToken = default)
     {
-        var (path, stream) = CreateTemporary();
-        try
-        {
-            stream.Write("probe"u8);
-            stream.Flush(flushToDisk: true);
-        }
-        finally
-        {
-            try
-            {
-                stream.Dispose();
-            }
-            catch (IOException)
-            {
-                // The write above already failed and is reported.
-            }
-            Discard(path);
-        }
+        File.Delete(PathOf(name));
+        return Task.CompletedTask;
     }
 
-    /// <summary>True when a payload of that name exists.</summary>
-    public bool Exists(string name) => File.Exists(PathOf(name));
+    /// <inheritdoc />
+    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => Task.FromResult(File.Exists(PathOf(name)));
 
-    /// <summary>Removes what interrupted uploads left behind; returns how many files.</summary>
-    public int CleanTemporaryFiles()
+    /// <inheritdoc />
+    public async Task ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var pending = (PendingFile)await CreateAsync(cancellationToken);
+        pending.Content.Write("probe"u8);
+        pending.Content.Flush();
+        ((FileStream)pending.Content).Flush(flushToDisk: true);
+    }
+
+    /// <inheritdoc />
+    public Task<int> CleanTemporaryAsync(CancellationToken cancellationToken = default)
     {
         var count = 0;
         foreach (var file in Directory.EnumerateFiles(_tmp, "*.part"))
@@ -103,15 +90,52 @@ public sealed class FolderPayloadStore
             File.Delete(file);
             count++;
         }
-        return count;
+        return Task.FromResult(count);
     }
 
-    private string PathOf(string name)
+    private string PathOf(string name) => Path.Combine(_root, PayloadNames.Check(name));
+
+    /// <summary>A temporary file in <c>tmp/</c>, renamed in place at commit.</summary>
+    private sealed class PendingFile(FolderPayloadStore store, string path, FileStream stream) : IPendingPayload
     {
-        if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) || name.StartsWith('.'))
+        private bool _done;
+
+        public Stream Content => stream;
+
+        public async Task CommitAsync(string name, bool overwrite = false, CancellationToken cancellationToken = default)
         {
-            throw new ArgumentException("Invalid payload name.", nameof(name));
+            ObjectDisposedException.ThrowIf(_done, this);
+            var target = store.PathOf(name);
+            await stream.FlushAsync(cancellationToken);
+            stream.Flush(flushToDisk: true);
+            await stream.DisposeAsync();
+            File.Move(path, target, overwrite);
+            _done = true;
         }
-        return Path.Combine(_root, name);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_done)
+            {
+                return;
+            }
+            _done = true;
+            try
+            {
+                await stream.DisposeAsync();
+            }
+            catch (IOException)
+            {
+                // A full disk makes the last flush throw; the file goes all the same.
+            }
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+                // Left for the start-up clean-up.
+            }
+        }
     }
 }

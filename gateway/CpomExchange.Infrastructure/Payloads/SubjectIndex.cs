@@ -30,47 +30,44 @@ public static class SubjectIndex
         return [.. result];
     }
 
-    /// <summary>Writes an encrypted index to a temporary file of <paramref name="store"/> and returns its path.</summary>
-    public static async Task<string> WriteTemporaryAsync(FolderPayloadStore store, IKeyProvider keys, UInt128[] sorted, CancellationToken cancellationToken = default)
+    /// <summary>Writes an encrypted index to a pending payload of <paramref name="store"/>, for the caller to commit (or dispose).</summary>
+    public static async Task<IPendingPayload> WriteAsync(IPayloadStore store, IKeyProvider keys, UInt128[] sorted, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sorted);
-        var (path, file) = store.CreateTemporary();
+        var pending = await store.CreateAsync(cancellationToken);
         try
         {
-            await using (file)
+            await using var encrypted = await PayloadCipher.BeginAsync(pending.Content, keys, cancellationToken: cancellationToken);
+            var buffer = new byte[16 * 4096];
+            for (var i = 0; i < sorted.Length; i += 4096)
             {
-                await using var encrypted = await PayloadCipher.BeginAsync(file, keys, cancellationToken: cancellationToken);
-                var buffer = new byte[16 * 4096];
-                for (var i = 0; i < sorted.Length; i += 4096)
+                var n = Math.Min(4096, sorted.Length - i);
+                for (var j = 0; j < n; j++)
                 {
-                    var n = Math.Min(4096, sorted.Length - i);
-                    for (var j = 0; j < n; j++)
-                    {
-                        BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(j * 16, 16), sorted[i + j]);
-                    }
-                    await encrypted.WriteAsync(buffer.AsMemory(0, n * 16), cancellationToken);
+                    BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(j * 16, 16), sorted[i + j]);
                 }
-                await encrypted.CompleteAsync(cancellationToken);
+                await encrypted.WriteAsync(buffer.AsMemory(0, n * 16), cancellationToken);
             }
-            return path;
+            await encrypted.CompleteAsync(cancellationToken);
+            return pending;
         }
         catch
         {
-            FolderPayloadStore.Discard(path);
+            await pending.DisposeAsync();
             throw;
         }
     }
 
     /// <summary>Reads a dataset's index; empty when it has none (or it was destroyed).</summary>
-    public static async Task<UInt128[]> ReadAsync(FolderPayloadStore store, IKeyProvider keys, string datasetId, CancellationToken cancellationToken = default)
+    public static async Task<UInt128[]> ReadAsync(IPayloadStore store, IKeyProvider keys, string datasetId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        if (!store.Exists(NameOf(datasetId)))
+        if (!await store.ExistsAsync(NameOf(datasetId), cancellationToken))
         {
             return [];
         }
-        await using var file = store.OpenRead(NameOf(datasetId));
+        await using var file = await store.OpenReadAsync(NameOf(datasetId), cancellationToken);
         using var plain = new MemoryStream();
         await PayloadCipher.DecryptAsync(file, plain, keys, cancellationToken: cancellationToken);
         var bytes = plain.GetBuffer().AsSpan(0, (int)plain.Length);

@@ -120,6 +120,21 @@ public static class CpomDatabase
         return await db.AccessLogHeads.SingleOrDefaultAsync(h => h.Controller == controller, cancellationToken);
     }
 
+    /// <summary>
+    /// Reads a dataset's row for update, inside the current write transaction: on PostgreSQL the row
+    /// stays locked until commit, so that of two instances changing the same dataset the second waits
+    /// and then sees the first one's change. (SQLite: the write transaction already excludes every other writer.)
+    /// </summary>
+    public static async Task<DatasetEntity?> LockDatasetAsync(CpomDbContext db, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (db.Database.IsNpgsql())
+        {
+            return await db.Datasets.FromSqlInterpolated($"SELECT * FROM datasets WHERE \"Id\" = {id} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
+        }
+        return await db.Datasets.SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
+    }
+
     /// <summary>Releases pooled SQLite connections (so that a test can delete the folder).</summary>
     public static void ClearPools() => SqliteConnection.ClearAllPools();
 }

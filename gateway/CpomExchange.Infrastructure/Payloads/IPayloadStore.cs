@@ -1,0 +1,71 @@
+namespace CpomExchange.Infrastructure.Payloads;
+
+/// <summary>
+/// Where the encrypted payloads and subject indexes live: a folder (<see cref="FolderPayloadStore"/>)
+/// or Azure Blob Storage (<see cref="AzureBlobPayloadStore"/>). Everything stored is already
+/// encrypted by <see cref="PayloadCipher"/>; a store never sees plaintext.
+/// </summary>
+/// <remarks>
+/// A payload is written through <see cref="CreateAsync"/>: nothing is visible under any name until
+/// <see cref="IPendingPayload.CommitAsync"/> makes the whole content appear at once, so a crash or an
+/// error mid-way leaves no partial payload, only (at most) temporary data that
+/// <see cref="CleanTemporaryAsync"/> or the service itself removes.
+/// </remarks>
+public interface IPayloadStore
+{
+    /// <summary>What the store is, for the logs (a folder path, a container URI: never a secret).</summary>
+    string Description { get; }
+
+    /// <summary>Starts writing a payload.</summary>
+    Task<IPendingPayload> CreateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a payload for sequential reading; throws <see cref="FileNotFoundException"/> when it does not exist.</summary>
+    Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>True when a payload of that name exists.</summary>
+    Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a payload; does nothing when it does not exist.</summary>
+    Task DeleteAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>The names of every stored payload (<c>.cpom</c>) and subject index (<c>.subjects</c>).</summary>
+    IAsyncEnumerable<string> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Writes and removes a small object: the store is reachable and writable. Throws otherwise.</summary>
+    Task ProbeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Removes what interrupted writes left behind; returns how many items.</summary>
+    Task<int> CleanTemporaryAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>A payload being written: invisible until committed, discarded when disposed uncommitted.</summary>
+public interface IPendingPayload : IAsyncDisposable
+{
+    /// <summary>Where the content is written. Do not dispose it: <see cref="CommitAsync"/> or disposal does.</summary>
+    Stream Content { get; }
+
+    /// <summary>
+    /// Makes the content written so far durable and visible under <paramref name="name"/>, at once.
+    /// Without <paramref name="overwrite"/>, fails with <see cref="IOException"/> when the name exists.
+    /// </summary>
+    Task CommitAsync(string name, bool overwrite = false, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Rules shared by the stores.</summary>
+public static class PayloadNames
+{
+    /// <summary>True for the names of payloads and subject indexes.</summary>
+    public static bool IsStored(string name) =>
+        name.EndsWith(".cpom", StringComparison.Ordinal) || name.EndsWith(".subjects", StringComparison.Ordinal);
+
+    /// <summary>Refuses a name that could escape the store (separators, leading dot, anything but [A-Za-z0-9._-]).</summary>
+    public static string Check(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0 || name.Length > 200 || name.StartsWith('.') || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            throw new ArgumentException("Invalid payload name.", nameof(name));
+        }
+        return name;
+    }
+}
