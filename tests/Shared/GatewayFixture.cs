@@ -37,10 +37,24 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>The sample files.</summary>
     public static string SamplesDirectory => TestPaths.Samples;
 
+    /// <summary>The gateway's database: SQLite in its folder, or a database of its own on the test run's PostgreSQL server.</summary>
+    public StorageOptions Storage { get; private set; } = new();
+
+    /// <summary>The settings that put a gateway on <paramref name="storage"/>.</summary>
+    public static string[] StorageArguments(StorageOptions storage) => storage.Provider == StorageOptions.Postgres
+        ? ["--Storage:Provider", storage.Provider, "--Storage:ConnectionString", storage.ConnectionString!]
+        : [];
+
+    /// <summary>The database for a new gateway of this test run (see <see cref="PostgresServer.Selected"/>).</summary>
+    public static async Task<StorageOptions> NewStorageAsync() =>
+        PostgresServer.Selected ? await (await PostgresServer.GetAsync()).CreateStorageAsync() : new StorageOptions();
+
     public async Task InitializeAsync()
     {
+        Storage = await NewStorageAsync();
         _app = await GatewayApp.CreateAsync(
         [
+            .. StorageArguments(Storage),
             "--environment", "Development",
             "--urls", "https://127.0.0.1:0",
             "--Cpom:Home", Home,
@@ -125,5 +139,5 @@ public class GatewayFixture : IAsyncLifetime
     public HttpClient ClientFor(string id) => Client(Identity(id));
 
     /// <summary>Opens the gateway's database (for checks and for registering test agents).</summary>
-    public Task<CpomDbContext> OpenDatabaseAsync() => CpomDatabase.OpenSqliteAsync(new CpomHome(Home));
+    public Task<CpomDbContext> OpenDatabaseAsync() => CpomDatabase.OpenAsync(Storage, new CpomHome(Home));
 }

@@ -89,7 +89,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
 
         // What-ifs, to weigh the fixes proposed in BENCHMARKS.md; neither is the gateway's configuration.
         report.Progress($"append: what-if, {n:N0} appends with PRAGMA synchronous=NORMAL");
-        var normalOptions = new DbContextOptionsBuilder<CpomDbContext>()
+        var normalOptions = new DbContextOptionsBuilder<SqliteCpomDbContext>()
             // A connection string of its own, hence a pool of its own: the pragma stays on these connections.
             .UseSqlite(CpomDbContext.SqliteConnectionString(home) + ";Cache=Private")
             .AddInterceptors(new SynchronousNormalInterceptor())
@@ -106,7 +106,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.Add("whatif.async-lock.max", "  latency max", queued.Percentile(1.0), "ms");
 
         // Not a timing: the logs written above must still verify, concurrent writers included.
-        await using var db = new CpomDbContext(dbOptions);
+        await using var db = new SqliteCpomDbContext(dbOptions);
         var reader = new AccessLogReader(db, keys);
         foreach (var controller in TwoControllers)
         {
@@ -116,7 +116,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         }
     }
 
-    private static async Task<AppendRun> SequentialAsync(DbContextOptions<CpomDbContext> dbOptions, AccessLogWriter writer, DraftFactory drafts,
+    private static async Task<AppendRun> SequentialAsync(DbContextOptions<SqliteCpomDbContext> dbOptions, AccessLogWriter writer, DraftFactory drafts,
         string[] controllers, int count, CancellationToken cancellationToken)
     {
         var run = new AppendRun(count);
@@ -126,7 +126,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
             cancellationToken.ThrowIfCancellationRequested();
             var draft = drafts.Next();
             var t0 = Stopwatch.GetTimestamp();
-            var db = new CpomDbContext(dbOptions);
+            var db = new SqliteCpomDbContext(dbOptions);
             long t1, t2, t3;
             try
             {
@@ -158,7 +158,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
 
     // With a gate, each writer waits its turn on an async lock before BEGIN IMMEDIATE, instead of
     // SQLite's busy retries (Microsoft.Data.Sqlite sleeps 150 ms between them, on a pool thread).
-    private static async Task<AppendRun> ConcurrentAsync(DbContextOptions<CpomDbContext> dbOptions, AccessLogWriter writer, DraftFactory drafts,
+    private static async Task<AppendRun> ConcurrentAsync(DbContextOptions<SqliteCpomDbContext> dbOptions, AccessLogWriter writer, DraftFactory drafts,
         string[] controllers, int count, int writers, SemaphoreSlim? gate, CancellationToken cancellationToken)
     {
         var run = new AppendRun(count);
@@ -166,7 +166,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         var probe = Probe.Start();
         var tasks = Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
         {
-            await using var db = new CpomDbContext(dbOptions);
+            await using var db = new SqliteCpomDbContext(dbOptions);
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
@@ -219,7 +219,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.Add("fill.database-size", "  database size (cpom.db and its WAL)", DatabaseMiB(home), "MiB");
 
         // Warm-up on a small log: JIT, EF Core's model and compiled queries.
-        await using (var db = new CpomDbContext(dbOptions))
+        await using (var db = new SqliteCpomDbContext(dbOptions))
         {
             await new AccessLogReader(db, keys).VerifyAsync(WarmUpController, cancellationToken);
         }
@@ -227,7 +227,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.Progress("verify: AccessLogReader.VerifyAsync");
         var probe = Probe.Start(resetPeak: true);
         LogVerification online;
-        await using (var db = new CpomDbContext(dbOptions))
+        await using (var db = new SqliteCpomDbContext(dbOptions))
         {
             online = await new AccessLogReader(db, keys).VerifyAsync(Controller, cancellationToken);
         }
@@ -252,7 +252,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.Progress("verify: reading every entry (EntriesAsync, no hashing)");
         probe = Probe.Start(resetPeak: true);
         long read = 0;
-        await using (var db = new CpomDbContext(dbOptions))
+        await using (var db = new SqliteCpomDbContext(dbOptions))
         {
             await foreach (var entry in new AccessLogReader(db, keys).EntriesAsync(Controller, null, cancellationToken))
             {
@@ -269,7 +269,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         IReadOnlyList<SignedCheckpoint> checkpoints;
         LogStart start;
         long headSize;
-        await using (var db = new CpomDbContext(dbOptions))
+        await using (var db = new SqliteCpomDbContext(dbOptions))
         {
             var reader = new AccessLogReader(db, keys);
             checkpoints = await reader.CheckpointsAsync(Controller, cancellationToken);
@@ -335,10 +335,10 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
 
     // What AccessLogReader.VerifyAsync does, but the database is read on a second thread, in
     // batches, while LogVerifier hashes: the two costs overlap instead of adding up.
-    private static async Task<LogVerification> PipelinedVerifyAsync(DbContextOptions<CpomDbContext> dbOptions, IKeyProvider keys,
+    private static async Task<LogVerification> PipelinedVerifyAsync(DbContextOptions<SqliteCpomDbContext> dbOptions, IKeyProvider keys,
         CancellationToken cancellationToken)
     {
-        await using var db = new CpomDbContext(dbOptions);
+        await using var db = new SqliteCpomDbContext(dbOptions);
         var reader = new AccessLogReader(db, keys);
         var signing = await keys.GetSigningKeyAsync(cancellationToken);
         var checkpoints = await reader.CheckpointsAsync(Controller, cancellationToken);
@@ -393,11 +393,11 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         }
     }
 
-    private static async Task FillAsync(DbContextOptions<CpomDbContext> dbOptions, AccessLogWriter writer, DraftFactory drafts, string controller,
+    private static async Task FillAsync(DbContextOptions<SqliteCpomDbContext> dbOptions, AccessLogWriter writer, DraftFactory drafts, string controller,
         int count, CancellationToken cancellationToken)
     {
         string[] controllers = [controller];
-        await using var db = new CpomDbContext(dbOptions);
+        await using var db = new SqliteCpomDbContext(dbOptions);
         for (var done = 0; done < count;)
         {
             var batch = Math.Min(FillBatch, count - done);
@@ -470,7 +470,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
     }
 
     // c. Proof sizes for the middle leaf and between n/2 and n, and their cost from the database.
-    private async Task ProofsAsync(DbContextOptions<CpomDbContext> dbOptions, IKeyProvider keys, IReadOnlyList<SignedCheckpoint> checkpoints, int m,
+    private async Task ProofsAsync(DbContextOptions<SqliteCpomDbContext> dbOptions, IKeyProvider keys, IReadOnlyList<SignedCheckpoint> checkpoints, int m,
         CancellationToken cancellationToken)
     {
         var largest = ProofSizes[^1];
@@ -479,7 +479,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         // What the audit API does for a proof on a log of this size: every leaf up to the tree size, then the proof.
         var probe = Probe.Start();
         IReadOnlyList<byte[]> stored;
-        await using (var db = new CpomDbContext(dbOptions))
+        await using (var db = new SqliteCpomDbContext(dbOptions))
         {
             stored = await new AccessLogReader(db, keys).LeavesAsync(Controller, fromDatabase, cancellationToken);
         }

@@ -6,7 +6,7 @@ namespace CpomExchange.Gateway.AccessLog;
 
 /// <summary>Runs <see cref="AccessLogMaintenance"/>: checkpoints every few seconds, the retention purge every hour.</summary>
 internal sealed partial class AccessLogMaintenanceService(IServiceScopeFactory scopes, AccessLogMaintenance maintenance, PolicySet policies,
-    AccessLogOptions options, TimeProvider time, ILogger<AccessLogMaintenanceService> logger) : BackgroundService
+    AccessLogOptions options, TimeProvider time, CpomExchange.Gateway.Hosting.GatewayInstance instance, ILogger<AccessLogMaintenanceService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -19,6 +19,11 @@ internal sealed partial class AccessLogMaintenanceService(IServiceScopeFactory s
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
+                // One instance at a time (the lease outlives a few rounds, so a stopped holder is replaced soon).
+                if (!await Leases.TryAcquireAsync(db, Leases.AccessLogMaintenance, instance.Id, period * 4, time.GetUtcNow().UtcDateTime, stoppingToken))
+                {
+                    continue;
+                }
                 await maintenance.CheckpointDueAsync(db, stoppingToken);
                 if (time.GetUtcNow() >= nextPurge)
                 {

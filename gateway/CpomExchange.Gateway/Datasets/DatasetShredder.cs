@@ -90,17 +90,25 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
 
 /// <summary>Runs the retention of datasets every few minutes (<c>Cpom:Retention:CheckEveryMinutes</c>).</summary>
 internal sealed partial class DatasetRetentionService(IServiceScopeFactory scopes, PolicySet policies, IConfiguration configuration, TimeProvider time,
-    ILogger<DatasetRetentionService> logger) : BackgroundService
+    CpomExchange.Gateway.Hosting.GatewayInstance instance, ILogger<DatasetRetentionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var minutes = Math.Max(1, configuration.GetValue("Cpom:Retention:CheckEveryMinutes", 10));
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(minutes), time);
+        // Cpom:Retention:CheckEverySeconds (tests, operators) wins over CheckEveryMinutes.
+        var seconds = configuration.GetValue<int?>("Cpom:Retention:CheckEverySeconds");
+        var period = seconds is > 0 ? TimeSpan.FromSeconds(seconds.Value) : TimeSpan.FromMinutes(Math.Max(1, configuration.GetValue("Cpom:Retention:CheckEveryMinutes", 10)));
+        using var timer = new PeriodicTimer(period, time);
         do
         {
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
+                // Several instances share the database: the one holding the lease runs the round.
+                var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
+                if (!await Leases.TryAcquireAsync(db, Leases.DatasetRetention, instance.Id, period * 2, time.GetUtcNow().UtcDateTime, stoppingToken))
+                {
+                    continue;
+                }
                 var expired = await scope.ServiceProvider.GetRequiredService<DatasetShredder>().ExpireDueAsync(policies, stoppingToken);
                 if (expired > 0)
                 {

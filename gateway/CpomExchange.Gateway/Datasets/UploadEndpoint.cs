@@ -219,6 +219,8 @@ internal static partial class DatasetsApi
             // without content or an unlogged one.
             await using (var transaction = await CpomDatabase.BeginWriteAsync(db, CancellationToken.None))
             {
+                // Every log this upload appends to, locked at once in one order (PostgreSQL): no deadlock with another upload.
+                await CpomDatabase.LockLogsAsync(db, [caller.Organisation!, .. entities.Select(e => e.ToOrganisation)], CancellationToken.None);
                 db.Datasets.AddRange(entities);
                 await db.SaveChangesAsync(CancellationToken.None);
                 foreach (var entity in entities)

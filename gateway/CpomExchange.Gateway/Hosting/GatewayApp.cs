@@ -37,10 +37,13 @@ public static partial class GatewayApp
         var home = CpomHome.FromEnvironment(options.Home);
         CpomHome.CreatePrivateDirectory(home.Root);
         var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(options.Policies));
+        var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        // Fails now, in French, on an unknown provider or a missing connection string.
+        var connectionString = CpomDatabase.ConnectionString(storage, home);
 
         if (builder.Environment.IsDevelopment())
         {
-            await using var db = await CpomDatabase.OpenSqliteAsync(home);
+            await using var db = await CpomDatabase.OpenAsync(storage, home, migrate: storage.MigrateAtStartup);
             await DevPki.EnsureAsync(home, policies, db);
         }
 
@@ -141,12 +144,20 @@ public static partial class GatewayApp
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
-            await CpomDatabase.MigrateAsync(db);
+            if (storage.MigrateAtStartup)
+            {
+                await CpomDatabase.MigrateAsync(db);
+            }
+            else if ((await db.Database.GetPendingMigrationsAsync()).Any())
+            {
+                throw new InvalidOperationException("La base de données n'est pas à jour : lancez « cpom admin migrate » (Storage:MigrateAtStartup=false).");
+            }
             await BootstrapAdministratorAsync(db, options.Bootstrap, validator, app.Logger);
         }
-        var cleaned = await app.Services.GetRequiredService<IPayloadStore>().CleanTemporaryAsync();
+        var payloads = app.Services.GetRequiredService<IPayloadStore>();
+        var cleaned = await payloads.CleanTemporaryAsync();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpomExchange.Gateway");
-        LogStarting(logger, home.Root, policies.Directory, policies.Contracts.Count, cleaned);
+        LogStarting(logger, home.Root, storage.Provider, payloads.Description, policies.Directory, policies.Contracts.Count, cleaned);
 
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
@@ -157,6 +168,19 @@ public static partial class GatewayApp
         app.MapGatewayApi();
         app.MapHealthApi();
         return app;
+    }
+
+    /// <summary>The payload store the configuration names: a folder (default: <c>payloads/</c> in the state folder), or Azure Blob Storage.</summary>
+    public static async Task<IPayloadStore> CreatePayloadStoreAsync(StorageOptions storage, CpomHome home, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(home);
+        await Task.CompletedTask;
+        return storage.PayloadStore switch
+        {
+            StorageOptions.FolderStore => new FolderPayloadStore(string.IsNullOrWhiteSpace(storage.PayloadPath) ? home.PayloadDirectory : storage.PayloadPath),
+            _ => throw new InvalidOperationException($"Storage:PayloadStore « {storage.PayloadStore} » inconnu : Folder ou AzureBlob."),
+        };
     }
 
     /// <summary>The key provider the configuration names: local files, or Azure Key Vault.</summary>
@@ -281,6 +305,6 @@ public static partial class GatewayApp
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Registered the bootstrap administrator {AgentId}: the directory had no enabled admin.")]
     private static partial void LogBootstrap(ILogger logger, string agentId);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CpomExchange gateway: state in {Home}, policies from {Policies} ({Contracts} contracts); {Cleaned} interrupted upload(s) cleaned up.")]
-    private static partial void LogStarting(ILogger logger, string home, string policies, int contracts, int cleaned);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CpomExchange gateway: state in {Home}, database {Provider}, payloads in {Payloads}, policies from {Policies} ({Contracts} contracts); {Cleaned} interrupted upload(s) cleaned up.")]
+    private static partial void LogStarting(ILogger logger, string home, string provider, string payloads, string policies, int contracts, int cleaned);
 }

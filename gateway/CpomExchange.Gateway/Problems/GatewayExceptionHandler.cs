@@ -46,6 +46,7 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
                     return (503, ErrorCatalog.KeysUnavailable, "Le fournisseur de clés ne répond pas : rien n'a été enregistré ni transmis. Réessayez dans quelques instants.");
                 case Microsoft.EntityFrameworkCore.DbUpdateException:
                 case System.Data.Common.DbException:
+                case Azure.RequestFailedException:
                 case IOException when e is not FileNotFoundException:
                     return (503, ErrorCatalog.StorageUnavailable, "Le stockage de la passerelle est indisponible : rien n'a été enregistré. Réessayez dans quelques instants.");
                 default:

@@ -4,30 +4,96 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace CpomExchange.Infrastructure.Storage;
 
-/// <summary>Brings the database of a state folder up to date.</summary>
+/// <summary>Opens, migrates and locks the gateway's database, on SQLite or PostgreSQL.</summary>
 public static class CpomDatabase
 {
-    /// <summary>Applies the migrations and switches SQLite to write-ahead logging.</summary>
-    public static async Task MigrateAsync(CpomDbContext db, CancellationToken cancellationToken = default)
+    /// <summary>The connection string <paramref name="storage"/> names (SQLite: the state folder's file by default).</summary>
+    public static string ConnectionString(StorageOptions storage, CpomHome home)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(home);
+        return storage.Provider switch
+        {
+            StorageOptions.Sqlite => string.IsNullOrWhiteSpace(storage.ConnectionString)
+                ? CpomDbContext.SqliteConnectionString(home, storage.BusyTimeoutSeconds)
+                : storage.ConnectionString,
+            StorageOptions.Postgres => string.IsNullOrWhiteSpace(storage.ConnectionString)
+                ? throw new InvalidOperationException("Storage:ConnectionString (chaîne de connexion PostgreSQL) est requis avec Storage:Provider=Postgres.")
+                : storage.ConnectionString,
+            _ => throw new InvalidOperationException($"Storage:Provider « {storage.Provider} » inconnu : Sqlite ou Postgres."),
+        };
+    }
+
+    /// <summary>Points <paramref name="builder"/> at the database <paramref name="storage"/> names.</summary>
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, StorageOptions storage, CpomHome home)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var connectionString = ConnectionString(storage, home);
+        return storage.Provider == StorageOptions.Postgres
+            ? builder.UseNpgsql(connectionString, npgsql => npgsql.CommandTimeout(Math.Max(storage.BusyTimeoutSeconds, 1)))
+            : builder.UseSqlite(connectionString);
+    }
+
+    /// <summary>A new context on the database <paramref name="storage"/> names (not migrated).</summary>
+    public static CpomDbContext Create(StorageOptions storage, CpomHome home)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        if (storage.Provider == StorageOptions.Postgres)
+        {
+            var options = new DbContextOptionsBuilder<PostgresCpomDbContext>();
+            Configure(options, storage, home);
+            return new PostgresCpomDbContext(options.Options);
+        }
+        var sqlite = new DbContextOptionsBuilder<SqliteCpomDbContext>();
+        Configure(sqlite, storage, home);
+        return new SqliteCpomDbContext(sqlite.Options);
+    }
+
+    /// <summary>Opens the database <paramref name="storage"/> names, creating and migrating it unless <paramref name="migrate"/> is false.</summary>
+    public static async Task<CpomDbContext> OpenAsync(StorageOptions storage, CpomHome home, bool migrate = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(home);
+        if (storage.Provider == StorageOptions.Sqlite)
+        {
+            CpomHome.CreatePrivateDirectory(home.Root);
+        }
+        var db = Create(storage, home);
+        try
+        {
+            if (migrate)
+            {
+                await MigrateAsync(db, cancellationToken);
+            }
+            return db;
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Applies the pending migrations (EF Core takes a database-wide lock meanwhile, so instances
+    /// starting together migrate once); SQLite is switched to write-ahead logging.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(CpomDbContext db, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {
             // WAL: readers do not block the writer; one writer at a time (BEGIN IMMEDIATE).
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
+        return pending;
     }
 
     /// <summary>Opens (creating and migrating if needed) the SQLite database of <paramref name="home"/>.</summary>
-    public static async Task<CpomDbContext> OpenSqliteAsync(CpomHome home, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(home);
-        CpomHome.CreatePrivateDirectory(home.Root);
-        var db = new CpomDbContext(CpomDbContext.SqliteOptions(home));
-        await MigrateAsync(db, cancellationToken);
-        return db;
-    }
+    public static Task<CpomDbContext> OpenSqliteAsync(CpomHome home, CancellationToken cancellationToken = default) =>
+        OpenAsync(new StorageOptions(), home, migrate: true, cancellationToken);
 
     /// <summary>
     /// Begins a write transaction. On SQLite it is BEGIN IMMEDIATE: the database's one writer lock is
@@ -107,17 +173,57 @@ public static class CpomDatabase
         }
     }
 
-    /// <summary>Reads a controller's log head for update, inside the current write transaction.</summary>
+    /// <summary>
+    /// Reads a controller's log head for update, inside the current write transaction. SQLite: the
+    /// write transaction already excludes every other writer. PostgreSQL: a transaction-scoped
+    /// advisory lock on the controller (which also covers a log whose head does not exist yet) is
+    /// taken first, so that appends to one controller's log are serialised across every instance
+    /// while appends to different controllers run in parallel.
+    /// </summary>
     public static async Task<AccessLog.AccessLogHeadEntity?> LockHeadAsync(CpomDbContext db, string controller, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
+        await LockLogsAsync(db, [controller], cancellationToken);
         var tracked = db.AccessLogHeads.Local.FirstOrDefault(h => h.Controller == controller);
         if (tracked is not null)
         {
-            return tracked;
+            var entry = db.Entry(tracked);
+            if (entry.State == EntityState.Unchanged && db.Database.IsNpgsql())
+            {
+                // Tracked from an earlier transaction of this context: another instance may have appended since.
+                await entry.ReloadAsync(cancellationToken);
+            }
+            if (entry.State != EntityState.Detached)
+            {
+                return tracked;
+            }
         }
-        // SQLite: the write transaction already excludes every other writer.
         return await db.AccessLogHeads.SingleOrDefaultAsync(h => h.Controller == controller, cancellationToken);
+    }
+
+    /// <summary>
+    /// PostgreSQL: takes the log locks of <paramref name="controllers"/> in one stable order, for the
+    /// rest of the current transaction (re-taking one already held is free). A transaction that will
+    /// append to several logs takes them all first, so that two such transactions cannot deadlock.
+    /// SQLite: nothing to do.
+    /// </summary>
+    public static async Task LockLogsAsync(CpomDbContext db, IEnumerable<string> controllers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(controllers);
+        if (!db.Database.IsNpgsql())
+        {
+            return;
+        }
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("The log locks are taken inside a write transaction.");
+        }
+        foreach (var controller in controllers.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var key = "cpom-log:" + controller;
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
+        }
     }
 
     /// <summary>
@@ -135,6 +241,10 @@ public static class CpomDatabase
         return await db.Datasets.SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
     }
 
-    /// <summary>Releases pooled SQLite connections (so that a test can delete the folder).</summary>
-    public static void ClearPools() => SqliteConnection.ClearAllPools();
+    /// <summary>Releases pooled connections (so that a test can delete the folder or drop the database).</summary>
+    public static void ClearPools()
+    {
+        SqliteConnection.ClearAllPools();
+        Npgsql.NpgsqlConnection.ClearAllPools();
+    }
 }

@@ -4,8 +4,12 @@ using Microsoft.EntityFrameworkCore.Design;
 
 namespace CpomExchange.Infrastructure.Storage;
 
-/// <summary>The gateway's database: the directory of agents and the datasets' metadata.</summary>
-public sealed class CpomDbContext(DbContextOptions<CpomDbContext> options) : DbContext(options)
+/// <summary>
+/// The gateway's database: the directory of agents, the datasets' metadata, the access logs and the
+/// leases of periodic jobs. One model, two providers, each with its own migrations:
+/// <see cref="SqliteCpomDbContext"/> and <see cref="PostgresCpomDbContext"/>.
+/// </summary>
+public abstract class CpomDbContext(DbContextOptions options) : DbContext(options)
 {
     /// <summary>The directory of agents.</summary>
     public DbSet<AgentEntity> Agents => Set<AgentEntity>();
@@ -25,11 +29,14 @@ public sealed class CpomDbContext(DbContextOptions<CpomDbContext> options) : DbC
     /// <summary>The signed checkpoints of every controller's access log.</summary>
     public DbSet<AccessLogCheckpointEntity> AccessLogCheckpoints => Set<AccessLogCheckpointEntity>();
 
+    /// <summary>The leases of the periodic jobs that one instance only must run at a time.</summary>
+    public DbSet<LeaseEntity> Leases => Set<LeaseEntity>();
+
     /// <summary>Options for the SQLite database of <paramref name="home"/>.</summary>
-    public static DbContextOptions<CpomDbContext> SqliteOptions(CpomHome home, int busyTimeoutSeconds = 30)
+    public static DbContextOptions<SqliteCpomDbContext> SqliteOptions(CpomHome home, int busyTimeoutSeconds = 30)
     {
         ArgumentNullException.ThrowIfNull(home);
-        return new DbContextOptionsBuilder<CpomDbContext>().UseSqlite(SqliteConnectionString(home, busyTimeoutSeconds)).Options;
+        return new DbContextOptionsBuilder<SqliteCpomDbContext>().UseSqlite(SqliteConnectionString(home, busyTimeoutSeconds)).Options;
     }
 
     /// <summary>
@@ -115,12 +122,44 @@ public sealed class CpomDbContext(DbContextOptions<CpomDbContext> options) : DbC
         checkpoint.HasKey(c => new { c.Controller, c.TreeSize });
         checkpoint.Property(c => c.Controller).HasMaxLength(100);
         checkpoint.Property(c => c.KeyId).HasMaxLength(300);
+
+        var lease = modelBuilder.Entity<LeaseEntity>();
+        lease.ToTable("leases");
+        lease.HasKey(l => l.Name);
+        lease.Property(l => l.Name).HasMaxLength(64);
+        lease.Property(l => l.Holder).HasMaxLength(200);
     }
 }
 
-/// <summary>Lets <c>dotnet ef</c> build the model without starting the gateway.</summary>
-internal sealed class DesignTimeFactory : IDesignTimeDbContextFactory<CpomDbContext>
+/// <summary>The gateway's database on SQLite (one site, one machine); migrations in <c>Migrations/Sqlite</c>.</summary>
+public sealed class SqliteCpomDbContext(DbContextOptions<SqliteCpomDbContext> options) : CpomDbContext(options);
+
+/// <summary>The gateway's database on PostgreSQL (several instances); migrations in <c>Migrations/Postgres</c>.</summary>
+public sealed class PostgresCpomDbContext(DbContextOptions<PostgresCpomDbContext> options) : CpomDbContext(options);
+
+/// <summary>A periodic job's lease: the instance that holds it until it expires runs the job.</summary>
+public sealed class LeaseEntity
 {
-    public CpomDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<CpomDbContext>().UseSqlite("Data Source=design.db").Options);
+    /// <summary>The job, such as <c>dataset-retention</c>.</summary>
+    public required string Name { get; set; }
+
+    /// <summary>The instance holding the lease (host, process, start).</summary>
+    public required string Holder { get; set; }
+
+    /// <summary>When the lease ends unless its holder renews it (UTC).</summary>
+    public DateTime ExpiresAtUtc { get; set; }
+}
+
+/// <summary>Lets <c>dotnet ef</c> build the SQLite model without starting the gateway.</summary>
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteCpomDbContext>
+{
+    public SqliteCpomDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqliteCpomDbContext>().UseSqlite("Data Source=design.db").Options);
+}
+
+/// <summary>Lets <c>dotnet ef</c> build the PostgreSQL model without a server (nothing connects).</summary>
+internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresCpomDbContext>
+{
+    public PostgresCpomDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresCpomDbContext>().UseNpgsql("Host=localhost;Database=cpom_design").Options);
 }

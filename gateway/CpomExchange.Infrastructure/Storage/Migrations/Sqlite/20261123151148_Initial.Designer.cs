@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
 {
-    [DbContext(typeof(CpomDbContext))]
+    [DbContext(typeof(SqliteCpomDbContext))]
     [Migration("20261123151148_Initial")]
     partial class Initial
     {
