@@ -55,7 +55,7 @@ public static class CpomCli
         root.Subcommands.Add(IndicatorsCommand(stdout, stderr));
         root.Subcommands.Add(WhoAmICommand(stdout, stderr));
         root.Subcommands.Add(PolicyCommands.Build(stdout, stderr, JsonOption));
-        root.Subcommands.Add(AdminCommands.Build(stdout, stderr));
+        root.Subcommands.Add(AdminCommands.Build(stdout, stderr, HomeOption, JsonOption));
         root.Subcommands.Add(AuditCommands.Build(stdout, stderr, HomeOption));
         root.Subcommands.Add(DevCommand(stdout, stderr));
         return root;
@@ -389,7 +389,13 @@ public static class CpomCli
             }
             var home = CpomHome.FromEnvironment(parse.GetValue(HomeOption));
             var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(parse.GetValue(PoliciesOption)));
-            await using var db = await CpomDatabase.OpenSqliteAsync(home, ct);
+            // The same database as the gateway's (Storage__Provider, Storage__ConnectionString), SQLite by default.
+            var storage = new StorageOptions
+            {
+                Provider = Environment.GetEnvironmentVariable("Storage__Provider") ?? StorageOptions.Sqlite,
+                ConnectionString = Environment.GetEnvironmentVariable("Storage__ConnectionString"),
+            };
+            await using var db = await CpomDatabase.OpenAsync(storage, home, cancellationToken: ct);
             var created = await DevPki.EnsureAsync(home, policies, db, ct);
             var output = new Output(stdout, stderr, parse.GetValue(JsonOption));
             if (output.Json)

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using CpomExchange.Rules.AccessLog;
 using CpomExchange.Tests.Shared;
-using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace CpomExchange.Gateway.Tests;
 
@@ -205,43 +205,50 @@ public sealed class AccessLogTests(GatewayFixture gateway) : IClassFixture<Gatew
         Assert.True((await VerifyAsync(organisation + "-dpo")).GetProperty("valid").GetBoolean());
 
         long expectedFirstBad;
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(gateway.Home, "cpom.db")};Pooling=False"))
+        await using (var db = await gateway.OpenDatabaseAsync())
         {
+            var connection = db.Database.GetDbConnection();
             await connection.OpenAsync();
             async Task Sql(string sql)
             {
                 await using var command = connection.CreateCommand();
                 command.CommandText = sql;
-                command.Parameters.AddWithValue("$c", organisation);
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = "c";
+                parameter.Value = organisation;
+                command.Parameters.Add(parameter);
                 await command.ExecuteNonQueryAsync();
             }
-            // Whoever has write access to the database can drop the triggers first.
-            await Sql("DROP TRIGGER IF EXISTS access_log_entries_append_only; DROP TRIGGER IF EXISTS access_log_leaves_no_update; DROP TRIGGER IF EXISTS access_log_leaves_no_delete;");
+            // Whoever has write access to the database can drop or disable the triggers first.
+            await Sql(db.Database.IsNpgsql()
+                ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER; ALTER TABLE access_log_leaves DISABLE TRIGGER USER;"
+                : "DROP TRIGGER IF EXISTS access_log_entries_append_only; DROP TRIGGER IF EXISTS access_log_leaves_no_update; DROP TRIGGER IF EXISTS access_log_leaves_no_delete;");
+            const string Columns = "\"TimeUtc\", \"AgentId\", \"AgentName\", \"Organisation\", \"CertificateSha256\", \"Action\", \"ExchangeType\", \"DatasetId\", \"Rows\", \"Counterpart\", \"Purpose\", \"Object\", \"LegalBasis\", \"Outcome\", \"ReasonCode\", \"ClientAddress\", \"RequestId\", \"PreviousLeafHash\"";
             switch (tampering)
             {
                 case "change-field":
-                    await Sql("UPDATE access_log_entries SET AgentId = 'quelqu-un-d-autre' WHERE Controller = $c AND Seq = 5");
+                    await Sql("UPDATE access_log_entries SET \"AgentId\" = 'quelqu-un-d-autre' WHERE \"Controller\" = @c AND \"Seq\" = 5");
                     expectedFirstBad = 5;
                     break;
                 case "delete":
-                    await Sql("DELETE FROM access_log_entries WHERE Controller = $c AND Seq = 3");
+                    await Sql("DELETE FROM access_log_entries WHERE \"Controller\" = @c AND \"Seq\" = 3");
                     expectedFirstBad = 3;
                     break;
                 case "insert":
                     // Make room at 6 and copy entry 2 there, leaves included: a plausible forged entry.
-                    await Sql("UPDATE access_log_entries SET Seq = Seq + 1000 WHERE Controller = $c AND Seq >= 6; UPDATE access_log_entries SET Seq = Seq - 999 WHERE Controller = $c AND Seq >= 1006;"
-                        + "UPDATE access_log_leaves SET Seq = Seq + 1000 WHERE Controller = $c AND Seq >= 6; UPDATE access_log_leaves SET Seq = Seq - 999 WHERE Controller = $c AND Seq >= 1006;"
-                        + "INSERT INTO access_log_entries SELECT Controller, 6, TimeUtc, AgentId, AgentName, Organisation, CertificateSha256, Action, ExchangeType, DatasetId, Rows, Counterpart, Purpose, Object, LegalBasis, Outcome, ReasonCode, ClientAddress, RequestId, PreviousLeafHash FROM access_log_entries WHERE Controller = $c AND Seq = 2;"
-                        + "INSERT INTO access_log_leaves SELECT Controller, 6, Hash FROM access_log_leaves WHERE Controller = $c AND Seq = 2;");
+                    await Sql("UPDATE access_log_entries SET \"Seq\" = \"Seq\" + 1000 WHERE \"Controller\" = @c AND \"Seq\" >= 6; UPDATE access_log_entries SET \"Seq\" = \"Seq\" - 999 WHERE \"Controller\" = @c AND \"Seq\" >= 1006;"
+                        + "UPDATE access_log_leaves SET \"Seq\" = \"Seq\" + 1000 WHERE \"Controller\" = @c AND \"Seq\" >= 6; UPDATE access_log_leaves SET \"Seq\" = \"Seq\" - 999 WHERE \"Controller\" = @c AND \"Seq\" >= 1006;"
+                        + $"INSERT INTO access_log_entries (\"Controller\", \"Seq\", {Columns}) SELECT \"Controller\", 6, {Columns} FROM access_log_entries WHERE \"Controller\" = @c AND \"Seq\" = 2;"
+                        + "INSERT INTO access_log_leaves (\"Controller\", \"Seq\", \"Hash\") SELECT \"Controller\", 6, \"Hash\" FROM access_log_leaves WHERE \"Controller\" = @c AND \"Seq\" = 2;");
                     expectedFirstBad = 6;
                     break;
                 case "reorder":
-                    await Sql("UPDATE access_log_entries SET Seq = -1 WHERE Controller = $c AND Seq = 7; UPDATE access_log_entries SET Seq = 7 WHERE Controller = $c AND Seq = 8; UPDATE access_log_entries SET Seq = 8 WHERE Controller = $c AND Seq = -1;"
-                        + "UPDATE access_log_leaves SET Seq = -1 WHERE Controller = $c AND Seq = 7; UPDATE access_log_leaves SET Seq = 7 WHERE Controller = $c AND Seq = 8; UPDATE access_log_leaves SET Seq = 8 WHERE Controller = $c AND Seq = -1;");
+                    await Sql("UPDATE access_log_entries SET \"Seq\" = -1 WHERE \"Controller\" = @c AND \"Seq\" = 7; UPDATE access_log_entries SET \"Seq\" = 7 WHERE \"Controller\" = @c AND \"Seq\" = 8; UPDATE access_log_entries SET \"Seq\" = 8 WHERE \"Controller\" = @c AND \"Seq\" = -1;"
+                        + "UPDATE access_log_leaves SET \"Seq\" = -1 WHERE \"Controller\" = @c AND \"Seq\" = 7; UPDATE access_log_leaves SET \"Seq\" = 7 WHERE \"Controller\" = @c AND \"Seq\" = 8; UPDATE access_log_leaves SET \"Seq\" = 8 WHERE \"Controller\" = @c AND \"Seq\" = -1;");
                     expectedFirstBad = 7;
                     break;
                 default:
-                    await Sql("DELETE FROM access_log_entries WHERE Controller = $c AND Seq >= 9");
+                    await Sql("DELETE FROM access_log_entries WHERE \"Controller\" = @c AND \"Seq\" >= 9");
                     expectedFirstBad = 9;
                     break;
             }

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using CpomExchange.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace CpomExchange.Gateway.Tests;
@@ -81,12 +80,15 @@ public sealed class OutageTests(OutageFixture gateway) : IClassFixture<OutageFix
     public async Task DatabaseLockedByAnotherProcess_Answers503_ReadinessFalse_ThenRecovers()
     {
         var before = await DatasetsAsync();
-        await using (var other = new SqliteConnection($"Data Source={Path.Combine(gateway.Home, "cpom.db")};Pooling=False"))
+        // Another process holds the database: SQLite's writer lock, or on PostgreSQL an exclusive lock
+        // on the datasets table; the gateway waits 2 s (busy timeout / lock_timeout), then answers 503.
+        await using (var db = await gateway.OpenDatabaseAsync())
         {
+            var other = db.Database.GetDbConnection();
             await other.OpenAsync();
             await using (var command = other.CreateCommand())
             {
-                command.CommandText = "BEGIN IMMEDIATE;";
+                command.CommandText = db.Database.IsNpgsql() ? "BEGIN; LOCK TABLE datasets IN ACCESS EXCLUSIVE MODE;" : "BEGIN IMMEDIATE;";
                 await command.ExecuteNonQueryAsync();
             }
             var upload = await UploadAsync();

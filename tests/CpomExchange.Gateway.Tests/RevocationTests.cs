@@ -22,7 +22,7 @@ public sealed class RevocationFixture : GatewayFixture
     {
         // The development PKI exists before the gateway starts, so that the CRL can be signed by its CA.
         var home = new CpomHome(Home);
-        using (var db = CpomDatabase.OpenSqliteAsync(home).GetAwaiter().GetResult())
+        using (var db = CpomDatabase.OpenAsync(Storage, home).GetAwaiter().GetResult())
         {
             DevPki.EnsureAsync(home, PolicyLoader.Load(PoliciesDirectory), db).GetAwaiter().GetResult();
             using var ca = DevPki.LoadCa(DevDirectory);

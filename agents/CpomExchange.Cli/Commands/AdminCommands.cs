@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Text.Json;
 using CpomExchange.Cli.Client;
+using CpomExchange.Infrastructure;
+using CpomExchange.Infrastructure.Storage;
 
 namespace CpomExchange.Cli.Commands;
 
-/// <summary><c>cpom admin agent ...</c>: the directory of agents, for administrators.</summary>
+/// <summary><c>cpom admin agent ...</c>: the directory of agents, for administrators; <c>cpom admin migrate</c>: the database schema, for operators.</summary>
 internal static class AdminCommands
 {
-    public static Command Build(TextWriter stdout, TextWriter stderr)
+    public static Command Build(TextWriter stdout, TextWriter stderr, Option<string?> homeOption, Option<bool> jsonOption)
     {
         var agent = new Command("agent", "Gérer l'annuaire des agents (rôle admin).");
         agent.Subcommands.Add(Add(stdout, stderr));
@@ -18,7 +20,70 @@ internal static class AdminCommands
         var admin = new Command("admin", "Administration de la passerelle.");
         admin.Subcommands.Add(agent);
         admin.Subcommands.Add(RotateKek(stdout, stderr));
+        admin.Subcommands.Add(Migrate(stdout, stderr, homeOption, jsonOption));
         return admin;
+    }
+
+    /// <summary>
+    /// <c>cpom admin migrate</c>: brings the database up to date, run by the operator before starting
+    /// instances with <c>Storage:MigrateAtStartup=false</c>. The database comes from the same settings
+    /// as the gateway's: <c>Storage__Provider</c> and <c>Storage__ConnectionString</c> in the environment
+    /// (a password stays out of the command line), <c>--provider</c> to override the first.
+    /// </summary>
+    private static Command Migrate(TextWriter stdout, TextWriter stderr, Option<string?> homeOption, Option<bool> jsonOption)
+    {
+        var provider = new Option<string?>("--provider") { Description = "Sqlite ou Postgres (défaut : $Storage__Provider, sinon Sqlite)." };
+        var check = new Option<bool>("--check") { Description = "Ne rien appliquer : code de sortie 1 s'il reste des migrations à appliquer." };
+        var command = new Command("migrate", "Mettre à jour le schéma de la base de données (Storage__Provider, Storage__ConnectionString).") { provider, check };
+        command.SetAction(async (parse, ct) =>
+        {
+            var output = new Output(stdout, stderr, parse.GetValue(jsonOption));
+            var storage = new StorageOptions
+            {
+                Provider = parse.GetValue(provider) ?? Environment.GetEnvironmentVariable("Storage__Provider") ?? StorageOptions.Sqlite,
+                ConnectionString = Environment.GetEnvironmentVariable("Storage__ConnectionString"),
+            };
+            var home = CpomHome.FromEnvironment(parse.GetValue(homeOption));
+            try
+            {
+                CpomDatabase.ConnectionString(storage, home);
+            }
+            catch (InvalidOperationException e)
+            {
+                await stderr.WriteLineAsync(e.Message);
+                return ExitCodes.Usage;
+            }
+            try
+            {
+                await using var db = await CpomDatabase.OpenAsync(storage, home, migrate: false, ct);
+                var pending = await CpomDatabase.PendingMigrationsAsync(db, ct);
+                IReadOnlyList<string> applied = parse.GetValue(check) || pending.Count == 0 ? [] : await CpomDatabase.MigrateAsync(db, ct);
+                if (output.Json)
+                {
+                    output.WriteJson(new { provider = storage.Provider, pending = parse.GetValue(check) ? pending : Array.Empty<string>(), applied });
+                }
+                else if (parse.GetValue(check))
+                {
+                    stdout.WriteLine(pending.Count == 0
+                        ? $"Base de données {storage.Provider} à jour."
+                        : $"{pending.Count} migration(s) à appliquer ({storage.Provider}) : {string.Join(", ", pending)}");
+                }
+                else
+                {
+                    stdout.WriteLine(applied.Count == 0
+                        ? $"Base de données {storage.Provider} déjà à jour : rien à appliquer."
+                        : $"{applied.Count} migration(s) appliquée(s) ({storage.Provider}) : {string.Join(", ", applied)}");
+                }
+                return parse.GetValue(check) && pending.Count > 0 ? ExitCodes.Error : ExitCodes.Ok;
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                // The provider's message names the host or the error, never the password.
+                await stderr.WriteLineAsync($"Base de données {storage.Provider} injoignable ou refusée : {e.Message}");
+                return ExitCodes.Unreachable;
+            }
+        });
+        return command;
     }
 
     private static Command Add(TextWriter stdout, TextWriter stderr)

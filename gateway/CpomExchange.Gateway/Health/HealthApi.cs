@@ -33,11 +33,7 @@ internal static class HealthApi
         var checks = new List<DependencyState>
         {
             // Writable, not only readable: the write lock is taken and released (another process may hold it).
-            await CheckAsync("base de données", async () =>
-            {
-                await using var transaction = await CpomDatabase.BeginWriteAsync(db, timeout.Token);
-                await transaction.RollbackAsync(timeout.Token);
-            }),
+            await CheckAsync("base de données", () => CpomDatabase.ProbeWriteAsync(db, timeout.Token)),
             await CheckAsync("stockage des contenus", () => store.ProbeAsync(timeout.Token)),
             await CheckAsync("fournisseur de clés", async () => await keys.GetSigningKeyAsync(timeout.Token)),
         };

@@ -39,7 +39,7 @@ public static partial class GatewayApp
         var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(options.Policies));
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         // Fails now, in French, on an unknown provider or a missing connection string.
-        var connectionString = CpomDatabase.ConnectionString(storage, home);
+        var connectionString = CpomDatabase.ConnectionString(storage, home, options.Limits.DatabaseBusyTimeoutSeconds);
 
         if (builder.Environment.IsDevelopment())
         {
@@ -100,8 +100,17 @@ public static partial class GatewayApp
         services.AddSingleton<AccessLogWriter>();
         services.AddSingleton<AccessLogMaintenance>();
         services.AddHostedService<AccessLogMaintenanceService>();
-        services.AddSingleton<IPayloadStore>(_ => new FolderPayloadStore(home.PayloadDirectory));
-        services.AddDbContext<CpomDbContext>(o => o.UseSqlite(CpomDbContext.SqliteConnectionString(home, options.Limits.DatabaseBusyTimeoutSeconds)));
+        services.AddSingleton(storage);
+        services.AddSingleton<GatewayInstance>();
+        services.AddSingleton(await CreatePayloadStoreAsync(storage, home));
+        if (storage.Provider == StorageOptions.Postgres)
+        {
+            services.AddDbContext<CpomDbContext, PostgresCpomDbContext>(o => o.UseNpgsql(connectionString));
+        }
+        else
+        {
+            services.AddDbContext<CpomDbContext, SqliteCpomDbContext>(o => o.UseSqlite(connectionString));
+        }
         services.AddScoped<AccessJournal>();
         services.AddScoped<AccessLogReader>();
         services.AddScoped<AccessDecisions>();

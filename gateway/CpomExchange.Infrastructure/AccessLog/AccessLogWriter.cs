@@ -81,9 +81,12 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
             };
             db.AccessLogHeads.Add(head);
         }
-        var entry = new AccessLogEntry(head.Size, controller, AccessLogEntry.Truncate(draft.Time), draft.AgentId, draft.AgentName, draft.Organisation,
-            draft.CertificateSha256, draft.Action, draft.ExchangeType, draft.DatasetId, draft.Rows, draft.Counterpart, draft.Purpose, draft.Object,
-            draft.LegalBasis, draft.Outcome, draft.ReasonCode, draft.ClientAddress, draft.RequestId, head.LastLeafHash);
+        // What a refused request said (an id, a purpose, an object) is logged as said, cut to the
+        // column's size: PostgreSQL refuses a longer value, and the entry must be written whatever came in.
+        var entry = new AccessLogEntry(head.Size, controller, AccessLogEntry.Truncate(draft.Time), Clip(draft.AgentId, 100)!, Clip(draft.AgentName, 200)!,
+            Clip(draft.Organisation, 100), Clip(draft.CertificateSha256, 64)!, Clip(draft.Action, 32)!, Clip(draft.ExchangeType, 64), Clip(draft.DatasetId, 64),
+            draft.Rows, Clip(draft.Counterpart, 100), Clip(draft.Purpose, 64), Clip(draft.Object, 80), Clip(draft.LegalBasis, 500), Clip(draft.Outcome, 16)!,
+            Clip(draft.ReasonCode, 64), Clip(draft.ClientAddress, 64), Clip(draft.RequestId, 128), head.LastLeafHash);
         var leaf = entry.LeafHash();
         var range = CompactRange.Deserialize(head.Size, head.Range);
         range.Append(leaf);
@@ -97,6 +100,10 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
             await AddCheckpointAsync(db, head, range, cancellationToken);
         }
     }
+
+    /// <summary>At most <paramref name="max"/> characters: the start of the value and an ellipsis when it is longer.</summary>
+    internal static string? Clip(string? value, int max) =>
+        value is null || value.Length <= max ? value : string.Concat(value.AsSpan(0, max - 1), "…");
 
     /// <summary>Signs a checkpoint of the head's current size (in the caller's transaction).</summary>
     public async Task AddCheckpointAsync(CpomDbContext db, AccessLogHeadEntity head, CompactRange range, CancellationToken cancellationToken)

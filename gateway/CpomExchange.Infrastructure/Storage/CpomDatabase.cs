@@ -7,31 +7,61 @@ namespace CpomExchange.Infrastructure.Storage;
 /// <summary>Opens, migrates and locks the gateway's database, on SQLite or PostgreSQL.</summary>
 public static class CpomDatabase
 {
-    /// <summary>The connection string <paramref name="storage"/> names (SQLite: the state folder's file by default).</summary>
-    public static string ConnectionString(StorageOptions storage, CpomHome home)
+    /// <summary>
+    /// The connection string <paramref name="storage"/> names (SQLite: the state folder's file by
+    /// default), with how long a statement waits for a lock another connection holds before failing
+    /// (then answered 503): SQLite's busy timeout, PostgreSQL's <c>lock_timeout</c> (unless the
+    /// connection string sets <c>Options</c> itself).
+    /// </summary>
+    public static string ConnectionString(StorageOptions storage, CpomHome home, int busyTimeoutSeconds = 30)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(home);
         return storage.Provider switch
         {
             StorageOptions.Sqlite => string.IsNullOrWhiteSpace(storage.ConnectionString)
-                ? CpomDbContext.SqliteConnectionString(home, storage.BusyTimeoutSeconds)
+                ? CpomDbContext.SqliteConnectionString(home, busyTimeoutSeconds)
                 : storage.ConnectionString,
             StorageOptions.Postgres => string.IsNullOrWhiteSpace(storage.ConnectionString)
                 ? throw new InvalidOperationException("Storage:ConnectionString (chaîne de connexion PostgreSQL) est requis avec Storage:Provider=Postgres.")
-                : storage.ConnectionString,
+                : WithLockTimeout(storage.ConnectionString, busyTimeoutSeconds),
             _ => throw new InvalidOperationException($"Storage:Provider « {storage.Provider} » inconnu : Sqlite ou Postgres."),
         };
     }
 
     /// <summary>Points <paramref name="builder"/> at the database <paramref name="storage"/> names.</summary>
-    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, StorageOptions storage, CpomHome home)
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, StorageOptions storage, CpomHome home, int busyTimeoutSeconds = 30)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var connectionString = ConnectionString(storage, home);
+        var connectionString = ConnectionString(storage, home, busyTimeoutSeconds);
         return storage.Provider == StorageOptions.Postgres
-            ? builder.UseNpgsql(connectionString, npgsql => npgsql.CommandTimeout(Math.Max(storage.BusyTimeoutSeconds, 1)))
+            ? builder.UseNpgsql(connectionString)
             : builder.UseSqlite(connectionString);
+    }
+
+    private static string WithLockTimeout(string connectionString, int busyTimeoutSeconds)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.Options))
+        {
+            builder.Options = $"-c lock_timeout={Math.Max(busyTimeoutSeconds, 1) * 1000}";
+        }
+        return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// Checks that the database takes writes now: a write transaction is begun and rolled back (SQLite:
+    /// the database's writer lock; PostgreSQL: the locks an upload takes on its tables, within <c>lock_timeout</c>).
+    /// </summary>
+    public static async Task ProbeWriteAsync(CpomDbContext db, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        await using var transaction = await BeginWriteAsync(db, cancellationToken);
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlRawAsync("LOCK TABLE datasets, access_log_heads IN ROW EXCLUSIVE MODE", cancellationToken);
+        }
+        await transaction.RollbackAsync(cancellationToken);
     }
 
     /// <summary>A new context on the database <paramref name="storage"/> names (not migrated).</summary>
@@ -89,6 +119,13 @@ public static class CpomDatabase
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
         return pending;
+    }
+
+    /// <summary>The migrations not yet applied to the database.</summary>
+    public static async Task<IReadOnlyList<string>> PendingMigrationsAsync(CpomDbContext db, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
     }
 
     /// <summary>Opens (creating and migrating if needed) the SQLite database of <paramref name="home"/>.</summary>

@@ -41,9 +41,6 @@ public sealed class StorageOptions
 
     /// <summary>Applies the migrations when the gateway starts (default); else <c>cpom admin migrate</c> does.</summary>
     public bool MigrateAtStartup { get; set; } = true;
-
-    /// <summary>How long a statement waits for a lock another connection holds before failing (then answered 503).</summary>
-    public int BusyTimeoutSeconds { get; set; } = 30;
 }
 
 /// <summary>An Azure Blob Storage container for the payloads.</summary>
