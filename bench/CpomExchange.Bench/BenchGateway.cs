@@ -76,15 +76,7 @@ internal sealed class BenchGateway : IAsyncDisposable
     public static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    public static string FindRepository()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CpomExchange.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? Environment.CurrentDirectory;
-    }
+    public static string FindRepository() => Repository.Find() ?? Environment.CurrentDirectory;
 
     public async ValueTask DisposeAsync()
     {

@@ -27,6 +27,15 @@ internal sealed record BenchOptions
 
     public bool Smoke { get; init; }
 
+    /// <summary>
+    /// Whether the transfer suite writes its table into BENCHMARKS.md: by default at full sizes,
+    /// not with --smoke (unless --write).
+    /// </summary>
+    public bool Write { get; init; }
+
+    /// <summary>The arguments as given, for the command written beside the figures.</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
     /// <summary>Concurrent clients of the soak.</summary>
     public int Clients { get; init; } = 8;
 
@@ -45,12 +54,14 @@ internal sealed record BenchOptions
           all          both
           soak         N concurrent clients uploading, listing and downloading against a local
                        gateway for S seconds; then checks nothing was lost and every log verifies
-          transfer     B1-B4, B6: the gateway against nginx with mutual TLS (uploads, peak memory,
-                       downloads, inbox under 32 clients, signalements-pdp latency)
+          transfer     B1-B6 of issue #9: the gateway (a separate process) against nginx with mutual
+                       TLS (uploads through cpom's client, the gateway's peak memory, downloads,
+                       inbox under 32 clients, signalements-pdp latency) and the access log's
+                       appends/s and verification (B5); writes its table into BENCHMARKS.md
 
         Options:
-          --entries N          appends per append scenario (access-log; default 20000)
-          --verify-entries M   size of the log verified and proved (access-log; default 1000000)
+          --entries N          appends per append scenario (access-log, transfer's B5; default 20000)
+          --verify-entries M   size of the log verified (access-log, transfer's B5; default 1000000)
           --mb N               MiB encrypted and decrypted (crypto; default 256)
           --sirets N           distinct SIRETs pseudonymised and validated (crypto; default 1000000)
           --clients N          concurrent clients (soak; default 8)
@@ -58,6 +69,8 @@ internal sealed record BenchOptions
           --rows N             adherents rows (transfer; default 1000000; memory also at N/10 and 5N)
           --smoke              tiny sizes (N=200, M=5000, 4 MiB, 10000 SIRETs; soak: 2 clients, 10 s;
                                transfer: 10000 rows) unless given
+          --write, --no-write  write (or not) the transfer table into BENCHMARKS.md, between its
+                               markers; default: write at full sizes, not with --smoke
         """;
 
     /// <summary>Reads the arguments; null (after writing why on <paramref name="error"/>) when they are wrong.</summary>
@@ -77,6 +90,7 @@ internal sealed record BenchOptions
         }
         int? rows = null, entries = null, verifyEntries = null, megabytes = null, sirets = null, clients = null, seconds = null;
         var smoke = false;
+        bool? write = null;
         for (var i = 1; i < args.Length; i++)
         {
             var name = args[i];
@@ -85,16 +99,26 @@ internal sealed record BenchOptions
                 smoke = true;
                 continue;
             }
+            if (name is "--write" or "--no-write")
+            {
+                if (suite != TransferSuite)
+                {
+                    error.WriteLine($"Option '{name}' belongs to the suite '{TransferSuite}'.");
+                    return null;
+                }
+                write = name == "--write";
+                continue;
+            }
             var (min, appliesTo) = name switch
             {
-                "--entries" => (10, AccessLogSuite),
-                "--verify-entries" => (1_000, AccessLogSuite),
-                "--mb" => (1, CryptoSuite),
-                "--sirets" => (1_000, CryptoSuite),
-                "--clients" => (1, SoakSuite),
-                "--seconds" => (1, SoakSuite),
-                "--rows" => (100, TransferSuite),
-                _ => (0, ""),
+                "--entries" => (10, new[] { AccessLogSuite, TransferSuite }),
+                "--verify-entries" => (1_000, [AccessLogSuite, TransferSuite]),
+                "--mb" => (1, [CryptoSuite]),
+                "--sirets" => (1_000, [CryptoSuite]),
+                "--clients" => (1, [SoakSuite]),
+                "--seconds" => (1, [SoakSuite]),
+                "--rows" => (100, [TransferSuite]),
+                _ => (0, []),
             };
             if (appliesTo.Length == 0)
             {
@@ -102,9 +126,9 @@ internal sealed record BenchOptions
                 error.WriteLine(Usage);
                 return null;
             }
-            if (suite != AllSuites && suite != appliesTo)
+            if (suite != AllSuites && !appliesTo.Contains(suite))
             {
-                error.WriteLine($"Option '{name}' belongs to the suite '{appliesTo}'.");
+                error.WriteLine($"Option '{name}' belongs to the suite(s) {string.Join(", ", appliesTo.Select(s => $"'{s}'"))}.");
                 return null;
             }
             if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min)
@@ -128,6 +152,8 @@ internal sealed record BenchOptions
         {
             Suite = suite,
             Smoke = smoke,
+            Write = write ?? !smoke,
+            Arguments = args,
             Entries = entries ?? (smoke ? 200 : 20_000),
             VerifyEntries = verifyEntries ?? (smoke ? 5_000 : 1_000_000),
             Megabytes = megabytes ?? (smoke ? 4 : 256),

@@ -24,6 +24,7 @@ var report = new Report(Console.Out);
 var root = Path.Combine(Path.GetTempPath(), "cpom-bench-" + Guid.NewGuid().ToString("N")[..12]);
 CpomHome.CreatePrivateDirectory(root);
 report.Header(options, root);
+var written = true;
 try
 {
     if (options.Suite is BenchOptions.AccessLogSuite or BenchOptions.AllSuites)
@@ -40,7 +41,8 @@ try
     }
     if (options.Suite is BenchOptions.TransferSuite)
     {
-        await new CpomExchange.Bench.Transfer.TransferSuite(options, report).RunAsync(root, cancellation.Token);
+        // False when BENCHMARKS.md was to be written and could not be (said on stderr).
+        written = await new CpomExchange.Bench.Transfer.TransferSuite(options, report).RunAsync(root, cancellation.Token);
     }
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -55,4 +57,4 @@ finally
     Directory.Delete(root, recursive: true);
 }
 report.PrintMachineLines();
-return 0;
+return written ? 0 : 1;

@@ -45,6 +45,9 @@ internal sealed class Report(TextWriter output)
         output.WriteLine($"  [{Stopwatch.GetElapsedTime(_started).TotalSeconds,7:F1} s] {message}");
     }
 
+    /// <summary>Prints text as it is (a block after a suite's table).</summary>
+    public void Write(string text) => output.Write(text);
+
     /// <summary>A remark printed under the suite's table (a check, a caveat).</summary>
     public void Note(string note) => _notes.Add(note);
 
@@ -85,7 +88,7 @@ internal sealed class Report(TextWriter output)
         }
     }
 
-    private static string Format(double value)
+    public static string Format(double value)
     {
         var magnitude = Math.Abs(value);
         var format = magnitude >= 100 || value == Math.Floor(value) ? "N0" : magnitude >= 10 ? "N1" : magnitude >= 1 ? "N2" : "0.###";

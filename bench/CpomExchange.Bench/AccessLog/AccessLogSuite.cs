@@ -32,8 +32,12 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
     // clearing only between batches of 5,000 makes a batch quadratic. Clearing this often keeps it
     // linear; the head is then read back in the same transaction, as the gateway does.
     private const int FillClearEvery = 100;
-    private const double AppendTarget = 5_000;
-    private const double VerifyTargetPerSecond = 1_000_000 / 5.0;
+
+    /// <summary>Appends per second (issue #9, B5).</summary>
+    internal const double AppendTarget = 5_000;
+
+    /// <summary>A log of 1,000,000 entries verified in 5 s (issue #9, B5).</summary>
+    internal const double VerifyTargetPerSecond = 1_000_000 / 5.0;
 
     private static readonly string[] OneController = [Controller];
     private static readonly string[] TwoControllers = [Controller, Recipient];
@@ -48,21 +52,28 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.EndSuite();
     }
 
+    /// <summary>
+    /// B5 of the transfer suite (issue #9), with this suite's code, for the caller to report: the
+    /// appends per second of one writer with one controller, one transaction each (the gateway's
+    /// path for one operation), and the time <c>AccessLogReader.VerifyAsync</c> takes on a log of
+    /// M entries. Prints progress only.
+    /// </summary>
+    public async Task<LogFigures> MeasureB5Async(string root, CancellationToken cancellationToken)
+    {
+        var appends = await OneWriterAsync(await LogBench.OpenAsync(new CpomHome(Path.Combine(root, "append")), cancellationToken), cancellationToken);
+        var verify = await FillAndVerifyAsync(await LogBench.OpenAsync(new CpomHome(Path.Combine(root, "verify")), cancellationToken), cancellationToken);
+        return new LogFigures(options.Entries, appends.PerSecond, appends.Percentile(0.50), appends.Percentile(0.99),
+            options.VerifyEntries, verify.Seconds, verify.Result);
+    }
+
     // a. Appends, one per transaction, each in a fresh DbContext as the gateway's request scope has.
     private async Task AppendsAsync(CpomHome home, CancellationToken cancellationToken)
     {
-        await (await CpomDatabase.OpenSqliteAsync(home, cancellationToken)).DisposeAsync();
-        var dbOptions = CpomDbContext.SqliteOptions(home);
-        var keys = new LocalKeyProvider(home.KeyDirectory);
-        var writer = new AccessLogWriter(keys, new AccessLogOptions { CheckpointEveryEntries = 1000 }, TimeProvider.System);
-        var drafts = new DraftFactory();
+        var log = await LogBench.OpenAsync(home, cancellationToken);
+        var (_, dbOptions, keys, writer, drafts) = log;
         var n = options.Entries;
 
-        report.Progress("append: warm-up");
-        await SequentialAsync(dbOptions, writer, drafts, [WarmUpController], Math.Min(WarmUpAppends, n), cancellationToken);
-
-        report.Progress($"append: {n:N0} appends, 1 controller, 1 writer");
-        var one = await SequentialAsync(dbOptions, writer, drafts, OneController, n, cancellationToken);
+        var one = await OneWriterAsync(log, cancellationToken);
         report.AddAtLeast("append.1-controller.rate", "append, 1 controller, 1 writer", one.PerSecond, "appends/s", AppendTarget);
         report.Add("append.1-controller.p50", "  latency p50", one.Percentile(0.50), "ms");
         report.Add("append.1-controller.p99", "  latency p99", one.Percentile(0.99), "ms");
@@ -114,6 +125,17 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
             report.Note($"check: the log of {controller} written by the append scenarios verifies: {(result.Valid ? "yes" : "NO, " + result.Problem)} "
                 + $"({result.EntriesChecked:N0} entries, {result.CheckpointsChecked} checkpoint(s))");
         }
+    }
+
+    // The warm-up, then N appends with one controller and one writer, one transaction each.
+    private async Task<AppendRun> OneWriterAsync(LogBench log, CancellationToken cancellationToken)
+    {
+        var n = options.Entries;
+        report.Progress("append: warm-up");
+        await SequentialAsync(log.DbOptions, log.Writer, log.Drafts, [WarmUpController], Math.Min(WarmUpAppends, n), cancellationToken);
+
+        report.Progress($"append: {n:N0} appends, 1 controller, 1 writer");
+        return await SequentialAsync(log.DbOptions, log.Writer, log.Drafts, OneController, n, cancellationToken);
     }
 
     private static async Task<AppendRun> SequentialAsync(DbContextOptions<SqliteCpomDbContext> dbOptions, AccessLogWriter writer, DraftFactory drafts,
@@ -203,41 +225,22 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
     // b. and c. A log of M entries: verification from the database, in memory, from an export; proofs.
     private async Task VerifyAndProveAsync(CpomHome home, CancellationToken cancellationToken)
     {
-        await (await CpomDatabase.OpenSqliteAsync(home, cancellationToken)).DisposeAsync();
-        var dbOptions = CpomDbContext.SqliteOptions(home);
-        var keys = new LocalKeyProvider(home.KeyDirectory);
-        var writer = new AccessLogWriter(keys, new AccessLogOptions { CheckpointEveryEntries = 1000 }, TimeProvider.System);
-        var drafts = new DraftFactory();
+        var log = await LogBench.OpenAsync(home, cancellationToken);
+        var (_, dbOptions, keys, _, _) = log;
         var m = options.VerifyEntries;
         var verifyTarget = m / VerifyTargetPerSecond;
 
-        report.Progress($"verify: filling a log of {m:N0} entries ({FillBatch:N0} appends per transaction)");
-        var fill = Probe.Start();
-        await FillAsync(dbOptions, writer, drafts, Controller, m, cancellationToken);
-        report.Add("fill.rate", $"fill, {FillBatch:N0} appends per transaction", m / fill.Seconds, "entries/s");
-        await FillAsync(dbOptions, writer, drafts, WarmUpController, 2_000, cancellationToken);
-        report.Add("fill.database-size", "  database size (cpom.db and its WAL)", DatabaseMiB(home), "MiB");
-
-        // Warm-up on a small log: JIT, EF Core's model and compiled queries.
-        await using (var db = new SqliteCpomDbContext(dbOptions))
-        {
-            await new AccessLogReader(db, keys).VerifyAsync(WarmUpController, cancellationToken);
-        }
-
-        report.Progress("verify: AccessLogReader.VerifyAsync");
-        var probe = Probe.Start(resetPeak: true);
-        LogVerification online;
-        await using (var db = new SqliteCpomDbContext(dbOptions))
-        {
-            online = await new AccessLogReader(db, keys).VerifyAsync(Controller, cancellationToken);
-        }
-        var seconds = probe.Seconds;
+        var run = await FillAndVerifyAsync(log, cancellationToken);
+        report.Add("fill.rate", $"fill, {FillBatch:N0} appends per transaction", m / run.FillSeconds, "entries/s");
+        report.Add("fill.database-size", "  database size (cpom.db and its WAL)", run.DatabaseMiB, "MiB");
+        var seconds = run.Seconds;
+        var online = run.Result;
         report.AddAtMost("verify.db.seconds", $"verify {m:N0} entries from the database (VerifyAsync)", seconds, "s", verifyTarget);
         report.AddAtLeast("verify.db.rate", "  rate", m / seconds, "entries/s", VerifyTargetPerSecond);
-        report.Add("verify.db.cpu", "  processor time (whole process)", probe.CpuSeconds, "s");
-        report.Add("verify.db.peak-working-set", "  peak working set", Probe.PeakWorkingSetMiB, "MiB");
-        report.Add("verify.db.allocated", "  allocated per entry", probe.AllocatedBytes / (double)m, "bytes");
-        report.Add("verify.db.gen2", "  gen2 collections", probe.Gen2Collections, "count");
+        report.Add("verify.db.cpu", "  processor time (whole process)", run.CpuSeconds, "s");
+        report.Add("verify.db.peak-working-set", "  peak working set", run.PeakWorkingSetMiB, "MiB");
+        report.Add("verify.db.allocated", "  allocated per entry", run.AllocatedBytes / (double)m, "bytes");
+        report.Add("verify.db.gen2", "  gen2 collections", run.Gen2Collections, "count");
         report.Note($"check: VerifyAsync says valid: {(online.Valid ? "yes" : "NO, " + online.Problem)} ({online.EntriesChecked:N0} entries, {online.CheckpointsChecked:N0} checkpoint(s))");
         if (!Probe.PeakResettable)
         {
@@ -245,7 +248,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         }
 
         report.Progress("verify: what-if, reading and hashing on two threads");
-        probe = Probe.Start(resetPeak: true);
+        var probe = Probe.Start(resetPeak: true);
         var pipelined = await PipelinedVerifyAsync(dbOptions, keys, cancellationToken);
         var (pipelinedSeconds, pipelinedCpu, pipelinedPeak) = (probe.Seconds, probe.CpuSeconds, Probe.PeakWorkingSetMiB);
 
@@ -331,6 +334,36 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.Note($"check: the pipelined verification says valid: {(pipelined.Valid ? "yes" : "NO, " + pipelined.Problem)}");
 
         await ProofsAsync(dbOptions, keys, checkpoints, m, cancellationToken);
+    }
+
+    // A log of M entries filled (and a small one for the warm-up), then AccessLogReader.VerifyAsync
+    // on a fresh DbContext with the peak working set reset before it.
+    private async Task<VerifyRun> FillAndVerifyAsync(LogBench log, CancellationToken cancellationToken)
+    {
+        var (home, dbOptions, keys, writer, drafts) = log;
+        var m = options.VerifyEntries;
+        report.Progress($"verify: filling a log of {m:N0} entries ({FillBatch:N0} appends per transaction)");
+        var fill = Probe.Start();
+        await FillAsync(dbOptions, writer, drafts, Controller, m, cancellationToken);
+        var fillSeconds = fill.Seconds;
+        await FillAsync(dbOptions, writer, drafts, WarmUpController, 2_000, cancellationToken);
+        var databaseMiB = DatabaseMiB(home);
+
+        // Warm-up on a small log: JIT, EF Core's model and compiled queries.
+        await using (var db = new SqliteCpomDbContext(dbOptions))
+        {
+            await new AccessLogReader(db, keys).VerifyAsync(WarmUpController, cancellationToken);
+        }
+
+        report.Progress("verify: AccessLogReader.VerifyAsync");
+        var probe = Probe.Start(resetPeak: true);
+        LogVerification online;
+        await using (var db = new SqliteCpomDbContext(dbOptions))
+        {
+            online = await new AccessLogReader(db, keys).VerifyAsync(Controller, cancellationToken);
+        }
+        var seconds = probe.Seconds;
+        return new VerifyRun(fillSeconds, databaseMiB, seconds, probe.CpuSeconds, Probe.PeakWorkingSetMiB, probe.AllocatedBytes, probe.Gen2Collections, online);
     }
 
     // What AccessLogReader.VerifyAsync does, but the database is read on a second thread, in
@@ -548,6 +581,22 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
     private static double DatabaseMiB(CpomHome home) =>
         new[] { home.DatabaseFile, home.DatabaseFile + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length) / (1024.0 * 1024.0);
 
+    /// <summary>A log database as the gateway opens it (SQLite in WAL mode, local keys) and what writes to it.</summary>
+    private sealed record LogBench(CpomHome Home, DbContextOptions<SqliteCpomDbContext> DbOptions, LocalKeyProvider Keys, AccessLogWriter Writer, DraftFactory Drafts)
+    {
+        public static async Task<LogBench> OpenAsync(CpomHome home, CancellationToken cancellationToken)
+        {
+            await (await CpomDatabase.OpenSqliteAsync(home, cancellationToken)).DisposeAsync();
+            var keys = new LocalKeyProvider(home.KeyDirectory);
+            return new LogBench(home, CpomDbContext.SqliteOptions(home), keys,
+                new AccessLogWriter(keys, new AccessLogOptions { CheckpointEveryEntries = 1000 }, TimeProvider.System), new DraftFactory());
+        }
+    }
+
+    /// <summary>The fill of a log and its verification by <c>VerifyAsync</c>.</summary>
+    private sealed record VerifyRun(double FillSeconds, double DatabaseMiB, double Seconds, double CpuSeconds, double PeakWorkingSetMiB,
+        long AllocatedBytes, int Gen2Collections, LogVerification Result);
+
     /// <summary>The measurements of one append scenario.</summary>
     private sealed class AppendRun(int count)
     {
@@ -573,4 +622,15 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
             return sorted[Math.Max(0, at)] * 1000.0 / Stopwatch.Frequency;
         }
     }
+}
+
+/// <summary>
+/// B5 (issue #9) as <see cref="AccessLogSuite.MeasureB5Async"/> measures it: one-writer appends and
+/// the verification of a log of <see cref="VerifiedEntries"/> entries.
+/// </summary>
+internal sealed record LogFigures(int Appends, double AppendsPerSecond, double AppendP50Ms, double AppendP99Ms,
+    int VerifiedEntries, double VerifySeconds, LogVerification Verification)
+{
+    /// <summary>The verification target for this log's size (5 s for 1,000,000 entries).</summary>
+    public double VerifyTargetSeconds => VerifiedEntries / AccessLogSuite.VerifyTargetPerSecond;
 }

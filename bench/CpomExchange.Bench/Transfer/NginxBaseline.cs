@@ -26,9 +26,36 @@ internal sealed class NginxBaseline : IDisposable
     /// <summary>The folder nginx serves; files put here are served at the same relative path.</summary>
     public string WebRoot { get; }
 
-    /// <summary>nginx's binary, or null when the machine lacks it (<c>apt-get install nginx</c>).</summary>
+    /// <summary>How to get nginx on Debian or Ubuntu.</summary>
+    public const string InstallCommand = "apt-get install -y nginx";
+
+    /// <summary>nginx's binary, or null when the machine lacks it (<see cref="InstallCommand"/>).</summary>
     public static string? FindBinary() =>
         new[] { "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx" }.FirstOrDefault(File.Exists);
+
+    /// <summary>What <c>nginx -v</c> says (<c>nginx/1.22.1</c>), or null.</summary>
+    public static async Task<string?> VersionAsync(string binary, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(binary)
+        {
+            ArgumentList = { "-v" },
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start);
+        if (process is null)
+        {
+            return null;
+        }
+        // nginx writes "nginx version: nginx/1.22.1" on its standard error.
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var text = ((await error) + output).Trim();
+        const string Prefix = "nginx version:";
+        return text.StartsWith(Prefix, StringComparison.Ordinal) ? text[Prefix.Length..].Trim() : text.Length == 0 ? null : text;
+    }
 
     public static async Task<NginxBaseline> StartAsync(string binary, string directory, string dev, CancellationToken cancellationToken)
     {

@@ -1,149 +1,338 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
+using CpomExchange.Bench.AccessLog;
 using CpomExchange.Bench.Crypto;
+using CpomExchange.Cli.Client;
 
 namespace CpomExchange.Bench.Transfer;
 
 /// <summary>
-/// The gateway against a bare mutual-TLS transfer of the same bytes (nginx), side by side in one run:
-/// B1 upload of an adherents file, B2 peak resident memory at three sizes, B3 download, B4 inbox
-/// listing under 32 keep-alive clients, B6 a 100-row signalements-pdp upload. B5 (access-log appends
-/// and verification) is the access-log suite's.
+/// Issue #9 in one run: the gateway, in a process of its own, against a bare mutual-TLS transfer of
+/// the same bytes (nginx) side by side: B1 upload of an adherents file through <c>cpom</c>'s client,
+/// B2 the gateway's peak resident memory at three sizes (a fresh gateway process each), B3 download,
+/// B4 inbox listing under 32 keep-alive clients, B5 access-log appends and verification (the
+/// access-log suite's code), B6 a 100-row signalements-pdp upload. Prints the figures and writes
+/// the table into BENCHMARKS.md, between its markers.
 /// </summary>
 internal sealed class TransferSuite(BenchOptions options, Report report)
 {
-    private const string AdherentsUpload = "api/v1/datasets?type=adherents&to=carsat-lr&purpose=sinistralite";
+    // As `cpom upload FILE --type adherents --to carsat-lr --purpose sinistralite`.
+    private const string AdherentsType = "adherents";
+    private const string AdherentsRecipient = "carsat-lr";
+    private const string AdherentsPurpose = "sinistralite";
     private const int InboxClients = 32;
+    private const int WarmUpRows = 1_000;
+    private const double UploadTarget = 5;
+    private const double FlatTarget = 1.2;
+    private const double PeakTargetBytes = 300e6;
+    private const double DownloadTarget = 3;
+    private const double InboxTarget = 0.3;
+    private const double MiB = 1024 * 1024;
 
-    public async Task RunAsync(string root, CancellationToken cancellationToken)
+    /// <summary>Runs B1–B6; false when the table should have been written into BENCHMARKS.md and could not be.</summary>
+    public async Task<bool> RunAsync(string root, CancellationToken cancellationToken)
     {
+        var machine = Machine.Describe();
+        var started = DateTimeOffset.UtcNow;
         var rows = options.Rows;
-        int[] memorySizes = [rows / 10, rows, rows * 5];
+        var small = rows / 10;
+        var large = checked(rows * 5);
+        int[] sizes = [small, rows, large];
         var inboxSeconds = options.Smoke ? 2 : 10;
-        report.BeginSuite("transfer", $"{rows:N0} rows; memory at {string.Join(", ", memorySizes.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} rows; inbox {InboxClients} clients × {inboxSeconds} s");
+        var pdpUploads = options.Smoke ? 20 : 200;
+        report.BeginSuite(BenchOptions.TransferSuite,
+            Invariant($"{rows:N0} rows; gateway memory at {small:N0}, {rows:N0}, {large:N0} rows; inbox {InboxClients} clients × {inboxSeconds} s; ")
+            + Invariant($"access log {options.Entries:N0} appends, {options.VerifyEntries:N0} entries verified; {pdpUploads} signalements-pdp uploads"));
 
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(data);
+        var warmUp = await WriteAdherentsAsync(Path.Combine(data, "adherents-warm-up.csv"), Math.Min(WarmUpRows, small), cancellationToken);
         var files = new Dictionary<int, string>();
-        foreach (var size in memorySizes.Distinct())
+        foreach (var size in sizes)
         {
-            files[size] = await WriteAdherentsAsync(Path.Combine(data, $"adherents-{size}.csv"), size, cancellationToken);
+            files[size] = await WriteAdherentsAsync(Path.Combine(data, Invariant($"adherents-{size}.csv")), size, cancellationToken);
         }
-        var file = files[rows];
-        var fileBytes = new FileInfo(file).Length;
-        report.Progress($"generated {files.Count} adherents files; {rows:N0} rows = {fileBytes / 1e6:F1} MB");
+        var fileBytes = new FileInfo(files[rows]).Length;
+        report.Progress(Invariant($"generated {files.Count} adherents files; {rows:N0} rows = {fileBytes / 1e6:F1} MB"));
 
-        await using var gateway = await BenchGateway.StartAsync(Path.Combine(root, "gateway"), ["--Cpom:Limits:MaxRows", (rows * 5).ToString(CultureInfo.InvariantCulture)], cancellationToken);
-        var binary = NginxBaseline.FindBinary();
-        using var nginx = binary is null ? null : await NginxBaseline.StartAsync(binary, Path.Combine(root, "nginx"), gateway.DevDirectory, cancellationToken);
-        if (nginx is null)
+        var nginxBinary = NginxBaseline.FindBinary();
+        var nginxVersion = nginxBinary is null ? null : await NginxBaseline.VersionAsync(nginxBinary, cancellationToken);
+        if (nginxBinary is null)
         {
-            report.Note("nginx not found (apt-get install nginx): no baseline, no ratios.");
+            report.Note($"nginx not found (/usr/sbin, /usr/local/sbin, /usr/bin): no baseline, no ratios. Install it: {NginxBaseline.InstallCommand}");
         }
-        using var prevy = gateway.Client("prevy-agent", 1);
-        using var carsat = gateway.Client("carsat-lr-agent", 1);
-        using var bare = nginx is null ? null : BenchGateway.Client(nginx.Address, gateway.DevDirectory, "prevy-agent", 1);
+        string[] limits =
+        [
+            "--Cpom:Limits:MaxRows", Math.Max(large, 5_000_000).ToString(CultureInfo.InvariantCulture),
+            "--Cpom:Limits:MaxBodyBytes", Math.Max(512L * 1024 * 1024, 2 * new FileInfo(files[large]).Length).ToString(CultureInfo.InvariantCulture),
+        ];
 
-        // Warm-up: JIT, TLS sessions, SQLite pages.
-        await UploadAsync(prevy, files[memorySizes[0]], cancellationToken);
-        if (bare is not null)
+        // B1, B2 at N rows, B3, B4 and B6 on one gateway process, beside nginx.
+        var uploads = new Dictionary<int, UploadRun>();
+        double? bareUpload = null, bareDownload = null;
+        double download;
+        Hammered inbox;
+        Hammered? bareInbox = null;
+        int inboxBytes;
+        double[] pdp;
+        report.Progress(Invariant($"gateway process for {rows:N0} rows: starting"));
+        await using (var gateway = await GatewayProcess.StartAsync(Path.Combine(root, Invariant($"gateway-{rows}")), limits, cancellationToken))
         {
-            await PutAsync(bare, files[memorySizes[0]], "warm-up.csv", cancellationToken);
-        }
+            using var nginx = nginxBinary is null ? null : await NginxBaseline.StartAsync(nginxBinary, Path.Combine(root, "nginx"), gateway.DevDirectory, cancellationToken);
+            using var bare = nginx is null ? null : BenchGateway.Client(nginx.Address, gateway.DevDirectory, "prevy-agent", 1);
 
-        // B1 and B2: every size uploaded once with the peak resident set reset before it.
-        var peaks = new Dictionary<int, double>();
-        var (datasetId, datasetSha) = ("", "");
-        var uploadSeconds = 0.0;
-        foreach (var size in memorySizes.Distinct())
-        {
-            var probe = Probe.Start(resetPeak: true);
-            var (id, sha) = await UploadAsync(prevy, files[size], cancellationToken);
-            peaks[size] = Probe.PeakWorkingSetMiB;
-            report.Progress($"uploaded {size:N0} rows in {probe.Seconds:F2} s, peak {peaks[size]:F0} MiB");
-            if (size == rows)
+            // B1 (and B2 at N rows).
+            var main = uploads[rows] = await UploadOnGatewayAsync(gateway, warmUp, files[rows], cancellationToken);
+            report.Progress(Invariant($"uploaded {rows:N0} rows in {main.Seconds:F2} s, gateway peak {main.PeakMiB:F0} MiB"));
+            if (bare is not null)
             {
-                (datasetId, datasetSha) = (id, sha);
-                uploadSeconds = probe.Seconds;
+                await PutAsync(bare, warmUp, "warm-up.csv", cancellationToken);
+                var watch = Stopwatch.StartNew();
+                await PutAsync(bare, files[rows], "adherents.csv", cancellationToken);
+                bareUpload = watch.Elapsed.TotalSeconds;
+            }
+
+            // B3: the dataset downloaded as `cpom download` does (decrypted as it streams, SHA-256 checked).
+            using (var carsat = gateway.CpomClient("carsat-lr-agent"))
+            {
+                await carsat.DownloadAsync(main.WarmUpId, AdherentsPurpose, null, Stream.Null, cancellationToken);
+                var watch = Stopwatch.StartNew();
+                var (_, sha) = await carsat.DownloadAsync(main.Id, AdherentsPurpose, null, Stream.Null, cancellationToken);
+                download = watch.Elapsed.TotalSeconds;
+                if (sha != main.Sha)
+                {
+                    report.Note("B3: the download's SHA-256 differs from the one the upload acknowledged.");
+                }
+            }
+            if (bare is not null && nginx is not null)
+            {
+                File.Copy(warmUp, Path.Combine(nginx.WebRoot, "warm-up.csv"), overwrite: true);
+                File.Copy(files[rows], Path.Combine(nginx.WebRoot, "adherents.csv"), overwrite: true);
+                await BareDownloadAsync(bare, "warm-up.csv", cancellationToken);
+                bareDownload = await BareDownloadAsync(bare, "adherents.csv", cancellationToken);
+            }
+
+            // B4: the inbox under 32 keep-alive clients, against nginx serving a JSON document of the same size.
+            byte[] listing;
+            using (var carsat = gateway.HttpClient("carsat-lr-agent"))
+            {
+                listing = await carsat.GetByteArrayAsync("api/v1/inbox", cancellationToken);
+            }
+            inboxBytes = listing.Length;
+            report.Progress(Invariant($"inbox: {InboxClients} clients for {inboxSeconds} s"));
+            inbox = await HammerAsync(i => gateway.HttpClient(i % 2 == 0 ? "carsat-lr-agent" : "carsat-lr-dpo"), "api/v1/inbox", inboxSeconds, cancellationToken);
+            if (nginx is not null)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(nginx.WebRoot, "inbox.json"), listing, cancellationToken);
+                bareInbox = await HammerAsync(_ => BenchGateway.Client(nginx.Address, gateway.DevDirectory, "carsat-lr-agent", 1), "inbox.json", inboxSeconds, cancellationToken);
+            }
+
+            // B6: a 100-row signalements-pdp upload (validation, pseudonymised NIR column, subject index).
+            report.Progress($"signalements-pdp: {pdpUploads} uploads of 100 rows");
+            pdp = await SignalementsAsync(gateway, pdpUploads, cancellationToken);
+        }
+
+        // B2 at N/10 and 5N rows: a fresh gateway process each, so that each peak is its own.
+        foreach (var size in new[] { small, large })
+        {
+            report.Progress(Invariant($"gateway process for {size:N0} rows: starting"));
+            await using var gateway = await GatewayProcess.StartAsync(Path.Combine(root, Invariant($"gateway-{size}")), limits, cancellationToken);
+            var run = uploads[size] = await UploadOnGatewayAsync(gateway, warmUp, files[size], cancellationToken);
+            report.Progress(Invariant($"uploaded {size:N0} rows in {run.Seconds:F2} s, gateway peak {run.PeakMiB:F0} MiB"));
+        }
+
+        // B5: the access-log suite's measurement, in this process.
+        var log = await new AccessLogSuite(options, report).MeasureB5Async(Path.Combine(root, "access-log"), cancellationToken);
+
+        var table = new TransferTable();
+        var upload = uploads[rows];
+        var mb = Invariant($"{fileBytes / 1e6:F1} MB");
+
+        report.Add("b1.upload", Invariant($"B1 upload {rows:N0} rows ({mb}), cpom's GatewayClient"), upload.Seconds, "s");
+        report.Add("b1.rows", "B1 rows per second", rows / upload.Seconds, "rows/s");
+        var b1Ratio = upload.Seconds / bareUpload;
+        if (bareUpload is not null)
+        {
+            report.Add("b1.nginx", "B1 nginx: same file PUT", bareUpload.Value, "s");
+            report.AddAtMost("b1.ratio", "B1 ratio gateway / nginx", b1Ratio!.Value, "x", UploadTarget);
+        }
+        table.Add(Invariant($"B1 upload, {rows:N0} rows ({mb}), through cpom's GatewayClient"),
+            $"{Report.Format(upload.Seconds)} s ({Report.Format(rows / upload.Seconds)} rows/s)",
+            bareUpload is null ? null : $"{Report.Format(bareUpload.Value)} s (PUT)", Times(b1Ratio), $"≤ {Report.Format(UploadTarget)}×", AtMost(b1Ratio, UploadTarget));
+
+        foreach (var size in sizes)
+        {
+            var run = uploads[size];
+            if (run.PeakMiB is { } peak)
+            {
+                report.Add(Invariant($"b2.peak-{size}"), Invariant($"B2 gateway peak resident set (VmHWM), {size:N0} rows"), peak, "MiB");
+                report.Add(Invariant($"b2.before-{size}"), "  resident before the upload (started, warmed up)", run.ResidentBeforeMiB ?? double.NaN, "MiB");
+                report.Add(Invariant($"b2.upload-{size}"), "  upload time", run.Seconds, "s");
+                table.Add(Invariant($"B2 gateway peak resident set, {size:N0} rows"),
+                    Invariant($"{Report.Format(peak)} MiB ({Report.Format(peak * MiB / 1e6)} MB; {Report.Format(run.ResidentBeforeMiB ?? double.NaN)} MiB before the upload)"),
+                    target: $"< {PeakTargetBytes / 1e6:F0} MB", met: peak * MiB < PeakTargetBytes);
             }
         }
-        report.Add("b1.upload", $"B1 upload {rows:N0} rows ({fileBytes / 1e6:F1} MB)", uploadSeconds, "s");
-        report.Add("b1.rows", "B1 rows per second", rows / uploadSeconds, "rows/s");
-        if (bare is not null)
+        if (uploads[large].PeakMiB is { } largePeak && upload.PeakMiB is { } nPeak)
         {
-            var watch = Stopwatch.StartNew();
-            await PutAsync(bare, file, "adherents.csv", cancellationToken);
-            var bareSeconds = watch.Elapsed.TotalSeconds;
-            report.Add("b1.nginx", "B1 nginx: same file PUT", bareSeconds, "s");
-            report.AddAtMost("b1.ratio", "B1 ratio gateway / nginx", uploadSeconds / bareSeconds, "x", 5);
+            var flat = largePeak / nPeak;
+            report.AddAtMost("b2.flat", Invariant($"B2 peak {large:N0} ÷ peak {rows:N0}"), flat, "x", FlatTarget);
+            report.AddAtMost("b2.max", "B2 largest peak", sizes.Max(s => uploads[s].PeakMiB!.Value) * MiB / 1e6, "MB", PeakTargetBytes / 1e6);
+            table.Add(Invariant($"B2 flatness: peak at {large:N0} ÷ peak at {rows:N0} rows"), Times(flat)!, target: $"≤ {Report.Format(FlatTarget)}×", met: flat <= FlatTarget);
         }
-        foreach (var size in memorySizes.Distinct())
+        else
         {
-            report.Add($"b2.peak-{size}", $"B2 peak resident set, {size:N0} rows", peaks[size], "MiB");
-        }
-        report.AddAtMost("b2.flat", $"B2 peak {memorySizes[2]:N0} ÷ peak {rows:N0}", peaks[memorySizes[2]] / peaks[rows], "x", 1.2);
-        report.AddAtMost("b2.max", "B2 largest peak", peaks.Values.Max(), "MiB", 300);
-        report.Note(Probe.PeakResettable
-            ? "B2 is the peak resident set of the whole benchmark process (gateway, client and the rest), reset before each upload: an upper bound on the gateway's."
-            : "B2: the peak could not be reset on this system; each figure is the process's peak so far.");
-
-        // B3: the download of the same dataset (decrypted as it streams), against nginx serving the file.
-        var (downloadSeconds, downloadSha) = await DownloadAsync(carsat, $"api/v1/datasets/{datasetId}/content?purpose=sinistralite", cancellationToken);
-        report.Add("b3.download", $"B3 download {rows:N0} rows", downloadSeconds, "s");
-        if (downloadSha != datasetSha)
-        {
-            report.Note("B3: the download's SHA-256 differs from the one the upload acknowledged.");
-        }
-        if (bare is not null && nginx is not null)
-        {
-            File.Copy(file, Path.Combine(nginx.WebRoot, "adherents.csv"), overwrite: true);
-            var (bareSeconds, _) = await DownloadAsync(bare, "adherents.csv", cancellationToken);
-            report.Add("b3.nginx", "B3 nginx: same file GET", bareSeconds, "s");
-            report.AddAtMost("b3.ratio", "B3 ratio gateway / nginx", downloadSeconds / bareSeconds, "x", 3);
+            report.Note("B2: /proc/<pid>/status could not be read (not Linux?): no memory figures.");
         }
 
-        // B4: the inbox under 32 keep-alive clients, against nginx serving a JSON document of the same size.
-        var inbox = await carsat.GetByteArrayAsync("api/v1/inbox", cancellationToken);
-        var (rate, p50, p99) = await HammerAsync(i => gateway.Client(i % 2 == 0 ? "carsat-lr-agent" : "carsat-lr-dpo", 1), "api/v1/inbox", inboxSeconds, cancellationToken);
-        report.Add("b4.rate", $"B4 inbox ({inbox.Length:N0} bytes), {InboxClients} clients", rate, "req/s");
-        report.Add("b4.p50", "B4 inbox p50", p50, "ms");
-        report.Add("b4.p99", "B4 inbox p99", p99, "ms");
-        if (nginx is not null)
+        report.Add("b3.download", Invariant($"B3 download {rows:N0} rows, cpom's GatewayClient"), download, "s");
+        var b3Ratio = download / bareDownload;
+        if (bareDownload is not null)
         {
-            await File.WriteAllBytesAsync(Path.Combine(nginx.WebRoot, "inbox.json"), inbox, cancellationToken);
-            var (bareRate, bareP50, bareP99) = await HammerAsync(_ => BenchGateway.Client(nginx.Address, gateway.DevDirectory, "carsat-lr-agent", 1), "inbox.json", inboxSeconds, cancellationToken);
-            report.Add("b4.nginx", "B4 nginx: static JSON, same size", bareRate, "req/s");
-            report.Add("b4.nginx-p50", "B4 nginx p50", bareP50, "ms");
-            report.Add("b4.nginx-p99", "B4 nginx p99", bareP99, "ms");
-            report.AddAtLeast("b4.ratio", "B4 ratio gateway / nginx", rate / bareRate, "x", 0.3);
+            report.Add("b3.nginx", "B3 nginx: same file GET", bareDownload.Value, "s");
+            report.AddAtMost("b3.ratio", "B3 ratio gateway / nginx", b3Ratio!.Value, "x", DownloadTarget);
         }
+        table.Add(Invariant($"B3 download, {rows:N0} rows, through cpom's GatewayClient"), $"{Report.Format(download)} s",
+            bareDownload is null ? null : $"{Report.Format(bareDownload.Value)} s (GET)", Times(b3Ratio), $"≤ {Report.Format(DownloadTarget)}×", AtMost(b3Ratio, DownloadTarget));
 
-        // B6: a 100-row signalements-pdp upload (validation, pseudonymised NIR column, subject index).
-        using var pdp = gateway.Client("cist971-pdp", 1);
-        var signalements = Encoding.UTF8.GetBytes(SignalementsCsv(100));
-        var latencies = new List<double>();
-        var count = options.Smoke ? 20 : 200;
-        for (var i = 0; i < count; i++)
+        report.Add("b4.rate", Invariant($"B4 inbox ({inboxBytes:N0} bytes), {InboxClients} clients"), inbox.Rate, "req/s");
+        report.Add("b4.p50", "B4 inbox p50", inbox.P50, "ms");
+        report.Add("b4.p99", "B4 inbox p99", inbox.P99, "ms");
+        var b4Ratio = inbox.Rate / bareInbox?.Rate;
+        if (bareInbox is { } b)
         {
-            var watch = Stopwatch.StartNew();
-            using var content = new ByteArrayContent(signalements);
-            content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-            using var response = await pdp.PostAsync("api/v1/datasets?type=signalements-pdp&to=cgss-guadeloupe&purpose=pdp", content, cancellationToken);
-            await ExpectAsync(response, HttpStatusCode.Created, cancellationToken);
-            latencies.Add(watch.Elapsed.TotalMilliseconds);
+            report.Add("b4.nginx", "B4 nginx: static JSON, same size", b.Rate, "req/s");
+            report.Add("b4.nginx-p50", "B4 nginx p50", b.P50, "ms");
+            report.Add("b4.nginx-p99", "B4 nginx p99", b.P99, "ms");
+            report.AddAtLeast("b4.ratio", "B4 ratio gateway / nginx", b4Ratio!.Value, "x", InboxTarget);
         }
-        var sorted = latencies.Order().ToArray();
-        report.Add("b6.p50", $"B6 signalements-pdp 100 rows p50 ({count} uploads)", BenchGateway.Percentile(sorted, 0.5), "ms");
-        report.Add("b6.p99", "B6 signalements-pdp 100 rows p99", BenchGateway.Percentile(sorted, 0.99), "ms");
-        report.Note("B1 streams the file with HttpClient as `cpom datasets send` does; nginx stores its copy with WebDAV PUT (a floor that writes to disk too).");
-        report.Note("B5 (access-log appends/s, verification of 1,000,000 entries) is measured by the access-log suite.");
+        table.Add(Invariant($"B4 GET /api/v1/inbox ({inboxBytes:N0} bytes), {InboxClients} keep-alive clients with certificates"), inbox.Describe(),
+            bareInbox is null ? null : "static JSON of that size: " + bareInbox.Describe(), Times(b4Ratio), $"≥ {Report.Format(InboxTarget)}×", AtLeast(b4Ratio, InboxTarget));
+
+        report.AddAtLeast("b5.appends", "B5 access-log appends, 1 controller, 1 writer", log.AppendsPerSecond, "appends/s", AccessLogSuite.AppendTarget);
+        report.Add("b5.appends-p99", "  latency p99", log.AppendP99Ms, "ms");
+        report.AddAtMost("b5.verify", Invariant($"B5 verify a log of {log.VerifiedEntries:N0} entries (VerifyAsync)"), log.VerifySeconds, "s", log.VerifyTargetSeconds);
+        report.Note($"B5: the verified log says valid: {(log.Verification.Valid ? "yes" : "NO, " + log.Verification.Problem)}");
+        table.Add(Invariant($"B5 access-log appends ({log.Appends:N0}, 1 controller, 1 writer, a transaction each)"),
+            $"{Report.Format(log.AppendsPerSecond)} /s (p50 {Report.Format(log.AppendP50Ms)} ms, p99 {Report.Format(log.AppendP99Ms)} ms)",
+            target: $"≥ {Report.Format(AccessLogSuite.AppendTarget)} /s", met: log.AppendsPerSecond >= AccessLogSuite.AppendTarget);
+        table.Add(Invariant($"B5 verification of a log of {log.VerifiedEntries:N0} entries (VerifyAsync)"),
+            $"{Report.Format(log.VerifySeconds)} s{(log.Verification.Valid ? "" : " (INVALID)")}",
+            target: log.VerifiedEntries == 1_000_000 ? "≤ 5 s" : $"≤ {Report.Format(log.VerifyTargetSeconds)} s (5 s per 1,000,000)",
+            met: log.Verification.Valid && log.VerifySeconds <= log.VerifyTargetSeconds);
+
+        var sorted = pdp.Order().ToArray();
+        var (p50, p99) = (BenchGateway.Percentile(sorted, 0.5), BenchGateway.Percentile(sorted, 0.99));
+        report.Add("b6.p50", $"B6 signalements-pdp 100 rows p50 ({pdpUploads} uploads)", p50, "ms");
+        report.Add("b6.p99", "B6 signalements-pdp 100 rows p99", p99, "ms");
+        table.Add($"B6 signalements-pdp upload, 100 rows ({pdpUploads} uploads), through cpom's GatewayClient",
+            $"p50 {Report.Format(p50)} ms, p99 {Report.Format(p99)} ms");
+
+        report.Note("The gateway runs in a process of its own (dotnet CpomExchange.Gateway.dll); B2 is that process's peak resident set (VmHWM in /proc/<pid>/status), a fresh process per size.");
+        report.Note("Uploads and downloads go through cpom's GatewayClient, as `cpom upload` and `cpom download` do; nginx stores its copy with WebDAV PUT.");
+        report.Note("B5 is the access-log suite's measurement (SQLite as the gateway writes its log), in the benchmark's process.");
         report.EndSuite();
+
+        string[] preamble =
+        [
+            .. options.Smoke ? new[] { "**Smoke sizes**: this run checks that the command works; its figures are not those issue #9 asks for." } : [],
+            Invariant($"Written by the benchmark on {started:yyyy-MM-dd HH:mm} UTC; its next run replaces everything between the markers."),
+            $"Command: `{Command()}`",
+            Invariant($"Machine: {machine.Cpu}, {machine.LogicalProcessors} logical processors, {machine.Memory} of memory; {machine.OperatingSystem}; load average at the start {machine.LoadAverage}."),
+            $"Software: {machine.Runtime}; {(nginxVersion is null ? $"nginx not installed ({NginxBaseline.InstallCommand}): no baseline" : nginxVersion)}.",
+            Invariant($"Gateway: a process of its own (`dotnet CpomExchange.Gateway.dll --environment Development`: Kestrel with mutual TLS, SQLite, local keys, {GatewayProcess.GarbageCollector}), ")
+                + Invariant($"a fresh one for each B2 size; B1, B3, B4 and B6 ran on the {rows:N0}-row one. The clients run in the benchmark's process, on the same processors."),
+            "Baseline: nginx with mutual TLS against the same CA and server certificate, storing uploads with WebDAV `PUT` and serving the same files from a folder.",
+            Invariant($"B5: the access-log suite's code in the benchmark's process (SQLite in WAL mode, a transaction and its fsync per append, as the gateway writes its log; no HTTP); ")
+                + Invariant($"{log.Appends:N0} appends, then a log of {log.VerifiedEntries:N0} entries filled and verified."),
+        ];
+        var markdown = table.Markdown(preamble);
+        report.Write(Environment.NewLine + "Table for BENCHMARKS.md:" + Environment.NewLine + Environment.NewLine + markdown + Environment.NewLine);
+        return WriteBenchmarksFile(markdown);
+    }
+
+    private bool WriteBenchmarksFile(string markdown)
+    {
+        if (!options.Write)
+        {
+            report.Write($"{TransferTable.FileName} not written ({(options.Smoke ? "--smoke; --write writes it" : "--no-write")}).{Environment.NewLine}{Environment.NewLine}");
+            return true;
+        }
+        var repository = Repository.Find();
+        if (repository is null)
+        {
+            Console.Error.WriteLine($"{TransferTable.FileName} not written: no CpomExchange.sln above {AppContext.BaseDirectory}.");
+            return false;
+        }
+        var path = Path.Combine(repository, TransferTable.FileName);
+        try
+        {
+            TransferTable.WriteBetweenMarkers(path, markdown);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"{TransferTable.FileName} not written: {e.Message}");
+            return false;
+        }
+        report.Write($"Written into {path}, between {TransferTable.BeginMarker} and {TransferTable.EndMarker}.{Environment.NewLine}{Environment.NewLine}");
+        return true;
+    }
+
+    // The command as it is run from the repository's root.
+    private string Command()
+    {
+#if DEBUG
+        const string Configuration = "Debug";
+#else
+        const string Configuration = "Release";
+#endif
+        return string.Join(' ', new[] { "dotnet", "run", "-c", Configuration, "--project", "bench/CpomExchange.Bench", "--" }.Concat(options.Arguments));
+    }
+
+    /// <summary>One gateway process: a warm-up upload, then the file's, timed, with the process's memory before and its peak after.</summary>
+    private static async Task<UploadRun> UploadOnGatewayAsync(GatewayProcess gateway, string warmUp, string file, CancellationToken cancellationToken)
+    {
+        using var prevy = gateway.CpomClient("prevy-agent");
+        // Warm-up: JIT, TLS session, SQLite pages.
+        var (warmUpId, _) = await UploadAsync(prevy, warmUp, cancellationToken);
+        var before = gateway.Memory();
+        var watch = Stopwatch.StartNew();
+        var (id, sha) = await UploadAsync(prevy, file, cancellationToken);
+        var seconds = watch.Elapsed.TotalSeconds;
+        var after = gateway.Memory();
+        return new UploadRun(warmUpId, id, sha, seconds, before?.ResidentMiB, after?.PeakMiB);
+    }
+
+    // What `cpom upload FILE --type adherents --to carsat-lr --purpose sinistralite` does
+    // (CpomCli.UploadCommand without a terminal, hence without a progress bar).
+    private static async Task<(string Id, string Sha)> UploadAsync(GatewayClient client, string file, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileInfo(file).OpenRead();
+        var answer = await client.UploadAsync(stream, AdherentsType, AdherentsRecipient, AdherentsPurpose, null, null, null, cancellationToken);
+        var info = GatewayClient.ToDataset(answer);
+        return (info.Id, info.Sha256);
+    }
+
+    private static async Task<double[]> SignalementsAsync(GatewayProcess gateway, int count, CancellationToken cancellationToken)
+    {
+        using var pdp = gateway.CpomClient("cist971-pdp");
+        var signalements = Encoding.UTF8.GetBytes(SignalementsCsv(100));
+        var latencies = new double[count];
+        for (var i = -1; i < count; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var content = new MemoryStream(signalements, writable: false);
+            await pdp.UploadAsync(content, "signalements-pdp", "cgss-guadeloupe", "pdp", null, null, null, cancellationToken);
+            if (i >= 0)
+            {
+                // The first upload (i = -1) is a warm-up.
+                latencies[i] = watch.Elapsed.TotalMilliseconds;
+            }
+        }
+        return latencies;
     }
 
     private static async Task<string> WriteAdherentsAsync(string path, int rows, CancellationToken cancellationToken)
@@ -160,17 +349,6 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
         return path;
     }
 
-    private static async Task<(string Id, string Sha)> UploadAsync(HttpClient client, string file, CancellationToken cancellationToken)
-    {
-        await using var stream = File.OpenRead(file);
-        using var content = new StreamContent(stream, 1 << 16);
-        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        using var response = await client.PostAsync(AdherentsUpload, content, cancellationToken);
-        await ExpectAsync(response, HttpStatusCode.Created, cancellationToken);
-        var created = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        return (created.GetProperty("id").GetString()!, created.GetProperty("sha256").GetString()!);
-    }
-
     private static async Task PutAsync(HttpClient client, string file, string name, CancellationToken cancellationToken)
     {
         await using var stream = File.OpenRead(file);
@@ -182,24 +360,26 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
         }
     }
 
-    private static async Task<(double Seconds, string Sha)> DownloadAsync(HttpClient client, string path, CancellationToken cancellationToken)
+    // nginx's side of B3: the file read and hashed as GatewayClient.DownloadAsync does.
+    private static async Task<double> BareDownloadAsync(HttpClient client, string path, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         await ExpectAsync(response, HttpStatusCode.OK, cancellationToken);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 16];
+        var buffer = new byte[81920];
         int read;
         while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
         {
             hash.AppendData(buffer, 0, read);
         }
-        return (watch.Elapsed.TotalSeconds, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        _ = hash.GetHashAndReset();
+        return watch.Elapsed.TotalSeconds;
     }
 
     /// <summary>32 clients, each with one keep-alive connection, GET the path in a loop for the given time.</summary>
-    private static async Task<(double Rate, double P50, double P99)> HammerAsync(Func<int, HttpClient> clientFactory, string path, int seconds, CancellationToken cancellationToken)
+    private static async Task<Hammered> HammerAsync(Func<int, HttpClient> clientFactory, string path, int seconds, CancellationToken cancellationToken)
     {
         var clients = Enumerable.Range(0, InboxClients).Select(clientFactory).ToArray();
         try
@@ -222,7 +402,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
             }));
             var elapsed = stop.Elapsed.TotalSeconds;
             var sorted = all.SelectMany(l => l).Order().ToArray();
-            return (sorted.Length / elapsed, BenchGateway.Percentile(sorted, 0.5), BenchGateway.Percentile(sorted, 0.99));
+            return new Hammered(sorted.Length / elapsed, BenchGateway.Percentile(sorted, 0.5), BenchGateway.Percentile(sorted, 0.99));
         }
         finally
         {
@@ -253,5 +433,23 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
             text.Append(CultureInfo.InvariantCulture, $"{body}{key:00};EXEMPLE;Camille;14/06/1971;06 00 00 00 01;camille.exemple@example.org;79402654223514;oui;02/01/2026;Restrictions d'aptitude, risque d'inaptitude au poste;T3A;oui;09/01/2026;Dr Anne Lefèvre;cellule-pdp@spsti.example\r\n");
         }
         return text.ToString();
+    }
+
+    // Null (nothing to compare with) when there is no ratio, not "missed".
+    private static bool? AtMost(double? ratio, double target) => ratio is { } value ? value <= target : null;
+
+    private static bool? AtLeast(double? ratio, double target) => ratio is { } value ? value >= target : null;
+
+    private static string? Times(double? ratio) => ratio is null ? null : $"{Report.Format(ratio.Value)}×";
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>An upload on one gateway process: the warm-up's dataset, the measured one, its time and the process's memory.</summary>
+    private sealed record UploadRun(string WarmUpId, string Id, string Sha, double Seconds, double? ResidentBeforeMiB, double? PeakMiB);
+
+    /// <summary>Requests per second and latencies of 32 clients.</summary>
+    private sealed record Hammered(double Rate, double P50, double P99)
+    {
+        public string Describe() => $"{Report.Format(Rate)} req/s (p50 {Report.Format(P50)} ms, p99 {Report.Format(P99)} ms)";
     }
 }
