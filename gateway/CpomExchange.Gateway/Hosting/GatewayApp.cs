@@ -184,12 +184,25 @@ public static partial class GatewayApp
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(home);
-        await Task.CompletedTask;
-        return storage.PayloadStore switch
+        switch (storage.PayloadStore)
         {
-            StorageOptions.FolderStore => new FolderPayloadStore(string.IsNullOrWhiteSpace(storage.PayloadPath) ? home.PayloadDirectory : storage.PayloadPath),
-            _ => throw new InvalidOperationException($"Storage:PayloadStore « {storage.PayloadStore} » inconnu : Folder ou AzureBlob."),
-        };
+            case StorageOptions.FolderStore:
+                return new FolderPayloadStore(string.IsNullOrWhiteSpace(storage.PayloadPath) ? home.PayloadDirectory : storage.PayloadPath);
+            case StorageOptions.AzureBlobStore:
+                // Content waiting for its commit is spooled under the state folder (on disk, private), not in /tmp (often in memory).
+                var spool = Path.Combine(home.Root, "spool");
+                CpomHome.CreatePrivateDirectory(spool);
+                try
+                {
+                    return await AzureBlobPayloadStore.CreateAsync(storage.AzureBlob, spool, cancellationToken);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new InvalidOperationException($"Storage:AzureBlob : {e.Message}", e);
+                }
+            default:
+                throw new InvalidOperationException($"Storage:PayloadStore « {storage.PayloadStore} » inconnu : Folder ou AzureBlob.");
+        }
     }
 
     /// <summary>The key provider the configuration names: local files, or Azure Key Vault.</summary>
