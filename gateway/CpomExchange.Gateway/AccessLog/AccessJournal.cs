@@ -10,9 +10,11 @@ namespace CpomExchange.Gateway.AccessLog;
 /// Writes access-log entries for the gateway's operations under each data controller concerned:
 /// the caller's organisation, and the sender and recipient of a dataset (both controllers of
 /// their copy; joint controllers for signalements). One entry per controller, appended in the
-/// request's database transaction when there is one, else in a transaction of its own.
+/// request's database transaction when there is one, else by the <see cref="AccessLogBatcher"/>
+/// (group commit); either way durable before the request answers.
 /// </summary>
-internal sealed partial class AccessJournal(CpomDbContext db, AccessLogWriter writer, PolicySet policies, TimeProvider time, ILogger<AccessJournal> logger)
+internal sealed partial class AccessJournal(CpomDbContext db, AccessLogWriter writer, AccessLogBatcher batcher, PolicySet policies, TimeProvider time,
+    ILogger<AccessJournal> logger)
 {
     /// <summary>The log action for a policy action.</summary>
     public static string ActionOf(DataAction action) => action switch
@@ -57,9 +59,8 @@ internal sealed partial class AccessJournal(CpomDbContext db, AccessLogWriter wr
             await writer.AppendAsync(db, controllers, draft, cancellationToken);
             return;
         }
-        await using var transaction = await CpomDatabase.BeginWriteAsync(db, cancellationToken);
-        await writer.AppendAsync(db, controllers, draft, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // No transaction to ride in: committed with the entries of the requests waiting at the same moment.
+        await batcher.AppendAsync(controllers, draft, cancellationToken);
     }
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Operation by {AgentId} concerning no controller: {Action}, {Outcome}, request {RequestId}.")]

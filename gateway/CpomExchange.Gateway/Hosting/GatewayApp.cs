@@ -99,6 +99,8 @@ public static partial class GatewayApp
         services.AddSingleton(accessLogOptions);
         services.AddSingleton<AccessLogWriter>();
         services.AddSingleton<AccessLogMaintenance>();
+        services.AddSingleton<AccessLogBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<AccessLogBatcher>());
         services.AddHostedService<AccessLogMaintenanceService>();
         services.AddSingleton(storage);
         services.AddSingleton<GatewayInstance>();

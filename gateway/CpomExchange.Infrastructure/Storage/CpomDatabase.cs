@@ -215,52 +215,76 @@ public static class CpomDatabase
     /// write transaction already excludes every other writer. PostgreSQL: a transaction-scoped
     /// advisory lock on the controller (which also covers a log whose head does not exist yet) is
     /// taken first, so that appends to one controller's log are serialised across every instance
-    /// while appends to different controllers run in parallel.
+    /// while appends to different controllers run in parallel. A head the context already tracks is
+    /// reused only if it was read in this same transaction; else it is read again.
     /// </summary>
     public static async Task<AccessLog.AccessLogHeadEntity?> LockHeadAsync(CpomDbContext db, string controller, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
+        var current = LocksOf(db);
+        var readInThisTransaction = current.Heads.Contains(controller);
         await LockLogsAsync(db, [controller], cancellationToken);
         var tracked = db.AccessLogHeads.Local.FirstOrDefault(h => h.Controller == controller);
-        if (tracked is not null)
+        if (tracked is not null && !readInThisTransaction && db.Entry(tracked).State == EntityState.Unchanged)
         {
-            var entry = db.Entry(tracked);
-            if (entry.State == EntityState.Unchanged && db.Database.IsNpgsql())
-            {
-                // Tracked from an earlier transaction of this context: another instance may have appended since.
-                await entry.ReloadAsync(cancellationToken);
-            }
-            if (entry.State != EntityState.Detached)
-            {
-                return tracked;
-            }
+            // Tracked from an earlier transaction of this context: another writer may have appended since.
+            await db.Entry(tracked).ReloadAsync(cancellationToken);
+        }
+        current.Heads.Add(controller);
+        if (tracked is not null && db.Entry(tracked).State != EntityState.Detached)
+        {
+            return tracked;
         }
         return await db.AccessLogHeads.SingleOrDefaultAsync(h => h.Controller == controller, cancellationToken);
     }
 
     /// <summary>
     /// PostgreSQL: takes the log locks of <paramref name="controllers"/> in one stable order, for the
-    /// rest of the current transaction (re-taking one already held is free). A transaction that will
-    /// append to several logs takes them all first, so that two such transactions cannot deadlock.
-    /// SQLite: nothing to do.
+    /// rest of the current transaction (one already held in it is not asked for again). A transaction
+    /// that will append to several logs takes them all first, so that two such transactions cannot
+    /// deadlock. SQLite: nothing to take (one writer at a time).
     /// </summary>
     public static async Task LockLogsAsync(CpomDbContext db, IEnumerable<string> controllers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(controllers);
-        if (!db.Database.IsNpgsql())
-        {
-            return;
-        }
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("The log locks are taken inside a write transaction.");
         }
+        var current = LocksOf(db);
         foreach (var controller in controllers.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
+            if (!current.Locked.Add(controller) || !db.Database.IsNpgsql())
+            {
+                continue;
+            }
             var key = "cpom-log:" + controller;
             await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
         }
+    }
+
+    /// <summary>What the current transaction of a context holds: the logs locked, the heads read.</summary>
+    private sealed class TransactionLocks
+    {
+        public Guid Transaction { get; set; }
+        public HashSet<string> Locked { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> Heads { get; } = new(StringComparer.Ordinal);
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CpomDbContext, TransactionLocks> Locks = new();
+
+    private static TransactionLocks LocksOf(CpomDbContext db)
+    {
+        var state = Locks.GetOrCreateValue(db);
+        var transaction = db.Database.CurrentTransaction?.TransactionId ?? Guid.Empty;
+        if (state.Transaction != transaction)
+        {
+            state.Transaction = transaction;
+            state.Locked.Clear();
+            state.Heads.Clear();
+        }
+        return state;
     }
 
     /// <summary>
