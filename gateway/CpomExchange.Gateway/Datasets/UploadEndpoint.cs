@@ -137,14 +137,13 @@ internal static partial class DatasetsApi
                 outgoing.Add(await Outgoing.StartAsync(store, keys, recipient, contract, exchange.Schema, http.RequestAborted));
             }
             var source = new HashingReadStream(http.Request.Body);
-            var subjects = new List<UInt128>();
             long unmatched = 0;
             CsvIngestResult result;
             var siretIndex = exchange.Schema.Columns.ToList().FindIndex(c => c.Kind == ColumnKind.Siret);
             var ingestOptions = new CsvIngestOptions
             {
                 MaxRows = options.Value.Limits.MaxRows,
-                OnIdentifier = split ? null : (kind, value) => subjects.Add(pseudonymiser.Short(kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret, value)),
+                OnIdentifier = split ? null : (kind, value) => outgoing[0].Subjects.Add(pseudonymiser.Short(kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret, value)),
                 RowCheck = plan.RowCheck,
                 RowTransform = plan.Transform,
                 OnRow = async cells =>
@@ -187,11 +186,6 @@ internal static partial class DatasetsApi
                         ["truncated"] = result.ErrorCount > result.Errors.Count,
                     }), result.Rows);
             }
-            if (!split)
-            {
-                outgoing[0].Subjects.AddRange(subjects);
-            }
-
             var entities = new List<DatasetEntity>();
             foreach (var o in outgoing.Where(o => !split || o.Rows > 0))
             {
@@ -310,7 +304,8 @@ internal static partial class DatasetsApi
             entity.Sha256 = _encrypted.Sha256!;
             entity.Length = _encrypted.PlaintextLength;
             await _encrypted.DisposeAsync();
-            _subjects = await SubjectIndex.WriteAsync(store, keys, SubjectIndex.Normalise(Subjects), cancellationToken);
+            SubjectIndex.NormaliseInPlace(Subjects);
+            _subjects = await SubjectIndex.WriteAsync(store, keys, Subjects, cancellationToken);
             await _payload!.CommitAsync(entity.PayloadName, cancellationToken: cancellationToken);
             committed.Add(entity.PayloadName);
             await _subjects.CommitAsync(SubjectIndex.NameOf(entity.Id), cancellationToken: cancellationToken);

@@ -14,24 +14,35 @@ public static class SubjectIndex
     /// <summary>The payload-store name of a dataset's subject index.</summary>
     public static string NameOf(string datasetId) => datasetId + ".subjects";
 
-    /// <summary>Sorts and de-duplicates <paramref name="subjects"/>.</summary>
+    /// <summary>Sorts and de-duplicates <paramref name="subjects"/> (in place), and returns the result as an array.</summary>
     public static UInt128[] Normalise(List<UInt128> subjects)
     {
+        NormaliseInPlace(subjects);
+        return [.. subjects];
+    }
+
+    /// <summary>
+    /// Sorts and de-duplicates <paramref name="subjects"/> where it is, without a copy: a file of
+    /// millions of rows keeps one list of 16 bytes a row, not three.
+    /// </summary>
+    public static void NormaliseInPlace(List<UInt128> subjects)
+    {
         ArgumentNullException.ThrowIfNull(subjects);
-        subjects.Sort();
-        var result = new List<UInt128>(subjects.Count);
-        foreach (var s in subjects)
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(subjects);
+        span.Sort();
+        var count = 0;
+        for (var i = 0; i < span.Length; i++)
         {
-            if (result.Count == 0 || result[^1] != s)
+            if (count == 0 || span[count - 1] != span[i])
             {
-                result.Add(s);
+                span[count++] = span[i];
             }
         }
-        return [.. result];
+        subjects.RemoveRange(count, subjects.Count - count);
     }
 
     /// <summary>Writes an encrypted index to a pending payload of <paramref name="store"/>, for the caller to commit (or dispose).</summary>
-    public static async Task<IPendingPayload> WriteAsync(IPayloadStore store, IKeyProvider keys, UInt128[] sorted, CancellationToken cancellationToken = default)
+    public static async Task<IPendingPayload> WriteAsync(IPayloadStore store, IKeyProvider keys, IReadOnlyList<UInt128> sorted, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sorted);
@@ -40,9 +51,9 @@ public static class SubjectIndex
         {
             await using var encrypted = await PayloadCipher.BeginAsync(pending.Content, keys, cancellationToken: cancellationToken);
             var buffer = new byte[16 * 4096];
-            for (var i = 0; i < sorted.Length; i += 4096)
+            for (var i = 0; i < sorted.Count; i += 4096)
             {
-                var n = Math.Min(4096, sorted.Length - i);
+                var n = Math.Min(4096, sorted.Count - i);
                 for (var j = 0; j < n; j++)
                 {
                     BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(j * 16, 16), sorted[i + j]);
