@@ -10,6 +10,7 @@ internal sealed record BenchOptions
     public const string AllSuites = "all";
     public const string SoakSuite = "soak";
     public const string TransferSuite = "transfer";
+    public const string InstancesSuite = "instances";
 
     public required string Suite { get; init; }
 
@@ -28,7 +29,7 @@ internal sealed record BenchOptions
     public bool Smoke { get; init; }
 
     /// <summary>
-    /// Whether the transfer suite writes its table into BENCHMARKS.md: by default at full sizes,
+    /// Whether the transfer and instances suites write their blocks into BENCHMARKS.md: by default at full sizes,
     /// not with --smoke (unless --write).
     /// </summary>
     public bool Write { get; init; }
@@ -42,7 +43,7 @@ internal sealed record BenchOptions
     /// <summary>Rows of the adherents file uploaded and downloaded (transfer; memory also at ÷10 and ×5).</summary>
     public int Rows { get; init; } = 1_000_000;
 
-    /// <summary>How long the soak runs, in seconds.</summary>
+    /// <summary>How long the soak runs, in seconds; with the instances suite, each of its scenarios.</summary>
     public int Seconds { get; init; } = 300;
 
     public const string Usage = """
@@ -58,6 +59,9 @@ internal sealed record BenchOptions
                        TLS (uploads through cpom's client, the gateway's peak memory, downloads,
                        inbox under 32 clients, signalements-pdp latency) and the access log's
                        appends/s and verification (B5); writes its table into BENCHMARKS.md
+          instances    issue #8: one controller's access-log appends/s on PostgreSQL through two
+                       gateway processes (32 clients listing the inbox), beside four controllers
+                       and one instance; writes its block into BENCHMARKS.md
 
         Options:
           --entries N          appends per append scenario (access-log, transfer's B5; default 20000)
@@ -65,11 +69,11 @@ internal sealed record BenchOptions
           --mb N               MiB encrypted and decrypted (crypto; default 256)
           --sirets N           distinct SIRETs pseudonymised and validated (crypto; default 1000000)
           --clients N          concurrent clients (soak; default 8)
-          --seconds S          duration (soak; default 300)
+          --seconds S          duration (soak; default 300; instances: per scenario, default 20)
           --rows N             adherents rows (transfer; default 1000000; memory also at N/10 and 5N)
           --smoke              tiny sizes (N=200, M=5000, 4 MiB, 10000 SIRETs; soak: 2 clients, 10 s;
-                               transfer: 10000 rows) unless given
-          --write, --no-write  write (or not) the transfer table into BENCHMARKS.md, between its
+                               transfer: 10000 rows; instances: 3 s) unless given
+          --write, --no-write  write (or not) the transfer or instances block into BENCHMARKS.md, between its
                                markers; default: write at full sizes, not with --smoke
         """;
 
@@ -82,7 +86,7 @@ internal sealed record BenchOptions
             return null;
         }
         var suite = args[0];
-        if (suite is not (AccessLogSuite or CryptoSuite or AllSuites or SoakSuite or TransferSuite))
+        if (suite is not (AccessLogSuite or CryptoSuite or AllSuites or SoakSuite or TransferSuite or InstancesSuite))
         {
             error.WriteLine($"Unknown suite '{suite}'.");
             error.WriteLine(Usage);
@@ -101,9 +105,9 @@ internal sealed record BenchOptions
             }
             if (name is "--write" or "--no-write")
             {
-                if (suite != TransferSuite)
+                if (suite is not (TransferSuite or InstancesSuite))
                 {
-                    error.WriteLine($"Option '{name}' belongs to the suite '{TransferSuite}'.");
+                    error.WriteLine($"Option '{name}' belongs to the suites '{TransferSuite}' and '{InstancesSuite}'.");
                     return null;
                 }
                 write = name == "--write";
@@ -116,7 +120,7 @@ internal sealed record BenchOptions
                 "--mb" => (1, [CryptoSuite]),
                 "--sirets" => (1_000, [CryptoSuite]),
                 "--clients" => (1, [SoakSuite]),
-                "--seconds" => (1, [SoakSuite]),
+                "--seconds" => (1, [SoakSuite, InstancesSuite]),
                 "--rows" => (100, [TransferSuite]),
                 _ => (0, []),
             };
@@ -159,7 +163,7 @@ internal sealed record BenchOptions
             Megabytes = megabytes ?? (smoke ? 4 : 256),
             Sirets = sirets ?? (smoke ? 10_000 : 1_000_000),
             Clients = clients ?? (smoke ? 2 : 8),
-            Seconds = seconds ?? (smoke ? 10 : 300),
+            Seconds = seconds ?? (suite == InstancesSuite ? (smoke ? 3 : 20) : smoke ? 10 : 300),
             Rows = rows ?? (smoke ? 10_000 : 1_000_000),
         };
     }

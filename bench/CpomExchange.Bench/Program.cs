@@ -44,6 +44,10 @@ try
         // False when BENCHMARKS.md was to be written and could not be (said on stderr).
         written = await new CpomExchange.Bench.Transfer.TransferSuite(options, report).RunAsync(root, cancellation.Token);
     }
+    if (options.Suite is BenchOptions.InstancesSuite)
+    {
+        written = await new CpomExchange.Bench.Instances.InstancesSuite(options, report).RunAsync(root, cancellation.Token);
+    }
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
 {

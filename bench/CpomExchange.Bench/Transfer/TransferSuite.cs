@@ -240,7 +240,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
         [
             .. options.Smoke ? new[] { "**Smoke sizes**: this run checks that the command works; its figures are not those issue #9 asks for." } : [],
             Invariant($"Written by the benchmark on {started:yyyy-MM-dd HH:mm} UTC; its next run replaces everything between the markers."),
-            $"Command: `{Command()}`",
+            $"Command: `{BenchmarksFile.Command(options)}`",
             Invariant($"Machine: {machine.Cpu}, {machine.LogicalProcessors} logical processors, {machine.Memory} of memory; {machine.OperatingSystem}; load average at the start {machine.LoadAverage}."),
             $"Software: {machine.Runtime}; {(nginxVersion is null ? $"nginx not installed ({NginxBaseline.InstallCommand}): no baseline" : nginxVersion)}.",
             Invariant($"Gateway: a process of its own (`dotnet CpomExchange.Gateway.dll --environment Development`: Kestrel with mutual TLS, SQLite, local keys, {GatewayProcess.GarbageCollector}), ")
@@ -251,45 +251,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
         ];
         var markdown = table.Markdown(preamble);
         report.Write(Environment.NewLine + "Table for BENCHMARKS.md:" + Environment.NewLine + Environment.NewLine + markdown + Environment.NewLine);
-        return WriteBenchmarksFile(markdown);
-    }
-
-    private bool WriteBenchmarksFile(string markdown)
-    {
-        if (!options.Write)
-        {
-            report.Write($"{TransferTable.FileName} not written ({(options.Smoke ? "--smoke; --write writes it" : "--no-write")}).{Environment.NewLine}{Environment.NewLine}");
-            return true;
-        }
-        var repository = Repository.Find();
-        if (repository is null)
-        {
-            Console.Error.WriteLine($"{TransferTable.FileName} not written: no CpomExchange.sln above {AppContext.BaseDirectory}.");
-            return false;
-        }
-        var path = Path.Combine(repository, TransferTable.FileName);
-        try
-        {
-            TransferTable.WriteBetweenMarkers(path, markdown);
-        }
-        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"{TransferTable.FileName} not written: {e.Message}");
-            return false;
-        }
-        report.Write($"Written into {path}, between {TransferTable.BeginMarker} and {TransferTable.EndMarker}.{Environment.NewLine}{Environment.NewLine}");
-        return true;
-    }
-
-    // The command as it is run from the repository's root.
-    private string Command()
-    {
-#if DEBUG
-        const string Configuration = "Debug";
-#else
-        const string Configuration = "Release";
-#endif
-        return string.Join(' ', new[] { "dotnet", "run", "-c", Configuration, "--project", "bench/CpomExchange.Bench", "--" }.Concat(options.Arguments));
+        return BenchmarksFile.Write(options, report, markdown, TransferTable.BeginMarker, TransferTable.EndMarker);
     }
 
     /// <summary>One gateway process: a warm-up upload, then the file's, timed, with the process's memory before and its peak after.</summary>

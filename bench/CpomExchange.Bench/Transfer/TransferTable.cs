@@ -4,13 +4,12 @@ namespace CpomExchange.Bench.Transfer;
 
 /// <summary>
 /// The figures of issue #9 (B1–B6), one row each: measured value, baseline, ratio, target and
-/// whether it is met; rendered as Markdown and written into BENCHMARKS.md between two markers.
+/// whether it is met; rendered as Markdown and written into BENCHMARKS.md between its two markers (<see cref="BenchmarksFile"/>).
 /// </summary>
 internal sealed class TransferTable
 {
     public const string BeginMarker = "<!-- bench:transfer:begin -->";
     public const string EndMarker = "<!-- bench:transfer:end -->";
-    public const string FileName = "BENCHMARKS.md";
 
     private const string None = "—";
 
@@ -45,32 +44,4 @@ internal sealed class TransferTable
         }
         return text.ToString();
     }
-
-    /// <summary>
-    /// Replaces the lines between the marker lines of <paramref name="path"/> (a line holding only
-    /// the marker; the markers may also be quoted in the text) with <paramref name="section"/>; the
-    /// rest of the file is kept as it is. Throws <see cref="InvalidOperationException"/> when the
-    /// marker lines are missing, repeated or out of order.
-    /// </summary>
-    public static void WriteBetweenMarkers(string path, string section)
-    {
-        var text = File.ReadAllText(path);
-        var newline = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
-        var lines = text.Split(newline);
-        var begins = MarkerLines(lines, BeginMarker);
-        var ends = MarkerLines(lines, EndMarker);
-        if (begins.Length != 1 || ends.Length != 1 || ends[0] < begins[0])
-        {
-            throw new InvalidOperationException($"{path} must hold a line {BeginMarker}, then a line {EndMarker}, once each.");
-        }
-        var body = section.Replace("\r\n", "\n", StringComparison.Ordinal).Trim('\n').Split('\n');
-        string[] replaced = [.. lines[..(begins[0] + 1)], "", .. body, "", .. lines[ends[0]..]];
-        // Written beside it, then renamed: an interrupted run leaves the file as it was.
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, string.Join(newline, replaced), new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
-    }
-
-    private static int[] MarkerLines(string[] lines, string marker) =>
-        [.. lines.Select((line, index) => (line, index)).Where(x => x.line.Trim() == marker).Select(x => x.index)];
 }
