@@ -64,6 +64,7 @@ public sealed class PostgresServer
 
     private static async Task<PostgresServer> StartAsync()
     {
+        RemoveLeftovers();
         var bin = FindBinaries();
         var asPostgresUser = Environment.UserName == "root";
         var root = Directory.CreateTempSubdirectory("cpom-pg-").FullName;
@@ -78,7 +79,7 @@ public sealed class PostgresServer
         server.RunAsServerUser(Path.Combine(bin, "initdb"), "-D", data, "-U", "cpom", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync");
         // Enough connections for the test classes that run in parallel, each with its own pool.
         server.RunAsServerUser(Path.Combine(bin, "pg_ctl"), "-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400", "start");
+            "-o", $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400 -c max_wal_size=64MB -c min_wal_size=32MB", "start");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         await using (var connection = new NpgsqlConnection(server.ConnectionString("postgres") + ";Pooling=false"))
         {
@@ -101,9 +102,33 @@ public sealed class PostgresServer
         {
             Directory.Delete(_root, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The temporary folder is the system's to clean.
+            // The next run's RemoveLeftovers deletes it.
+        }
+    }
+
+    /// <summary>
+    /// Deletes the folders of earlier runs whose server is stopped (no <c>postmaster.pid</c>) and that
+    /// nothing touched for ten minutes: a test process killed at its end may stop its server without
+    /// getting to delete the folder.
+    /// </summary>
+    private static void RemoveLeftovers()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), "cpom-pg-*"))
+        {
+            try
+            {
+                if (!File.Exists(Path.Combine(folder, "data", "postmaster.pid"))
+                    && Directory.GetLastWriteTimeUtc(folder) < DateTime.UtcNow.AddMinutes(-10))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's, or in use: left alone.
+            }
         }
     }
 
