@@ -107,11 +107,11 @@ public static partial class GatewayApp
         services.AddSingleton(await CreatePayloadStoreAsync(storage, home));
         if (storage.Provider == StorageOptions.Postgres)
         {
-            services.AddDbContext<CpomDbContext, PostgresCpomDbContext>(o => o.UseNpgsql(connectionString));
+            services.AddDbContextPool<CpomDbContext, PostgresCpomDbContext>(o => o.UseNpgsql(connectionString));
         }
         else
         {
-            services.AddDbContext<CpomDbContext, SqliteCpomDbContext>(o => o.UseSqlite(connectionString));
+            services.AddDbContextPool<CpomDbContext, SqliteCpomDbContext>(o => o.UseSqlite(connectionString));
         }
         services.AddScoped<AccessJournal>();
         services.AddScoped<AccessLogReader>();
