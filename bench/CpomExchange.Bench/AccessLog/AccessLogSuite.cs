@@ -61,8 +61,10 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
     public async Task<LogFigures> MeasureB5Async(string root, CancellationToken cancellationToken)
     {
         var appends = await OneWriterAsync(await LogBench.OpenAsync(new CpomHome(Path.Combine(root, "append")), cancellationToken), cancellationToken);
+        var grouped = await GroupCommitAsync(await LogBench.OpenAsync(new CpomHome(Path.Combine(root, "group")), cancellationToken), GroupWriters, cancellationToken);
         var verify = await FillAndVerifyAsync(await LogBench.OpenAsync(new CpomHome(Path.Combine(root, "verify")), cancellationToken), cancellationToken);
         return new LogFigures(options.Entries, appends.PerSecond, appends.Percentile(0.50), appends.Percentile(0.99),
+            GroupWriters, grouped.PerSecond, grouped.Percentile(0.50), grouped.Percentile(0.99),
             options.VerifyEntries, verify.Seconds, verify.Result);
     }
 
@@ -124,6 +126,57 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
             var result = await reader.VerifyAsync(controller, cancellationToken);
             report.Note($"check: the log of {controller} written by the append scenarios verifies: {(result.Valid ? "yes" : "NO, " + result.Problem)} "
                 + $"({result.EntriesChecked:N0} entries, {result.CheckpointsChecked} checkpoint(s))");
+        }
+    }
+
+    /// <summary>How many requests append at once in the group-commit measurement (B4's clients).</summary>
+    public const int GroupWriters = 32;
+
+    // N appends to one controller by concurrent writers through the gateway's own group commit
+    // (AccessLogBatcher, as a listing's entry is written): each writer waits for its entry's commit
+    // before its next one, as a request does before it answers.
+    private async Task<AppendRun> GroupCommitAsync(LogBench log, int writers, CancellationToken cancellationToken)
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.LoggingServiceCollectionExtensions.AddLogging(services);
+        Microsoft.Extensions.DependencyInjection.EntityFrameworkServiceCollectionExtensions.AddDbContextPool<CpomDbContext, SqliteCpomDbContext>(
+            services, o => o.UseSqlite(CpomDbContext.SqliteConnectionString(log.Home)));
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(services, log.Writer);
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<CpomExchange.Gateway.AccessLog.AccessLogBatcher>(services);
+        await using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var batcher = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CpomExchange.Gateway.AccessLog.AccessLogBatcher>(provider);
+        await batcher.StartAsync(cancellationToken);
+        try
+        {
+            report.Progress($"append: warm-up, {writers} writers through the group commit");
+            await RunAsync(Math.Min(WarmUpAppends, options.Entries), [WarmUpController]);
+            report.Progress($"append: {options.Entries:N0} appends, 1 controller, {writers} writers through the group commit");
+            return await RunAsync(options.Entries, OneController);
+        }
+        finally
+        {
+            await batcher.StopAsync(CancellationToken.None);
+        }
+
+        async Task<AppendRun> RunAsync(int count, string[] controllers)
+        {
+            var run = new AppendRun(count);
+            var next = -1;
+            var probe = Probe.Start();
+            await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < count)
+                {
+                    var t0 = Stopwatch.GetTimestamp();
+                    await batcher.AppendAsync(controllers, log.Drafts.Next(), cancellationToken);
+                    run.LatencyTicks[i] = Stopwatch.GetTimestamp() - t0;
+                }
+            }, cancellationToken)));
+            run.Seconds = probe.Seconds;
+            run.CpuSeconds = probe.CpuSeconds;
+            run.AllocatedBytes = probe.AllocatedBytes;
+            return run;
         }
     }
 
@@ -625,10 +678,12 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
 }
 
 /// <summary>
-/// B5 (issue #9) as <see cref="AccessLogSuite.MeasureB5Async"/> measures it: one-writer appends and
-/// the verification of a log of <see cref="VerifiedEntries"/> entries.
+/// B5 (issue #9) as <see cref="AccessLogSuite.MeasureB5Async"/> measures it: one-writer appends,
+/// appends by concurrent writers through the gateway's group commit, and the verification of a log
+/// of <see cref="VerifiedEntries"/> entries.
 /// </summary>
 internal sealed record LogFigures(int Appends, double AppendsPerSecond, double AppendP50Ms, double AppendP99Ms,
+    int GroupWriters, double GroupAppendsPerSecond, double GroupP50Ms, double GroupP99Ms,
     int VerifiedEntries, double VerifySeconds, LogVerification Verification)
 {
     /// <summary>The verification target for this log's size (5 s for 1,000,000 entries).</summary>

@@ -12,7 +12,7 @@ namespace CpomExchange.Gateway.AccessLog;
 /// flush on PostgreSQL) and one take of each controller's lock, instead of queueing one commit
 /// each behind the log's lock. Order is kept: entries are appended in the order they arrived.
 /// </summary>
-internal sealed partial class AccessLogBatcher(IServiceScopeFactory scopes, AccessLogWriter writer, ILogger<AccessLogBatcher> logger)
+public sealed partial class AccessLogBatcher(IServiceScopeFactory scopes, AccessLogWriter writer, ILogger<AccessLogBatcher> logger)
     : BackgroundService
 {
     /// <summary>The most entries one transaction takes (a bound on its duration and on what one failure fails).</summary>
