@@ -251,8 +251,9 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
             Invariant($"Gateway: a process of its own (`dotnet CpomExchange.Gateway.dll --environment Development`: Kestrel with mutual TLS, SQLite, local keys, {GatewayProcess.GarbageCollector}), ")
                 + Invariant($"a fresh one for each B2 size; B1, B3, B4 and B6 ran on the {rows:N0}-row one. The clients run in the benchmark's process, on the same processors."),
             "Baseline: nginx with mutual TLS against the same CA and server certificate, storing uploads with WebDAV `PUT` and serving the same files from a folder.",
-            Invariant($"B5: the access-log suite's code in the benchmark's process (SQLite in WAL mode, a transaction and its fsync per append, as the gateway writes its log; no HTTP); ")
-                + Invariant($"{log.Appends:N0} appends, then a log of {log.VerifiedEntries:N0} entries filled and verified."),
+            Invariant($"B5: in the benchmark's process, no HTTP, SQLite in WAL mode with an fsync per commit: {log.Appends:N0} appends by {log.GroupWriters} concurrent writers through the gateway's group commit ")
+                + Invariant($"(`AccessLogBatcher`, as the gateway writes the entries of listings, reads, downloads and refusals: the entries waiting together share a transaction), ")
+                + Invariant($"{log.Appends:N0} appends by one writer with a transaction each (as an upload's entry rides in its own transaction), then a log of {log.VerifiedEntries:N0} entries filled and verified."),
         ];
         var markdown = table.Markdown(preamble);
         report.Write(Environment.NewLine + "Table for BENCHMARKS.md:" + Environment.NewLine + Environment.NewLine + markdown + Environment.NewLine);
