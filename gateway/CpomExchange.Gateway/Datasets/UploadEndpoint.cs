@@ -2,6 +2,7 @@ using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Hosting;
 using CpomExchange.Gateway.Problems;
+using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Storage;
@@ -48,9 +49,12 @@ internal static partial class DatasetsApi
         IKeyProvider keys,
         Pseudonymiser pseudonymiser,
         IPayloadStore store,
+        CpomHome home,
         IOptions<GatewayOptions> options,
         ILogger<DatasetInfo> logger)
     {
+        // Sorted runs of a large file's SIRETs and pseudonyms (encrypted, deleted when closed).
+        var spill = Path.Combine(home.Root, "spool");
         var caller = Caller.From(http.User);
         async Task<IResult> RefuseAsync(IResult problem, long? rows = null)
         {
@@ -134,7 +138,7 @@ internal static partial class DatasetsApi
         {
             foreach (var (recipient, contract) in split ? recipients.Where(r => plan.AdherentsOf.ContainsKey(r.Organisation)) : recipients)
             {
-                outgoing.Add(await Outgoing.StartAsync(store, keys, recipient, contract, exchange.Schema, http.RequestAborted));
+                outgoing.Add(await Outgoing.StartAsync(store, keys, recipient, contract, exchange.Schema, spill, http.RequestAborted));
             }
             var source = new HashingReadStream(http.Request.Body);
             long unmatched = 0;
@@ -143,6 +147,7 @@ internal static partial class DatasetsApi
             var ingestOptions = new CsvIngestOptions
             {
                 MaxRows = options.Value.Limits.MaxRows,
+                SpillDirectory = spill,
                 OnIdentifier = split ? null : (kind, value) => outgoing[0].Subjects.Add(pseudonymiser.Short(kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret, value)),
                 RowCheck = plan.RowCheck,
                 RowTransform = plan.Transform,
@@ -263,10 +268,11 @@ internal static partial class DatasetsApi
         private IPendingPayload? _subjects;
         private EncryptingStream? _encrypted;
 
-        private Outgoing(string recipient, Contract contract)
+        private Outgoing(string recipient, Contract contract, string spill)
         {
             Recipient = recipient;
             Contract = contract;
+            Subjects = new ExternalSorter<UInt128>(directory: spill);
         }
 
         public string Id { get; } = NewDatasetId();
@@ -274,12 +280,13 @@ internal static partial class DatasetsApi
         public Contract Contract { get; }
         public CsvWriter Writer { get; private set; } = null!;
         public long Rows { get; set; }
-        public List<UInt128> Subjects { get; } = [];
+        /// <summary>The pseudonyms of the dataset's subjects, sorted with bounded memory for its index.</summary>
+        public ExternalSorter<UInt128> Subjects { get; }
 
         public static async Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, string recipient, Contract contract, CsvSchema schema,
-            CancellationToken cancellationToken)
+            string spill, CancellationToken cancellationToken)
         {
-            var o = new Outgoing(recipient, contract);
+            var o = new Outgoing(recipient, contract, spill);
             try
             {
                 o._payload = await store.CreateAsync(cancellationToken);
@@ -304,8 +311,7 @@ internal static partial class DatasetsApi
             entity.Sha256 = _encrypted.Sha256!;
             entity.Length = _encrypted.PlaintextLength;
             await _encrypted.DisposeAsync();
-            SubjectIndex.NormaliseInPlace(Subjects);
-            _subjects = await SubjectIndex.WriteAsync(store, keys, Subjects, cancellationToken);
+            _subjects = await SubjectIndex.WriteAsync(store, keys, Subjects.Sorted(), cancellationToken);
             await _payload!.CommitAsync(entity.PayloadName, cancellationToken: cancellationToken);
             committed.Add(entity.PayloadName);
             await _subjects.CommitAsync(SubjectIndex.NameOf(entity.Id), cancellationToken: cancellationToken);
@@ -321,6 +327,7 @@ internal static partial class DatasetsApi
             await Quietly(() => _encrypted?.DisposeAsync() ?? ValueTask.CompletedTask);
             await Quietly(() => _payload?.DisposeAsync() ?? ValueTask.CompletedTask);
             await Quietly(() => _subjects?.DisposeAsync() ?? ValueTask.CompletedTask);
+            Subjects.Dispose();
         }
 
         private static async ValueTask Quietly(Func<ValueTask> dispose)

@@ -41,8 +41,11 @@ public static class SubjectIndex
         subjects.RemoveRange(count, subjects.Count - count);
     }
 
-    /// <summary>Writes an encrypted index to a pending payload of <paramref name="store"/>, for the caller to commit (or dispose).</summary>
-    public static async Task<IPendingPayload> WriteAsync(IPayloadStore store, IKeyProvider keys, IReadOnlyList<UInt128> sorted, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes an encrypted index of <paramref name="sorted"/> (in order; repeated values are written
+    /// once) to a pending payload of <paramref name="store"/>, for the caller to commit (or dispose).
+    /// </summary>
+    public static async Task<IPendingPayload> WriteAsync(IPayloadStore store, IKeyProvider keys, IEnumerable<UInt128> sorted, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sorted);
@@ -51,15 +54,28 @@ public static class SubjectIndex
         {
             await using var encrypted = await PayloadCipher.BeginAsync(pending.Content, keys, cancellationToken: cancellationToken);
             var buffer = new byte[16 * 4096];
-            for (var i = 0; i < sorted.Count; i += 4096)
+            var filled = 0;
+            UInt128? previous = null;
+            foreach (var value in sorted)
             {
-                var n = Math.Min(4096, sorted.Count - i);
-                for (var j = 0; j < n; j++)
+                if (value == previous)
                 {
-                    BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(j * 16, 16), sorted[i + j]);
+                    continue;
                 }
-                await encrypted.WriteAsync(buffer.AsMemory(0, n * 16), cancellationToken);
+                if (previous > value)
+                {
+                    throw new ArgumentException("The subjects must be sorted.", nameof(sorted));
+                }
+                previous = value;
+                BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(filled, 16), value);
+                filled += 16;
+                if (filled == buffer.Length)
+                {
+                    await encrypted.WriteAsync(buffer, cancellationToken);
+                    filled = 0;
+                }
             }
+            await encrypted.WriteAsync(buffer.AsMemory(0, filled), cancellationToken);
             await encrypted.CompleteAsync(cancellationToken);
             return pending;
         }

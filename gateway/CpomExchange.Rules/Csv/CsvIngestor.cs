@@ -18,6 +18,12 @@ public sealed record CsvIngestOptions
     /// <summary>How many errors the report lists (all are counted).</summary>
     public int MaxReportedErrors { get; init; } = 1000;
 
+    /// <summary>
+    /// Where the SIRET uniqueness check spills its sorted runs on a large file (encrypted, deleted
+    /// when closed); default: the system's temporary folder.
+    /// </summary>
+    public string? SpillDirectory { get; init; }
+
     /// <summary>Called with every valid SIRET or NIR cell (normalised), to build the dataset's set of subjects.</summary>
     public Action<ColumnKind, string>? OnIdentifier { get; init; }
 
@@ -75,6 +81,14 @@ public sealed class CsvIngestResult
         {
             _errors.Add(error);
         }
+    }
+
+    /// <summary>Puts the listed errors in line order (errors found at the end of the file, such as duplicates, go to their line).</summary>
+    internal void SortErrorsByLine()
+    {
+        var sorted = _errors.OrderBy(e => e.Line).ToList();
+        _errors.Clear();
+        _errors.AddRange(sorted);
     }
 }
 
@@ -262,7 +276,7 @@ public static partial class CsvIngestor
         {
             output.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
         }
-        var seen = new UniqueValues();
+        using var seen = new UniqueValues(options.SpillDirectory);
         var cells = new string[schema.Columns.Count];
         var namedCount = columns.Length;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -327,6 +341,10 @@ public static partial class CsvIngestor
                     await options.OnRow(cells).ConfigureAwait(false);
                 }
             }
+        }
+        if (seen.ReportDuplicateSirets(result, options))
+        {
+            result.SortErrorsByLine();
         }
         if (result.Rows == 0)
         {
@@ -578,23 +596,67 @@ public static partial class CsvIngestor
     private static string? ShortenValue(ColumnSpec spec, string raw) => spec.Pseudonymised ? null : Shorten(raw);
 
     /// <summary>The values already seen in unique columns, with the line they were first seen on.</summary>
-    private sealed class UniqueValues
+    private sealed class UniqueValues(string? spillDirectory) : IDisposable
     {
-        private readonly Dictionary<string, Dictionary<long, long>> _numbers = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (ColumnSpec Spec, ExternalSorter<SiretAt> Sorter)> _sirets = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Dictionary<string, long>> _strings = new(StringComparer.Ordinal);
 
-        /// <summary>Null the first time a value is seen in a column, else the line it was first seen on.</summary>
+        /// <summary>
+        /// Null the first time a value is seen in a column, else the line it was first seen on. A SIRET
+        /// is only noted here: duplicated SIRETs are found at the end of the file
+        /// (<see cref="ReportDuplicateSirets"/>), by sorting (SIRET, line) pairs with bounded memory,
+        /// so that an adherents list of millions of rows does not hold them all in memory.
+        /// </summary>
         public long? FirstLine(ColumnSpec spec, string value, long line)
         {
             if (spec.Kind == ColumnKind.Siret && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
             {
-                // A SIRET fits in a long: a large adherents file keeps 8 bytes a row, not a string.
-                var numbers = _numbers.TryGetValue(spec.Name, out var n) ? n : _numbers[spec.Name] = [];
-                return numbers.TryAdd(number, line) ? null : numbers[number];
+                if (!_sirets.TryGetValue(spec.Name, out var entry))
+                {
+                    entry = _sirets[spec.Name] = (spec, new ExternalSorter<SiretAt>(directory: spillDirectory));
+                }
+                entry.Sorter.Add(new SiretAt(number, line));
+                return null;
             }
             var strings = _strings.TryGetValue(spec.Name, out var s) ? s : _strings[spec.Name] = new Dictionary<string, long>(StringComparer.Ordinal);
             return strings.TryAdd(value, line) ? null : strings[value];
         }
+
+        /// <summary>Reports every SIRET found again after its first line; true when there was one.</summary>
+        public bool ReportDuplicateSirets(CsvIngestResult result, CsvIngestOptions options)
+        {
+            var found = false;
+            foreach (var (spec, sorter) in _sirets.Values)
+            {
+                long previous = -1, firstLine = 0;
+                foreach (var (siret, line) in sorter.Sorted())
+                {
+                    if (siret == previous)
+                    {
+                        result.Add(new CsvRowError(line, spec.Name, siret.ToString("D14", CultureInfo.InvariantCulture), ErrorCatalog.DuplicateSiret,
+                            $"Ce SIRET figure déjà à la ligne {firstLine}."), options.MaxReportedErrors);
+                        found = true;
+                        continue;
+                    }
+                    (previous, firstLine) = (siret, line);
+                }
+            }
+            return found;
+        }
+
+        public void Dispose()
+        {
+            foreach (var (_, sorter) in _sirets.Values)
+            {
+                sorter.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A SIRET and the line it is on, ordered by SIRET then line.</summary>
+    private readonly record struct SiretAt(long Siret, long Line) : IComparable<SiretAt>
+    {
+        public int CompareTo(SiretAt other) => Siret != other.Siret ? Siret.CompareTo(other.Siret) : Line.CompareTo(other.Line);
     }
 
     /// <summary>

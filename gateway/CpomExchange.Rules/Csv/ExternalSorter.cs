@@ -1,0 +1,205 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace CpomExchange.Rules.Csv;
+
+/// <summary>
+/// Sorts more values than memory should hold, so that a file of millions of rows costs the same
+/// memory as a small one: values are gathered in a run of <c>runLength</c>; a full run is sorted and
+/// written to a spill file; <see cref="Sorted"/> merges the files and the last run. The spill files
+/// are encrypted (AES-256-GCM, with a key that exists only in this object's memory: what is spilled
+/// is file content, such as an adherents list) and deleted when closed, so that nothing readable is
+/// left on disk, even after a crash.
+/// </summary>
+/// <typeparam name="T">A value type without references, ordered by <see cref="IComparable{T}"/>.</typeparam>
+public sealed class ExternalSorter<T> : IDisposable
+    where T : unmanaged, IComparable<T>
+{
+    /// <summary>The default run: 262,144 values (4 MiB of 16-byte values).</summary>
+    public const int DefaultRunLength = 256 * 1024;
+
+    private const int ChunkValues = 4096;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+
+    private readonly int _runLength;
+    private readonly string _directory;
+    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    private readonly List<FileStream> _spills = [];
+    private T[] _run;
+    private int _count;
+    private ulong _nonce;
+    private bool _merged;
+
+    /// <summary>Spills to <paramref name="directory"/> (default: the system's temporary folder) every <paramref name="runLength"/> values.</summary>
+    public ExternalSorter(int runLength = DefaultRunLength, string? directory = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(runLength, 1);
+        _runLength = runLength;
+        _directory = directory ?? Path.GetTempPath();
+        _run = new T[Math.Min(runLength, 1024)];
+    }
+
+    /// <summary>How many values were added.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>How many runs went to disk (for tests and measurements).</summary>
+    public int SpilledRuns => _spills.Count;
+
+    /// <summary>Adds a value.</summary>
+    public void Add(T value)
+    {
+        ObjectDisposedException.ThrowIf(_merged, this);
+        if (_count == _run.Length)
+        {
+            if (_run.Length < _runLength)
+            {
+                Array.Resize(ref _run, Math.Min(_runLength, _run.Length * 2));
+            }
+            else
+            {
+                Spill();
+            }
+        }
+        _run[_count++] = value;
+        Count++;
+    }
+
+    /// <summary>Every value added, in order (equal values kept). Can be enumerated once.</summary>
+    public IEnumerable<T> Sorted()
+    {
+        ObjectDisposedException.ThrowIf(_merged, this);
+        _merged = true;
+        _run.AsSpan(0, _count).Sort();
+        if (_spills.Count == 0)
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                yield return _run[i];
+            }
+            yield break;
+        }
+        var readers = _spills.Select(s => new RunReader(this, s)).ToList();
+        var queue = new PriorityQueue<int, T>();
+        for (var r = 0; r < readers.Count; r++)
+        {
+            if (readers[r].TryNext(out var first))
+            {
+                queue.Enqueue(r, first);
+            }
+        }
+        var memory = 0;
+        while (queue.TryPeek(out var reader, out var value))
+        {
+            // The run still in memory takes part in the merge as one more source.
+            if (memory < _count && _run[memory].CompareTo(value) <= 0)
+            {
+                yield return _run[memory++];
+                continue;
+            }
+            queue.Dequeue();
+            yield return value;
+            if (readers[reader].TryNext(out var next))
+            {
+                queue.Enqueue(reader, next);
+            }
+        }
+        while (memory < _count)
+        {
+            yield return _run[memory++];
+        }
+    }
+
+    /// <summary>Closes (and so deletes) the spill files.</summary>
+    public void Dispose()
+    {
+        _merged = true;
+        foreach (var spill in _spills)
+        {
+            spill.Dispose();
+        }
+        _spills.Clear();
+        CryptographicOperations.ZeroMemory(_key);
+    }
+
+    private void Spill()
+    {
+        var values = _run.AsSpan(0, _count);
+        values.Sort();
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            // Readable by this user only (0600), and what it holds is encrypted.
+            Share = FileShare.Read,
+            Options = FileOptions.DeleteOnClose,
+            BufferSize = 0,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        Directory.CreateDirectory(_directory);
+        var file = new FileStream(Path.Combine(_directory, "cpom-sort-" + Guid.NewGuid().ToString("N") + ".tmp"), options);
+        _spills.Add(file);
+        using var aes = new AesGcm(_key, TagSize);
+        var plain = MemoryMarshal.AsBytes(values);
+        var chunkBytes = ChunkValues * Marshal.SizeOf<T>();
+        var buffer = new byte[4 + NonceSize + TagSize + chunkBytes];
+        for (var offset = 0; offset < plain.Length; offset += chunkBytes)
+        {
+            var chunk = plain.Slice(offset, Math.Min(chunkBytes, plain.Length - offset));
+            BinaryPrimitives.WriteInt32LittleEndian(buffer, chunk.Length);
+            var nonce = buffer.AsSpan(4, NonceSize);
+            BinaryPrimitives.WriteUInt64LittleEndian(nonce, ++_nonce);
+            aes.Encrypt(nonce, chunk, buffer.AsSpan(4 + NonceSize + TagSize, chunk.Length), buffer.AsSpan(4 + NonceSize, TagSize));
+            file.Write(buffer, 0, 4 + NonceSize + TagSize + chunk.Length);
+        }
+        file.Flush();
+        file.Position = 0;
+        _count = 0;
+    }
+
+    /// <summary>Reads one spilled run back, a chunk at a time.</summary>
+    private sealed class RunReader(ExternalSorter<T> owner, FileStream file)
+    {
+        private readonly byte[] _cipher = new byte[ChunkValues * Marshal.SizeOf<T>()];
+        private readonly T[] _values = new T[ChunkValues];
+        private readonly byte[] _header = new byte[4 + NonceSize + TagSize];
+        private int _length;
+        private int _next;
+
+        public bool TryNext(out T value)
+        {
+            if (_next == _length && !Fill())
+            {
+                value = default;
+                return false;
+            }
+            value = _values[_next++];
+            return true;
+        }
+
+        private bool Fill()
+        {
+            if (file.Position == file.Length)
+            {
+                return false;
+            }
+            file.ReadExactly(_header);
+            var bytes = BinaryPrimitives.ReadInt32LittleEndian(_header);
+            if (bytes <= 0 || bytes > _cipher.Length || bytes % Marshal.SizeOf<T>() != 0)
+            {
+                throw new InvalidDataException("Corrupted sort spill file.");
+            }
+            file.ReadExactly(_cipher, 0, bytes);
+            using var aes = new AesGcm(owner._key, TagSize);
+            aes.Decrypt(_header.AsSpan(4, NonceSize), _cipher.AsSpan(0, bytes), _header.AsSpan(4 + NonceSize, TagSize),
+                MemoryMarshal.AsBytes(_values.AsSpan()).Slice(0, bytes));
+            _length = bytes / Marshal.SizeOf<T>();
+            _next = 0;
+            return true;
+        }
+    }
+}
