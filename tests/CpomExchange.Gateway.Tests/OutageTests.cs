@@ -94,6 +94,12 @@ public sealed class OutageTests(OutageFixture gateway) : IClassFixture<OutageFix
             var upload = await UploadAsync();
             Assert.Equal("storage.unavailable", (await upload.ReadProblemAsync(HttpStatusCode.ServiceUnavailable)).Code());
             Assert.NotNull(upload.Headers.RetryAfter);
+            // A listing, whose log entry goes through the group commit, fails the same way: no answer without its entry.
+            using (var carsat = gateway.ClientFor("carsat-lr-agent"))
+            {
+                var inbox = await carsat.GetAsync("api/v1/inbox");
+                Assert.Equal("storage.unavailable", (await inbox.ReadProblemAsync(HttpStatusCode.ServiceUnavailable)).Code());
+            }
             var ready = await ReadinessAsync(HttpStatusCode.ServiceUnavailable);
             Assert.False(ready.GetProperty("ready").GetBoolean());
             Assert.Contains(ready.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "base de données" && !c.GetProperty("ready").GetBoolean());
@@ -105,6 +111,10 @@ public sealed class OutageTests(OutageFixture gateway) : IClassFixture<OutageFix
         }
         Assert.Equal(before, await DatasetsAsync());
         await ReadinessAsync(HttpStatusCode.OK);
+        using (var carsat = gateway.ClientFor("carsat-lr-agent"))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await carsat.GetAsync("api/v1/inbox")).StatusCode);
+        }
         Assert.Equal(HttpStatusCode.Created, (await UploadAsync()).StatusCode);
     }
 

@@ -60,11 +60,4 @@ public static class Leases
             return false;
         }
     }
-
-    /// <summary>Gives the lease up (at shutdown), so that another instance need not wait for it to expire.</summary>
-    public static async Task ReleaseAsync(CpomDbContext db, string name, string holder, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        await db.Leases.Where(l => l.Name == name && l.Holder == holder).ExecuteDeleteAsync(cancellationToken);
-    }
 }
