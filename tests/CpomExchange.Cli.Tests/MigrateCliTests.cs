@@ -27,13 +27,14 @@ public sealed class MigrateCliTests : IDisposable
     {
         var before = await CliRunner.RunAsync("admin", "migrate", "--check", "--home", _home);
         Assert.Equal(ExitCodes.Error, before.Exit);
-        Assert.Contains("2 migration(s) à appliquer (Sqlite)", before.Out, StringComparison.Ordinal);
+        Assert.Contains("3 migration(s) à appliquer (Sqlite)", before.Out, StringComparison.Ordinal);
         Assert.Contains("_Initial", before.Out, StringComparison.Ordinal);
         Assert.Contains("_Leases", before.Out, StringComparison.Ordinal);
+        Assert.Contains("_DatasetFilesDeleted", before.Out, StringComparison.Ordinal);
 
         var applied = await CliRunner.RunAsync("admin", "migrate", "--home", _home);
         Assert.True(applied.Exit == ExitCodes.Ok, applied.Err);
-        Assert.Contains("2 migration(s) appliquée(s) (Sqlite)", applied.Out, StringComparison.Ordinal);
+        Assert.Contains("3 migration(s) appliquée(s) (Sqlite)", applied.Out, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_home, "cpom.db")));
 
         var again = await CliRunner.RunAsync("admin", "migrate", "--home", _home, "--json");
@@ -53,7 +54,7 @@ public sealed class MigrateCliTests : IDisposable
 
         var applied = await CliRunner.RunAsync("admin", "migrate", "--home", _home);
         Assert.True(applied.Exit == ExitCodes.Ok, applied.Err);
-        Assert.Contains("1 migration(s) appliquée(s) (Postgres)", applied.Out, StringComparison.Ordinal);
+        Assert.Contains("2 migration(s) appliquée(s) (Postgres)", applied.Out, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_home, "cpom.db")));
 
         await using var connection = new NpgsqlConnection(connectionString);

@@ -68,4 +68,40 @@ public sealed class CryptoShreddingTests(GatewayFixture gateway) : IClassFixture
             Assert.Equal("passerelle", purge.GetProperty("agent").GetString());
         }
     }
+
+    [Fact]
+    public async Task FilesLeftAfterTheMarking_AreDeletedByTheNextRound_AndAConfirmedDeletionIsNotLookedAtAgain()
+    {
+        using var prevy = gateway.ClientFor("prevy-agent");
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("siret;raison_sociale\n10433218419605;A\n"));
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        var id = (await (await prevy.PostAsync("api/v1/datasets?type=adherents&to=carsat-lr&purpose=sinistralite", content)).Content
+            .ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await prevy.DeleteAsync($"api/v1/datasets/{id}")).StatusCode);
+        var payload = Path.Combine(gateway.Home, "payloads", id + ".cpom");
+        Assert.False(File.Exists(payload));
+
+        var keys = new LocalKeyProvider(Path.Combine(gateway.Home, "keys"));
+        await using var db = await gateway.OpenDatabaseAsync();
+        var shredder = new DatasetShredder(db, new FolderPayloadStore(Path.Combine(gateway.Home, "payloads")),
+            new AccessLogWriter(keys, new AccessLogOptions(), TimeProvider.System), TimeProvider.System, NullLogger<DatasetShredder>.Instance);
+        var row = db.Datasets.Single(d => d.Id == id);
+        Assert.NotNull(row.FilesDeletedAtUtc);
+
+        // A crash between the marking and the deletion: the file is there, the deletion unconfirmed.
+        await File.WriteAllBytesAsync(payload, [1, 2, 3]);
+        row.FilesDeletedAtUtc = null;
+        await db.SaveChangesAsync();
+        await shredder.DeleteLeftoversAsync();
+        Assert.False(File.Exists(payload));
+        db.ChangeTracker.Clear();
+        Assert.NotNull(db.Datasets.Single(d => d.Id == id).FilesDeletedAtUtc);
+
+        // Confirmed: an ordinary round does not look again; after a key rotation every one is looked at.
+        await File.WriteAllBytesAsync(payload, [1, 2, 3]);
+        await shredder.DeleteLeftoversAsync();
+        Assert.True(File.Exists(payload));
+        await shredder.DeleteLeftoversAsync(all: true);
+        Assert.False(File.Exists(payload));
+    }
 }

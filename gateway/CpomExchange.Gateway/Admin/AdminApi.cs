@@ -70,7 +70,7 @@ internal static partial class AdminApi
         }
         var (keyId, rewrapped) = await KeyRotation.RotateAsync(keys, store, home.KeyDirectory, http.RequestAborted);
         // A dataset shredded while its file was being re-wrapped must not come back.
-        await shredder.DeleteLeftoversAsync(http.RequestAborted);
+        await shredder.DeleteLeftoversAsync(http.RequestAborted, all: true);
         await journal.RecordAsync(http, caller, LogActions.AdminChange, null, null, rewrapped, null, null, Truncate($"rotation de la clé de chiffrement : {keyId}"), null,
             [.. policies.Organisations.Keys]);
         LogChange(logger, caller.AgentId, "rotated the key-encryption key to " + keyId, "-", null, "-");

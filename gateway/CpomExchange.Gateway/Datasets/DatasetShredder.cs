@@ -67,10 +67,17 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
         return dataset;
     }
 
-    /// <summary>Deletes the files of datasets already marked shredded (after a crash between marking and deleting).</summary>
-    public async Task DeleteLeftoversAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Deletes the files of datasets marked shredded whose deletion is not confirmed yet (a crash
+    /// between marking and deleting, a store that was down). With <paramref name="all"/>, every
+    /// shredded dataset's files, confirmed or not: after a key rotation, whose re-wrap may have written
+    /// a file again while its dataset was being shredded.
+    /// </summary>
+    public async Task DeleteLeftoversAsync(CancellationToken cancellationToken = default, bool all = false)
     {
-        var shredded = await db.Datasets.AsNoTracking().Where(d => d.Status != DatasetStatus.Available).ToListAsync(cancellationToken);
+        var shredded = await db.Datasets.AsNoTracking()
+            .Where(d => d.Status != DatasetStatus.Available && (all || d.FilesDeletedAtUtc == null))
+            .ToListAsync(cancellationToken);
         foreach (var dataset in shredded)
         {
             await DeleteFilesAsync(dataset, cancellationToken);
@@ -82,6 +89,8 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
         // Deleting what is already gone does nothing, so that two instances may both try.
         await store.DeleteAsync(dataset.PayloadName, cancellationToken);
         await store.DeleteAsync(SubjectIndex.NameOf(dataset.Id), cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        await db.Datasets.Where(d => d.Id == dataset.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.FilesDeletedAtUtc, now), cancellationToken);
     }
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Dataset {DatasetId} crypto-shredded ({Status}).")]

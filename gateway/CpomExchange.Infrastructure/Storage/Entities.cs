@@ -96,6 +96,12 @@ public sealed class DatasetEntity
 
     /// <summary>When the payload and its key were destroyed (UTC), if they were.</summary>
     public DateTime? ShreddedAtUtc { get; set; }
+
+    /// <summary>
+    /// When the files of a shredded dataset were confirmed deleted from the payload store (UTC): the
+    /// retention round looks only at shredded datasets without it, not at every one ever shredded.
+    /// </summary>
+    public DateTime? FilesDeletedAtUtc { get; set; }
 }
 
 /// <summary>The states of a dataset.</summary>

@@ -267,6 +267,9 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<DateTime?>("FilesDeletedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("FromOrganisation")
                         .IsRequired()
                         .HasMaxLength(100)

@@ -262,6 +262,9 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("FilesDeletedAtUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("FromOrganisation")
                         .IsRequired()
                         .HasMaxLength(100)
