@@ -207,7 +207,7 @@ internal static partial class DatasetsApi
                     Rows = o.Rows,
                     Sha256 = string.Empty,
                     SourceSha256 = source.Sha256(),
-                    PayloadName = o.Id + ".cpom",
+                    PayloadName = o.PayloadName,
                     CreatedAtUtc = DateTime.UtcNow,
                     ReplyTo = replyTo,
                     MaskedCells = plan.MaskedCells,
@@ -276,6 +276,8 @@ internal static partial class DatasetsApi
         }
 
         public string Id { get; } = NewDatasetId();
+        /// <summary>The name of the dataset's payload in the store.</summary>
+        public string PayloadName => Id + ".cpom";
         public string Recipient { get; }
         public Contract Contract { get; }
         public CsvWriter Writer { get; private set; } = null!;
@@ -289,7 +291,7 @@ internal static partial class DatasetsApi
             var o = new Outgoing(recipient, contract, spill);
             try
             {
-                o._payload = await store.CreateAsync(cancellationToken);
+                o._payload = await store.CreateAsync(o.PayloadName, cancellationToken: cancellationToken);
                 o._encrypted = await PayloadCipher.BeginAsync(o._payload.Content, keys, cancellationToken: cancellationToken);
                 o.Writer = CsvWriter.Create(o._encrypted, CsvIngestor.OutputOptions, leaveOpen: true);
                 o.Writer.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
@@ -311,10 +313,10 @@ internal static partial class DatasetsApi
             entity.Sha256 = _encrypted.Sha256!;
             entity.Length = _encrypted.PlaintextLength;
             await _encrypted.DisposeAsync();
-            _subjects = await SubjectIndex.WriteAsync(store, keys, Subjects.Sorted(), cancellationToken);
-            await _payload!.CommitAsync(entity.PayloadName, cancellationToken: cancellationToken);
-            committed.Add(entity.PayloadName);
-            await _subjects.CommitAsync(SubjectIndex.NameOf(entity.Id), cancellationToken: cancellationToken);
+            _subjects = await SubjectIndex.WriteAsync(store, keys, Id, Subjects.Sorted(), cancellationToken);
+            await _payload!.CommitAsync(cancellationToken);
+            committed.Add(PayloadName);
+            await _subjects.CommitAsync(cancellationToken);
             committed.Add(SubjectIndex.NameOf(entity.Id));
             return entity;
         }
@@ -336,7 +338,7 @@ internal static partial class DatasetsApi
             {
                 await dispose();
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException or Azure.RequestFailedException)
             {
                 // Already failed: the request reports the first error, and the file is discarded below.
             }

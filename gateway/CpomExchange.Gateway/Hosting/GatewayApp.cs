@@ -191,12 +191,10 @@ public static partial class GatewayApp
             case StorageOptions.FolderStore:
                 return new FolderPayloadStore(string.IsNullOrWhiteSpace(storage.PayloadPath) ? home.PayloadDirectory : storage.PayloadPath);
             case StorageOptions.AzureBlobStore:
-                // Content waiting for its commit is spooled under the state folder (on disk, private), not in /tmp (often in memory).
-                var spool = Path.Combine(home.Root, "spool");
-                CpomHome.CreatePrivateDirectory(spool);
+                // Content waiting for its commit is staged as uncommitted blocks of its final blob, not kept locally.
                 try
                 {
-                    return await AzureBlobPayloadStore.CreateAsync(storage.AzureBlob, spool, cancellationToken);
+                    return await AzureBlobPayloadStore.CreateAsync(storage.AzureBlob, cancellationToken);
                 }
                 catch (ArgumentException e)
                 {

@@ -34,7 +34,7 @@ public static class KeyRotation
         }
         foreach (var name in names)
         {
-            await using var output = await store.CreateAsync(cancellationToken);
+            await using var output = await store.CreateAsync(name, overwrite: true, cancellationToken);
             bool changed;
             try
             {
@@ -48,7 +48,7 @@ public static class KeyRotation
             }
             if (changed)
             {
-                await output.CommitAsync(name, overwrite: true, cancellationToken);
+                await output.CommitAsync(cancellationToken);
                 count++;
             }
         }

@@ -18,24 +18,32 @@ namespace CpomExchange.Infrastructure.Payloads;
 /// <remarks>
 /// <para>
 /// A block blob becomes visible only when its block list is committed (Put Block List), at once;
-/// staged blocks that are never committed are invisible and Azure discards them after 7 days. But
-/// uncommitted blocks belong to one blob <em>name</em>, and <see cref="IPayloadStore.CreateAsync"/>
-/// does not know the name yet (it is given to <see cref="IPendingPayload.CommitAsync"/>); Azure
-/// has no rename, and a server-side copy is neither atomic nor free. So a pending payload keeps its
-/// content locally with bounded memory: up to one block (<see cref="BlockSize"/>) in memory, beyond
-/// that in a spool file that only this process can open (unlinked as soon as created on Unix,
-/// delete-on-close on Windows, so that a crash leaves no file behind). The commit then sends it to
-/// the final name: one Put Blob for a payload of at most one block, else blocks staged
-/// (<see cref="StageConcurrency"/> at a time) and one Put Block List. Without <c>overwrite</c> the
-/// request carries <c>If-None-Match: *</c>, so an existing blob makes it fail (409/412), which
-/// becomes an <see cref="IOException"/> and leaves that blob untouched.
+/// staged blocks that are never committed are invisible. A pending payload therefore stages its
+/// content directly to the final blob as it is written: one block (<see cref="BlockSize"/>) is
+/// filled in memory, then staged (Put Block) while the next one fills, with at most
+/// <see cref="StageConcurrency"/> blocks in flight, so a pending payload holds at most
+/// <see cref="StageConcurrency"/> + 1 blocks in memory and nothing on disk. The commit stages the
+/// last, partial block and commits the block list; a payload of at most one block never staged
+/// anything and goes as a single Put Blob instead. Without <c>overwrite</c> the commit carries
+/// <c>If-None-Match: *</c>, so an existing blob makes it fail (409/412), which becomes an
+/// <see cref="IOException"/> and leaves that blob untouched.
 /// </para>
 /// <para>
-/// Each pending payload names its blocks with a random prefix: two writers committing to the same
-/// name never mix their blocks. A commit interrupted half-way leaves only uncommitted blocks, which
-/// nobody sees and Azure drops after 7 days (or at the name's next commit): there is nothing for
-/// <see cref="CleanTemporaryAsync"/> to remove. A blob holds at most 50,000 committed blocks, so a
-/// payload is limited to 50,000 × 4 MiB (about 195 GiB).
+/// Each pending payload names its blocks with its own random prefix (base64 ids of one length, as
+/// Azure requires per blob), so two writers of one name never mix their blocks. Committing a block
+/// list discards every other uncommitted block of that blob: when two writers stage to the same
+/// name (only key rotation overwrites, and upload names are random), the later commit either
+/// replaces the blob whole or, if some of its blocks were discarded by the earlier commit, fails
+/// cleanly (<see cref="IOException"/>); it never mixes the two contents.
+/// </para>
+/// <para>
+/// A payload disposed uncommitted, or a commit that failed or was interrupted by a crash, leaves
+/// only uncommitted blocks: nobody sees them (not <see cref="ExistsAsync"/>, not
+/// <see cref="ListAsync"/>, not a reader of an existing blob of that name), and Azure drops them
+/// after 7 days or at the name's next commit. There is no way to delete them sooner without
+/// committing something, so there is nothing for <see cref="CleanTemporaryAsync"/> to remove.
+/// A blob holds at most 50,000 committed blocks, so a payload is limited to 50,000 × 4 MiB
+/// (about 195 GiB).
 /// </para>
 /// <para>
 /// Crypto-shredding deletes the payload, the only copy of its wrapped data key. Blob soft delete
@@ -49,47 +57,32 @@ public sealed partial class AzureBlobPayloadStore : IPayloadStore
     /// <summary>The size of a staged block, and the largest payload sent in a single request.</summary>
     public const int BlockSize = 4 * 1024 * 1024;
 
-    /// <summary>How many blocks a commit sends at the same time.</summary>
+    /// <summary>How many blocks of one pending payload are staged at the same time, at most.</summary>
     public const int StageConcurrency = 4;
 
     private const int MaxBlocks = 50_000;
 
     private readonly BlobContainerClient _container;
-    private readonly string _spoolDirectory;
 
     /// <summary>
     /// Uses <paramref name="container"/> as it is (see <see cref="CreateAsync(AzureBlobStorageOptions, CancellationToken)"/>
-    /// to build it from the options and create it). Pending payloads larger than one block are
-    /// spooled to <paramref name="spoolDirectory"/> (default: the system's temporary folder).
+    /// to build it from the options and create it).
     /// </summary>
-    public AzureBlobPayloadStore(BlobContainerClient container, string? spoolDirectory = null)
+    public AzureBlobPayloadStore(BlobContainerClient container)
     {
         ArgumentNullException.ThrowIfNull(container);
         _container = container;
-        if (spoolDirectory is null)
-        {
-            _spoolDirectory = Path.GetTempPath();
-        }
-        else
-        {
-            _spoolDirectory = Path.GetFullPath(spoolDirectory);
-            CpomHome.CreatePrivateDirectory(_spoolDirectory);
-        }
     }
 
     /// <summary>The container's address, without query string: never a key or a shared access signature.</summary>
     public string Description => _container.Uri.GetLeftPart(UriPartial.Path);
-
-    /// <summary>Builds the client from <paramref name="options"/> and creates the container (private) if absent.</summary>
-    public static Task<AzureBlobPayloadStore> CreateAsync(AzureBlobStorageOptions options, CancellationToken cancellationToken = default) =>
-        CreateAsync(options, spoolDirectory: null, cancellationToken);
 
     /// <summary>
     /// Builds the client from <paramref name="options"/> (a connection string, or the service's https
     /// address with an Entra ID credential) and creates the container (private) if absent.
     /// </summary>
     /// <exception cref="ArgumentException">The options are incomplete or invalid (the message, in French, says which).</exception>
-    public static async Task<AzureBlobPayloadStore> CreateAsync(AzureBlobStorageOptions options, string? spoolDirectory, CancellationToken cancellationToken = default)
+    public static async Task<AzureBlobPayloadStore> CreateAsync(AzureBlobStorageOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Container is null || !ContainerName().IsMatch(options.Container))
@@ -130,12 +123,12 @@ public sealed partial class AzureBlobPayloadStore : IPayloadStore
         }
         var container = service.GetBlobContainerClient(options.Container);
         await container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
-        return new AzureBlobPayloadStore(container, spoolDirectory);
+        return new AzureBlobPayloadStore(container);
     }
 
     /// <inheritdoc />
-    public Task<IPendingPayload> CreateAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult<IPendingPayload>(new PendingBlob(this));
+    public Task<IPendingPayload> CreateAsync(string name, bool overwrite = false, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IPendingPayload>(new PendingBlob(BlobOf(name), name, overwrite));
 
     /// <inheritdoc />
     public async Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
@@ -187,7 +180,7 @@ public sealed partial class AzureBlobPayloadStore : IPayloadStore
 
     /// <summary>
     /// Returns 0: an interrupted write leaves only uncommitted blocks, invisible and dropped by Azure
-    /// after 7 days, and spool files are gone with the process that wrote them.
+    /// after 7 days or at the name's next commit.
     /// </summary>
     public Task<int> CleanTemporaryAsync(CancellationToken cancellationToken = default) => Task.FromResult(0);
 
@@ -202,64 +195,41 @@ public sealed partial class AzureBlobPayloadStore : IPayloadStore
         return _container.GetBlockBlobClient(name);
     }
 
-    private FileStream CreateSpoolFile()
-    {
-        var path = Path.Combine(_spoolDirectory, "cpom-" + Guid.NewGuid().ToString("N") + ".spool");
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.None,
-            BufferSize = 64 * 1024,
-            Options = FileOptions.Asynchronous | (OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None),
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        var file = new FileStream(path, options);
-        if (!OperatingSystem.IsWindows())
-        {
-            // The open handle keeps the data; the name goes now, so a crash leaves nothing behind.
-            File.Delete(path);
-        }
-        return file;
-    }
-
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex ContainerName();
 
-    /// <summary>A payload being written: in memory up to one block, then in a spool file; sent to Azure at commit.</summary>
-    private sealed class PendingBlob(AzureBlobPayloadStore store) : IPendingPayload
+    /// <summary>A payload being written: staged to its final blob as it comes, committed at once.</summary>
+    private sealed class PendingBlob(BlockBlobClient blob, string name, bool overwrite) : IPendingPayload
     {
-        private readonly SpoolStream _content = new(store);
-        private readonly byte[] _blockPrefix = RandomNumberGenerator.GetBytes(16);
+        private readonly StagingStream _content = new(blob);
         private bool _done;
 
         public Stream Content => _content;
 
-        public async Task CommitAsync(string name, bool overwrite = false, CancellationToken cancellationToken = default)
+        public async Task CommitAsync(CancellationToken cancellationToken = default)
         {
             ObjectDisposedException.ThrowIf(_done, this);
-            var blob = store.BlobOf(name);
-            _content.Seal();
             var conditions = overwrite ? null : new BlobRequestConditions { IfNoneMatch = ETag.All };
             try
             {
-                if (_content.Spool is not { } spool)
+                if (await _content.CompleteAsync(cancellationToken) is { } blocks)
                 {
-                    using var head = _content.OpenHead();
-                    await blob.UploadAsync(head, new BlobUploadOptions { Conditions = conditions }, cancellationToken);
+                    await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { Conditions = conditions }, cancellationToken);
                 }
                 else
                 {
-                    var ids = await StageAsync(blob, spool, _content.Length, cancellationToken);
-                    await blob.CommitBlockListAsync(ids, new CommitBlockListOptions { Conditions = conditions }, cancellationToken);
+                    using var single = _content.OpenSingleBlock();
+                    await blob.UploadAsync(single, new BlobUploadOptions { Conditions = conditions }, cancellationToken);
                 }
             }
             catch (RequestFailedException e) when (!overwrite && e.Status is 409 or 412)
             {
                 throw new IOException($"Le contenu « {name} » existe déjà.", e);
+            }
+            catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.InvalidBlockList)
+            {
+                // Another writer committed this name first, which discarded the blocks staged before.
+                throw new IOException($"Le contenu « {name} » a été écrit en même temps par une autre opération ; rien n'a été mélangé.", e);
             }
             _done = true;
             await _content.DisposeAsync();
@@ -267,88 +237,50 @@ public sealed partial class AzureBlobPayloadStore : IPayloadStore
 
         public async ValueTask DisposeAsync()
         {
-            // Nothing was sent before the commit; a commit that failed half-way left only uncommitted blocks.
+            // Blocks staged without a commit stay uncommitted: invisible, dropped by Azure later.
             _done = true;
             await _content.DisposeAsync();
         }
-
-        private async Task<string[]> StageAsync(BlockBlobClient blob, FileStream spool, long length, CancellationToken cancellationToken)
-        {
-            var count = (int)Math.Min((length + BlockSize - 1) / BlockSize, int.MaxValue);
-            if (count > MaxBlocks)
-            {
-                throw new IOException("Contenu trop volumineux pour un blob Azure (plus de 50 000 blocs de 4 Mio).");
-            }
-            await spool.FlushAsync(cancellationToken);
-            var handle = spool.SafeFileHandle;
-            var ids = new string[count];
-            for (var i = 0; i < count; i++)
-            {
-                ids[i] = BlockId(i);
-            }
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = StageConcurrency, CancellationToken = cancellationToken };
-            await Parallel.ForEachAsync(Enumerable.Range(0, count), parallel, async (i, token) =>
-            {
-                var offset = (long)i * BlockSize;
-                var size = (int)Math.Min(BlockSize, length - offset);
-                var buffer = ArrayPool<byte>.Shared.Rent(size);
-                try
-                {
-                    for (var read = 0; read < size;)
-                    {
-                        var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(read, size - read), offset + read, token);
-                        if (n == 0)
-                        {
-                            throw new EndOfStreamException("Fichier tampon tronqué.");
-                        }
-                        read += n;
-                    }
-                    using var block = new MemoryStream(buffer, 0, size, writable: false);
-                    await blob.StageBlockAsync(ids[i], block, new BlockBlobStageBlockOptions(), token);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            });
-            return ids;
-        }
-
-        /// <summary>The writer's random prefix and the block's index: base64 ids of one length, as Azure requires per blob.</summary>
-        private string BlockId(int index)
-        {
-            Span<byte> id = stackalloc byte[20];
-            _blockPrefix.CopyTo(id);
-            BinaryPrimitives.WriteInt32BigEndian(id[16..], index);
-            return Convert.ToBase64String(id);
-        }
     }
 
-    /// <summary>Write-only: the first block in memory, everything in a spool file once it outgrows one block.</summary>
-    private sealed class SpoolStream(AzureBlobPayloadStore store) : Stream
+    /// <summary>
+    /// Write-only: fills one block in memory and stages it when full (Put Block), with at most
+    /// <see cref="StageConcurrency"/> stages in flight; a block is staged only when more data follows,
+    /// so a payload of at most one block is never staged.
+    /// </summary>
+    private sealed class StagingStream(BlockBlobClient blob) : Stream
     {
-        private MemoryStream? _head = new();
-        private bool _sealed;
+        private readonly byte[] _prefix = RandomNumberGenerator.GetBytes(16);
+        private readonly CancellationTokenSource _abort = new();
+        private readonly Queue<Task> _staging = new();
+        private readonly List<string> _blocks = [];
+        private byte[] _buffer = [];
+        private int _filled;
+        private long _length;
+        private bool _completed;
         private bool _disposed;
-
-        public FileStream? Spool { get; private set; }
 
         public override bool CanRead => false;
         public override bool CanSeek => false;
-        public override bool CanWrite => !_sealed && !_disposed;
-        public override long Length => Spool?.Length ?? _head?.Length ?? 0;
-        public override long Position { get => Length; set => throw new NotSupportedException(); }
+        public override bool CanWrite => !_completed && !_disposed;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            var target = Target(buffer.Length, out var spill);
-            if (spill is not null)
+            CheckWritable();
+            while (!buffer.IsEmpty)
             {
-                target.Write(spill.GetBuffer(), 0, (int)spill.Length);
+                if (_filled == BlockSize)
+                {
+                    // Blocks only when StageConcurrency stages are already in flight.
+                    MakeRoomAsync(CancellationToken.None).GetAwaiter().GetResult();
+                    StageBuffer();
+                }
+                buffer = buffer[Append(buffer)..];
             }
-            target.Write(buffer);
         }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -356,54 +288,145 @@ public sealed partial class AzureBlobPayloadStore : IPayloadStore
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var target = Target(buffer.Length, out var spill);
-            if (spill is not null)
+            CheckWritable();
+            while (!buffer.IsEmpty)
             {
-                await target.WriteAsync(spill.GetBuffer().AsMemory(0, (int)spill.Length), cancellationToken);
+                if (_filled == BlockSize)
+                {
+                    await MakeRoomAsync(cancellationToken);
+                    StageBuffer();
+                }
+                buffer = buffer[Append(buffer.Span)..];
             }
-            await target.WriteAsync(buffer, cancellationToken);
         }
 
-        /// <summary>Where the next <paramref name="count"/> bytes go; <paramref name="spill"/> is the head to copy first when the spool starts now.</summary>
-        private Stream Target(int count, out MemoryStream? spill)
+        /// <summary>Waits until every full block written so far is staged (the partial one stays in memory).</summary>
+        public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+        /// <inheritdoc cref="Flush" />
+        public override async Task FlushAsync(CancellationToken cancellationToken)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_sealed)
+            await DrainAsync(cancellationToken);
+        }
+
+        /// <summary>
+        /// No write after this. Stages the last block and waits for every stage; returns the block
+        /// list to commit, or null when nothing was staged (the content is <see cref="OpenSingleBlock"/>).
+        /// </summary>
+        public async Task<IReadOnlyList<string>?> CompleteAsync(CancellationToken cancellationToken)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _completed = true;
+            if (_blocks.Count == 0)
+            {
+                return null;
+            }
+            if (_filled > 0)
+            {
+                await MakeRoomAsync(cancellationToken);
+                StageBuffer();
+            }
+            await DrainAsync(cancellationToken);
+            return _blocks;
+        }
+
+        /// <summary>The whole content, when it fits in one block and was never staged.</summary>
+        public MemoryStream OpenSingleBlock() => new(_buffer, 0, _filled, writable: false);
+
+        private void CheckWritable()
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_completed)
             {
                 throw new InvalidOperationException("The payload is being committed.");
             }
-            spill = null;
-            if (Spool is not null)
-            {
-                return Spool;
-            }
-            var needed = _head!.Length + count;
-            if (needed <= BlockSize)
-            {
-                if (needed > _head.Capacity)
-                {
-                    // Grow as MemoryStream would, but never beyond one block.
-                    _head.Capacity = (int)Math.Min(BlockSize, Math.Max(needed, 2L * _head.Capacity));
-                }
-                return _head;
-            }
-            spill = _head;
-            _head = null;
-            Spool = store.CreateSpoolFile();
-            return Spool;
         }
 
-        public override void Flush()
+        /// <summary>Copies what fits of <paramref name="data"/> into the current block; returns how many bytes.</summary>
+        private int Append(ReadOnlySpan<byte> data)
         {
+            var wanted = (int)Math.Min(BlockSize, (long)_filled + data.Length);
+            if (wanted > _buffer.Length)
+            {
+                // Grow by doubling, never beyond one block: a small payload keeps a small buffer.
+                var grown = ArrayPool<byte>.Shared.Rent(Math.Min(BlockSize, Math.Max(wanted, Math.Max(64 * 1024, 2 * _buffer.Length))));
+                _buffer.AsSpan(0, _filled).CopyTo(grown);
+                ReturnBuffer();
+                _buffer = grown;
+            }
+            var n = Math.Min(data.Length, Math.Min(BlockSize, _buffer.Length) - _filled);
+            data[..n].CopyTo(_buffer.AsSpan(_filled));
+            _filled += n;
+            _length += n;
+            return n;
         }
 
-        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        /// <summary>Waits until fewer than <see cref="StageConcurrency"/> stages are in flight; throws the first failure.</summary>
+        private async Task MakeRoomAsync(CancellationToken cancellationToken)
+        {
+            while (_staging.Count > 0 && (_staging.Peek().IsCompleted || _staging.Count >= StageConcurrency))
+            {
+                await _staging.Peek().WaitAsync(cancellationToken);
+                _ = _staging.Dequeue();
+            }
+        }
 
-        /// <summary>No write after this: the commit reads what was written.</summary>
-        public void Seal() => _sealed = true;
+        private async Task DrainAsync(CancellationToken cancellationToken)
+        {
+            while (_staging.Count > 0)
+            {
+                await _staging.Peek().WaitAsync(cancellationToken);
+                _ = _staging.Dequeue();
+            }
+        }
 
-        /// <summary>The content, when it stayed in memory.</summary>
-        public MemoryStream OpenHead() => new(_head!.GetBuffer(), 0, (int)_head.Length, writable: false);
+        /// <summary>Hands the current block to a new stage, which returns its buffer to the pool when done.</summary>
+        private void StageBuffer()
+        {
+            if (_blocks.Count == MaxBlocks)
+            {
+                throw new IOException("Contenu trop volumineux pour un blob Azure (plus de 50 000 blocs de 4 Mio).");
+            }
+            var id = BlockId(_blocks.Count);
+            _blocks.Add(id);
+            var block = _buffer;
+            var size = _filled;
+            _buffer = [];
+            _filled = 0;
+            _staging.Enqueue(StageAsync(id, block, size));
+        }
+
+        private async Task StageAsync(string id, byte[] block, int size)
+        {
+            try
+            {
+                using var content = new MemoryStream(block, 0, size, writable: false);
+                await blob.StageBlockAsync(id, content, new BlockBlobStageBlockOptions(), _abort.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(block);
+            }
+        }
+
+        /// <summary>The writer's random prefix and the block's index: base64 ids of one length, as Azure requires per blob.</summary>
+        private string BlockId(int index)
+        {
+            Span<byte> id = stackalloc byte[20];
+            _prefix.CopyTo(id);
+            BinaryPrimitives.WriteInt32BigEndian(id[16..], index);
+            return Convert.ToBase64String(id);
+        }
+
+        private void ReturnBuffer()
+        {
+            if (_buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+            _buffer = [];
+        }
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
@@ -413,9 +436,7 @@ public sealed partial class AzureBlobPayloadStore : IPayloadStore
         {
             if (disposing && !_disposed)
             {
-                _disposed = true;
-                _head = null;
-                Spool?.Dispose();
+                DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
             base.Dispose(disposing);
         }
@@ -425,11 +446,21 @@ public sealed partial class AzureBlobPayloadStore : IPayloadStore
             if (!_disposed)
             {
                 _disposed = true;
-                _head = null;
-                if (Spool is not null)
+                // Stages still in flight are cancelled; their buffers go back to the pool as each ends.
+                await _abort.CancelAsync();
+                while (_staging.TryDequeue(out var stage))
                 {
-                    await Spool.DisposeAsync();
+                    try
+                    {
+                        await stage;
+                    }
+                    catch (Exception)
+                    {
+                        // Whatever made it fail, the payload is discarded: its staged blocks stay uncommitted.
+                    }
                 }
+                ReturnBuffer();
+                _abort.Dispose();
             }
             await base.DisposeAsync();
         }

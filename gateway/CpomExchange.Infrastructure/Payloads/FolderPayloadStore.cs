@@ -26,23 +26,8 @@ public sealed class FolderPayloadStore : IPayloadStore
     public string Description => _root;
 
     /// <inheritdoc />
-    public Task<IPendingPayload> CreateAsync(CancellationToken cancellationToken = default)
-    {
-        var path = Path.Combine(_tmp, Guid.NewGuid().ToString("N") + ".part");
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            BufferSize = 64 * 1024,
-            Options = FileOptions.Asynchronous,
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        return Task.FromResult<IPendingPayload>(new PendingFile(this, path, new FileStream(path, options)));
-    }
+    public Task<IPendingPayload> CreateAsync(string name, bool overwrite = false, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IPendingPayload>(Begin(PathOf(name), overwrite));
 
     /// <inheritdoc />
     public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) =>
@@ -75,7 +60,8 @@ public sealed class FolderPayloadStore : IPayloadStore
     /// <inheritdoc />
     public async Task ProbeAsync(CancellationToken cancellationToken = default)
     {
-        await using var pending = (PendingFile)await CreateAsync(cancellationToken);
+        // Written, flushed and discarded: never committed, so the target (a name no payload can have) is not used.
+        await using var pending = Begin(Path.Combine(_tmp, ".probe"), overwrite: false);
         pending.Content.Write("probe"u8);
         pending.Content.Flush();
         ((FileStream)pending.Content).Flush(flushToDisk: true);
@@ -95,17 +81,35 @@ public sealed class FolderPayloadStore : IPayloadStore
 
     private string PathOf(string name) => Path.Combine(_root, PayloadNames.Check(name));
 
+    /// <summary>A new temporary file in <c>tmp/</c>, to be renamed to <paramref name="target"/> at commit.</summary>
+    private PendingFile Begin(string target, bool overwrite)
+    {
+        var path = Path.Combine(_tmp, Guid.NewGuid().ToString("N") + ".part");
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 64 * 1024,
+            Options = FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        return new PendingFile(path, new FileStream(path, options), target, overwrite);
+    }
+
     /// <summary>A temporary file in <c>tmp/</c>, renamed in place at commit.</summary>
-    private sealed class PendingFile(FolderPayloadStore store, string path, FileStream stream) : IPendingPayload
+    private sealed class PendingFile(string path, FileStream stream, string target, bool overwrite) : IPendingPayload
     {
         private bool _done;
 
         public Stream Content => stream;
 
-        public async Task CommitAsync(string name, bool overwrite = false, CancellationToken cancellationToken = default)
+        public async Task CommitAsync(CancellationToken cancellationToken = default)
         {
             ObjectDisposedException.ThrowIf(_done, this);
-            var target = store.PathOf(name);
             await stream.FlushAsync(cancellationToken);
             stream.Flush(flushToDisk: true);
             await stream.DisposeAsync();

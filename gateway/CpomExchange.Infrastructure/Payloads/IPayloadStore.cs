@@ -6,18 +6,23 @@ namespace CpomExchange.Infrastructure.Payloads;
 /// encrypted by <see cref="PayloadCipher"/>; a store never sees plaintext.
 /// </summary>
 /// <remarks>
-/// A payload is written through <see cref="CreateAsync"/>: nothing is visible under any name until
-/// <see cref="IPendingPayload.CommitAsync"/> makes the whole content appear at once, so a crash or an
-/// error mid-way leaves no partial payload, only (at most) temporary data that
-/// <see cref="CleanTemporaryAsync"/> or the service itself removes.
+/// A payload is written through <see cref="CreateAsync"/>, which is given its final name: nothing is
+/// visible under that name (nor any other) until <see cref="IPendingPayload.CommitAsync"/> makes the
+/// whole content appear at once, so a crash or an error mid-way leaves no partial payload, only (at
+/// most) temporary data that <see cref="CleanTemporaryAsync"/>, the service itself or Azure removes.
 /// </remarks>
 public interface IPayloadStore
 {
     /// <summary>What the store is, for the logs (a folder path, a container URI: never a secret).</summary>
     string Description { get; }
 
-    /// <summary>Starts writing a payload.</summary>
-    Task<IPendingPayload> CreateAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Starts writing the payload <paramref name="name"/>, which becomes visible only at
+    /// <see cref="IPendingPayload.CommitAsync"/>. Without <paramref name="overwrite"/>, that commit
+    /// fails with <see cref="IOException"/> when the name exists by then (and leaves it untouched).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is not a valid name (<see cref="PayloadNames.Check"/>).</exception>
+    Task<IPendingPayload> CreateAsync(string name, bool overwrite = false, CancellationToken cancellationToken = default);
 
     /// <summary>Opens a payload for sequential reading; throws <see cref="FileNotFoundException"/> when it does not exist.</summary>
     Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default);
@@ -45,10 +50,11 @@ public interface IPendingPayload : IAsyncDisposable
     Stream Content { get; }
 
     /// <summary>
-    /// Makes the content written so far durable and visible under <paramref name="name"/>, at once.
-    /// Without <paramref name="overwrite"/>, fails with <see cref="IOException"/> when the name exists.
+    /// Makes the content written so far durable and visible, at once, under the name given to <see cref="IPayloadStore.CreateAsync"/>.
+    /// Without overwrite (see <see cref="IPayloadStore.CreateAsync"/>), fails with
+    /// <see cref="IOException"/> when the name exists, leaving it untouched.
     /// </summary>
-    Task CommitAsync(string name, bool overwrite = false, CancellationToken cancellationToken = default);
+    Task CommitAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Rules shared by the stores.</summary>

@@ -16,7 +16,7 @@ namespace CpomExchange.Infrastructure.Tests.Payloads;
 /// </summary>
 public abstract class PayloadStoreContractTests : IAsyncLifetime
 {
-    private const int MiB = 1024 * 1024;
+    protected const int MiB = 1024 * 1024;
 
     /// <summary>The store under test, new for each test.</summary>
     protected IPayloadStore Store { get; private set; } = null!;
@@ -28,13 +28,15 @@ public abstract class PayloadStoreContractTests : IAsyncLifetime
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
-    // Around the Azure store's block size (4 MiB): empty, one request, exactly one block, one byte more, several blocks.
+    // Around the Azure store's block size (4 MiB): empty, one request, exactly one block, one byte more,
+    // several blocks, more blocks than are staged at once (writes wait for a stage to end).
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(4 * MiB)]
     [InlineData(4 * MiB + 1)]
     [InlineData(9 * MiB + 7)]
+    [InlineData(26 * MiB + 3)]
     public async Task CommittedPayload_ReadsBackIdentical(int length)
     {
         var content = RandomNumberGenerator.GetBytes(length);
@@ -49,14 +51,14 @@ public abstract class PayloadStoreContractTests : IAsyncLifetime
     public async Task Payload_IsInvisibleUntilCommitted()
     {
         var content = RandomNumberGenerator.GetBytes(9 * MiB);
-        await using var pending = await Store.CreateAsync();
+        await using var pending = await Store.CreateAsync("late.cpom");
         await WriteInPiecesAsync(pending.Content, content);
 
         Assert.False(await Store.ExistsAsync("late.cpom"));
         Assert.Empty(await ListAsync());
         await Assert.ThrowsAsync<FileNotFoundException>(() => Store.OpenReadAsync("late.cpom"));
 
-        await pending.CommitAsync("late.cpom");
+        await pending.CommitAsync();
 
         Assert.True(await Store.ExistsAsync("late.cpom"));
         Assert.Equal(["late.cpom"], await ListAsync());
@@ -68,7 +70,7 @@ public abstract class PayloadStoreContractTests : IAsyncLifetime
     [InlineData(9 * 1024 * 1024)]
     public async Task Payload_DisposedWithoutCommit_LeavesNothing(int length)
     {
-        await using (var pending = await Store.CreateAsync())
+        await using (var pending = await Store.CreateAsync("abandoned.cpom"))
         {
             await WriteInPiecesAsync(pending.Content, RandomNumberGenerator.GetBytes(length));
         }
@@ -87,9 +89,9 @@ public abstract class PayloadStoreContractTests : IAsyncLifetime
         var original = RandomNumberGenerator.GetBytes(1000);
         await WriteAsync("taken.cpom", original);
 
-        await using var pending = await Store.CreateAsync();
+        await using var pending = await Store.CreateAsync("taken.cpom");
         await WriteInPiecesAsync(pending.Content, RandomNumberGenerator.GetBytes(length));
-        await Assert.ThrowsAnyAsync<IOException>(() => pending.CommitAsync("taken.cpom"));
+        await Assert.ThrowsAnyAsync<IOException>(() => pending.CommitAsync());
 
         Assert.Equal(original, await ReadAsync("taken.cpom"));
         Assert.Equal(["taken.cpom"], await ListAsync());
@@ -114,12 +116,12 @@ public abstract class PayloadStoreContractTests : IAsyncLifetime
     {
         var first = RandomNumberGenerator.GetBytes(9 * MiB);
         var second = RandomNumberGenerator.GetBytes(9 * MiB);
-        await using var a = await Store.CreateAsync();
-        await using var b = await Store.CreateAsync();
+        await using var a = await Store.CreateAsync("race.cpom");
+        await using var b = await Store.CreateAsync("race.cpom");
         await WriteInPiecesAsync(a.Content, first);
         await WriteInPiecesAsync(b.Content, second);
 
-        var commits = new[] { a.CommitAsync("race.cpom"), b.CommitAsync("race.cpom") };
+        var commits = new[] { a.CommitAsync(), b.CommitAsync() };
         await Task.WhenAll(commits.Select(c => c.ContinueWith(_ => { }, TaskScheduler.Default)));
 
         Assert.Equal(1, commits.Count(c => c.IsCompletedSuccessfully));
@@ -155,7 +157,7 @@ public abstract class PayloadStoreContractTests : IAsyncLifetime
         await WriteAsync("a.subjects", [2]);
         await WriteAsync("notes.txt", [3]);
         await WriteAsync("b.cpom.old", [4]);
-        await using var pending = await Store.CreateAsync();
+        await using var pending = await Store.CreateAsync("c.cpom");
         await pending.Content.WriteAsync(new byte[] { 5 });
 
         var names = await ListAsync();
@@ -181,11 +183,8 @@ public abstract class PayloadStoreContractTests : IAsyncLifetime
     [InlineData("")]
     public async Task InvalidNames_AreRefused(string name)
     {
-        await using var pending = await Store.CreateAsync();
-        await pending.Content.WriteAsync(new byte[] { 1, 2, 3 });
-
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => pending.CommitAsync(name));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => pending.CommitAsync(name, overwrite: true));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.CreateAsync(name));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.CreateAsync(name, overwrite: true));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.OpenReadAsync(name));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.ExistsAsync(name));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.DeleteAsync(name));
@@ -194,9 +193,9 @@ public abstract class PayloadStoreContractTests : IAsyncLifetime
 
     protected async Task WriteAsync(string name, byte[] content, bool overwrite = false)
     {
-        await using var pending = await Store.CreateAsync();
+        await using var pending = await Store.CreateAsync(name, overwrite);
         await WriteInPiecesAsync(pending.Content, content);
-        await pending.CommitAsync(name, overwrite);
+        await pending.CommitAsync();
     }
 
     protected async Task<byte[]> ReadAsync(string name)
@@ -218,7 +217,7 @@ public abstract class PayloadStoreContractTests : IAsyncLifetime
     }
 
     /// <summary>Uneven pieces, both synchronous and asynchronous writes, as callers do.</summary>
-    private static async Task WriteInPiecesAsync(Stream destination, byte[] content)
+    protected static async Task WriteInPiecesAsync(Stream destination, byte[] content)
     {
         var offset = 0;
         for (var i = 0; offset < content.Length; i++)
@@ -254,17 +253,13 @@ public sealed class FolderPayloadStoreContractTests : PayloadStoreContractTests
 public sealed class AzureBlobPayloadStoreContractTests(Azurite azurite) : PayloadStoreContractTests, IClassFixture<Azurite>
 {
     private readonly string _container = "cpom-" + Guid.NewGuid().ToString("N");
-    private readonly DirectoryInfo _spool = Directory.CreateTempSubdirectory("cpom-spool-");
     private readonly List<DirectoryInfo> _keyDirectories = [];
 
     protected override async Task<IPayloadStore> CreateStoreAsync() =>
-        await AzureBlobPayloadStore.CreateAsync(new AzureBlobStorageOptions { ConnectionString = azurite.ConnectionString, Container = _container }, _spool.FullName);
+        await AzureBlobPayloadStore.CreateAsync(new AzureBlobStorageOptions { ConnectionString = azurite.ConnectionString, Container = _container });
 
     public override async Task DisposeAsync()
     {
-        // Every test leaves the spool folder empty: spool files never outlive their pending payload.
-        Assert.Empty(_spool.EnumerateFileSystemInfos());
-        _spool.Delete(recursive: true);
         foreach (var keys in _keyDirectories)
         {
             keys.Delete(recursive: true);
@@ -304,7 +299,7 @@ public sealed class AzureBlobPayloadStoreContractTests(Azurite azurite) : Payloa
         var content = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 321);
         string sha256;
 
-        await using (var pending = await Store.CreateAsync())
+        await using (var pending = await Store.CreateAsync("dataset.cpom"))
         {
             await using (var encrypting = await PayloadCipher.BeginAsync(pending.Content, keys))
             {
@@ -312,7 +307,7 @@ public sealed class AzureBlobPayloadStoreContractTests(Azurite azurite) : Payloa
                 await encrypting.CompleteAsync();
                 sha256 = encrypting.Sha256!;
             }
-            await pending.CommitAsync("dataset.cpom");
+            await pending.CommitAsync();
         }
 
         var stored = await ReadAsync("dataset.cpom");
@@ -326,12 +321,71 @@ public sealed class AzureBlobPayloadStoreContractTests(Azurite azurite) : Payloa
     }
 
     [Fact]
-    public async Task DisposedAndProbed_LeaveNoBlobAtAll_NotEvenUncommittedBlocks()
+    public async Task LargePayload_IsStagedToItsBlobWhileWritten_AndStaysInvisibleUntilCommitted()
     {
-        await using (var pending = await Store.CreateAsync())
+        var content = RandomNumberGenerator.GetBytes(9 * MiB);
+        var blob = Container.GetBlockBlobClient("staged.cpom");
+        await using var pending = await Store.CreateAsync("staged.cpom");
+
+        await WriteInPiecesAsync(pending.Content, content);
+
+        // The two full blocks are already in Azure, uncommitted; the last, partial one waits in memory.
+        var staged = await blob.GetBlockListAsync(BlockListTypes.Uncommitted);
+        Assert.Equal(new long[] { AzureBlobPayloadStore.BlockSize, AzureBlobPayloadStore.BlockSize }, staged.Value.UncommittedBlocks.Select(b => b.SizeLong));
+        Assert.False(await Store.ExistsAsync("staged.cpom"));
+        Assert.False((await blob.ExistsAsync()).Value);
+        Assert.Empty(await ListAsync());
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Store.OpenReadAsync("staged.cpom"));
+
+        await pending.CommitAsync();
+
+        Assert.Equal(content, await ReadAsync("staged.cpom"));
+        var list = await blob.GetBlockListAsync(BlockListTypes.All);
+        Assert.Equal(3, list.Value.CommittedBlocks.Count());
+        Assert.Empty(list.Value.UncommittedBlocks);
+    }
+
+    [Fact]
+    public async Task Disposed_LeavesOnlyInvisibleBlocks_WhichTheNextCommitOfTheNameDiscards()
+    {
+        var blob = Container.GetBlockBlobClient("abandoned.cpom");
+        await using (var pending = await Store.CreateAsync("abandoned.cpom"))
         {
-            await pending.Content.WriteAsync(RandomNumberGenerator.GetBytes(9 * 1024 * 1024));
+            await WriteInPiecesAsync(pending.Content, RandomNumberGenerator.GetBytes(9 * MiB));
         }
+
+        Assert.False((await blob.ExistsAsync()).Value);
+        Assert.Empty(await ListAsync());
+        Assert.NotEmpty((await blob.GetBlockListAsync(BlockListTypes.Uncommitted)).Value.UncommittedBlocks);
+
+        var content = RandomNumberGenerator.GetBytes(5 * MiB);
+        await WriteAsync("abandoned.cpom", content);
+
+        Assert.Equal(content, await ReadAsync("abandoned.cpom"));
+        var list = await blob.GetBlockListAsync(BlockListTypes.All);
+        Assert.Equal(2, list.Value.CommittedBlocks.Count());
+        Assert.Empty(list.Value.UncommittedBlocks);
+    }
+
+    [Fact]
+    public async Task Commit_AfterAnotherWriterCommittedTheName_WithOverwrite_FailsCleanly()
+    {
+        // Both stage blocks to one name; the first commit discards the other's uncommitted blocks.
+        var first = RandomNumberGenerator.GetBytes(9 * MiB);
+        await using var a = await Store.CreateAsync("rotated.cpom", overwrite: true);
+        await using var b = await Store.CreateAsync("rotated.cpom", overwrite: true);
+        await WriteInPiecesAsync(b.Content, RandomNumberGenerator.GetBytes(9 * MiB));
+        await WriteInPiecesAsync(a.Content, first);
+        await a.CommitAsync();
+
+        await Assert.ThrowsAnyAsync<IOException>(() => b.CommitAsync());
+
+        Assert.Equal(first, await ReadAsync("rotated.cpom"));
+    }
+
+    [Fact]
+    public async Task Probe_LeavesNoBlobAtAll_NotEvenUncommittedBlocks()
+    {
         await Store.ProbeAsync();
 
         var blobs = new List<string>();
