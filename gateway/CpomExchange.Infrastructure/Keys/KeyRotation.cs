@@ -46,10 +46,19 @@ public static class KeyRotation
                 // Shredded meanwhile (by this instance or another): nothing to re-wrap.
                 continue;
             }
-            if (changed)
+            if (!changed)
+            {
+                continue;
+            }
+            try
             {
                 await output.CommitAsync(cancellationToken);
                 count++;
+            }
+            catch (IOException) when (!await store.ExistsAsync(name, cancellationToken))
+            {
+                // Shredded while it was being re-wrapped (Blob Storage then drops the staged blocks):
+                // nothing to re-wrap; a payload that still exists makes the rotation fail, to be resumed.
             }
         }
         return count;
