@@ -55,10 +55,14 @@ public static class KeyRotation
                 await output.CommitAsync(cancellationToken);
                 count++;
             }
-            catch (IOException) when (!await store.ExistsAsync(name, cancellationToken))
+            catch (IOException)
             {
                 // Shredded while it was being re-wrapped (Blob Storage then drops the staged blocks):
-                // nothing to re-wrap; a payload that still exists makes the rotation fail, to be resumed.
+                // nothing to re-wrap. A payload that still exists makes the rotation fail, to be resumed.
+                if (await store.ExistsAsync(name, cancellationToken))
+                {
+                    throw;
+                }
             }
         }
         return count;
