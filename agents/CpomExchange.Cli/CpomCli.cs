@@ -390,11 +390,7 @@ public static class CpomCli
             var home = CpomHome.FromEnvironment(parse.GetValue(HomeOption));
             var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(parse.GetValue(PoliciesOption)));
             // The same database as the gateway's (Storage__Provider, Storage__ConnectionString), SQLite by default.
-            var storage = new StorageOptions
-            {
-                Provider = Environment.GetEnvironmentVariable("Storage__Provider") ?? StorageOptions.Sqlite,
-                ConnectionString = Environment.GetEnvironmentVariable("Storage__ConnectionString"),
-            };
+            var storage = StorageOptions.FromEnvironment();
             await using var db = await CpomDatabase.OpenAsync(storage, home, cancellationToken: ct);
             var created = await DevPki.EnsureAsync(home, policies, db, ct);
             var output = new Output(stdout, stderr, parse.GetValue(JsonOption));

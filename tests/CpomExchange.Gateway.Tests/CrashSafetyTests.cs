@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -19,7 +18,7 @@ namespace CpomExchange.Gateway.Tests;
 public sealed class CrashSafetyTests : IDisposable
 {
     private readonly string _home = Directory.CreateTempSubdirectory("cpom-crash-").FullName;
-    private readonly int _port = FreePort();
+    private readonly int _port = LoopbackPort.Free();
     private Process? _gateway;
 
     public void Dispose()
@@ -27,13 +26,6 @@ public sealed class CrashSafetyTests : IDisposable
         Stop();
         CpomExchange.Infrastructure.Storage.CpomDatabase.ClearPools();
         Directory.Delete(_home, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task StartAsync()

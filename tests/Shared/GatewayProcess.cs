@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace CpomExchange.Tests.Shared;
 
@@ -37,7 +36,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"{dll} not found: the test project references the gateway, which builds it there.");
         }
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var address = new Uri($"https://127.0.0.1:{port}/");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -105,12 +104,5 @@ public sealed class GatewayProcess : IAsyncDisposable
         {
             _output.Enqueue(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

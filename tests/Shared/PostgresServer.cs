@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using CpomExchange.Infrastructure.Storage;
 using Npgsql;
 
@@ -68,7 +66,7 @@ public sealed class PostgresServer
         var bin = FindBinaries();
         var asPostgresUser = Environment.UserName == "root";
         var root = Directory.CreateTempSubdirectory("cpom-pg-").FullName;
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var server = new PostgresServer(root, bin, asPostgresUser, port);
         if (asPostgresUser)
         {
@@ -149,13 +147,6 @@ public sealed class PostgresServer
             : null;
         return found ?? throw new InvalidOperationException(
             "PostgreSQL server binaries not found (initdb): install them (apt-get install -y postgresql) or set PG_BIN.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void RunAsServerUser(string program, params string[] args)

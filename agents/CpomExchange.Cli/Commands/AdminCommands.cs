@@ -38,11 +38,7 @@ internal static class AdminCommands
         command.SetAction(async (parse, ct) =>
         {
             var output = new Output(stdout, stderr, parse.GetValue(jsonOption));
-            var storage = new StorageOptions
-            {
-                Provider = parse.GetValue(provider) ?? Environment.GetEnvironmentVariable("Storage__Provider") ?? StorageOptions.Sqlite,
-                ConnectionString = Environment.GetEnvironmentVariable("Storage__ConnectionString"),
-            };
+            var storage = StorageOptions.FromEnvironment(parse.GetValue(provider));
             var home = CpomHome.FromEnvironment(parse.GetValue(homeOption));
             try
             {

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -72,7 +70,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"{DllPath} not found: build the benchmark (it references the gateway's project).");
         }
-        var port = FreePort().ToString(CultureInfo.InvariantCulture);
+        var port = CpomExchange.Tests.Shared.LoopbackPort.Free().ToString(CultureInfo.InvariantCulture);
         var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardError = true,
@@ -229,12 +227,5 @@ internal sealed class GatewayProcess : IAsyncDisposable
         var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
         var beside = Path.Combine(root, name);
         return File.Exists(beside) ? beside : name;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -62,7 +62,7 @@ internal sealed class NginxBaseline : IDisposable
         var root = Path.Combine(directory, "www");
         Directory.CreateDirectory(Path.Combine(root, "upload"));
         Directory.CreateDirectory(Path.Combine(directory, "tmp"));
-        var port = FreePort();
+        var port = CpomExchange.Tests.Shared.LoopbackPort.Free();
         var tmp = Path.Combine(directory, "tmp");
         // As root, nginx's workers would otherwise run as nobody, who cannot read the private state folder.
         var user = Environment.UserName == "root" ? "user root;" : "";
@@ -142,12 +142,5 @@ internal sealed class NginxBaseline : IDisposable
             // Already gone.
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
