@@ -6,8 +6,8 @@ namespace CpomExchange.Rules.Policies;
 /// <summary>
 /// Loads <c>exchanges.yaml</c>: purposes, lists of codes and the exchange catalogue, checking every
 /// entry and the rules no policy may break (deny by default): <c>dpo</c> and <c>admin</c> never touch
-/// payloads, health data only reaches the PDP cell and the service social, and a DREETS only
-/// receives aggregates.
+/// payloads, health data only reaches the PDP cell and the service social, and a DREETS receives
+/// aggregates, or a company-level list whose entry cites the seed clause asking for it (dreetsBasis).
 /// </summary>
 internal static partial class ExchangeCatalogLoader
 {
