@@ -69,7 +69,7 @@ internal sealed class AnnualTableReader(CpomDbContext db, IPayloadStore store, I
             int siret = columns.IndexOf("siret"), type = columns.IndexOf("type_action"), theme = columns.IndexOf("theme"), date = columns.IndexOf("date_action");
             foreach (var dataset in actions)
             {
-                if (dataset.Status != DatasetStatus.Available)
+                if (dataset.Status != DatasetStatus.Available || !await StoredPayloads.ExistsAsync(store, dataset, cancellationToken))
                 {
                     filesExcluded++;
                     continue;

@@ -10,6 +10,10 @@ namespace CpomExchange.Gateway.Indicators;
 /// </summary>
 internal static class StoredPayloads
 {
+    /// <summary>Whether <paramref name="dataset"/>'s payload is still there (a withdrawal may have shredded it since it was listed).</summary>
+    public static Task<bool> ExistsAsync(IPayloadStore store, DatasetEntity dataset, CancellationToken cancellationToken) =>
+        store.ExistsAsync(dataset.PayloadName, cancellationToken);
+
     /// <summary>Decrypts <paramref name="dataset"/>'s payload into <paramref name="destination"/>, segment by segment, checking its SHA-256.</summary>
     public static async Task DecryptAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity dataset, Stream destination, CancellationToken cancellationToken)
     {
