@@ -316,11 +316,12 @@ public static class CpomCli
         {
             var target = parse.GetValue(outputFile)!;
             var partial = target.FullName + ".part";
+            IReadOnlyDictionary<string, string> headers;
             try
             {
                 await using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
                 {
-                    await client.DownloadPlainAsync($"api/v1/indicators?contract={Uri.EscapeDataString(parse.GetValue(contract)!)}&year={parse.GetValue(year)}", stream, ct);
+                    headers = await client.DownloadPlainAsync($"api/v1/indicators?contract={Uri.EscapeDataString(parse.GetValue(contract)!)}&year={parse.GetValue(year)}", stream, ct);
                 }
                 File.Move(partial, target.FullName, overwrite: true);
             }
@@ -328,10 +329,36 @@ public static class CpomCli
             {
                 File.Delete(partial);
             }
-            output.Out.WriteLine($"Brouillon écrit : {target.FullName}. Vérifiez-le, complétez-le, puis déposez-le : cpom upload {target.Name} --type indicateurs --to <dreets> --purpose indicateurs");
+            output.Out.WriteLine($"Brouillon écrit : {target.FullName}. Vérifiez-le, écrivez les commentaires, puis déposez-le : cpom upload {target.Name} --type indicateurs --to <dreets> --purpose indicateurs");
+            foreach (var note in IndicatorsNotes(headers))
+            {
+                output.Out.WriteLine(note);
+            }
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>What the gateway says it left out of an annual table draft, in French (headers <c>Cpom-*</c> of <c>GET /indicators</c>).</summary>
+    private static IEnumerable<string> IndicatorsNotes(IReadOnlyDictionary<string, string> headers)
+    {
+        var sections = headers.GetValueOrDefault("Cpom-Sections") ?? string.Empty;
+        if (!sections.Contains("etablissements", StringComparison.Ordinal))
+        {
+            yield return "Lignes des établissements omises : elles reviennent à qui peut envoyer le tableau (rôle agent).";
+        }
+        if (!sections.Contains("signalements", StringComparison.Ordinal))
+        {
+            yield return "Lignes des signalements omises : données de santé, elles ne sont montrées qu'à la cellule PDP (rôle pdp).";
+        }
+        if (headers.GetValueOrDefault("Cpom-Excluded-Files") is { } excluded && excluded != "0")
+        {
+            yield return $"{excluded} fichier(s) d'actions retiré(s) ou détruit(s) : non comptés.";
+        }
+        if (headers.GetValueOrDefault("Cpom-Outside-Volets") is { } outside && outside != "0")
+        {
+            yield return $"{outside} action(s) de l'année sur un thème hors des volets du contrat : non comptée(s).";
+        }
     }
 
     private static Command WhoAmICommand(TextWriter stdout, TextWriter stderr)
@@ -358,7 +385,9 @@ public static class CpomCli
             foreach (var contract in me.GetProperty("contracts").EnumerateArray())
             {
                 output.Out.WriteLine();
-                output.Out.WriteLine($"Contrat {contract.GetProperty("id").GetString()}, du {contract.GetProperty("start").GetString()} au {contract.GetProperty("end").GetString()} :");
+                var reporting = contract.TryGetProperty("reportingUntil", out var until) && until.GetString() != contract.GetProperty("end").GetString()
+                    ? $" (comptes rendus jusqu'au {until.GetString()})" : string.Empty;
+                output.Out.WriteLine($"Contrat {contract.GetProperty("id").GetString()}, du {contract.GetProperty("start").GetString()} au {contract.GetProperty("end").GetString()}{reporting} :");
                 var exchanges = contract.GetProperty("exchanges").EnumerateArray().ToList();
                 if (exchanges.Count == 0)
                 {

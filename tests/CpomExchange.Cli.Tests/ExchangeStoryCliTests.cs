@@ -118,9 +118,17 @@ public sealed class ExchangeStoryCliTests(GatewayFixture gateway) : IClassFixtur
         var refused = await CliRunner.RunAsync(As("carsat-pdl-agent", "upload", Sample("entreprises-ciblees.csv"), "--type", "entreprises-ciblees", "--to", "satm", "--purpose", "ciblage"));
         Assert.Equal(ExitCodes.Refused, refused.Exit);
         Assert.Contains("policy.exchange-not-in-contract", refused.Err, StringComparison.Ordinal);
+        // The signalement counts are drawn from health data: the cellule PDP's draft has them, the agent's does not.
+        var counts = Path.Combine(_work, "indicateurs-satm-pdp.csv");
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(As("satm-pdp", "indicators", "--contract", "cpom-satm-2025", "--year", "2026", "-o", counts))).Exit);
+        Assert.Contains("2026;27/03/2025;26/03/2029;PDP;SIGNALEMENTS_EMIS;1;;\r\n2026;27/03/2025;26/03/2029;PDP;SIGNALEMENTS_RECUS;1;;", await File.ReadAllTextAsync(counts), StringComparison.Ordinal);
         var draft = Path.Combine(_work, "indicateurs-satm.csv");
-        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(As("satm-agent", "indicators", "--contract", "cpom-satm-2025", "--year", "2026", "-o", draft))).Exit);
-        Assert.Contains("2026;PDP;0;0;0;0;0;0;1;1;", await File.ReadAllTextAsync(draft), StringComparison.Ordinal);
+        var drafted = await CliRunner.RunAsync(As("satm-agent", "indicators", "--contract", "cpom-satm-2025", "--year", "2026", "-o", draft));
+        Assert.Equal(ExitCodes.Ok, drafted.Exit);
+        Assert.Contains("Lignes des signalements omises", drafted.Out, StringComparison.Ordinal);
+        var text = await File.ReadAllTextAsync(draft);
+        Assert.Contains("2026;27/03/2025;26/03/2029;PDP;ETABLISSEMENTS_FORMES;0;0;", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("SIGNALEMENTS", text, StringComparison.Ordinal);
         await UploadAsync("satm-agent", draft, "--type", "indicateurs", "--to", "dreets-pdl", "--purpose", "indicateurs");
     }
 

@@ -31,7 +31,9 @@ public sealed class MeTests(GatewayFixture gateway) : IClassFixture<GatewayFixtu
         Assert.Equal("prevy", me.GetProperty("organisation").GetProperty("id").GetString());
         Assert.Equal("cpom-prevy-2025", Assert.Single(me.GetProperty("contracts").EnumerateArray()).GetProperty("id").GetString());
         var exchanges = Exchanges(me);
-        Assert.Contains(("adherents", "carsat-lr", "send", "sinistralite"), exchanges);
+        Assert.Contains(("adherents", "carsat-lr", "send", "ciblage,sinistralite"), exchanges);
+        // 001 art. 7: the actions in companies go to both cocontractants.
+        Assert.Contains(("actions-entreprises", "dreets-occitanie", "send", "information-actions"), exchanges);
         Assert.Contains(("sinistralite", "carsat-lr", "list,download", "sinistralite"), exchanges);
         Assert.Contains(("indicateurs", "dreets-occitanie", "send", "indicateurs"), exchanges);
         Assert.DoesNotContain(exchanges, x => x.Type == "signalements-pdp");
@@ -54,6 +56,18 @@ public sealed class MeTests(GatewayFixture gateway) : IClassFixture<GatewayFixtu
         var exchanges = Exchanges(await MeAsync("dreets-aura-agent"));
         var x = Assert.Single(exchanges);
         Assert.Equal(("indicateurs", "pst38", "list,download"), (x.Type, x.Counterpart, x.Actions));
+    }
+
+    [Fact]
+    public async Task DreetsOccitanie_ReceivesTheIndicators_AndTheActionsInCompanies_Seed001Art7()
+    {
+        var exchanges = Exchanges(await MeAsync("dreets-occitanie-agent")).Order().ToList();
+        Assert.Equal(
+        [
+            ("actions-entreprises", "carsat-lr", "list,download", "information-actions"),
+            ("actions-entreprises", "prevy", "list,download", "information-actions"),
+            ("indicateurs", "prevy", "list,download", "indicateurs"),
+        ], exchanges);
     }
 
     [Theory]

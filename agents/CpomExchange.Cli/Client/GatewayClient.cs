@@ -147,12 +147,17 @@ public sealed class GatewayClient : IDisposable
     /// <summary>The gateway's address.</summary>
     public Uri BaseAddress => _http.BaseAddress!;
 
-    /// <summary>Copies a plain (non-dataset) response body, such as an export, to <paramref name="destination"/>.</summary>
-    public async Task DownloadPlainAsync(string path, Stream destination, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Copies a plain (non-dataset) response body, such as an export, to <paramref name="destination"/>;
+    /// returns the response's <c>Cpom-*</c> headers (what the gateway says about the content).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> DownloadPlainAsync(string path, Stream destination, CancellationToken cancellationToken = default)
     {
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken, HttpCompletionOption.ResponseHeadersRead);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         await body.CopyToAsync(destination, cancellationToken);
+        return response.Headers.Where(h => h.Key.StartsWith("Cpom-", StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(h => h.Key, h => string.Join(", ", h.Value), StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>GETs a JSON document.</summary>

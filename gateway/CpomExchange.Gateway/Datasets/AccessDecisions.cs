@@ -15,6 +15,9 @@ internal sealed class AccessDecisions(PolicySet policies, TimeProvider time, IOp
 {
     private readonly TimeZoneInfo _zone = FindZone(options.Value.TimeZone);
 
+    /// <summary>The gateway's legal time zone (<c>Cpom:TimeZone</c>).</summary>
+    public TimeZoneInfo Zone => _zone;
+
     public DateOnly Today => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), _zone).DateTime);
 
     /// <summary>Decides; on refusal, logs under the caller's organisation and <paramref name="concerned"/> (the owners of a dataset).</summary>

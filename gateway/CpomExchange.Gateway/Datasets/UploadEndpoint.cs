@@ -51,6 +51,7 @@ internal static partial class DatasetsApi
         IPayloadStore store,
         CpomHome home,
         IOptions<GatewayOptions> options,
+        TimeProvider time,
         ILogger<DatasetInfo> logger)
     {
         // Sorted runs of a large file's SIRETs and pseudonyms (encrypted, deleted when closed).
@@ -149,7 +150,10 @@ internal static partial class DatasetsApi
                 MaxRows = options.Value.Limits.MaxRows,
                 SpillDirectory = spill,
                 OnIdentifier = split ? null : (kind, value) => outgoing[0].Subjects.Add(pseudonymiser.Short(kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret, value)),
-                RowCheck = plan.RowCheck,
+                // A report (the annual table) concerns a year its contract covered.
+                RowCheck = ReportingPolicy.YearCheck(exchange, recipients[0].Contract, decisions.Today) is { } year
+                    ? cells => plan.RowCheck?.Invoke(cells) ?? year(cells)
+                    : plan.RowCheck,
                 RowTransform = plan.Transform,
                 OnRow = async cells =>
                 {
@@ -208,7 +212,7 @@ internal static partial class DatasetsApi
                     Sha256 = string.Empty,
                     SourceSha256 = source.Sha256(),
                     PayloadName = o.PayloadName,
-                    CreatedAtUtc = DateTime.UtcNow,
+                    CreatedAtUtc = time.GetUtcNow().UtcDateTime,
                     ReplyTo = replyTo,
                     MaskedCells = plan.MaskedCells,
                 }, committed, http.RequestAborted));

@@ -5,6 +5,7 @@ using CpomExchange.Gateway.Admin;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Datasets;
 using CpomExchange.Gateway.Health;
+using CpomExchange.Gateway.Indicators;
 using CpomExchange.Gateway.Me;
 using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.AccessLog;
@@ -50,7 +51,8 @@ public static partial class GatewayApp
         var (serverCertificate, anchors, intermediates) = LoadTlsMaterial(options.Tls, home, builder.Environment);
         var urls = ResolveUrls(builder.Configuration["urls"]);
         builder.WebHost.UseUrls(urls);
-        var time = TimeProvider.System;
+        // A host may supply its own clock (the tests move it past a contract's term); else the system's.
+        var time = builder.Services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider))?.ImplementationInstance as TimeProvider ?? TimeProvider.System;
         var issuers = new X509Certificate2Collection();
         issuers.AddRange(anchors);
         issuers.AddRange(intermediates);
@@ -117,6 +119,7 @@ public static partial class GatewayApp
         services.AddScoped<AccessLogReader>();
         services.AddScoped<AccessDecisions>();
         services.AddScoped<DatasetShredder>();
+        services.AddScoped<AnnualTableReader>();
         services.AddHostedService<DatasetRetentionService>();
         services.AddProblemDetails();
         services.AddExceptionHandler<CpomExchange.Gateway.Problems.GatewayExceptionHandler>();

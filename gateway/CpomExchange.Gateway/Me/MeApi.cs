@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CpomExchange.Gateway.Me;
 
-/// <summary>What the caller may do: identity, organisation, roles and, per contract in force, the exchanges and purposes open to them.</summary>
+/// <summary>What the caller may do: identity, organisation, roles and, per contract in force (or in its reporting period), the exchanges and purposes open to them.</summary>
 public sealed record MeResponse(
     MeAgent Agent,
     MeOrganisation? Organisation,
@@ -17,8 +17,9 @@ public sealed record MeAgent(string Id, string Name, IReadOnlyList<string> Roles
 /// <summary>The agent's organisation.</summary>
 public sealed record MeOrganisation(string Id, string Kind, string Name, string Siren);
 
-/// <summary>A contract in force and what it opens to the caller.</summary>
-public sealed record MeContract(string Id, string Title, DateOnly Start, DateOnly End, IReadOnlyList<string> Volets, IReadOnlyList<MeExchange> Exchanges);
+/// <summary>A contract in force (or in its reporting period after the term, until <paramref name="ReportingUntil"/>) and what it opens to the caller.</summary>
+public sealed record MeContract(string Id, string Title, DateOnly Start, DateOnly End, IReadOnlyList<string> Volets, IReadOnlyList<MeExchange> Exchanges,
+    DateOnly ReportingUntil);
 
 /// <summary>One exchange with one counterpart: what the caller may do, for which purposes.</summary>
 public sealed record MeExchange(string Type, string Label, string Counterpart, IReadOnlyList<string> Actions, IReadOnlyList<MePurpose> Purposes);
@@ -45,7 +46,7 @@ internal static class MeApi
         }
         var today = decisions.Today;
         var contracts = new List<MeContract>();
-        foreach (var contract in policies.Contracts.Where(c => c.Parties.Contains(self.Id) && c.InForce(today)))
+        foreach (var contract in policies.Contracts.Where(c => c.Parties.Contains(self.Id) && (c.InForce(today) || c.InReportingPeriod(today))))
         {
             var exchanges = new List<MeExchange>();
             foreach (var enabled in contract.Exchanges.Values)
@@ -60,7 +61,8 @@ internal static class MeApi
                         foreach (var purpose in enabled.Purposes)
                         {
                             var decision = AccessPolicy.Decide(policies, new AccessRequest(caller.Roles, self.Id, action, enabled.Type, counterpart, purpose, today));
-                            if (decision.Allowed)
+                            // Under this contract: another one between the same parties may decide (the next, in force).
+                            if (decision.Allowed && decision.Contract?.Id == contract.Id)
                             {
                                 if (!actions.Contains(name))
                                 {
@@ -77,7 +79,7 @@ internal static class MeApi
                     }
                 }
             }
-            contracts.Add(new MeContract(contract.Id, contract.Title, contract.Start, contract.End, contract.Volets.Select(v => v.Label).ToList(), exchanges));
+            contracts.Add(new MeContract(contract.Id, contract.Title, contract.Start, contract.End, contract.Volets.Select(v => v.Label).ToList(), exchanges, contract.ReportingUntil));
         }
         return TypedResults.Ok(new MeResponse(agent, new MeOrganisation(self.Id, AccessPolicy.Label(self.Kind), self.Name, self.Siren), contracts));
     }

@@ -34,6 +34,8 @@ public static class ErrorCatalog
     public const string RoleNotAllowed = "policy.role-not-allowed";
     public const string DirectionNotAllowed = "policy.direction-not-allowed";
     public const string NoOrganisation = "policy.no-organisation";
+    // A report (the annual table) for a year its contract did not cover, or that has not begun.
+    public const string ReportYearNotCovered = "report.year-not-covered";
 
     // Exchanges the catalogue names but whose rules this gateway does not enforce yet.
     public const string ExchangeNotAvailable = "exchange.not-available";
@@ -123,6 +125,7 @@ public static class ErrorCatalog
         [RoleNotAllowed] = "Rôle non autorisé pour cette opération",
         [DirectionNotAllowed] = "Sens d'échange non autorisé",
         [NoOrganisation] = "Agent sans organisation",
+        [ReportYearNotCovered] = "Année hors du contrat",
         [ExchangeNotAvailable] = "Échange pas encore ouvert",
         [NotInReply] = "SIRET hors de la liste d'origine",
         [NotTargeted] = "Établissement non ciblé",

@@ -47,8 +47,10 @@ public sealed record AccessDecision(bool Allowed, string? Code, string Message, 
 /// this exchange in an organisation of its kind, the exchange goes in a direction the catalogue
 /// names, the purpose is one the exchange serves, and a contract in force binds the two
 /// organisations, names the exchange and that purpose. <c>dpo</c> and <c>admin</c> never touch
-/// payloads; health data is only for <c>pdp</c> and <c>service-social</c>; a DREETS receives only
-/// aggregates (the catalogue loader refuses any policy that says otherwise).
+/// payloads; health data is only for <c>pdp</c> and <c>service-social</c>; a DREETS receives
+/// aggregates, and company-level lists only where the catalogue cites the clause and the contract
+/// names the DREETS (the loaders refuse any policy that says otherwise). After its term, a contract
+/// still allows reports (the annual table) during its reporting period, and nothing else.
 /// </summary>
 public static class AccessPolicy
 {
@@ -111,18 +113,33 @@ public static class AccessPolicy
             return AccessDecision.Deny(ErrorCatalog.NoContract, $"Aucun contrat CPOM entre {self.Name} et {Article(other)}.");
         }
         // Several contracts may be in force between two organisations (two SPSTI of one DREETS);
-        // the one that names the exchange decides.
-        var inForce = contracts.Where(c => c.InForce(request.Day)).OrderByDescending(c => c.Exchanges.ContainsKey(exchange.Type)).FirstOrDefault();
+        // the one that names the exchange decides. A report (the annual table) may also be exchanged
+        // in a contract's reporting period after its term; when the next contract is already in
+        // force, the report due is the ended contract's (its last year), so that one decides.
+        var inForce = contracts
+            .Where(c => c.InForce(request.Day) || (exchange.Report && c.InReportingPeriod(request.Day)))
+            .OrderByDescending(c => c.Exchanges.ContainsKey(exchange.Type))
+            .ThenByDescending(c => c.InReportingPeriod(request.Day))
+            .FirstOrDefault();
         if (inForce is null)
         {
             var last = contracts.MaxBy(c => c.End)!;
+            var reporting = last.InReportingPeriod(request.Day)
+                ? $" ; jusqu'au {last.ReportingUntil:dd/MM/yyyy}, seuls les comptes rendus du contrat (tableau de suivi annuel) peuvent encore être échangés"
+                : string.Empty;
             return AccessDecision.Deny(ErrorCatalog.ContractNotInForce,
-                $"Aucun contrat CPOM en vigueur le {request.Day:dd/MM/yyyy} entre {self.Name} et {Article(other)} (contrat « {last.Id} » du {last.Start:dd/MM/yyyy} au {last.End:dd/MM/yyyy}).");
+                $"Aucun contrat CPOM en vigueur le {request.Day:dd/MM/yyyy} entre {self.Name} et {Article(other)} (contrat « {last.Id} » du {last.Start:dd/MM/yyyy} au {last.End:dd/MM/yyyy}){reporting}.");
         }
         if (!inForce.Exchanges.TryGetValue(exchange.Type, out var enabled))
         {
             return AccessDecision.Deny(ErrorCatalog.ExchangeNotInContract,
                 $"Le contrat « {inForce.Id} » ne prévoit pas l'échange « {exchange.Label} ».");
+        }
+        if (!enabled.To.Contains(recipient.Kind))
+        {
+            // A company-level list reaches a DREETS only where the contract says so (001 art. 7).
+            return AccessDecision.Deny(ErrorCatalog.DirectionNotAllowed,
+                $"Le contrat « {inForce.Id} » ne prévoit pas l'échange « {exchange.Label} » vers un(e) {Label(recipient.Kind)} (destinataires prévus : {string.Join(", ", enabled.To.Select(Label))}).");
         }
         if (checkPurpose && !enabled.Purposes.Contains(request.Purpose!))
         {

@@ -6,8 +6,8 @@ namespace CpomExchange.Rules.Policies;
 /// <summary>
 /// Loads <c>exchanges.yaml</c>: purposes, lists of codes and the exchange catalogue, checking every
 /// entry and the rules no policy may break (deny by default): <c>dpo</c> and <c>admin</c> never touch
-/// payloads, health data only reaches the PDP cell and the service social, and a DREETS only
-/// receives aggregates.
+/// payloads, health data only reaches the PDP cell and the service social, and a DREETS receives
+/// aggregates, or a company-level list whose entry cites the seed clause asking for it (dreetsBasis).
 /// </summary>
 internal static partial class ExchangeCatalogLoader
 {
@@ -103,9 +103,19 @@ internal static partial class ExchangeCatalogLoader
             var send = RoleList(x.Roles?.Send, "roles.send", category, Error);
             var list = RoleList(x.Roles?.List, "roles.list", category, Error);
             var download = RoleList(x.Roles?.Download, "roles.download", category, Error);
-            if (to.Contains(OrganisationKind.Dreets) && category != DataCategory.Agregat)
+            // A DREETS receives aggregates. Company-level lists only where a seed clause asks for them
+            // (001 art. 7: "informer les cocontractants des actions menées en entreprises"), named
+            // here in dreetsBasis; data about workers never (DOMAIN.md 8).
+            if (to.Contains(OrganisationKind.Dreets) && category != DataCategory.Agregat
+                && (category != DataCategory.Entreprise || string.IsNullOrWhiteSpace(x.DreetsBasis)))
             {
-                Error("Une DREETS ne reçoit que des données agrégées (category: agregat), jamais un SIRET ni une personne.");
+                Error(category == DataCategory.Entreprise
+                    ? "Une DREETS ne reçoit que des données agrégées (category: agregat), ou une liste d'établissements qu'un contrat lui destine : citez la clause qui le prévoit (dreetsBasis)."
+                    : "Une DREETS ne reçoit que des données agrégées (category: agregat), jamais une personne.");
+            }
+            if (x.DreetsBasis is not null && (!to.Contains(OrganisationKind.Dreets) || category == DataCategory.Agregat))
+            {
+                Error("dreetsBasis ne sert qu'à un échange d'établissements (category: entreprise) adressé à une DREETS (to).");
             }
             if (x.Purposes is null || x.Purposes.Count == 0)
             {
@@ -126,6 +136,10 @@ internal static partial class ExchangeCatalogLoader
             if (category == DataCategory.Agregat && columns.Any(c => c.Kind is ColumnKind.Siret or ColumnKind.Nir))
             {
                 Error("Un échange agrégé ne porte ni SIRET ni NIR.");
+            }
+            if (x.Report && !columns.Any(c => c.Kind == ColumnKind.Year && c.Required))
+            {
+                Error("Un compte rendu (report: true) porte l'année qu'il concerne : une colonne de type year obligatoire.");
             }
             var rules = new List<MinimisationRule>();
             foreach (var r in x.Minimisation ?? [])
@@ -177,7 +191,11 @@ internal static partial class ExchangeCatalogLoader
             if (errors.Count == before)
             {
                 exchanges[x.Type!] = new ExchangeDefinition(x.Type!, x.Label!, from, to, new ExchangeRoles(send, list, download),
-                    x.Purposes!, category, x.RetentionDays!.Value, rules, masking, new CsvSchema(x.Type!, columns));
+                    x.Purposes!, category, x.RetentionDays!.Value, rules, masking, new CsvSchema(x.Type!, columns))
+                {
+                    Report = x.Report,
+                    DreetsBasis = x.DreetsBasis,
+                };
             }
         }
         foreach (var (entry, rule) in pendingRules)
@@ -391,6 +409,8 @@ internal static partial class ExchangeCatalogLoader
         public List<RuleEntry>? Minimisation { get; set; }
         public MaskingEntry? Masking { get; set; }
         public List<ColumnEntry>? Columns { get; set; }
+        public bool Report { get; set; }
+        public string? DreetsBasis { get; set; }
     }
 
     private sealed class RolesEntry

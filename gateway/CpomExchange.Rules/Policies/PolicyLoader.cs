@@ -179,6 +179,11 @@ public static class PolicyLoader
             CheckParty(c.Parties?.Dreets, OrganisationKind.Dreets, "parties.dreets", "DREETS");
             var start = ParseDate(c.Term?.Start, "term.start");
             var end = ParseDate(c.Term?.End, "term.end");
+            var reportingUntil = c.Term?.ReportingUntil is null ? null : ParseDate(c.Term.ReportingUntil, "term.reportingUntil");
+            if (reportingUntil is { } r && end is { } last && (r < last || r > last.AddYears(1)))
+            {
+                errors.Add(new PolicyError(file, entry, $"Période de compte rendu (term.reportingUntil) : du {last:yyyy-MM-dd} (aucune) au {last.AddYears(1):yyyy-MM-dd} au plus, un an après la fin."));
+            }
             if (start is { } s && end is { } e)
             {
                 if (e < s)
@@ -241,7 +246,33 @@ public static class PolicyLoader
                         errors.Add(new PolicyError(file, where, $"La finalité « {p} » n'est pas une finalité de l'échange « {x.Type} » ({string.Join(", ", definition.Purposes)})."));
                     }
                 }
-                enabled[x.Type] = new ContractExchange(x.Type, x.Purposes.Distinct(StringComparer.Ordinal).ToList());
+                // The recipients: the catalogue's, narrowed by the contract. A DREETS receives a
+                // company-level exchange only where the contract names it (rule 3 of policies/README.md).
+                var recipients = definition.To.Where(k => k != OrganisationKind.Dreets || definition.Category == DataCategory.Agregat).ToList();
+                if (x.To is not null)
+                {
+                    recipients = [];
+                    foreach (var kind in x.To)
+                    {
+                        if (!TryParseKind(kind, out var parsed))
+                        {
+                            errors.Add(new PolicyError(file, where, $"« to » : type d'organisation « {kind} » inconnu (SPSTI, CAISSE ou DREETS)."));
+                        }
+                        else if (!definition.To.Contains(parsed))
+                        {
+                            errors.Add(new PolicyError(file, where, $"« to » : l'échange « {x.Type} » ne va pas vers un(e) {kind} ({string.Join(", ", definition.To.Select(AccessPolicy.Label))})."));
+                        }
+                        else if (!recipients.Contains(parsed))
+                        {
+                            recipients.Add(parsed);
+                        }
+                    }
+                    if (x.To.Count == 0)
+                    {
+                        errors.Add(new PolicyError(file, where, "« to » vide : retirez-le, ou nommez les destinataires."));
+                    }
+                }
+                enabled[x.Type] = new ContractExchange(x.Type, x.Purposes.Distinct(StringComparer.Ordinal).ToList()) { To = recipients };
             }
             if (c.Masking?.Threshold is { } threshold && threshold < 2)
             {
@@ -250,7 +281,10 @@ public static class PolicyLoader
             if (errors.Count == before)
             {
                 var contract = new Contract(c.Id!, c.Title ?? c.Id!, c.Seed, c.Parties!.Spsti!, c.Parties.Caisse!, c.Parties.Dreets!, start!.Value, end!.Value,
-                    c.Term!.Note, volets, enabled, c.Masking?.Threshold, file);
+                    c.Term!.Note, volets, enabled, c.Masking?.Threshold, file)
+                {
+                    ReportingUntil = reportingUntil ?? Contract.DefaultReportingUntil(end.Value),
+                };
                 var overlapping = result.FirstOrDefault(r => r.Spsti == contract.Spsti && r.Caisse == contract.Caisse
                     && r.Start <= contract.End && contract.Start <= r.End);
                 if (overlapping is not null)
@@ -367,6 +401,7 @@ public static class PolicyLoader
     {
         public string? Type { get; set; }
         public List<string>? Purposes { get; set; }
+        public List<string>? To { get; set; }
     }
 
     private sealed class ContractMaskingEntry
@@ -385,6 +420,7 @@ public static class PolicyLoader
     {
         public string? Start { get; set; }
         public string? End { get; set; }
+        public string? ReportingUntil { get; set; }
         public string? Note { get; set; }
     }
 }

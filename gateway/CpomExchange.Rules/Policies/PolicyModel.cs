@@ -33,7 +33,15 @@ public sealed record Organisation(string Id, OrganisationKind Kind, string Name,
 public sealed record Volet(string Code, string Label);
 
 /// <summary>An exchange a contract enables, for some of the exchange's purposes.</summary>
-public sealed record ContractExchange(string Type, IReadOnlyList<string> Purposes);
+public sealed record ContractExchange(string Type, IReadOnlyList<string> Purposes)
+{
+    /// <summary>
+    /// The kinds of organisation this contract lets receive the exchange: the catalogue's <c>to</c>,
+    /// narrowed by the contract's own <c>to</c>. A DREETS receives a company-level exchange only
+    /// where the contract names it (policies/README.md, rule 3).
+    /// </summary>
+    public IReadOnlyList<OrganisationKind> To { get; init; } = [];
+}
 
 /// <summary>A CPOM contract between an SPSTI, a caisse and a DREETS, in force from <see cref="Start"/> to <see cref="End"/> inclusive.</summary>
 public sealed record Contract(
@@ -57,8 +65,29 @@ public sealed record Contract(
     /// <summary>True when both organisations are parties to this contract.</summary>
     public bool Binds(string a, string b) => a != b && Parties.Contains(a) && Parties.Contains(b);
 
+    /// <summary>
+    /// The last day of the reporting period after the term, during which only reports on the
+    /// contract (<see cref="ExchangeDefinition.Report"/>: the annual table, the final review) may
+    /// still be exchanged: seed 004's table is due "au plus tard le 30 juin", and the final results
+    /// come after the term (001 art. 11, 002 §4). Equal to <see cref="End"/> when there is none.
+    /// </summary>
+    public DateOnly ReportingUntil { get; init; }
+
     /// <summary>True on every day of the term, both ends included.</summary>
     public bool InForce(DateOnly day) => Start <= day && day <= End;
+
+    /// <summary>True after the term, up to <see cref="ReportingUntil"/> included.</summary>
+    public bool InReportingPeriod(DateOnly day) => End < day && day <= ReportingUntil;
+
+    /// <summary>True for the calendar years the term covers, even in part (an annual table is per year).</summary>
+    public bool Covers(int year) => Start.Year <= year && year <= End.Year;
+
+    /// <summary>The default reporting period ends on the first 30 June after the end date (seed 004, "Tableau de suivi annuel").</summary>
+    public static DateOnly DefaultReportingUntil(DateOnly end)
+    {
+        var june30 = new DateOnly(end.Year, 6, 30);
+        return june30 > end ? june30 : june30.AddYears(1);
+    }
 }
 
 /// <summary>The agents' roles inside an organisation (DOMAIN.md).</summary>
@@ -143,6 +172,19 @@ public sealed record ExchangeDefinition(
     MaskingRule? Masking,
     CsvSchema Schema)
 {
+    /// <summary>
+    /// A report on the contract's execution (the annual table; later the final review): may also be
+    /// exchanged during the contract's reporting period, and its <c>year</c> columns must name a year
+    /// the contract covered.
+    /// </summary>
+    public bool Report { get; init; }
+
+    /// <summary>
+    /// The seed clause under which a DREETS may receive this company-level exchange (null: a DREETS
+    /// receives it only if it is an aggregate). A contract must still name the DREETS in its <c>to</c>.
+    /// </summary>
+    public string? DreetsBasis { get; init; }
+
     /// <summary>The roles allowed to do <paramref name="action"/>.</summary>
     public IReadOnlyList<string> RolesFor(DataAction action) => action switch
     {

@@ -7,7 +7,8 @@ namespace CpomExchange.Rules.Tests.Policies;
 /// specification written here independently of the policy files, from DOMAIN.md's tables: which
 /// kind sends each exchange to which, which roles touch it, for which purposes, and which exchanges
 /// each seed contract names. Every row checks every ordered pair of organisations, both actions,
-/// every purpose and three days (in force, the day before the term, the day after).
+/// every purpose and five days (in force, the day before the term, the day after, the last day of
+/// the reporting period and the day after it).
 /// </summary>
 public sealed class AccessMatrixTests
 {
@@ -23,7 +24,8 @@ public sealed class AccessMatrixTests
         ["entreprises-ciblees"] = ([C], [S], ["agent"], ["ciblage"]),
         ["suivi-entreprises"] = ([S], [C], ["agent"], ["ciblage"]),
         ["alertes-risque"] = ([S], [C], ["agent"], ["alerte-risque"]),
-        ["actions-entreprises"] = ([S, C], [C, S], ["agent"], ["information-actions"]),
+        // 001 art. 7: the cocontractants, the DREETS among them, where a contract says so.
+        ["actions-entreprises"] = ([S, C], [C, S, D], ["agent"], ["information-actions"]),
         ["signalements-pdp"] = ([S, C], [C, S], ["pdp", "service-social"], ["pdp"]),
         ["retour-signalement"] = ([S, C], [C, S], ["pdp", "service-social"], ["pdp"]),
         ["indicateurs"] = ([S], [D, C], ["agent"], ["indicateurs"]),
@@ -38,7 +40,8 @@ public sealed class AccessMatrixTests
         }),
         ("cpom-prevy-2025", "prevy", "carsat-lr", "dreets-occitanie", new(2025, 1, 22), new(2030, 1, 22), new()
         {
-            ["adherents"] = ["sinistralite"], ["sinistralite"] = ["sinistralite"], ["actions-entreprises"] = ["information-actions"], ["indicateurs"] = ["indicateurs"],
+            ["adherents"] = ["sinistralite", "ciblage"], ["sinistralite"] = ["sinistralite"], ["entreprises-ciblees"] = ["ciblage"],
+            ["actions-entreprises"] = ["information-actions"], ["indicateurs"] = ["indicateurs"],
         }),
         ("cpom-satm-2025", "satm", "carsat-pdl", "dreets-pdl", new(2025, 3, 27), new(2029, 3, 26), new()
         {
@@ -47,9 +50,17 @@ public sealed class AccessMatrixTests
         ("cpom-pst38-2025", "pst38", "carsat-ra", "dreets-aura", new(2025, 7, 30), new(2030, 7, 29), new()
         {
             ["adherents"] = ["ciblage"], ["entreprises-ciblees"] = ["ciblage"], ["suivi-entreprises"] = ["ciblage"], ["alertes-risque"] = ["alerte-risque"],
-            ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["indicateurs"] = ["indicateurs"],
+            ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["actions-entreprises"] = ["information-actions"], ["indicateurs"] = ["indicateurs"],
         }),
     ];
+
+    // Exchanges that reach a DREETS though they are not aggregates: only under the contracts named here (001 art. 7).
+    private static readonly HashSet<(string Contract, string Exchange)> CompanyListsToDreets = [("cpom-prevy-2025", "actions-entreprises")];
+
+    // Reports (DOMAIN.md 8): the annual table may still be sent until 30 June after the term.
+    private static readonly HashSet<string> Reports = ["indicateurs"];
+
+    private static DateOnly ReportingUntil(DateOnly end) => new DateOnly(end.Year, 6, 30) > end ? new DateOnly(end.Year, 6, 30) : new DateOnly(end.Year + 1, 6, 30);
 
     private static readonly string[] AllPurposes = ["sinistralite", "ciblage", "alerte-risque", "information-actions", "pdp", "indicateurs", "marketing"];
 
@@ -87,7 +98,7 @@ public sealed class AccessMatrixTests
         {
             return "policy.no-contract";
         }
-        var inForce = binding.Where(c => c.Start <= day && day <= c.End).ToList();
+        var inForce = binding.Where(c => (c.Start <= day && day <= c.End) || (Reports.Contains(exchange) && c.End < day && day <= ReportingUntil(c.End))).ToList();
         if (inForce.Count == 0)
         {
             return "policy.contract-not-in-force";
@@ -96,6 +107,10 @@ public sealed class AccessMatrixTests
         if (!contract.Exchanges.TryGetValue(exchange, out var contractPurposes))
         {
             return "policy.exchange-not-in-contract";
+        }
+        if (KindOf(recipient) == D && exchange != "indicateurs" && !CompanyListsToDreets.Contains((contract.Id, exchange)))
+        {
+            return "policy.direction-not-allowed";
         }
         return contractPurposes.Contains(purpose) ? null : "policy.purpose-not-allowed";
     }
@@ -134,7 +149,7 @@ public sealed class AccessMatrixTests
             {
                 foreach (var purpose in AllPurposes.Append(null))
                 {
-                    foreach (var day in new[] { contract.Start.AddDays(1), contract.Start.AddDays(-1), contract.End.AddDays(1) })
+                    foreach (var day in new[] { contract.Start.AddDays(1), contract.Start.AddDays(-1), contract.End.AddDays(1), ReportingUntil(contract.End), ReportingUntil(contract.End).AddDays(1) })
                     {
                         var expected = Expected(role, self, action, exchange, other, purpose, day);
                         var decision = AccessPolicy.Decide(Policies, new AccessRequest([role], self, action, exchange, other, purpose, day));
@@ -178,7 +193,15 @@ public sealed class AccessMatrixTests
     [InlineData("pst38", "agent", DataAction.Send, "indicateurs", "dreets-aura", "indicateurs", null)]
     [InlineData("dreets-aura", "agent", DataAction.Download, "indicateurs", "pst38", "indicateurs", null)]
     [InlineData("dreets-aura", "agent", DataAction.Download, "entreprises-ciblees", "carsat-ra", "ciblage", "policy.direction-not-allowed")]
-    [InlineData("prevy", "agent", DataAction.Send, "adherents", "carsat-lr", "ciblage", "policy.purpose-not-allowed")]
+    [InlineData("prevy", "agent", DataAction.Send, "adherents", "carsat-lr", "ciblage", null)]
+    [InlineData("prevy", "agent", DataAction.Send, "adherents", "carsat-lr", "pdp", "policy.purpose-not-allowed")]
+    // 001 art. 7: PREVY's actions in companies reach the DREETS Occitanie; P.S.T.38's do not reach the DREETS AuRA (004 names no such list).
+    [InlineData("prevy", "agent", DataAction.Send, "actions-entreprises", "dreets-occitanie", "information-actions", null)]
+    [InlineData("dreets-occitanie", "agent", DataAction.Download, "actions-entreprises", "prevy", "information-actions", null)]
+    [InlineData("pst38", "agent", DataAction.Send, "actions-entreprises", "dreets-aura", "information-actions", "policy.direction-not-allowed")]
+    [InlineData("pst38", "agent", DataAction.Send, "actions-entreprises", "carsat-ra", "information-actions", null)]
+    [InlineData("dreets-occitanie", "agent", DataAction.Send, "actions-entreprises", "prevy", "information-actions", "policy.direction-not-allowed")]
+    [InlineData("dreets-occitanie", "agent", DataAction.Download, "sinistralite", "carsat-lr", "sinistralite", "policy.direction-not-allowed")]
     [InlineData("pst38", "agent", DataAction.Send, "adherents", "carsat-ra", "ciblage", null)]
     [InlineData("prevy", "agent", DataAction.Send, "suivi-entreprises", "carsat-lr", "ciblage", "policy.exchange-not-in-contract")]
     public void SeedCases(string self, string role, DataAction action, string exchange, string other, string purpose, string? code)
@@ -188,7 +211,7 @@ public sealed class AccessMatrixTests
     }
 
     [Fact]
-    public void TheDayAfterAContractsEnd_EverythingUnderItIsRefused()
+    public void AfterAContractsEnd_OnlyTheAnnualTable_AndOnlyUntilThe30JuneAfter()
     {
         foreach (var contract in Contracts)
         {
@@ -200,9 +223,22 @@ public sealed class AccessMatrixTests
                 {
                     role = "service-social";
                 }
-                Assert.True(AccessPolicy.Decide(Policies, new AccessRequest([role], self, DataAction.Send, exchange, other, purposes[0], contract.End)).Allowed, $"{contract.Id} {exchange} on its last day");
-                Assert.Equal("policy.contract-not-in-force",
-                    AccessPolicy.Decide(Policies, new AccessRequest([role], self, DataAction.Send, exchange, other, purposes[0], contract.End.AddDays(1))).Code);
+                AccessDecision On(DateOnly day) => AccessPolicy.Decide(Policies, new AccessRequest([role], self, DataAction.Send, exchange, other, purposes[0], day));
+                Assert.True(On(contract.End).Allowed, $"{contract.Id} {exchange} on its last day");
+                var reportingUntil = ReportingUntil(contract.End);
+                if (exchange == "indicateurs")
+                {
+                    Assert.True(On(contract.End.AddDays(1)).Allowed, $"{contract.Id}: the table the day after the term");
+                    Assert.True(On(reportingUntil).Allowed, $"{contract.Id}: the table on {reportingUntil}");
+                    Assert.Equal("policy.contract-not-in-force", On(reportingUntil.AddDays(1)).Code);
+                }
+                else
+                {
+                    var after = On(contract.End.AddDays(1));
+                    Assert.Equal("policy.contract-not-in-force", after.Code);
+                    Assert.Contains($"jusqu'au {reportingUntil:dd/MM/yyyy}, seuls les comptes rendus du contrat", after.Message, StringComparison.Ordinal);
+                    Assert.Equal("policy.contract-not-in-force", On(reportingUntil).Code);
+                }
             }
         }
     }

@@ -91,9 +91,14 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [InlineData("signalements-pdp", "send: [pdp, service-social]", "send: [pdp, service-social, agent]", null, "« roles.send » : des données de santé ne sont accessibles qu'aux rôles pdp et service-social, pas à « agent »")]
     [InlineData("retour-signalement", "download: [pdp, service-social]", "download: [agent]", null, "« roles.download » : des données de santé ne sont accessibles qu'aux rôles pdp et service-social, pas à « agent »")]
     // A DREETS receives aggregates only, whatever the category.
-    [InlineData("actions-entreprises", "to: [CAISSE, SPSTI]", "to: [CAISSE, SPSTI, DREETS]", null, "Une DREETS ne reçoit que des données agrégées")]
+    [InlineData("actions-entreprises", "    dreetsBasis:", "    # dreetsBasis:", null, "Une DREETS ne reçoit que des données agrégées (category: agregat), ou une liste d'établissements qu'un contrat lui destine : citez la clause qui le prévoit (dreetsBasis).")]
     [InlineData("signalements-pdp", "to: [CAISSE, SPSTI]", "to: [CAISSE, SPSTI, DREETS]", null, "Une DREETS ne reçoit que des données agrégées")]
+    [InlineData("signalements-pdp", "    to: [CAISSE, SPSTI]\n", "    to: [CAISSE, SPSTI, DREETS]\n    dreetsBasis: \"001 art. 7\"\n", null, "Une DREETS ne reçoit que des données agrégées (category: agregat), jamais une personne.")]
     [InlineData("indicateurs", "category: agregat", "category: entreprise", null, "Une DREETS ne reçoit que des données agrégées")]
+    [InlineData("alertes-risque", "    category: entreprise\n", "    category: entreprise\n    dreetsBasis: \"004\"\n", null, "dreetsBasis ne sert qu'à un échange d'établissements (category: entreprise) adressé à une DREETS (to).")]
+    // A report names its year (its contract must have covered it).
+    [InlineData("indicateurs", "{ name: annee, type: year, required: true }", "{ name: annee, type: integer, required: true }", null, "Un compte rendu (report: true) porte l'année qu'il concerne : une colonne de type year obligatoire.")]
+    [InlineData("indicateurs", "{ name: annee, type: year, required: true }", "{ name: annee, type: year }", null, "Un compte rendu (report: true) porte l'année qu'il concerne")]
     // Purposes and retention.
     [InlineData("alertes-risque", "purposes: [alerte-risque]", "purposes: []", null, "Aucune finalité (purposes).")]
     [InlineData("alertes-risque", "    purposes: [alerte-risque]\n", "", null, "Aucune finalité (purposes).")]
@@ -156,7 +161,7 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     {
         EditExchange("indicateurs", block =>
         {
-            Assert.Equal(2, block.Split(", required: true }").Length - 1);
+            Assert.Equal(3, block.Split(", required: true }").Length - 1);
             return block.Replace(", required: true }", " }", StringComparison.Ordinal);
         });
         AssertReported(Errors(), Catalogue, "indicateurs", "Au moins une colonne doit être obligatoire (required: true).");
@@ -260,10 +265,18 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [InlineData("  end: 2030-01-22\n", "", PrevyId, "Date « term.end » manquante ou invalide")]
     [InlineData("  end: 2030-01-22", "  end: 2030-02-30", PrevyId, "Date « term.end » manquante ou invalide")]
     [InlineData("{ type: actions-entreprises,", "{ type: actions,", PrevyId + " / exchanges[actions]", "Échange « actions » inconnu de exchanges.yaml.")]
-    [InlineData("{ type: actions-entreprises, purposes: [information-actions] }", "{ purposes: [information-actions] }", PrevyId + " / exchanges[]", "Échange «  » inconnu de exchanges.yaml.")]
-    [InlineData("purposes: [information-actions] }", "purposes: [informations-actions] }", PrevyId + " / exchanges[actions-entreprises]", "Finalité « informations-actions » inconnue.")]
+    [InlineData("{ type: actions-entreprises, purposes: [information-actions],", "{ purposes: [information-actions],", PrevyId + " / exchanges[]", "Échange «  » inconnu de exchanges.yaml.")]
+    [InlineData("purposes: [information-actions],", "purposes: [informations-actions],", PrevyId + " / exchanges[actions-entreprises]", "Finalité « informations-actions » inconnue.")]
     [InlineData("{ type: indicateurs, purposes: [indicateurs] }", "{ type: indicateurs, purposes: [sinistralite] }", PrevyId + " / exchanges[indicateurs]", "La finalité « sinistralite » n'est pas une finalité de l'échange « indicateurs » (indicateurs).")]
-    [InlineData("{ type: adherents, purposes: [sinistralite] }", "{ type: adherents, purposes: [sinistralite, pdp] }", PrevyId + " / exchanges[adherents]", "La finalité « pdp » n'est pas une finalité de l'échange « adherents »")]
+    [InlineData("{ type: adherents, purposes: [sinistralite, ciblage] }", "{ type: adherents, purposes: [sinistralite, ciblage, pdp] }", PrevyId + " / exchanges[adherents]", "La finalité « pdp » n'est pas une finalité de l'échange « adherents »")]
+    // The recipients a contract opens an exchange to: among the catalogue's.
+    [InlineData("to: [CAISSE, SPSTI, DREETS] }", "to: [CAISSE, CGSS] }", PrevyId + " / exchanges[actions-entreprises]", "« to » : type d'organisation « CGSS » inconnu (SPSTI, CAISSE ou DREETS).")]
+    [InlineData("to: [CAISSE, SPSTI, DREETS] }", "to: [] }", PrevyId + " / exchanges[actions-entreprises]", "« to » vide : retirez-le, ou nommez les destinataires.")]
+    [InlineData("{ type: adherents, purposes: [sinistralite, ciblage] }", "{ type: adherents, purposes: [sinistralite, ciblage], to: [DREETS] }", PrevyId + " / exchanges[adherents]", "« to » : l'échange « adherents » ne va pas vers un(e) DREETS (caisse).")]
+    // The reporting period after the term: at most a year.
+    [InlineData("  end: 2030-01-22\n", "  end: 2030-01-22\n  reportingUntil: 2031-01-23\n", PrevyId, "Période de compte rendu (term.reportingUntil) : du 2030-01-22 (aucune) au 2031-01-22 au plus, un an après la fin.")]
+    [InlineData("  end: 2030-01-22\n", "  end: 2030-01-22\n  reportingUntil: 2030-01-21\n", PrevyId, "Période de compte rendu (term.reportingUntil)")]
+    [InlineData("  end: 2030-01-22\n", "  end: 2030-01-22\n  reportingUntil: 2030-06-31\n", PrevyId, "Date « term.reportingUntil » manquante ou invalide")]
     [InlineData("{ type: indicateurs, purposes: [indicateurs] }", "{ type: indicateurs }", PrevyId + " / exchanges[indicateurs]", "Aucune finalité (purposes) pour cet échange.")]
     [InlineData("{ type: indicateurs, purposes: [indicateurs] }", "{ type: indicateurs, purposes: [] }", PrevyId + " / exchanges[indicateurs]", "Aucune finalité (purposes) pour cet échange.")]
     [InlineData("  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\n  - { type: indicateurs, purposes: [indicateurs] }\n", PrevyId + " / exchanges[indicateurs]", "Échange nommé deux fois.")]
@@ -340,7 +353,7 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
         ReplaceInExchange("alertes-risque", "retentionDays: 365", "retentionDays: 0");
         ReplaceInExchange("signalements-pdp", "download: [pdp, service-social]", "download: [pdp, service-social, agent]");
         ReplaceInExchange("sinistralite", "threshold: 5", "threshold: 1");
-        ReplaceInExchange("actions-entreprises", "to: [CAISSE, SPSTI]", "to: [CAISSE, SPSTI, DREETS]");
+        ReplaceInExchange("actions-entreprises", "    dreetsBasis:", "    # dreetsBasis:");
         Replace(Prevy, "code: RISQUE_ROUTIER", "code: PDP");
         Replace("contracts/cpom-satm.yaml", "  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking: { threshold: 1 }\n");
 

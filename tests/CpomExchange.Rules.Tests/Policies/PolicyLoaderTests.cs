@@ -29,6 +29,35 @@ public sealed class PolicyLoaderTests : IDisposable
         Assert.Equal(4, kinds[OrganisationKind.Dreets]);
     }
 
+    [Fact]
+    public void ReportingPeriod_DefaultsToThe30JuneAfterTheEnd_OrIsTheContractsOwn()
+    {
+        var contracts = PolicyLoader.Load(RepositoryPolicies).Contracts.ToDictionary(c => c.Id);
+        // Seed 004: the table is due "au plus tard le 30 juin"; the first 30 June after the last day.
+        Assert.Equal(new DateOnly(2030, 6, 30), contracts["cpom-prevy-2025"].ReportingUntil);     // ends 22/01/2030
+        Assert.Equal(new DateOnly(2031, 6, 30), contracts["cpom-pst38-2025"].ReportingUntil);     // ends 29/07/2030
+        Assert.Equal(new DateOnly(2030, 6, 30), contracts["cpom-cist971-2025"].ReportingUntil);   // ends 31/12/2029
+        Assert.Equal(new DateOnly(2029, 6, 30), contracts["cpom-satm-2025"].ReportingUntil);      // ends 26/03/2029, written out
+        Assert.Equal(new DateOnly(2026, 6, 30), Contract.DefaultReportingUntil(new DateOnly(2025, 6, 30)));
+        Assert.Equal(new DateOnly(2025, 6, 30), Contract.DefaultReportingUntil(new DateOnly(2025, 6, 29)));
+
+        WriteOrganisations();
+        WriteContract("c1.yaml", GoodContract.Replace("  end: 2030-01-22\n", "  end: 2030-01-22\n  reportingUntil: 2030-01-22\n", StringComparison.Ordinal));
+        var none = PolicyLoader.Load(_dir).Contracts.Single();
+        Assert.Equal(none.End, none.ReportingUntil);
+        Assert.False(none.InReportingPeriod(none.End.AddDays(1)));
+    }
+
+    [Fact]
+    public void ContractRecipients_AreTheCatalogues_WithoutTheDreetsForCompanyLists_UnlessNamed()
+    {
+        var contracts = PolicyLoader.Load(RepositoryPolicies).Contracts.ToDictionary(c => c.Id);
+        Assert.Equal([OrganisationKind.Caisse, OrganisationKind.Spsti, OrganisationKind.Dreets], contracts["cpom-prevy-2025"].Exchanges["actions-entreprises"].To);
+        Assert.Equal([OrganisationKind.Caisse, OrganisationKind.Spsti], contracts["cpom-pst38-2025"].Exchanges["actions-entreprises"].To);
+        Assert.Equal([OrganisationKind.Dreets, OrganisationKind.Caisse], contracts["cpom-pst38-2025"].Exchanges["indicateurs"].To);
+        Assert.Equal([OrganisationKind.Caisse], contracts["cpom-prevy-2025"].Exchanges["adherents"].To);
+    }
+
     private void WriteOrganisations(string? text = null)
     {
         File.WriteAllText(Path.Combine(_dir, "organisations.yaml"), text ?? File.ReadAllText(Path.Combine(RepositoryPolicies, "organisations.yaml")));
