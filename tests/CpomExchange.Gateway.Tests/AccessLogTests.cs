@@ -87,20 +87,27 @@ public sealed class AccessLogTests(GatewayFixture gateway) : IClassFixture<Gatew
     public async Task Refusals_AreLogged_UnderTheCallerAndTheDatasetsOwners()
     {
         var id = await UploadAsync();
-        // A third organisation probing the dataset.
+        // A third organisation probing the dataset: one refusal, under the prober and both owners.
         using var satm = gateway.ClientFor("satm-agent");
         Assert.Equal(HttpStatusCode.NotFound, (await satm.GetAsync($"api/v1/datasets/{id}/content?purpose=sinistralite")).StatusCode);
-        Assert.Contains(await EntriesAsync("satm-dpo", "&outcome=denied"), e => e.GetProperty("reason").GetString() == "dataset.not-found");
-        Assert.Contains(await EntriesAsync("prevy-dpo", $"&dataset={id}&outcome=denied"), e => e.GetProperty("agent").GetString() == "satm-agent");
-        Assert.Contains(await EntriesAsync("carsat-lr-dpo", $"&dataset={id}&outcome=denied"), e => e.GetProperty("agent").GetString() == "satm-agent");
+        foreach (var dpo in new[] { "satm-dpo", "prevy-dpo", "carsat-lr-dpo" })
+        {
+            var probe = Assert.Single(await EntriesAsync(dpo, $"&dataset={id}&outcome=denied"));
+            Assert.Equal(("satm-agent", "download", "dataset.not-found"),
+                (probe.GetProperty("agent").GetString(), probe.GetProperty("action").GetString(), probe.GetProperty("reason").GetString()));
+        }
 
-        // A policy refusal and a validation refusal, in the caller's log.
+        // A policy refusal and a validation refusal: one more entry each in the caller's log.
+        static int Count(List<JsonElement> entries, string reason) => entries.Count(e => e.GetProperty("reason").GetString() == reason);
+        var before = await EntriesAsync("prevy-dpo", "&outcome=denied&action=upload");
         using var prevy = gateway.ClientFor("prevy-agent");
         await prevy.PostAsync("api/v1/datasets?type=adherents&to=carsat-pdl&purpose=sinistralite", Csv("siret\n10433218419605\n"));
         await prevy.PostAsync("api/v1/datasets?type=adherents&to=carsat-lr&purpose=sinistralite", Csv("siret\n123\n"));
         var denied = await EntriesAsync("prevy-dpo", "&outcome=denied&action=upload");
-        Assert.Contains(denied, e => e.GetProperty("reason").GetString() == "policy.no-contract" && e.GetProperty("counterpart").GetString() == "carsat-pdl");
-        Assert.Contains(denied, e => e.GetProperty("reason").GetString() == "csv.invalid-file" && e.GetProperty("rows").GetInt64() == 1);
+        Assert.Equal(Count(before, "policy.no-contract") + 1, Count(denied, "policy.no-contract"));
+        Assert.Equal(Count(before, "csv.invalid-file") + 1, Count(denied, "csv.invalid-file"));
+        Assert.Equal(("policy.no-contract", "carsat-pdl"), (denied[1].GetProperty("reason").GetString(), denied[1].GetProperty("counterpart").GetString()));
+        Assert.Equal(("csv.invalid-file", 1L), (denied[0].GetProperty("reason").GetString(), denied[0].GetProperty("rows").GetInt64()));
     }
 
     [Fact]
@@ -108,10 +115,14 @@ public sealed class AccessLogTests(GatewayFixture gateway) : IClassFixture<Gatew
     {
         using var certificate = CpomExchange.Infrastructure.Pki.DevPki.IssueClientCertificate(gateway.Ca, "inconnu-pst38", "P.S.T.38", "999000102",
             DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(5));
+        var before = (await EntriesAsync("pst38-dpo", "&action=authenticate")).Count;
         using var client = gateway.Client(certificate);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("api/v1/inbox")).StatusCode);
         var entries = await EntriesAsync("pst38-dpo", "&action=authenticate");
-        Assert.Contains(entries, e => e.GetProperty("reason").GetString() == "auth.unknown-certificate");
+        Assert.Equal(before + 1, entries.Count);
+        // Newest first: this refusal, with the certificate's fingerprint.
+        Assert.Equal(("auth.unknown-certificate", "denied"), (entries[0].GetProperty("reason").GetString(), entries[0].GetProperty("outcome").GetString()));
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(certificate.RawData)), entries[0].GetProperty("certificate").GetString());
     }
 
     [Fact]
