@@ -1,3 +1,5 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using CpomExchange.Infrastructure.Pki;
 using CpomExchange.Tests.Shared;
@@ -51,34 +53,60 @@ public sealed class AdminAndPolicyCliTests(GatewayFixture gateway) : IClassFixtu
         Assert.Contains("contracts/bad.yaml [bad / exchanges[bulletins]] : Échange « bulletins » inconnu", result.Err, StringComparison.Ordinal);
     }
 
+    /// <summary>What the gateway answers <c>/api/v1/me</c> for <paramref name="certificate"/>: the agent's id, or the refusal's code.</summary>
+    private async Task<(HttpStatusCode Status, string Answer)> MeAsync(X509Certificate2 certificate)
+    {
+        using var client = GatewayFixture.CreateClient(gateway.DevDirectory, gateway.BaseAddress, certificate);
+        using var response = await client.GetAsync("api/v1/me");
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (response.StatusCode, response.IsSuccessStatusCode
+            ? doc.RootElement.GetProperty("agent").GetProperty("id").GetString()!
+            : doc.RootElement.GetProperty("code").GetString()!);
+    }
+
     [Fact]
     public async Task AdminAgent_AddListDisableReplace()
     {
         using var first = DevPki.IssueClientCertificate(gateway.Ca, "carsat-pdl-agent-2", "Carsat Pays de la Loire", "999000086", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(20));
         var firstPem = Path.Combine(_work, "first.pem");
         await File.WriteAllTextAsync(firstPem, first.ExportCertificatePem());
+        // Not registered yet: the certificate chains, but names no agent.
+        Assert.Equal((HttpStatusCode.Unauthorized, "auth.unknown-certificate"), await MeAsync(first));
 
         var add = await CliRunner.RunAsync(As("admin", "admin", "agent", "add", "--id", "carsat-pdl-agent-2", "--cert", firstPem, "--org", "carsat-pdl", "--roles", "agent,dpo", "--name", "Second agent"));
         Assert.True(add.Exit == ExitCodes.Ok, add.Err);
         Assert.Contains("Agent enregistré : carsat-pdl-agent-2", add.Out, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.OK, "carsat-pdl-agent-2"), await MeAsync(first));
 
         var list = await CliRunner.RunAsync(As("admin", "admin", "agent", "list", "--org", "carsat-pdl", "--json"));
         Assert.Equal(ExitCodes.Ok, list.Exit);
         using (var doc = JsonDocument.Parse(list.Out))
         {
-            Assert.Contains(doc.RootElement.GetProperty("agents").EnumerateArray(), a => a.GetProperty("id").GetString() == "carsat-pdl-agent-2");
+            var listed = Assert.Single(doc.RootElement.GetProperty("agents").EnumerateArray(), a => a.GetProperty("id").GetString() == "carsat-pdl-agent-2");
+            Assert.Equal("carsat-pdl", listed.GetProperty("organisation").GetString());
+            Assert.Equal(["agent", "dpo"], listed.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+            Assert.False(listed.GetProperty("disabled").GetBoolean());
         }
 
+        // A new certificate: it works at once, and the old one no longer does.
         using var second = DevPki.IssueClientCertificate(gateway.Ca, "carsat-pdl-agent-2", "Carsat Pays de la Loire", "999000086", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(365));
         var secondPem = Path.Combine(_work, "second.pem");
         await File.WriteAllTextAsync(secondPem, second.ExportCertificatePem());
         var replace = await CliRunner.RunAsync(As("admin", "admin", "agent", "replace-cert", "carsat-pdl-agent-2", "--new-cert", secondPem));
         Assert.True(replace.Exit == ExitCodes.Ok, replace.Err);
         Assert.Contains("Certificat remplacé", replace.Out, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.OK, "carsat-pdl-agent-2"), await MeAsync(second));
+        Assert.Equal((HttpStatusCode.Unauthorized, "auth.unknown-certificate"), await MeAsync(first));
 
+        // Disabled: refused with its own code, whichever certificate it presents.
         var disable = await CliRunner.RunAsync(As("admin", "admin", "agent", "disable", "carsat-pdl-agent-2"));
         Assert.True(disable.Exit == ExitCodes.Ok, disable.Err);
         Assert.Contains("désactivé", disable.Out, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.Unauthorized, "auth.agent-disabled"), await MeAsync(second));
+        Assert.Equal((HttpStatusCode.Unauthorized, "auth.unknown-certificate"), await MeAsync(first));
+        // The agents of the same organisation are untouched.
+        using var colleague = gateway.Identity("carsat-pdl-agent");
+        Assert.Equal((HttpStatusCode.OK, "carsat-pdl-agent"), await MeAsync(colleague));
     }
 
     [Fact]

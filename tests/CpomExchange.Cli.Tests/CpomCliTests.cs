@@ -137,10 +137,14 @@ public sealed class CpomCliTests(GatewayFixture gateway) : IClassFixture<Gateway
             key = Path.Combine(gateway.DevDirectory, "carsat-lr-agent.key"),
             ca = Path.Combine(gateway.DevDirectory, "ca.pem"),
         }));
+        var upload = await CliRunner.RunAsync(As("prevy-agent", "upload", Sample("adherents.csv"), "--type", "adherents", "--to", "carsat-lr", "--purpose", "sinistralite", "--json"));
+        Assert.True(upload.Exit == ExitCodes.Ok, upload.Err);
+        using var created = JsonDocument.Parse(upload.Out);
         var result = await CliRunner.RunAsync("inbox", "--config", config, "--json");
         Assert.True(result.Exit == ExitCodes.Ok, result.Err);
         using var doc = JsonDocument.Parse(result.Out);
-        Assert.Equal(JsonValueKind.Array, doc.RootElement.GetProperty("datasets").ValueKind);
+        // The inbox of the certificate the file names: the Carsat's, with what PREVY just sent it.
+        Assert.Contains(created.RootElement.GetProperty("id").GetString(), doc.RootElement.GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("id").GetString()));
     }
 
     [Fact]

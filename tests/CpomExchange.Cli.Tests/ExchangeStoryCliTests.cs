@@ -98,10 +98,15 @@ public sealed class ExchangeStoryCliTests(GatewayFixture gateway) : IClassFixtur
         var draft = Path.Combine(_work, "indicateurs.csv");
         Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(As("cist971-agent", "indicators", "--contract", "cpom-cist971-2025", "--year", "2026", "-o", draft))).Exit);
         Assert.Contains(";PDP;", await File.ReadAllTextAsync(draft), StringComparison.Ordinal);
-        await UploadAsync("cist971-agent", draft, "--type", "indicateurs", "--to", "deets-guadeloupe", "--purpose", "indicateurs");
+        var indicators = Id(await UploadAsync("cist971-agent", draft, "--type", "indicateurs", "--to", "deets-guadeloupe", "--purpose", "indicateurs"));
         var inbox = await CliRunner.RunAsync(As("deets-guadeloupe-agent", "inbox", "--json"));
+        Assert.True(inbox.Exit == ExitCodes.Ok, inbox.Err);
         using var listed = JsonDocument.Parse(inbox.Out);
-        Assert.All(listed.RootElement.GetProperty("datasets").EnumerateArray(), d => Assert.Equal("indicateurs", d.GetProperty("type").GetString()));
+        var received = listed.RootElement.GetProperty("datasets").EnumerateArray()
+            .Select(d => (Id: d.GetProperty("id").GetString()!, Type: d.GetProperty("type").GetString()!, From: d.GetProperty("from").GetString()!)).ToList();
+        // The indicators are there, from CIST 97.1, and nothing else is listed to the DEETS.
+        Assert.Contains((indicators, "indicateurs", "cist971"), received);
+        Assert.All(received, d => Assert.Equal("indicateurs", d.Type));
     }
 
     [Fact]

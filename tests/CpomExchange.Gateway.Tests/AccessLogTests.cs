@@ -87,20 +87,27 @@ public sealed class AccessLogTests(GatewayFixture gateway) : IClassFixture<Gatew
     public async Task Refusals_AreLogged_UnderTheCallerAndTheDatasetsOwners()
     {
         var id = await UploadAsync();
-        // A third organisation probing the dataset.
+        // A third organisation probing the dataset: one refusal, under the prober and both owners.
         using var satm = gateway.ClientFor("satm-agent");
         Assert.Equal(HttpStatusCode.NotFound, (await satm.GetAsync($"api/v1/datasets/{id}/content?purpose=sinistralite")).StatusCode);
-        Assert.Contains(await EntriesAsync("satm-dpo", "&outcome=denied"), e => e.GetProperty("reason").GetString() == "dataset.not-found");
-        Assert.Contains(await EntriesAsync("prevy-dpo", $"&dataset={id}&outcome=denied"), e => e.GetProperty("agent").GetString() == "satm-agent");
-        Assert.Contains(await EntriesAsync("carsat-lr-dpo", $"&dataset={id}&outcome=denied"), e => e.GetProperty("agent").GetString() == "satm-agent");
+        foreach (var dpo in new[] { "satm-dpo", "prevy-dpo", "carsat-lr-dpo" })
+        {
+            var probe = Assert.Single(await EntriesAsync(dpo, $"&dataset={id}&outcome=denied"));
+            Assert.Equal(("satm-agent", "download", "dataset.not-found"),
+                (probe.GetProperty("agent").GetString(), probe.GetProperty("action").GetString(), probe.GetProperty("reason").GetString()));
+        }
 
-        // A policy refusal and a validation refusal, in the caller's log.
+        // A policy refusal and a validation refusal: one more entry each in the caller's log.
+        static int Count(List<JsonElement> entries, string reason) => entries.Count(e => e.GetProperty("reason").GetString() == reason);
+        var before = await EntriesAsync("prevy-dpo", "&outcome=denied&action=upload");
         using var prevy = gateway.ClientFor("prevy-agent");
         await prevy.PostAsync("api/v1/datasets?type=adherents&to=carsat-pdl&purpose=sinistralite", Csv("siret\n10433218419605\n"));
         await prevy.PostAsync("api/v1/datasets?type=adherents&to=carsat-lr&purpose=sinistralite", Csv("siret\n123\n"));
         var denied = await EntriesAsync("prevy-dpo", "&outcome=denied&action=upload");
-        Assert.Contains(denied, e => e.GetProperty("reason").GetString() == "policy.no-contract" && e.GetProperty("counterpart").GetString() == "carsat-pdl");
-        Assert.Contains(denied, e => e.GetProperty("reason").GetString() == "csv.invalid-file" && e.GetProperty("rows").GetInt64() == 1);
+        Assert.Equal(Count(before, "policy.no-contract") + 1, Count(denied, "policy.no-contract"));
+        Assert.Equal(Count(before, "csv.invalid-file") + 1, Count(denied, "csv.invalid-file"));
+        Assert.Equal(("policy.no-contract", "carsat-pdl"), (denied[1].GetProperty("reason").GetString(), denied[1].GetProperty("counterpart").GetString()));
+        Assert.Equal(("csv.invalid-file", 1L), (denied[0].GetProperty("reason").GetString(), denied[0].GetProperty("rows").GetInt64()));
     }
 
     [Fact]
@@ -108,25 +115,119 @@ public sealed class AccessLogTests(GatewayFixture gateway) : IClassFixture<Gatew
     {
         using var certificate = CpomExchange.Infrastructure.Pki.DevPki.IssueClientCertificate(gateway.Ca, "inconnu-pst38", "P.S.T.38", "999000102",
             DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(5));
+        var before = (await EntriesAsync("pst38-dpo", "&action=authenticate")).Count;
         using var client = gateway.Client(certificate);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("api/v1/inbox")).StatusCode);
         var entries = await EntriesAsync("pst38-dpo", "&action=authenticate");
-        Assert.Contains(entries, e => e.GetProperty("reason").GetString() == "auth.unknown-certificate");
+        Assert.Equal(before + 1, entries.Count);
+        // Newest first: this refusal, with the certificate's fingerprint.
+        Assert.Equal(("auth.unknown-certificate", "denied"), (entries[0].GetProperty("reason").GetString(), entries[0].GetProperty("outcome").GetString()));
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(certificate.RawData)), entries[0].GetProperty("certificate").GetString());
     }
 
     [Fact]
-    public async Task Dpo_SeesOnlyTheirOwnOrganisationsLog_AndOthersCannotReadIt()
+    public async Task Dpo_SeesOnlyTheirOwnOrganisationsLog_InListExportVerifyProofsAndSubjectLookup()
     {
-        await ListInboxAsync("dreets-pdl-agent", 2);
-        var entries = await EntriesAsync("dreets-pdl-dpo");
-        Assert.NotEmpty(entries);
-        Assert.All(entries, e => Assert.Equal("dreets-pdl", e.GetProperty("controller").GetString()));
-        Assert.DoesNotContain(await EntriesAsync("carsat-pdl-dpo"), e => e.GetProperty("controller").GetString() != "carsat-pdl");
-        foreach (var identity in new[] { "dreets-pdl-agent", "admin", "carsat-pdl-service-social" })
+        // Entries of three controllers, written here and tagged with this run's object: SATM sends a
+        // list to the Carsat, which downloads it (both logs) and lists its inbox; the DREETS lists its own.
+        var tag = "isolement-" + Guid.NewGuid().ToString("N")[..8];
+        var siret = TestSirets.From(612_000_000).First();
+        using var satm = gateway.ClientFor("satm-agent");
+        var upload = await satm.PostAsync($"api/v1/datasets?type=adherents&to=carsat-pdl&purpose=sinistralite&object={tag}", Csv($"siret;raison_sociale\n{siret};ISOLEMENT\n"));
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        var id = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var carsat = gateway.ClientFor("carsat-pdl-agent");
+        Assert.Equal(HttpStatusCode.OK, (await carsat.GetAsync($"api/v1/datasets/{id}/content?purpose=sinistralite&object={tag}")).StatusCode);
+        for (var i = 0; i < 16; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await carsat.GetAsync($"api/v1/inbox?object={tag}")).StatusCode);
+        }
+        using var dreets = gateway.ClientFor("dreets-pdl-agent");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await dreets.GetAsync($"api/v1/inbox?object={tag}")).StatusCode);
+        }
+        (string Agent, string Action)[] uploadThenDownload = [("satm-agent", "upload"), ("carsat-pdl-agent", "download")];
+        var expected = new Dictionary<string, (string Agent, string Action)[]>
+        {
+            ["satm"] = uploadThenDownload,
+            ["carsat-pdl"] = [.. uploadThenDownload, .. Enumerable.Repeat(("carsat-pdl-agent", "list"), 16)],
+            ["dreets-pdl"] = [.. Enumerable.Repeat(("dreets-pdl-agent", "list"), 5)],
+        };
+
+        var exports = new Dictionary<string, LogExportContent>();
+        foreach (var (organisation, tagged) in expected)
+        {
+            var dpo = organisation + "-dpo";
+            // Listing: every entry is this controller's, and this test's entries are exactly these.
+            var entries = await EntriesAsync(dpo);
+            Assert.All(entries, e => Assert.Equal(organisation, e.GetProperty("controller").GetString()));
+            Assert.Equal(tagged, entries.Where(e => e.GetProperty("object").GetString() == tag).OrderBy(e => e.GetProperty("seq").GetInt64())
+                .Select(e => (e.GetProperty("agent").GetString()!, e.GetProperty("action").GetString()!)));
+
+            // Export: the same, for this controller's log id, checkpoints included.
+            var export = exports[organisation] = await ExportAsync(dpo);
+            Assert.Equal(organisation, export.Header.LogId);
+            Assert.All(export.Entries, e => Assert.Equal(organisation, e.Entry.Controller));
+            Assert.All(export.Checkpoints, c => Assert.Equal(organisation, c.Checkpoint.LogId));
+            Assert.Equal(tagged, export.Entries.Where(e => e.Entry.Object == tag).Select(e => (e.Entry.AgentId, e.Entry.Action)));
+            Assert.True(export.Verify().Valid);
+
+            // Online verification: this controller's entries, no one else's.
+            var verification = await VerifyAsync(dpo);
+            Assert.True(verification.GetProperty("valid").GetBoolean(), verification.GetRawText());
+            Assert.Equal(export.Entries.Count, verification.GetProperty("entriesChecked").GetInt64());
+            Assert.Equal(export.Checkpoints.Count, verification.GetProperty("checkpointsChecked").GetInt32());
+        }
+
+        // Proofs: the DREETS's DPO proves its own entry in its own signed tree...
+        using var dreetsDpo = gateway.ClientFor("dreets-pdl-dpo");
+        var dreetsSizes = (await dreetsDpo.GetFromJsonAsync<JsonElement>("api/v1/audit/checkpoints")).EnumerateArray()
+            .Select(c => (Assert.IsType<string>(c.GetProperty("logId").GetString()), c.GetProperty("treeSize").GetInt64(), c.GetProperty("rootHash").GetString()!)).ToList();
+        Assert.All(dreetsSizes, c => Assert.Equal("dreets-pdl", c.Item1));
+        var (_, size, rootHash) = dreetsSizes[^1];
+        var seq = exports["dreets-pdl"].Entries.First(e => e.Entry.Object == tag).Entry.Seq;
+        Assert.True(seq < size, $"entry {seq}, latest checkpoint {size}");
+        var inclusion = await dreetsDpo.GetFromJsonAsync<JsonElement>($"api/v1/audit/proofs/inclusion?seq={seq}&treeSize={size}");
+        var leaf = Convert.FromBase64String(inclusion.GetProperty("leafHash").GetString()!);
+        Assert.Equal(exports["dreets-pdl"].Entries[(int)seq].Entry.LeafHash(), leaf);
+        Assert.True(MerkleTree.VerifyInclusion(leaf, seq, size, inclusion.GetProperty("proof").EnumerateArray().Select(p => Convert.FromBase64String(p.GetString()!)).ToList(),
+            Convert.FromBase64String(rootHash)));
+        // ...and gets nothing of a tree only the Carsat's log has.
+        using var carsatDpo = gateway.ClientFor("carsat-pdl-dpo");
+        var foreign = (await carsatDpo.GetFromJsonAsync<JsonElement>("api/v1/audit/checkpoints")).EnumerateArray()
+            .Select(c => c.GetProperty("treeSize").GetInt64()).Except(dreetsSizes.Select(c => c.Item2)).Max();
+        Assert.Equal(HttpStatusCode.NotFound, (await dreetsDpo.GetAsync($"api/v1/audit/proofs/inclusion?seq=0&treeSize={foreign}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await dreetsDpo.GetAsync($"api/v1/audit/proofs/consistency?from={dreetsSizes[0].Item2}&to={foreign}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await carsatDpo.GetAsync($"api/v1/audit/proofs/inclusion?seq=0&treeSize={foreign}")).StatusCode);
+
+        // Subject lookup: the two controllers of the dataset find it and their own entries on it; the others find nothing.
+        foreach (var (organisation, datasets) in new[] { ("satm", new[] { id }), ("carsat-pdl", [id]), ("dreets-pdl", []), ("prevy", []) })
+        {
+            using var dpo = gateway.ClientFor(organisation + "-dpo");
+            var found = await (await dpo.PostAsJsonAsync("api/v1/audit/subjects", new { siret })).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(datasets, found.GetProperty("datasets").EnumerateArray().Select(d => d.GetString()));
+            var subjectEntries = found.GetProperty("entries").EnumerateArray().ToList();
+            Assert.All(subjectEntries, e => Assert.Equal(organisation, e.GetProperty("controller").GetString()));
+            Assert.Equal(datasets.Length == 0 ? [] : uploadThenDownload,
+                subjectEntries.Select(e => (e.GetProperty("agent").GetString()!, e.GetProperty("action").GetString()!)));
+        }
+    }
+
+    [Fact]
+    public async Task NonDpos_CannotReadAnyLog()
+    {
+        string[] reads = ["api/v1/audit/entries", "api/v1/audit/export", "api/v1/audit/verify", "api/v1/audit/checkpoints", "api/v1/audit/public-key",
+            "api/v1/audit/proofs/inclusion?seq=0", "api/v1/audit/proofs/consistency?from=1"];
+        foreach (var identity in new[] { "dreets-pdl-agent", "admin", "carsat-pdl-service-social", "satm-pdp" })
         {
             using var client = gateway.ClientFor(identity);
-            var response = await client.GetAsync("api/v1/audit/entries");
-            Assert.Equal("policy.role-not-allowed", (await response.ReadProblemAsync(HttpStatusCode.Forbidden)).Code());
+            foreach (var path in reads)
+            {
+                Assert.Equal("policy.role-not-allowed", (await (await client.GetAsync(path)).ReadProblemAsync(HttpStatusCode.Forbidden)).Code());
+            }
+            var subjects = await client.PostAsJsonAsync("api/v1/audit/subjects", new { siret = "10433218419605" });
+            Assert.Equal("policy.role-not-allowed", (await subjects.ReadProblemAsync(HttpStatusCode.Forbidden)).Code());
         }
     }
 

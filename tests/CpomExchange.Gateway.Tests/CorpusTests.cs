@@ -52,6 +52,7 @@ public sealed class CorpusTests(CorpusFixture gateway) : IClassFixture<CorpusFix
             datasetsBefore = await db.Datasets.CountAsync();
         }
         var deniedBefore = await DeniedUploadsAsync(dpo);
+        var payloadsBefore = PayloadFiles();
 
         using var client = gateway.ClientFor(identity);
         var content = new ByteArrayContent(Content(file));
@@ -69,9 +70,13 @@ public sealed class CorpusTests(CorpusFixture gateway) : IClassFixture<CorpusFix
         {
             Assert.Equal(datasetsBefore, await db.Datasets.CountAsync());
         }
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(gateway.Home, "payloads"), "*", SearchOption.AllDirectories));
+        Assert.Equal(payloadsBefore, PayloadFiles());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(gateway.Home, "payloads", "tmp")));
         Assert.Equal(deniedBefore + 1, await DeniedUploadsAsync(dpo));
     }
+
+    private string[] PayloadFiles() =>
+        [.. Directory.EnumerateFiles(Path.Combine(gateway.Home, "payloads"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
 
     private async Task<long> DeniedUploadsAsync(string dpo)
     {

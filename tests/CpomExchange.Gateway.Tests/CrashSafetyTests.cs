@@ -1,155 +1,204 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using CpomExchange.Infrastructure;
+using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Pki;
+using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.Policies;
 using CpomExchange.Tests.Shared;
+using Microsoft.EntityFrameworkCore;
 
 namespace CpomExchange.Gateway.Tests;
 
 /// <summary>
-/// The gateway as a separate process, killed with SIGKILL in the middle of concurrent large
-/// uploads, then restarted: nothing partial is listed or downloadable, temporary files are cleaned
-/// up, every dataset acknowledged with 201 is intact, and every controller's log verifies.
+/// The gateway as a separate process, on the run's database (SQLite, or PostgreSQL in the PostgreSQL
+/// pass), killed with SIGKILL while large uploads are being streamed to it, then restarted: every
+/// dataset acknowledged with 201 is intact, nothing of the cut uploads is listed, stored or left on
+/// disk (no payload without its row, no row without its payload, no temporary or spill file), and
+/// every controller's log verifies.
 /// </summary>
-public sealed class CrashSafetyTests : IDisposable
+public sealed class CrashSafetyTests : IAsyncLifetime
 {
-    private readonly string _home = Directory.CreateTempSubdirectory("cpom-crash-").FullName;
-    private readonly int _port = LoopbackPort.Free();
-    private Process? _gateway;
+    private const string Upload = "api/v1/datasets?type=adherents&to=carsat-lr&purpose=sinistralite";
 
-    public void Dispose()
+    /// <summary>Hang guard only: every wait below ends on the event it waits for.</summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(3);
+
+    private readonly string _home = Directory.CreateTempSubdirectory("cpom-crash-").FullName;
+    private readonly CancellationTokenSource _stopSending = new();
+    private StorageOptions _storage = null!;
+    private GatewayProcess? _gateway;
+
+    private string DevDirectory => Path.Combine(_home, "dev");
+
+    private string Payloads => Path.Combine(_home, "payloads");
+
+    public async Task InitializeAsync()
     {
-        Stop();
-        CpomExchange.Infrastructure.Storage.CpomDatabase.ClearPools();
+        _storage = await GatewayFixture.NewStorageAsync();
+        // The development PKI before the first start, so that the test can present certificates to it.
+        var home = new CpomHome(_home);
+        await using var db = await CpomDatabase.OpenAsync(_storage, home);
+        await DevPki.EnsureAsync(home, PolicyLoader.Load(TestPaths.Policies), db);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stopSending.CancelAsync();
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+        _stopSending.Dispose();
+        CpomDatabase.ClearPools();
         Directory.Delete(_home, recursive: true);
     }
 
     private async Task StartAsync()
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "CpomExchange.Gateway.dll");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { dll, "--environment", "Development", "--urls", $"https://127.0.0.1:{_port}", "--Cpom:Home", _home,
-            "--Cpom:Policies", TestPaths.Policies, "--Logging:LogLevel:Default", "Warning" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        _gateway = Process.Start(start)!;
-        _gateway.OutputDataReceived += (_, _) => { };
-        _gateway.ErrorDataReceived += (_, _) => { };
-        _gateway.BeginOutputReadLine();
-        _gateway.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                if (File.Exists(Path.Combine(_home, "dev", "prevy-agent.pfx")))
-                {
-                    using var client = Client("prevy-agent");
-                    if ((await client.GetAsync("health/live")).StatusCode == HttpStatusCode.OK)
-                    {
-                        return;
-                    }
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            Assert.True(DateTime.UtcNow < deadline, "The gateway process did not start within 60 s.");
-            Assert.False(_gateway.HasExited, "The gateway process exited at start.");
-            await Task.Delay(200);
-        }
-    }
-
-    private void Stop()
-    {
-        if (_gateway is { HasExited: false })
-        {
-            _gateway.Kill(entireProcessTree: true); // SIGKILL on Linux
-            _gateway.WaitForExit();
-        }
-        _gateway?.Dispose();
-        _gateway = null;
+        _gateway = GatewayProcess.Start([
+            .. GatewayFixture.StorageArguments(_storage),
+            "--Cpom:Home", _home,
+            "--Cpom:Policies", TestPaths.Policies,
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        using var client = Client("prevy-agent");
+        await _gateway.WaitReadyAsync(client);
     }
 
     private HttpClient Client(string identity)
     {
-        var client = GatewayFixture.CreateClient(Path.Combine(_home, "dev"), new Uri($"https://127.0.0.1:{_port}/"), DevPki.LoadIdentity(Path.Combine(_home, "dev"), identity));
-        client.Timeout = TimeSpan.FromMinutes(2);
+        var client = GatewayFixture.CreateClient(DevDirectory, _gateway!.BaseAddress, DevPki.LoadIdentity(DevDirectory, identity));
+        client.Timeout = HangGuard;
         return client;
+    }
+
+    private static IEnumerable<byte[]> Rows(int seed)
+    {
+        var count = 0;
+        foreach (var siret in TestSirets.From(100_000_000 + seed * 10_000_000L))
+        {
+            yield return Encoding.UTF8.GetBytes($"{siret};ENTREPRISE {count++}\r\n");
+        }
     }
 
     private static byte[] File_(int rows, int seed)
     {
-        var text = new StringBuilder("siret;raison_sociale\r\n");
-        var count = 0;
-        foreach (var siret in TestSirets.From(100_000_000 + seed * 1_000_000L).Take(rows))
+        using var file = new MemoryStream();
+        file.Write("siret;raison_sociale\r\n"u8);
+        foreach (var row in Rows(seed).Take(rows))
         {
-            text.Append(siret).Append(";ENTREPRISE ").Append(count).Append("\r\n");
-            count++;
+            file.Write(row);
         }
-        return Encoding.UTF8.GetBytes(text.ToString());
+        return file.ToArray();
+    }
+
+    /// <summary>
+    /// A file that never ends: <paramref name="head"/> rows at once, then more rows, a batch every
+    /// 50 ms (well above the gateway's minimum data rate), until the connection dies or the test stops.
+    /// </summary>
+    private sealed class EndlessFile(int seed, int head, CancellationToken stop) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync("siret;raison_sociale\r\n"u8.ToArray(), stop);
+            var sent = 0;
+            using var batch = new MemoryStream();
+            foreach (var row in Rows(seed))
+            {
+                batch.Write(row);
+                if (++sent % 1000 == 0)
+                {
+                    await stream.WriteAsync(batch.GetBuffer().AsMemory(0, (int)batch.Length), stop);
+                    batch.SetLength(0);
+                    if (sent > head)
+                    {
+                        await stream.FlushAsync(stop);
+                        await Task.Delay(50, stop);
+                    }
+                }
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    private async Task<HttpResponseMessage> PostAsync(HttpContent content)
+    {
+        using var client = Client("prevy-agent");
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        return await client.PostAsync(Upload, content);
     }
 
     [Fact]
     public async Task SigkillDuringConcurrentUploads_LosesNothingAcknowledged_AndLeavesNothingPartial()
     {
         await StartAsync();
-        var files = Enumerable.Range(0, 6).Select(i => File_(i % 2 == 0 ? 2_000 : 300_000, i)).ToList();
-        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<(string Id, string Sha)>();
-        var uploads = files.Select(async bytes =>
+        // Three uploads still streaming when the process dies: past the point where the gateway
+        // spills sorted runs (256 Ki identifiers), with their encrypted payloads half written.
+        var cut = Enumerable.Range(10, 3).Select(seed => Task.Run(async () =>
         {
             try
             {
-                using var client = Client("prevy-agent");
-                var content = new ByteArrayContent(bytes);
-                content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-                var response = await client.PostAsync("api/v1/datasets?type=adherents&to=carsat-lr&purpose=sinistralite", content);
-                if (response.StatusCode == HttpStatusCode.Created)
-                {
-                    var created = await response.Content.ReadFromJsonAsync<JsonElement>();
-                    acknowledged.Add((created.GetProperty("id").GetString()!, created.GetProperty("sha256").GetString()!));
-                }
+                using var response = await PostAsync(new EndlessFile(seed, 300_000, _stopSending.Token));
+                return $"answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or IOException)
             {
-                // Cut by the kill: not acknowledged, so nothing is owed.
+                return null; // cut by the kill
             }
-        }).ToList();
-        // Kill once the small files are through and the large ones are being streamed.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (acknowledged.Count < 3 && DateTime.UtcNow < deadline)
+        })).ToList();
+        // Three uploads that complete before the kill, one of them large (many segments).
+        var complete = new[] { File_(2_000, 0), File_(300_000, 1), File_(2_000, 2) };
+        var acknowledged = new List<(string Id, string Sha256)>();
+        foreach (var response in await Task.WhenAll(complete.Select(bytes => PostAsync(new ByteArrayContent(bytes)))))
         {
-            await Task.Delay(20);
+            Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+            var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+            acknowledged.Add((created.GetProperty("id").GetString()!, created.GetProperty("sha256").GetString()!));
         }
-        Stop();
-        await Task.WhenAll(uploads);
-        Assert.True(acknowledged.Count >= 3, $"{acknowledged.Count} uploads acknowledged before the kill.");
-        // The kill must have cut uploads in the middle, or the test proves nothing.
-        Assert.True(acknowledged.Count < files.Count, "Every upload finished before the kill.");
+
+        // The kill, once the three endless uploads are well into the gateway: each has a temporary
+        // payload of more than 12 MiB of ciphertext (more than 256 Ki rows read, so sorted runs spilled).
+        var committed = acknowledged.Select(a => a.Id + ".cpom").ToHashSet(StringComparer.Ordinal);
+        await WaitForAsync(() => Directory.EnumerateFiles(Payloads, "*", SearchOption.AllDirectories)
+            .Count(f => !committed.Contains(Path.GetFileName(f)) && new FileInfo(f).Length > 12 * 1024 * 1024) >= 3, "three uploads streaming");
+        Assert.True(Directory.EnumerateFiles(Path.Combine(_home, "spool")).Any(), "Precondition: the uploads in flight have spilled sorted runs.");
+        Assert.True(_gateway!.Running, "The gateway stopped before the kill.");
+        await _gateway.DisposeAsync(); // SIGKILL
+        _gateway = null;
+        var outcomes = await Task.WhenAll(cut).WaitAsync(HangGuard);
+        // Each of them was cut by the kill: none answered anything (neither 201 nor a refusal).
+        Assert.Equal(new string?[] { null, null, null }, outcomes);
+        await _stopSending.CancelAsync();
 
         await StartAsync();
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_home, "payloads", "tmp")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(Payloads, "tmp")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_home, "spool")));
 
+        // The database holds exactly the acknowledged datasets, and the store exactly their files.
+        await using (var db = await CpomDatabase.OpenAsync(_storage, new CpomHome(_home), migrate: false))
+        {
+            var rows = await db.Datasets.AsNoTracking().ToListAsync();
+            Assert.Equal(acknowledged.Select(a => a.Id).Order(), rows.Select(r => r.Id).Order());
+            Assert.All(rows, r => Assert.Equal(DatasetStatus.Available, r.Status));
+            var files = Directory.EnumerateFiles(Payloads).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(rows.SelectMany(r => new[] { r.PayloadName, SubjectIndex.NameOf(r.Id) }).Order(StringComparer.Ordinal), files);
+        }
+
+        // Every acknowledged dataset is listed and downloads whole, with its SHA-256.
         using var carsat = Client("carsat-lr-agent");
         var inbox = await carsat.GetFromJsonAsync<JsonElement>("api/v1/inbox");
-        var listed = inbox.GetProperty("datasets").EnumerateArray().Select(d => (Id: d.GetProperty("id").GetString()!, Sha: d.GetProperty("sha256").GetString()!)).ToList();
-        // Every acknowledged dataset is listed and intact...
-        foreach (var (id, sha) in acknowledged)
-        {
-            Assert.Contains((id, sha), listed);
-        }
-        // ...and whatever is listed downloads whole, with its SHA-256.
+        var listed = inbox.GetProperty("datasets").EnumerateArray().Select(d => (d.GetProperty("id").GetString()!, d.GetProperty("sha256").GetString()!)).ToList();
+        Assert.Equal(acknowledged.Order(), listed.Order());
         foreach (var (id, sha) in listed)
         {
             var bytes = await carsat.GetByteArrayAsync($"api/v1/datasets/{id}/content?purpose=sinistralite");
@@ -160,6 +209,23 @@ public sealed class CrashSafetyTests : IDisposable
             using var client = Client(dpo);
             var verification = await client.GetFromJsonAsync<JsonElement>("api/v1/audit/verify");
             Assert.True(verification.GetProperty("valid").GetBoolean(), verification.GetRawText());
+        }
+    }
+
+    private async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        using var guard = new CancellationTokenSource(HangGuard);
+        while (!condition())
+        {
+            Assert.True(_gateway!.Running, $"The gateway exited while waiting for {what}:\n{string.Join('\n', _gateway.Output)}");
+            try
+            {
+                await Task.Delay(50, guard.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"Still waiting for {what} after {HangGuard} (hang guard).");
+            }
         }
     }
 }

@@ -213,24 +213,25 @@ public sealed class DatasetsTests(GatewayFixture gateway) : IClassFixture<Gatewa
     }
 
     [Fact]
-    public async Task StoredState_HoldsNoIdentifierInClear()
+    public async Task StoredState_DatabaseAndLogs_HoldNoIdentifierInClear_EvenOfARefusedFile()
     {
         const string siret = "79402654223514";
         const string name = "EHPAD LES TILLEULS";
-        await UploadSampleAsync();
-        CpomExchange.Infrastructure.Storage.CpomDatabase.ClearPools();
-        foreach (var file in Directory.EnumerateFiles(gateway.Home, "*", SearchOption.AllDirectories))
-        {
-            byte[] bytes;
-            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            using (var memory = new MemoryStream())
-            {
-                await stream.CopyToAsync(memory);
-                bytes = memory.ToArray();
-            }
-            Assert.True(bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(siret)) < 0, $"{file} holds a SIRET in clear.");
-            Assert.True(bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(name)) < 0, $"{file} holds a company name in clear.");
-        }
+        var created = await UploadSampleAsync();
+        // A file refused for its second row: its valid first row was read, checked and pseudonymised before.
+        var refusedSiret = TestSirets.From(700_000_000).First();
+        const string refusedName = "SOCIETE REFUSEE DU TEST";
+        using var prevy = gateway.ClientFor("prevy-agent");
+        var refused = await prevy.PostAsync(UploadToCarsatLr, Csv($"siret;raison_sociale\r\n{refusedSiret};{refusedName}\r\n12345678901234;AUTRE\r\n"));
+        Assert.Equal("csv.invalid-file", (await refused.ReadProblemAsync(HttpStatusCode.UnprocessableEntity)).Code());
+
+        var search = await ClearTextSearch.SearchAsync(gateway, siret, name, refusedSiret, refusedName);
+        Assert.True(search.Found.Count == 0, "Found in clear:\n" + string.Join("\n", search.Found));
+        // The search covered what there is: the dataset's row in the database (whatever the provider),
+        // its payload, and the gateway's Information line about it.
+        Assert.Contains((await ClearTextSearch.SearchAsync(gateway, created.Id)).Found, f => f.StartsWith("table datasets", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(gateway.Home, "payloads", created.Id + ".cpom")));
+        Assert.Single(gateway.Logs.Containing($"Stored dataset {created.Id} (adherents, 8 rows) from agent prevy-agent"));
     }
 
     [Fact]
@@ -290,16 +291,24 @@ public sealed class DatasetsTests(GatewayFixture gateway) : IClassFixture<Gatewa
         Assert.Equal("dataset.corrupted", (await swappedResponse.ReadProblemAsync(HttpStatusCode.InternalServerError)).Code());
         await File.WriteAllBytesAsync(Path.Combine(gateway.Home, "payloads", created.Id + ".cpom"), original);
 
-        // Drop the last segment: the gateway must not serve the rest as if it were complete.
+        // Drop the last segment: the gateway must not serve the rest as if it were complete. The
+        // first segments have left by the time the missing end is found, so the answer starts as a
+        // 200 and is then cut: the client gets a transport error and fewer bytes than announced.
         var file = Path.Combine(gateway.Home, "payloads", created.Id + ".cpom");
         var stored = await File.ReadAllBytesAsync(file);
         var lastSegment = (int)(created.Size % (64 * 1024)) + 16;
         await File.WriteAllBytesAsync(file, stored[..^lastSegment]);
-        await Assert.ThrowsAnyAsync<Exception>(async () =>
-        {
-            var partial = await carsat.GetByteArrayAsync($"api/v1/datasets/{created.Id}/content?purpose=sinistralite");
-            Assert.Fail($"A truncated payload was served as complete ({partial.Length} bytes).");
-        });
+        using var truncated = await carsat.GetAsync($"api/v1/datasets/{created.Id}/content?purpose=sinistralite", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, truncated.StatusCode);
+        using var received = new MemoryStream();
+        // Only a transport failure counts as "cut": an assertion failure or a complete body does not.
+        var cut = await Record.ExceptionAsync(() => truncated.Content.CopyToAsync(received));
+        Assert.True(cut is HttpRequestException or IOException,
+            $"A truncated payload was served as complete ({received.Length} of {created.Size} bytes, {cut?.GetType().Name ?? "no error"}).");
+        Assert.True(received.Length < created.Size, $"{received.Length} bytes received of {created.Size}.");
+        Assert.NotEqual(created.Sha256, Convert.ToHexStringLower(SHA256.HashData(received.ToArray())));
+        // What was announced: a client that counts bytes sees the shortfall even without the cut.
+        Assert.Equal(created.Size, truncated.Content.Headers.ContentLength);
     }
 
     private async Task<int> CountDatasetsAsync()

@@ -44,10 +44,12 @@ public sealed class MeTests(GatewayFixture gateway) : IClassFixture<GatewayFixtu
     [Fact]
     public async Task PdpCell_SeesOnlySignalements()
     {
-        var exchanges = Exchanges(await MeAsync("cist971-pdp"));
-        Assert.NotEmpty(exchanges);
-        Assert.All(exchanges, x => Assert.Contains(x.Type, new[] { "signalements-pdp", "retour-signalement" }));
-        Assert.All(exchanges, x => Assert.Equal("cgss-guadeloupe", x.Counterpart));
+        // Both ways with the service social of its caisse, for the purpose pdp; nothing with the DEETS.
+        Assert.Equal(
+        [
+            ("signalements-pdp", "cgss-guadeloupe", "send,list,download", "pdp"),
+            ("retour-signalement", "cgss-guadeloupe", "send,list,download", "pdp"),
+        ], Exchanges(await MeAsync("cist971-pdp")));
     }
 
     [Fact]

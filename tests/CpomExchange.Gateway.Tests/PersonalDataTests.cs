@@ -11,9 +11,12 @@ namespace CpomExchange.Gateway.Tests;
 public sealed class PersonalDataTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
 {
     private const string Nir = "293116562420460";
+    private const string RefusedNir = "185057800608491";
+    private const string RefusedEmail = "dominique.refusee@example.org";
+    private const string NoConsentNir = "290027512345621";
 
     [Fact]
-    public async Task Signalement_IsStoredEncrypted_AndNoNirOrNameAppearsAnywhereInTheState()
+    public async Task Signalement_IsStoredEncrypted_AndNoNirOrNameAppearsInTheStateTheDatabaseOrTheLogs_EvenOfARefusedFile()
     {
         using var pdp = gateway.ClientFor("cist971-pdp");
         var content = new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(GatewayFixture.SamplesDirectory, "signalements-pdp.csv")));
@@ -41,18 +44,29 @@ public sealed class PersonalDataTests(GatewayFixture gateway) : IClassFixture<Ga
             Assert.Contains(found.GetProperty("entries").EnumerateArray(), e => e.GetProperty("action").GetString() == "download");
         }
 
-        CpomExchange.Infrastructure.Storage.CpomDatabase.ClearPools();
-        foreach (var file in Directory.EnumerateFiles(gateway.Home, "*", SearchOption.AllDirectories))
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var memory = new MemoryStream();
-            await stream.CopyToAsync(memory);
-            var bytes = memory.ToArray();
-            foreach (var secret in new[] { Nir, "camille.exemple@example.org", "EXEMPLE;Camille" })
-            {
-                Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)) < 0, $"{file} holds « {secret} » in clear.");
-            }
-        }
+        // A file refused for one row (no consent) after a valid one: neither person stays anywhere.
+        const string refusedHeader = "nir;nom;prenom;date_naissance;telephone;email;siret_employeur;en_arret;date_debut_arret;motif;niveau_complexite;consentement;date_consentement;emetteur_nom;emetteur_contact\r\n";
+        var refusedFile = refusedHeader
+            + $"{RefusedNir};REFUSEE;Dominique;03/05/1985;06 00 00 00 02;{RefusedEmail};79402654223514;oui;02/01/2026;Restrictions;T2;oui;09/01/2026;Dr Anne Lefèvre;cellule-pdp@spsti.example\r\n"
+            + $"{NoConsentNir};SANSACCORD;Alix;12/02/1990;06 00 00 00 03;alix.sansaccord@example.org;79402654223514;non;;Restrictions;T2;non;;Dr Anne Lefèvre;cellule-pdp@spsti.example\r\n";
+        var refusedContent = new ByteArrayContent(Encoding.UTF8.GetBytes(refusedFile));
+        refusedContent.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        const string rejected = "Rejected a signalements-pdp file from agent cist971-pdp";
+        var rejectedBefore = gateway.Logs.Containing(rejected).Count;
+        var refused = await pdp.PostAsync("api/v1/datasets?type=signalements-pdp&to=cgss-guadeloupe&purpose=pdp", refusedContent);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+
+        var search = await ClearTextSearch.SearchAsync(gateway, Nir, "camille.exemple@example.org", "EXEMPLE;Camille", "EXEMPLE",
+            RefusedNir, RefusedEmail, "REFUSEE", NoConsentNir, "SANSACCORD");
+        Assert.True(search.Found.Count == 0, "Found in clear:\n" + string.Join("\n", search.Found));
+        // The search covered what there is: the database's tables (whatever the provider) with this
+        // dataset in them, the payload, and the gateway's own Information lines about this upload.
+        Assert.Contains("datasets", search.Tables);
+        Assert.Contains("access_log_entries", search.Tables);
+        Assert.Contains((await ClearTextSearch.SearchAsync(gateway, id)).Found, f => f.StartsWith("table datasets", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(gateway.Home, "payloads", id + ".cpom")));
+        Assert.Single(gateway.Logs.Containing($"Stored dataset {id} (signalements-pdp, 1 rows) from agent cist971-pdp"));
+        Assert.Equal(rejectedBefore + 1, gateway.Logs.Containing(rejected).Count);
     }
 
     [Fact]

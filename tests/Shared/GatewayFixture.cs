@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CpomExchange.Tests.Shared;
 
@@ -37,6 +38,12 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>The sample files.</summary>
     public static string SamplesDirectory => TestPaths.Samples;
 
+    /// <summary>
+    /// Everything the gateway logs at Information and above (whatever the console shows), for the
+    /// tests that check what a log may hold.
+    /// </summary>
+    public LogCapture Logs { get; } = new();
+
     /// <summary>The gateway's database: SQLite in its folder, or a database of its own on the test run's PostgreSQL server.</summary>
     public StorageOptions Storage { get; private set; } = new();
 
@@ -62,7 +69,12 @@ public class GatewayFixture : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
             // Small checkpoint interval so that the tests see several signed checkpoints.
             "--Cpom:AccessLog:CheckpointEveryEntries", "4",
-        ], Configure);
+        ], builder =>
+        {
+            builder.Logging.AddProvider(Logs);
+            builder.Logging.AddFilter<LogCapture>(null, LogCapture.MinimumLevel);
+            Configure(builder);
+        });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.TrimEnd('/') + "/");

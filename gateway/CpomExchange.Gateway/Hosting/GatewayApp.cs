@@ -170,6 +170,8 @@ public static partial class GatewayApp
         }
         var payloads = app.Services.GetRequiredService<IPayloadStore>();
         var cleaned = await payloads.CleanTemporaryAsync();
+        // The sorted runs those interrupted uploads spilled (encrypted with keys gone with the process).
+        CpomExchange.Rules.Csv.SpillFiles.DeleteLeftovers(Path.Combine(home.Root, "spool"));
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpomExchange.Gateway");
         LogStarting(logger, home.Root, storage.Provider, payloads.Description, policies.Directory, policies.Contracts.Count, cleaned);
 

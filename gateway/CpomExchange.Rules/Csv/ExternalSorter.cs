@@ -141,7 +141,7 @@ public sealed class ExternalSorter<T> : IDisposable
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
         Directory.CreateDirectory(_directory);
-        var file = new FileStream(Path.Combine(_directory, "cpom-sort-" + Guid.NewGuid().ToString("N") + ".tmp"), options);
+        var file = new FileStream(Path.Combine(_directory, SpillFiles.Prefix + Guid.NewGuid().ToString("N") + SpillFiles.Extension), options);
         _spills.Add(file);
         using var aes = new AesGcm(_key, TagSize);
         var plain = MemoryMarshal.AsBytes(values);
@@ -201,5 +201,40 @@ public sealed class ExternalSorter<T> : IDisposable
             _next = 0;
             return true;
         }
+    }
+}
+
+/// <summary>The spill files of <see cref="ExternalSorter{T}"/> that a crash left behind.</summary>
+public static class SpillFiles
+{
+    internal const string Prefix = "cpom-sort-";
+    internal const string Extension = ".tmp";
+
+    /// <summary>
+    /// Deletes the spill files in <paramref name="directory"/>: a killed process cannot delete its
+    /// own, and their key died with it, so they are noise that only takes space. A run another
+    /// process still has open keeps being read through its open handle (Unix), or cannot be deleted
+    /// and is left (Windows). Returns how many were deleted.
+    /// </summary>
+    public static int DeleteLeftovers(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+        var count = 0;
+        foreach (var file in Directory.EnumerateFiles(directory, Prefix + "*" + Extension))
+        {
+            try
+            {
+                File.Delete(file);
+                count++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use by a running upload: its owner deletes it.
+            }
+        }
+        return count;
     }
 }

@@ -132,7 +132,10 @@ public sealed class AzureKeyVaultKeyProviderTests : IDisposable
 
         Assert.Contains("autre ressource", error.Message, StringComparison.Ordinal);
         Assert.Empty(credential.Requests);
-        Assert.All(_vault.Requests, r => Assert.Null(r.Authorization));
+        // The one request made is the unauthenticated one that draws the challenge.
+        var request = Assert.Single(_vault.Requests);
+        Assert.Null(request.Authorization);
+        Assert.Equal(401, request.Status);
     }
 
     [Fact]

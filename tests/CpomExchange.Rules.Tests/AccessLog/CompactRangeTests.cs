@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CpomExchange.Rules.AccessLog;
 
 namespace CpomExchange.Rules.Tests.AccessLog;
@@ -126,15 +125,12 @@ public sealed class CompactRangeTests
     {
         const int count = 100_000;
         var leaves = Enumerable.Range(0, count).Select(i => MerkleTree.LeafHash(BitConverter.GetBytes(i))).ToList();
-        var clock = Stopwatch.StartNew();
         var range = new CompactRange();
         foreach (var leaf in leaves)
         {
             range.Append(leaf);
         }
-        var root = range.Root();
-        clock.Stop();
-        Assert.Equal(MerkleTree.RootHash(leaves), root);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"100,000 appends took {clock.Elapsed}.");
+        // Its speed is measured in bench/ (the access log's appends), not limited by a wall clock here.
+        Assert.Equal(MerkleTree.RootHash(leaves), range.Root());
     }
 }

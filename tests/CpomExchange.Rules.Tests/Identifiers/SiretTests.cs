@@ -50,12 +50,16 @@ public sealed class SiretTests
     public void Sirens_AreChecked(string siren, bool valid) => Assert.Equal(valid, Siret.IsValidSiren(siren));
 
     [Theory]
-    [InlineData(Siret.Problem.Empty)]
-    [InlineData(Siret.Problem.NotDigits)]
-    [InlineData(Siret.Problem.WrongLength)]
-    [InlineData(Siret.Problem.BadSirenChecksum)]
-    [InlineData(Siret.Problem.BadChecksum)]
-    public void EveryProblem_IsDescribedInFrench(Siret.Problem problem) => Assert.Contains("SIRE", Siret.Describe(problem), StringComparison.Ordinal);
+    [InlineData(Siret.Problem.Empty, "SIRET manquant.")]
+    [InlineData(Siret.Problem.NotDigits, "Un SIRET ne contient que des chiffres.")]
+    [InlineData(Siret.Problem.WrongLength, "Un SIRET compte 14 chiffres.")]
+    [InlineData(Siret.Problem.BadSirenChecksum, "La clé de contrôle du SIREN (9 premiers chiffres) est fausse.")]
+    [InlineData(Siret.Problem.BadChecksum, "La clé de contrôle du SIRET est fausse.")]
+    public void EveryProblem_IsDescribedInFrench(Siret.Problem problem, string description) => Assert.Equal(description, Siret.Describe(problem));
+
+    [Fact]
+    public void EveryProblem_HasItsOwnDescription() =>
+        Assert.Equal(Enum.GetValues<Siret.Problem>().Length, Enum.GetValues<Siret.Problem>().Select(Siret.Describe).Distinct().Count());
 
     [Theory]
     [InlineData("1043321841960", '5')]

@@ -142,7 +142,9 @@ public sealed class PolicyLoaderTests : IDisposable
         WriteOrganisations();
         WriteContract("x.yaml", "id: x\n");
         var e = Assert.Throws<PolicyException>(() => PolicyLoader.Load(_dir));
-        Assert.True(e.Errors.Count >= 4);
+        // Three parties, two dates, no exchange: all six at once, each naming the file and the entry.
+        Assert.Equal(6, e.Errors.Count);
+        Assert.All(e.Errors, x => Assert.Equal(("contracts/x.yaml", "x"), (x.File, x.Entry)));
         Assert.Contains("contracts/x.yaml", e.Message, StringComparison.Ordinal);
     }
 }
