@@ -50,17 +50,17 @@ internal static class IndicatorsApi
         }
         var exchanges = policies.Exchanges;
         var targeted = new List<UInt128>();
-        foreach (var id in await Ids(db, "entreprises-ciblees", found.Caisse, found.Spsti, null, http.RequestAborted))
+        foreach (var dataset in await Rows(db, "entreprises-ciblees", found.Caisse, found.Spsti, http.RequestAborted))
         {
-            targeted.AddRange(await SubjectIndex.ReadAsync(store, keys, id, http.RequestAborted));
+            targeted.AddRange(await DatasetFiles.ReadSubjectsAsync(store, keys, dataset, http.RequestAborted));
         }
         var followed = SubjectIndex.Normalise(targeted);
 
         // theme -> (type_action -> establishments), each with "followed by the caisse" or not.
         var byTheme = new SortedDictionary<string, Dictionary<string, Dictionary<UInt128, bool>>>(StringComparer.Ordinal);
-        foreach (var id in await Ids(db, "actions-entreprises", found.Spsti, found.Caisse, null, http.RequestAborted))
+        foreach (var dataset in await Rows(db, "actions-entreprises", found.Spsti, found.Caisse, http.RequestAborted))
         {
-            var rows = await ReadRowsAsync(store, keys, id, exchanges["actions-entreprises"].Schema, http.RequestAborted);
+            var rows = await ReadRowsAsync(store, keys, dataset, exchanges["actions-entreprises"].Schema, http.RequestAborted);
             foreach (var row in rows)
             {
                 if (!row["date_action"].EndsWith(year.Value.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
@@ -102,10 +102,10 @@ internal static class IndicatorsApi
         return Results.Empty;
     }
 
-    private static Task<List<string>> Ids(CpomDbContext db, string type, string from, string to, int? year, CancellationToken cancellationToken) =>
+    private static Task<List<DatasetEntity>> Rows(CpomDbContext db, string type, string from, string to, CancellationToken cancellationToken) =>
         db.Datasets.AsNoTracking()
             .Where(d => d.Type == type && d.FromOrganisation == from && d.ToOrganisation == to && d.Status == DatasetStatus.Available)
-            .Select(d => d.Id).ToListAsync(cancellationToken);
+            .ToListAsync(cancellationToken);
 
     private static async Task<long> CountRowsAsync(CpomDbContext db, string type, string from, string to, int year, CancellationToken cancellationToken)
     {
@@ -117,12 +117,12 @@ internal static class IndicatorsApi
     }
 
     /// <summary>Decrypts a stored dataset and reads its rows by column name (small files: the SPSTI's own actions).</summary>
-    private static async Task<List<Dictionary<string, string>>> ReadRowsAsync(IPayloadStore store, IKeyProvider keys, string id, CsvSchema schema, CancellationToken cancellationToken)
+    private static async Task<List<Dictionary<string, string>>> ReadRowsAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity dataset, CsvSchema schema, CancellationToken cancellationToken)
     {
         using var plain = new MemoryStream();
-        await using (var file = await store.OpenReadAsync(id + ".cpom", cancellationToken))
+        await using (var content = await DatasetFiles.OpenContentAsync(store, keys, dataset, cancellationToken))
         {
-            await PayloadCipher.DecryptAsync(file, plain, keys, cancellationToken: cancellationToken);
+            await content.CopyToAsync(plain, cancellationToken);
         }
         plain.Position = 0;
         var rows = new List<Dictionary<string, string>>();
