@@ -22,19 +22,32 @@ public sealed class MigrateCliTests : IDisposable
         Directory.Delete(_home, recursive: true);
     }
 
+    /// <summary>Every migration the gateway ships for <paramref name="storage"/>'s provider (read from the assembly: nothing connects).</summary>
+    private static List<string> Shipped(CpomExchange.Infrastructure.Storage.StorageOptions storage)
+    {
+        using var db = CpomExchange.Infrastructure.Storage.CpomDatabase.Create(storage, new CpomExchange.Infrastructure.CpomHome(Path.GetTempPath()));
+        return [.. Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.GetMigrations(db.Database)];
+    }
+
     [Fact]
     public async Task Sqlite_CheckListsWhatIsPending_MigrateAppliesIt_ThenNothingIsLeft()
     {
+        var shipped = Shipped(new CpomExchange.Infrastructure.Storage.StorageOptions());
         var before = await CliRunner.RunAsync("admin", "migrate", "--check", "--home", _home);
         Assert.Equal(ExitCodes.Error, before.Exit);
-        Assert.Contains("3 migration(s) à appliquer (Sqlite)", before.Out, StringComparison.Ordinal);
-        Assert.Contains("_Initial", before.Out, StringComparison.Ordinal);
-        Assert.Contains("_Leases", before.Out, StringComparison.Ordinal);
-        Assert.Contains("_DatasetFilesDeleted", before.Out, StringComparison.Ordinal);
+        Assert.Contains($"{shipped.Count} migration(s) à appliquer (Sqlite)", before.Out, StringComparison.Ordinal);
+        foreach (var name in new[] { "_Initial", "_Leases", "_DatasetFilesDeleted", "_KeysDataKeysInDatabase" })
+        {
+            Assert.Contains(shipped, m => m.EndsWith(name, StringComparison.Ordinal));
+        }
+        foreach (var migration in shipped)
+        {
+            Assert.Contains(migration, before.Out, StringComparison.Ordinal);
+        }
 
         var applied = await CliRunner.RunAsync("admin", "migrate", "--home", _home);
         Assert.True(applied.Exit == ExitCodes.Ok, applied.Err);
-        Assert.Contains("3 migration(s) appliquée(s) (Sqlite)", applied.Out, StringComparison.Ordinal);
+        Assert.Contains($"{shipped.Count} migration(s) appliquée(s) (Sqlite)", applied.Out, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_home, "cpom.db")));
 
         var again = await CliRunner.RunAsync("admin", "migrate", "--home", _home, "--json");
@@ -54,7 +67,9 @@ public sealed class MigrateCliTests : IDisposable
 
         var applied = await CliRunner.RunAsync("admin", "migrate", "--home", _home);
         Assert.True(applied.Exit == ExitCodes.Ok, applied.Err);
-        Assert.Contains("2 migration(s) appliquée(s) (Postgres)", applied.Out, StringComparison.Ordinal);
+        var shipped = Shipped(new CpomExchange.Infrastructure.Storage.StorageOptions { Provider = "Postgres", ConnectionString = connectionString });
+        Assert.Contains(shipped, m => m.EndsWith("_KeysDataKeysInDatabase", StringComparison.Ordinal));
+        Assert.Contains($"{shipped.Count} migration(s) appliquée(s) (Postgres)", applied.Out, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_home, "cpom.db")));
 
         await using var connection = new NpgsqlConnection(connectionString);

@@ -191,7 +191,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
             Assert.Equal(acknowledged.Select(a => a.Id).Order(), rows.Select(r => r.Id).Order());
             Assert.All(rows, r => Assert.Equal(DatasetStatus.Available, r.Status));
             var files = Directory.EnumerateFiles(Payloads).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-            Assert.Equal(rows.SelectMany(r => new[] { r.PayloadName, SubjectIndex.NameOf(r.Id) }).Order(StringComparer.Ordinal), files);
+            Assert.Equal(rows.SelectMany(r => new[] { r.PayloadName, DatasetFiles.SubjectsNameOf(r.PayloadName) }).Order(StringComparer.Ordinal), files);
         }
 
         // Every acknowledged dataset is listed and downloads whole, with its SHA-256.

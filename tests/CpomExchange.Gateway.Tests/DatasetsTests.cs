@@ -280,8 +280,7 @@ public sealed class DatasetsTests(GatewayFixture gateway) : IClassFixture<Gatewa
 
         // Swap two whole segments: each authenticates only at its own place.
         var original = await File.ReadAllBytesAsync(Path.Combine(gateway.Home, "payloads", created.Id + ".cpom"));
-        var kidLength = (original[19] << 8) | original[20];
-        var headerLength = 23 + kidLength + ((original[21 + kidLength] << 8) | original[22 + kidLength]);
+        var headerLength = CpomExchange.Infrastructure.Payloads.PayloadCipher.FixedHeaderSize; // format 2: no key in the file
         const int chunk = 64 * 1024 + 16;
         var swapped = (byte[])original.Clone();
         original.AsSpan(headerLength, chunk).CopyTo(swapped.AsSpan(headerLength + chunk));

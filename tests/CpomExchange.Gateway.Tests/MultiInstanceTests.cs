@@ -3,8 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.Json;
 using CpomExchange.Infrastructure;
+using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Pki;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.AccessLog;
@@ -15,15 +17,23 @@ using Microsoft.EntityFrameworkCore;
 namespace CpomExchange.Gateway.Tests;
 
 /// <summary>
-/// Two gateway processes on different ports sharing one PostgreSQL database (on the test run's
-/// throw-away server, whatever the suite's provider) and one payload folder, as a region's
-/// deployment runs them behind a load balancer.
+/// Two gateway processes on different ports, each with a state folder of its own, sharing what the
+/// documented production setup shares: one PostgreSQL database (on the test run's throw-away server,
+/// whatever the suite's provider), one payload store and one key provider (here one local key folder,
+/// as they would share one vault). Both start at the same instant, as after a deployment.
 /// </summary>
 public sealed class TwoInstancesFixture : IAsyncLifetime
 {
-    public string Home { get; } = Directory.CreateTempSubdirectory("cpom-two-").FullName;
+    /// <summary>Everything of the fixture: the shared folders and each instance's own.</summary>
+    public string Root { get; } = Directory.CreateTempSubdirectory("cpom-two-").FullName;
 
-    public string Payloads => Path.Combine(Home, "shared-payloads");
+    public string Payloads => Path.Combine(Root, "shared-payloads");
+
+    public string Keys => Path.Combine(Root, "shared-keys");
+
+    public string HomeA => Path.Combine(Root, "a");
+
+    public string HomeB => Path.Combine(Root, "b");
 
     public StorageOptions Storage { get; private set; } = null!;
 
@@ -31,22 +41,31 @@ public sealed class TwoInstancesFixture : IAsyncLifetime
 
     public GatewayProcess B { get; private set; } = null!;
 
-    public string DevDirectory => Path.Combine(Home, "dev");
+    /// <summary>The development PKI both instances use (a copy in each state folder).</summary>
+    public string DevDirectory => Path.Combine(Root, "dev");
 
     public async Task InitializeAsync()
     {
         Storage = await (await PostgresServer.GetAsync()).CreateStorageAsync();
         Storage.PayloadPath = Payloads;
-        var home = new CpomHome(Home);
-        // The development PKI and its agents, once, before either instance starts.
-        await using (var db = await CpomDatabase.OpenAsync(Storage, home))
+        // The development PKI and its agents, once, before either instance starts; each instance's copy serves its TLS.
+        await using (var db = await CpomDatabase.OpenAsync(Storage, new CpomHome(Root)))
         {
-            await DevPki.EnsureAsync(home, PolicyLoader.Load(TestPaths.Policies), db);
+            await DevPki.EnsureAsync(new CpomHome(Root), PolicyLoader.Load(TestPaths.Policies), db);
         }
-        string[] settings =
+        foreach (var home in new[] { HomeA, HomeB })
+        {
+            CpomHome.CreatePrivateDirectory(Path.Combine(home, "dev"));
+            foreach (var file in Directory.EnumerateFiles(DevDirectory))
+            {
+                File.Copy(file, Path.Combine(home, "dev", Path.GetFileName(file)));
+            }
+        }
+        string[] Settings(string home) =>
         [
-            "--Cpom:Home", Home,
+            "--Cpom:Home", home,
             "--Cpom:Policies", TestPaths.Policies,
+            "--Cpom:Keys:Local:Directory", Keys,
             "--Storage:Provider", "Postgres",
             "--Storage:ConnectionString", Storage.ConnectionString!,
             "--Storage:PayloadPath", Payloads,
@@ -57,22 +76,23 @@ public sealed class TwoInstancesFixture : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
             "--Logging:LogLevel:CpomExchange.Gateway.Datasets.DatasetRetentionService", "Information",
         ];
-        // One after the other: the first start creates the local keys the second one then reads.
-        A = GatewayProcess.Start(settings);
-        await A.WaitReadyAsync(Client(A, "prevy-agent"));
-        B = GatewayProcess.Start(settings);
-        await B.WaitReadyAsync(Client(B, "prevy-agent"));
+        // At the same instant: the shared folder's keys and the deployment's pseudonymisation key are made once, by one of them.
+        A = GatewayProcess.Start(Settings(HomeA));
+        B = GatewayProcess.Start(Settings(HomeB));
+        await Task.WhenAll(A.WaitReadyAsync(Client(A, "prevy-agent")), B.WaitReadyAsync(Client(B, "prevy-agent")));
     }
 
     public HttpClient Client(GatewayProcess instance, string identity) =>
         GatewayFixture.CreateClient(DevDirectory, instance.BaseAddress, DevPki.LoadIdentity(DevDirectory, identity));
+
+    public Task<CpomDbContext> OpenDatabaseAsync() => CpomDatabase.OpenAsync(Storage, new CpomHome(Root), migrate: false);
 
     public async Task DisposeAsync()
     {
         await A.DisposeAsync();
         await B.DisposeAsync();
         CpomDatabase.ClearPools();
-        Directory.Delete(Home, recursive: true);
+        Directory.Delete(Root, recursive: true);
     }
 }
 
@@ -90,6 +110,12 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
     {
         var instances = new[] { fixture.A, fixture.B };
         var sample = await File.ReadAllBytesAsync(Path.Combine(TestPaths.Samples, "adherents.csv"));
+        List<string> earlier;
+        await using (var db = await fixture.OpenDatabaseAsync())
+        {
+            // What other tests of the class stored: not this test's to count.
+            earlier = await db.Datasets.Select(d => d.Id).ToListAsync();
+        }
 
         // Uploads, listings and refusals at once, through both instances.
         var work = new List<Task<Sent?>>();
@@ -112,10 +138,10 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
         Assert.Equal(expectedRefusals, await Task.WhenAll(refusals));
 
         // Every acknowledged dataset is there exactly once, and each instance serves it, byte for byte.
-        await using (var db = await CpomDatabase.OpenAsync(fixture.Storage, new CpomHome(fixture.Home), migrate: false))
+        await using (var db = await fixture.OpenDatabaseAsync())
         {
             var ids = await db.Datasets.Select(d => d.Id).ToListAsync();
-            Assert.Equal(sent.Select(s => s.Id).Order(), ids.Order());
+            Assert.Equal(sent.Select(s => s.Id).Order(), ids.Except(earlier).Order());
         }
         var downloads = sent.SelectMany(s => instances.Select(async instance =>
         {
@@ -145,7 +171,7 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
         // Retention: half of the datasets are made older than their exchange's retention. Both
         // instances check every second; each dataset must be shredded once, by one of them.
         var expired = sent.Where((_, i) => i % 2 == 0).ToList();
-        await using (var db = await CpomDatabase.OpenAsync(fixture.Storage, new CpomHome(fixture.Home), migrate: false))
+        await using (var db = await fixture.OpenDatabaseAsync())
         {
             var ids = expired.Select(e => e.Id).ToList();
             var old = DateTime.UtcNow.AddYears(-3);
@@ -175,7 +201,8 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
                 Assert.False(File.Exists(Path.Combine(fixture.Payloads, e.Id + ".cpom")));
             }
             Assert.Equal(expired.Count * 2, purges.Sum(p => p.Count));
-            Assert.Equal(sent.Count - expired.Count, await db.Datasets.CountAsync(d => d.Status == DatasetStatus.Available));
+            var sentIds = sent.Select(s => s.Id).ToList();
+            Assert.Equal(sent.Count - expired.Count, await db.Datasets.CountAsync(d => sentIds.Contains(d.Id) && d.Status == DatasetStatus.Available));
             var lease = await db.Leases.SingleAsync(l => l.Name == Leases.DatasetRetention);
             Assert.False(string.IsNullOrEmpty(lease.Holder));
         }
@@ -191,6 +218,82 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
             Assert.True((await VerifyAsync(fixture.A, organisation)).GetProperty("valid").GetBoolean());
         }
         Assert.True(fixture.A.Running && fixture.B.Running);
+    }
+
+    [Fact]
+    public async Task InstancesWithStateFoldersOfTheirOwn_MakeTheSamePseudonyms_SoLinksAndLookupsWorkAcrossThem()
+    {
+        // One pseudonymisation key for the deployment, in the database; no key in either instance's state folder.
+        await using (var db = await fixture.OpenDatabaseAsync())
+        {
+            Assert.Equal(PseudonymKeyStore.CurrentVersion, (await db.PseudonymKeys.SingleAsync()).Version);
+        }
+        foreach (var home in new[] { fixture.HomeA, fixture.HomeB })
+        {
+            Assert.False(Directory.Exists(Path.Combine(home, "keys")), $"{home} holds keys of its own.");
+        }
+
+        // SIRETs of their own: the other test of the class sends the sample lists.
+        var sirets = TestSirets.From(600_000_000).Take(5).ToArray();
+        // A list uploaded through A is answered through B: the answer's SIRETs are checked against it.
+        var list = await CreatedAsync(fixture.A, "prevy-agent", "type=adherents&to=carsat-lr&purpose=sinistralite",
+            $"siret;raison_sociale\n{sirets[0]};A\n{sirets[1]};B\n");
+        const string Header = "siret;annee;effectif;nb_at;nb_at_trajet;nb_mp;journees_it;nb_ip;nb_deces;indice_frequence;taux_gravite;code_risque;ctn\n";
+        var reply = await CreatedAsync(fixture.B, "carsat-lr-agent", $"type=sinistralite&to=prevy&purpose=sinistralite&replyTo={list.GetProperty("id").GetString()}",
+            Header + $"{sirets[0]};2025;48;3;1;0;212;0;0;62,5;2,7;602MB;C\n{sirets[1]};2025;95;9;2;3;1480;1;0;94,7;8,9;853AA;H\n");
+        using (var carsatB = fixture.Client(fixture.B, "carsat-lr-agent"))
+        using (var outside = new StringContent(Header + $"{sirets[2]};2025;62;2;0;1;95;0;0;32,3;0,9;521DC;D\n", Encoding.UTF8, "text/csv"))
+        {
+            using var refused = await carsatB.PostAsync($"api/v1/datasets?type=sinistralite&to=prevy&purpose=sinistralite&replyTo={list.GetProperty("id").GetString()}", outside);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+            Assert.Contains("minimisation.not-in-reply", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // The targeted companies a caisse sends through B reach the SPSTI whose adherents list went through A, and only its adherents.
+        var adherents = await CreatedAsync(fixture.A, "pst38-agent", "type=adherents&to=carsat-ra&purpose=ciblage", $"siret\n{sirets[3]}\n{sirets[2]}\n");
+        var split = await CreatedAsync(fixture.B, "carsat-ra-agent", "type=entreprises-ciblees&purpose=ciblage",
+            "siret;raison_sociale;programme;preventeur_nom;preventeur_email;preventeur_telephone;date_ciblage;statut\n"
+            + $"{sirets[3]};EHPAD LES TILLEULS;TMS_PROS;Claire Morel;c.morel@carsat.example;02 00 00 00 01;15/01/2026;ciblee\n"
+            + $"{sirets[4]};ENTREPRISE HORS ADHÉRENTS;RPS;Paul Girard;p.girard@carsat.example;02 00 00 00 02;03/02/2026;ciblee\n");
+        var share = Assert.Single(split.GetProperty("distribution").EnumerateArray());
+        Assert.Equal(("pst38", 1L), (share.GetProperty("to").GetString(), share.GetProperty("rows").GetInt64()));
+        Assert.Equal(1, split.GetProperty("unmatched").GetInt64());
+        var targeted = share.GetProperty("datasetId").GetString()!;
+        using (var pst38A = fixture.Client(fixture.A, "pst38-agent"))
+        {
+            var received = await pst38A.GetStringAsync($"api/v1/datasets/{targeted}/content?purpose=ciblage");
+            Assert.Contains(sirets[3], received, StringComparison.Ordinal);
+            Assert.DoesNotContain(sirets[4], received, StringComparison.Ordinal);
+        }
+
+        // A DPO's subject lookup finds every dataset, through either instance, under the same pseudonym.
+        foreach (var (dpo, siret, expected) in new[]
+        {
+            ("prevy-dpo", sirets[0], new[] { list.GetProperty("id").GetString()!, reply.GetProperty("id").GetString()! }),
+            ("pst38-dpo", sirets[3], new[] { adherents.GetProperty("id").GetString()!, targeted }),
+        })
+        {
+            var answers = new List<JsonElement>();
+            foreach (var instance in new[] { fixture.A, fixture.B })
+            {
+                using var client = fixture.Client(instance, dpo);
+                using var response = await client.PostAsJsonAsync("api/v1/audit/subjects", new { siret });
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+                Assert.Equal(expected.Order(), answer.GetProperty("datasets").EnumerateArray().Select(d => d.GetString()!).Order());
+                answers.Add(answer);
+            }
+            Assert.Equal(answers[0].GetProperty("pseudonym").GetString(), answers[1].GetProperty("pseudonym").GetString());
+        }
+    }
+
+    private async Task<JsonElement> CreatedAsync(GatewayProcess instance, string identity, string query, string csv)
+    {
+        using var client = fixture.Client(instance, identity);
+        using var content = new StringContent(csv, Encoding.UTF8, "text/csv");
+        using var response = await client.PostAsync("api/v1/datasets?" + query, content);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     private async Task<Sent?> UploadAsync(GatewayProcess instance, string spsti, string caisse, string purpose, byte[] sample)

@@ -59,27 +59,39 @@ public class GatewayFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Storage = await NewStorageAsync();
-        _app = await GatewayApp.CreateAsync(
-        [
-            .. StorageArguments(Storage),
-            "--environment", "Development",
-            "--urls", "https://127.0.0.1:0",
-            "--Cpom:Home", Home,
-            "--Cpom:Policies", PoliciesDirectory,
-            "--Logging:LogLevel:Default", "Warning",
-            // Small checkpoint interval so that the tests see several signed checkpoints.
-            "--Cpom:AccessLog:CheckpointEveryEntries", "4",
-        ], builder =>
-        {
-            builder.Logging.AddProvider(Logs);
-            builder.Logging.AddFilter<LogCapture>(null, LogCapture.MinimumLevel);
-            Configure(builder);
-        });
+        await BeforeStartAsync();
+        _app = await CreateInstanceAsync();
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.TrimEnd('/') + "/");
         Ca = DevPki.LoadCa(DevDirectory);
     }
+
+    /// <summary>
+    /// Creates (without starting it) a gateway on this fixture's state folder and database, with its
+    /// settings, on another port: what <see cref="InitializeAsync"/> starts, or a second instance, or
+    /// a restart (creating it runs the start-up work: migrations, keys, sweeps).
+    /// </summary>
+    public Task<WebApplication> CreateInstanceAsync() => GatewayApp.CreateAsync(
+    [
+        .. StorageArguments(Storage),
+        "--environment", "Development",
+        "--urls", "https://127.0.0.1:0",
+        "--Cpom:Home", Home,
+        "--Cpom:Policies", PoliciesDirectory,
+        "--Logging:LogLevel:Default", "Warning",
+        // Small checkpoint interval so that the tests see several signed checkpoints.
+        "--Cpom:AccessLog:CheckpointEveryEntries", "4",
+    ], builder =>
+    {
+        // Everything the gateway logs at Information and above, for the tests that search it for identifiers.
+        builder.Logging.AddProvider(Logs);
+        builder.Logging.AddFilter<LogCapture>(null, LogCapture.MinimumLevel);
+        Configure(builder);
+    });
+
+    /// <summary>Runs before the gateway is created, once <see cref="Storage"/> is chosen (a fixture may prepare the state folder or the database).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
 
     /// <summary>Runs once the gateway has stopped, before its folder is deleted.</summary>
     protected virtual void OnStopped()

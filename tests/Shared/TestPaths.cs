@@ -22,4 +22,7 @@ public static class TestPaths
 
     /// <summary>The sample files (tests/Samples, a copy of the shared samples).</summary>
     public static string Samples => Path.Combine(RepositoryRoot, "tests", "Samples");
+
+    /// <summary>Files an earlier version wrote (tests/Legacy/v1: see its README), for the upgrade tests.</summary>
+    public static string LegacyV1 => Path.Combine(RepositoryRoot, "tests", "Legacy", "v1");
 }

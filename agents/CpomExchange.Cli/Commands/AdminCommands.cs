@@ -162,24 +162,71 @@ internal static class AdminCommands
         return command;
     }
 
+    /// <summary>
+    /// <c>cpom admin rotate-kek</c>: asks for a rotation of the key-encryption key (the gateway answers
+    /// 202 and does it in the background, resuming after a crash), then follows it until it completes
+    /// (<c>--no-wait</c>: returns at once; <c>--status</c>: only shows the latest rotation).
+    /// </summary>
     private static Command RotateKek(TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("rotate-kek", "Nouvelle version de la clé de chiffrement des clés : toutes les clés de données sont ré-enveloppées, sans rechiffrer les contenus.");
+        var noWait = new Option<bool>("--no-wait") { Description = "Rendre la main dès la demande acceptée, sans attendre la fin du ré-enveloppement." };
+        var status = new Option<bool>("--status") { Description = "Afficher l'état de la dernière rotation, sans en demander une." };
+        var command = new Command("rotate-kek",
+            "Nouvelle version de la clé de chiffrement des clés : les clés de données gardées dans la base sont ré-enveloppées en tâche de fond, sans rechiffrer les contenus.")
+        {
+            noWait, status,
+        };
         CpomCli.Attach(command, stdout, stderr, async (client, output, parse, ct) =>
         {
-            var result = await client.SendJsonAsync(HttpMethod.Post, "api/v1/admin/keys/rotate-kek", new { }, ct);
+            const string route = "api/v1/admin/keys/rotate-kek";
+            var rotation = parse.GetValue(status)
+                ? await client.GetJsonAsync(route, ct)
+                : await client.SendJsonAsync(HttpMethod.Post, route, new { }, ct);
+            string? shown = null;
+            while (!parse.GetValue(status) && !parse.GetValue(noWait) && rotation.GetProperty("state").GetString() != "completed"
+                && rotation.GetProperty("lastError").ValueKind == JsonValueKind.Null)
+            {
+                if (!output.Json && Describe(rotation) is var line && line != shown)
+                {
+                    output.Out.WriteLine(shown = line);
+                }
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                rotation = await client.GetJsonAsync(route, ct);
+            }
             if (output.Json)
             {
-                output.WriteJson(result);
+                output.WriteJson(rotation);
             }
             else
             {
-                output.Out.WriteLine($"Clé de chiffrement des clés : {result.GetProperty("keyId").GetString()} ; {result.GetProperty("rewrapped").GetInt32()} fichier(s) ré-enveloppé(s).");
-                output.Out.WriteLine("Les anciennes versions restent dans le fournisseur de clés : détruisez-les pour rendre illisibles les sauvegardes qu'elles protègent.");
+                output.Out.WriteLine(Describe(rotation));
+                if (rotation.GetProperty("state").GetString() == "completed")
+                {
+                    output.Out.WriteLine("Les anciennes versions restent dans le fournisseur de clés : détruisez-les pour rendre illisibles les sauvegardes de la base qu'elles protègent.");
+                }
+            }
+            if (rotation.GetProperty("lastError").GetString() is { } error)
+            {
+                output.Err.WriteLine($"La rotation s'est interrompue ({error}) ; elle reprendra d'elle-même. Suivez-la avec « cpom admin rotate-kek --status ».");
+                return ExitCodes.ServerError;
             }
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static string Describe(JsonElement rotation)
+    {
+        var id = rotation.GetProperty("id").GetInt64();
+        var keyId = rotation.GetProperty("keyId").GetString();
+        var rewrapped = rotation.GetProperty("rewrapped").GetInt64();
+        var remaining = rotation.GetProperty("remaining").ValueKind == JsonValueKind.Number ? rotation.GetProperty("remaining").GetInt64() : (long?)null;
+        return rotation.GetProperty("state").GetString() switch
+        {
+            "pending" => $"Rotation {id} demandée : en attente de la nouvelle version de la clé.",
+            "rewrapping" => $"Rotation {id} : clé de chiffrement des clés {keyId} ; {rewrapped} clé(s) ré-enveloppée(s), {remaining} restante(s).",
+            _ => $"Rotation {id} terminée : clé de chiffrement des clés {keyId} ; {rewrapped} clé(s) ré-enveloppée(s).",
+        };
     }
 
     private static async Task<string> ReadPemAsync(FileInfo file, CancellationToken ct)

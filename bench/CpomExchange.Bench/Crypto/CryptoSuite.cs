@@ -41,6 +41,7 @@ internal sealed class CryptoSuite(BenchOptions options, Report report)
         report.Progress($"crypto: encrypting {options.Megabytes:N0} MiB to a file");
         var path = Path.Combine(home.Root, "payload.enc");
         string sha256;
+        WrappedKey key;
         probe = Probe.Start();
         await using (var file = new FileStream(path, new FileStreamOptions
         {
@@ -52,7 +53,7 @@ internal sealed class CryptoSuite(BenchOptions options, Report report)
             Options = FileOptions.Asynchronous,
         }))
         {
-            sha256 = await EncryptAsync(file, keys, chunk, bytes, cancellationToken);
+            (sha256, key) = await EncryptAsync(file, keys, chunk, bytes, cancellationToken);
         }
         report.Add("encrypt.file", "encrypt to a file (FileStream, fsync at the end)", options.Megabytes / probe.Seconds, "MiB/s");
 
@@ -60,21 +61,23 @@ internal sealed class CryptoSuite(BenchOptions options, Report report)
         probe = Probe.Start();
         await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan))
         {
-            await PayloadCipher.DecryptAsync(file, Stream.Null, keys, sha256, cancellationToken);
+            await PayloadCipher.DecryptAsync(file, Stream.Null, keys, key, Context, sha256, cancellationToken);
         }
         report.Add("decrypt.file", "decrypt a file (in the page cache) to Stream.Null, SHA-256 checked", options.Megabytes / probe.Seconds, "MiB/s");
         File.Delete(path);
     }
 
-    private static async Task<string> EncryptAsync(Stream destination, IKeyProvider keys, byte[] chunk, long bytes, CancellationToken cancellationToken)
+    private const string Context = "cpom-bench";
+
+    private static async Task<(string Sha256, WrappedKey Key)> EncryptAsync(Stream destination, IKeyProvider keys, byte[] chunk, long bytes, CancellationToken cancellationToken)
     {
-        await using var encrypted = await PayloadCipher.BeginAsync(destination, keys, cancellationToken: cancellationToken);
+        await using var encrypted = await PayloadCipher.BeginAsync(destination, keys, Context, cancellationToken: cancellationToken);
         for (long written = 0; written < bytes; written += chunk.Length)
         {
             await encrypted.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, bytes - written)), cancellationToken);
         }
         await encrypted.CompleteAsync(cancellationToken);
-        return encrypted.Sha256!;
+        return (encrypted.Sha256!, encrypted.WrappedKey);
     }
 
     private void Identifiers()

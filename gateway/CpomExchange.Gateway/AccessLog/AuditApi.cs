@@ -252,16 +252,17 @@ internal static class AuditApi
         var pseudonym = pseudonymiser.Pseudonym(kind, value);
         var shortKey = pseudonymiser.Short(kind, value);
         var controller = caller.Organisation!;
+        // Shredded datasets have no subjects any more: their indexes (and keys) are destroyed.
         var datasets = await db.Datasets.AsNoTracking()
-            .Where(d => d.FromOrganisation == controller || d.ToOrganisation == controller)
-            .Select(d => d.Id).ToListAsync(http.RequestAborted);
+            .Where(d => (d.FromOrganisation == controller || d.ToOrganisation == controller) && d.Status == DatasetStatus.Available)
+            .ToListAsync(http.RequestAborted);
         var concerning = new List<string>();
-        foreach (var id in datasets)
+        foreach (var dataset in datasets)
         {
-            var subjects = await SubjectIndex.ReadAsync(store, keys, id, http.RequestAborted);
+            var subjects = await DatasetFiles.ReadSubjectsAsync(store, keys, dataset, http.RequestAborted);
             if (Array.BinarySearch(subjects, shortKey) >= 0)
             {
-                concerning.Add(id);
+                concerning.Add(dataset.Id);
             }
         }
         var entries = await reader.ForDatasetsAsync(controller, concerning, http.RequestAborted);

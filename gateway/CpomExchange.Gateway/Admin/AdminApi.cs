@@ -3,10 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
-using CpomExchange.Gateway.Datasets;
-using CpomExchange.Infrastructure;
-using CpomExchange.Infrastructure.Keys;
-using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Gateway.Problems;
 using CpomExchange.Infrastructure.Pki;
 using CpomExchange.Infrastructure.Storage;
@@ -29,9 +25,6 @@ public sealed record AgentInfo(
     DateTime CertificateNotAfter,
     bool Disabled,
     DateTime CreatedAt);
-
-/// <summary>The result of a key-encryption key rotation.</summary>
-public sealed record KeyRotationInfo(string KeyId, int Rewrapped);
 
 /// <summary>The list of agents.</summary>
 public sealed record AgentList(IReadOnlyList<AgentInfo> Agents);
@@ -56,25 +49,8 @@ internal static partial class AdminApi
         admin.MapGet("/agents", ListAsync);
         admin.MapGet("/agents/{id}", GetAsync);
         admin.MapPatch("/agents/{id}", ChangeAsync);
-        admin.MapPost("/keys/rotate-kek", RotateKekAsync);
+        admin.MapKeysApi();
         return api;
-    }
-
-    private static async Task<Results<Ok<KeyRotationInfo>, ProblemHttpResult>> RotateKekAsync(HttpContext http, IKeyProvider keys, IPayloadStore store,
-        CpomHome home, PolicySet policies, AccessJournal journal, DatasetShredder shredder, ILogger<AgentInfo> logger)
-    {
-        var caller = Caller.From(http.User);
-        if (Forbidden(caller) is { } forbidden)
-        {
-            return forbidden;
-        }
-        var (keyId, rewrapped) = await KeyRotation.RotateAsync(keys, store, home.KeyDirectory, http.RequestAborted);
-        // A dataset shredded while its file was being re-wrapped must not come back.
-        await shredder.DeleteLeftoversAsync(http.RequestAborted, all: true);
-        await journal.RecordAsync(http, caller, LogActions.AdminChange, null, null, rewrapped, null, null, Truncate($"rotation de la clé de chiffrement : {keyId}"), null,
-            [.. policies.Organisations.Keys]);
-        LogChange(logger, caller.AgentId, "rotated the key-encryption key to " + keyId, "-", null, "-");
-        return TypedResults.Ok(new KeyRotationInfo(keyId, rewrapped));
     }
 
     private static async Task<Results<Created<AgentInfo>, ProblemHttpResult>> AddAsync(
@@ -238,7 +214,7 @@ internal static partial class AdminApi
         return TypedResults.Ok(ToInfo(agent));
     }
 
-    private static ProblemHttpResult? Forbidden(Caller caller) =>
+    internal static ProblemHttpResult? Forbidden(Caller caller) =>
         caller.Roles.Contains(Roles.Admin)
             ? null
             : Problem.Of(403, ErrorCatalog.RoleNotAllowed, "L'administration de l'annuaire des agents est réservée au rôle admin.");

@@ -9,11 +9,13 @@ namespace CpomExchange.Gateway.Datasets;
 
 /// <summary>
 /// Crypto-shredding: a dataset whose retention period has ended (or that its sender withdrew) loses
-/// its ciphertext and, with it, the only copy of its wrapped data key (in the payload's header), and
-/// its subject index. The dataset's row stays, marked, so that its recipient sees what happened; the
-/// destruction is logged under both controllers. The row is marked first and the files go after, so
-/// that a crash in between leaves files that <see cref="DeleteLeftoversAsync"/> removes, never a
-/// dataset listed as available without its content.
+/// the only copies of its wrapped data keys — in its database row, never in its files — and then its
+/// files (content and subject index). The row is marked and its keys destroyed in one transaction,
+/// which also logs the destruction under both controllers; from that commit on, every copy of the
+/// files (a backup, a snapshot, a soft-deleted blob, a file a crash left behind) is noise. The files go
+/// after, so that a crash in between leaves files that <see cref="DeleteLeftoversAsync"/> removes
+/// (at start-up and at each retention round), never a dataset listed as available without its content.
+/// The row stays, so that its recipient sees what happened.
 /// </summary>
 internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore store, AccessLogWriter writer, TimeProvider time, ILogger<DatasetShredder> logger)
 {
@@ -30,9 +32,10 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
                 .Select(d => d.Id).ToListAsync(cancellationToken);
             foreach (var id in due)
             {
-                await ShredAsync(id, DatasetStatus.Expired, AccessLogMaintenance.SystemAgent, "Passerelle CpomExchange (durée de conservation)", "-", null,
-                    $"fin de conservation ({exchange.RetentionDays} jours)", cancellationToken);
-                count++;
+                // Counted only if this round shredded it (another instance's overlapping round may have).
+                var (_, shredded) = await ShredCoreAsync(id, DatasetStatus.Expired, AccessLogMaintenance.SystemAgent, "Passerelle CpomExchange (durée de conservation)",
+                    "-", null, $"fin de conservation ({exchange.RetentionDays} jours)", cancellationToken);
+                count += shredded ? 1 : 0;
             }
         }
         await DeleteLeftoversAsync(cancellationToken);
@@ -41,7 +44,11 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
 
     /// <summary>Marks a dataset shredded, logs it under its sender and recipient, then deletes its files.</summary>
     public async Task<DatasetEntity?> ShredAsync(string id, string status, string agentId, string agentName, string certificate, string? organisation,
-        string why, CancellationToken cancellationToken = default)
+        string why, CancellationToken cancellationToken = default) =>
+        (await ShredCoreAsync(id, status, agentId, agentName, certificate, organisation, why, cancellationToken)).Dataset;
+
+    private async Task<(DatasetEntity? Dataset, bool Shredded)> ShredCoreAsync(string id, string status, string agentId, string agentName, string certificate,
+        string? organisation, string why, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
         DatasetEntity? dataset;
@@ -51,10 +58,16 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
             dataset = await CpomDatabase.LockDatasetAsync(db, id, cancellationToken);
             if (dataset is null || dataset.Status != DatasetStatus.Available)
             {
-                return dataset;
+                return (dataset, false);
             }
             dataset.Status = status;
             dataset.ShreddedAtUtc = time.GetUtcNow().UtcDateTime;
+            // The crypto-shredding itself: the data keys' only copies.
+            dataset.PayloadKeyId = null;
+            dataset.PayloadWrappedKey = null;
+            dataset.SubjectsKeyId = null;
+            dataset.SubjectsWrappedKey = null;
+            dataset.SubjectsSha256 = null;
             await db.SaveChangesAsync(cancellationToken);
             var action = status == DatasetStatus.Withdrawn ? LogActions.Withdraw : LogActions.Purge;
             await writer.AppendAsync(db, [dataset.FromOrganisation, dataset.ToOrganisation], new AccessLogDraft(time.GetUtcNow(), agentId, agentName, organisation,
@@ -64,31 +77,33 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
         }
         await DeleteFilesAsync(dataset, cancellationToken);
         LogShredded(logger, dataset.Id, status);
-        return dataset;
+        return (dataset, true);
     }
 
     /// <summary>
     /// Deletes the files of datasets marked shredded whose deletion is not confirmed yet (a crash
-    /// between marking and deleting, a store that was down). With <paramref name="all"/>, every
-    /// shredded dataset's files, confirmed or not: after a key rotation, whose re-wrap may have written
-    /// a file again while its dataset was being shredded.
+    /// between marking and deleting, a store that was down); returns how many datasets' files. Run at
+    /// start-up and at each retention round. (A dataset stored by an earlier version and shredded
+    /// before its keys were moved to the database still has its key in its files' headers: these
+    /// files are exactly the ones this removes.)
     /// </summary>
-    public async Task DeleteLeftoversAsync(CancellationToken cancellationToken = default, bool all = false)
+    public async Task<int> DeleteLeftoversAsync(CancellationToken cancellationToken = default)
     {
         var shredded = await db.Datasets.AsNoTracking()
-            .Where(d => d.Status != DatasetStatus.Available && (all || d.FilesDeletedAtUtc == null))
+            .Where(d => d.Status != DatasetStatus.Available && d.FilesDeletedAtUtc == null)
             .ToListAsync(cancellationToken);
         foreach (var dataset in shredded)
         {
             await DeleteFilesAsync(dataset, cancellationToken);
         }
+        return shredded.Count;
     }
 
     private async Task DeleteFilesAsync(DatasetEntity dataset, CancellationToken cancellationToken)
     {
         // Deleting what is already gone does nothing, so that two instances may both try.
         await store.DeleteAsync(dataset.PayloadName, cancellationToken);
-        await store.DeleteAsync(SubjectIndex.NameOf(dataset.Id), cancellationToken);
+        await store.DeleteAsync(DatasetFiles.SubjectsNameOf(dataset.PayloadName), cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         await db.Datasets.Where(d => d.Id == dataset.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.FilesDeletedAtUtc, now), cancellationToken);
     }

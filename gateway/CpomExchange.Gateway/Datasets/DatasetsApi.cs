@@ -173,8 +173,8 @@ internal static partial class DatasetsApi
         http.Response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(row.Sha256))}:";
         try
         {
-            await using var payload = await store.OpenReadAsync(row.PayloadName, http.RequestAborted);
-            await PayloadCipher.DecryptAsync(payload, http.Response.Body, keys, row.Sha256, http.RequestAborted);
+            await using var content = await DatasetFiles.OpenContentAsync(store, keys, row, http.RequestAborted);
+            await content.CopyToAsync(http.Response.Body, http.RequestAborted);
         }
         catch (PayloadCorruptedException e)
         {

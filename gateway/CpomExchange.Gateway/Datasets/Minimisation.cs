@@ -69,7 +69,7 @@ internal static class Minimisation
                     {
                         return (null, Problem.Of(400, ErrorCatalog.ReplyToInvalid, $"Le jeu de données « {replyTo} » a été détruit : il n'appelle plus de réponse."));
                     }
-                    var allowed = await SubjectIndex.ReadAsync(store, keys, answered.Id, cancellationToken);
+                    var allowed = await DatasetFiles.ReadSubjectsAsync(store, keys, answered, cancellationToken);
                     checks.Add(cells => Array.BinarySearch(allowed, pseudonymiser.Short(IdentifierKind.Siret, cells[siret])) >= 0
                         ? null
                         : new RowProblem(columns[siret].Name, ErrorCatalog.NotInReply,
@@ -103,10 +103,10 @@ internal static class Minimisation
                         // The latest adherents list the SPSTI sent to this caisse.
                         var latest = await db.Datasets.AsNoTracking()
                             .Where(d => d.Type == rule.Exchange && d.FromOrganisation == spsti && d.ToOrganisation == sender && d.Status == DatasetStatus.Available)
-                            .OrderByDescending(d => d.CreatedAtUtc).Select(d => d.Id).FirstOrDefaultAsync(cancellationToken);
+                            .OrderByDescending(d => d.CreatedAtUtc).FirstOrDefaultAsync(cancellationToken);
                         if (latest is not null)
                         {
-                            plan.AdherentsOf[spsti] = await SubjectIndex.ReadAsync(store, keys, latest, cancellationToken);
+                            plan.AdherentsOf[spsti] = await DatasetFiles.ReadSubjectsAsync(store, keys, latest, cancellationToken);
                         }
                     }
                     break;
@@ -142,13 +142,13 @@ internal static class Minimisation
 
     private static async Task<UInt128[]> UnionAsync(CpomDbContext db, IPayloadStore store, IKeyProvider keys, string type, string from, string to, CancellationToken cancellationToken)
     {
-        var ids = await db.Datasets.AsNoTracking()
+        var datasets = await db.Datasets.AsNoTracking()
             .Where(d => d.Type == type && d.FromOrganisation == from && d.ToOrganisation == to && d.Status == DatasetStatus.Available)
-            .Select(d => d.Id).ToListAsync(cancellationToken);
+            .ToListAsync(cancellationToken);
         var all = new List<UInt128>();
-        foreach (var id in ids)
+        foreach (var dataset in datasets)
         {
-            all.AddRange(await SubjectIndex.ReadAsync(store, keys, id, cancellationToken));
+            all.AddRange(await DatasetFiles.ReadSubjectsAsync(store, keys, dataset, cancellationToken));
         }
         return SubjectIndex.Normalise(all);
     }

@@ -198,7 +198,7 @@ internal static partial class DatasetsApi
             var entities = new List<DatasetEntity>();
             foreach (var o in outgoing.Where(o => !split || o.Rows > 0))
             {
-                entities.Add(await o.CompleteAsync(store, keys, new DatasetEntity
+                entities.Add(await o.CompleteAsync(new DatasetEntity
                 {
                     Id = o.Id,
                     Type = type,
@@ -265,23 +265,29 @@ internal static partial class DatasetsApi
         }
     }
 
-    /// <summary>One dataset being written: its temporary encrypted payload, its rows and subjects.</summary>
+    /// <summary>
+    /// One dataset being written: its files (through <see cref="DatasetWriter"/>: content and subject
+    /// index encrypted, their keys for the row), its rows and subjects. A new dataset
+    /// (<see cref="StartAsync"/>), or a new version of an existing one (<see cref="StartNewVersionAsync"/>:
+    /// same id, new file names, the row's keys replaced at <see cref="CompleteAsync"/>, which destroys
+    /// the previous version's keys once the row is saved).
+    /// </summary>
     private sealed class Outgoing : IAsyncDisposable
     {
-        private IPendingPayload? _payload;
-        private IPendingPayload? _subjects;
-        private EncryptingStream? _encrypted;
+        private DatasetWriter? _files;
 
-        private Outgoing(string recipient, Contract contract, string spill)
+        private Outgoing(string id, string payloadName, string recipient, Contract contract, string spill)
         {
+            Id = id;
+            PayloadName = payloadName;
             Recipient = recipient;
             Contract = contract;
             Subjects = new ExternalSorter<UInt128>(directory: spill);
         }
 
-        public string Id { get; } = NewDatasetId();
+        public string Id { get; }
         /// <summary>The name of the dataset's payload in the store.</summary>
-        public string PayloadName => Id + ".cpom";
+        public string PayloadName { get; }
         public string Recipient { get; }
         public Contract Contract { get; }
         public CsvWriter Writer { get; private set; } = null!;
@@ -289,15 +295,30 @@ internal static partial class DatasetsApi
         /// <summary>The pseudonyms of the dataset's subjects, sorted with bounded memory for its index.</summary>
         public ExternalSorter<UInt128> Subjects { get; }
 
-        public static async Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, string recipient, Contract contract, CsvSchema schema,
+        /// <summary>Starts a new dataset for <paramref name="recipient"/>.</summary>
+        public static Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, string recipient, Contract contract, CsvSchema schema,
             string spill, CancellationToken cancellationToken)
         {
-            var o = new Outgoing(recipient, contract, spill);
+            var id = NewDatasetId();
+            return StartAsync(store, keys, new Outgoing(id, DatasetFiles.PayloadNameOf(id), recipient, contract, spill), schema, cancellationToken);
+        }
+
+        /// <summary>
+        /// Starts a new version of <paramref name="dataset"/> (same id and recipient, new files): the
+        /// caller completes it into that row and saves it; the previous files are then noise (their keys
+        /// were in the row) and the caller deletes them (<see cref="DatasetEntity.PayloadName"/> before the call).
+        /// </summary>
+        public static Task<Outgoing> StartNewVersionAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity dataset, Contract contract, CsvSchema schema,
+            string spill, CancellationToken cancellationToken) =>
+            StartAsync(store, keys, new Outgoing(dataset.Id, DatasetFiles.NewVersionNameOf(dataset.Id), dataset.ToOrganisation, contract, spill), schema,
+                cancellationToken);
+
+        private static async Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, Outgoing o, CsvSchema schema, CancellationToken cancellationToken)
+        {
             try
             {
-                o._payload = await store.CreateAsync(o.PayloadName, cancellationToken: cancellationToken);
-                o._encrypted = await PayloadCipher.BeginAsync(o._payload.Content, keys, cancellationToken: cancellationToken);
-                o.Writer = CsvWriter.Create(o._encrypted, CsvIngestor.OutputOptions, leaveOpen: true);
+                o._files = await DatasetFiles.BeginAsync(store, keys, o.Id, o.PayloadName, cancellationToken);
+                o.Writer = CsvWriter.Create(o._files.Content, CsvIngestor.OutputOptions, leaveOpen: true);
                 o.Writer.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
                 return o;
             }
@@ -309,43 +330,32 @@ internal static partial class DatasetsApi
             }
         }
 
-        /// <summary>Seals the payload, writes the subject index and moves both in place; returns the completed row.</summary>
-        public async Task<DatasetEntity> CompleteAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity entity, List<string> committed, CancellationToken cancellationToken)
+        /// <summary>
+        /// Seals the content, writes the subject index, moves both in place and fills
+        /// <paramref name="entity"/> (files, SHA-256, length, wrapped keys); the names go to
+        /// <paramref name="committed"/> for the caller to delete if its transaction fails.
+        /// </summary>
+        public async Task<DatasetEntity> CompleteAsync(DatasetEntity entity, List<string> committed, CancellationToken cancellationToken)
         {
             await Writer.DisposeAsync();
-            await _encrypted!.CompleteAsync(cancellationToken);
-            entity.Sha256 = _encrypted.Sha256!;
-            entity.Length = _encrypted.PlaintextLength;
-            await _encrypted.DisposeAsync();
-            _subjects = await SubjectIndex.WriteAsync(store, keys, Id, Subjects.Sorted(), cancellationToken);
-            await _payload!.CommitAsync(cancellationToken);
-            committed.Add(PayloadName);
-            await _subjects.CommitAsync(cancellationToken);
-            committed.Add(SubjectIndex.NameOf(entity.Id));
+            committed.AddRange(await _files!.CompleteAsync(entity, Subjects.Sorted(), cancellationToken));
             return entity;
         }
 
         public async ValueTask DisposeAsync()
         {
             // Each step on its own: a full disk makes flushing throw, and the temporary data must
-            // go whatever the earlier steps did (a committed payload is left alone).
-            await Quietly(() => Writer?.DisposeAsync() ?? ValueTask.CompletedTask);
-            await Quietly(() => _encrypted?.DisposeAsync() ?? ValueTask.CompletedTask);
-            await Quietly(() => _payload?.DisposeAsync() ?? ValueTask.CompletedTask);
-            await Quietly(() => _subjects?.DisposeAsync() ?? ValueTask.CompletedTask);
-            Subjects.Dispose();
-        }
-
-        private static async ValueTask Quietly(Func<ValueTask> dispose)
-        {
+            // go whatever the earlier steps did (committed files are left alone).
             try
             {
-                await dispose();
+                await (Writer?.DisposeAsync() ?? ValueTask.CompletedTask);
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException or Azure.RequestFailedException)
             {
                 // Already failed: the request reports the first error, and the file is discarded below.
             }
+            await (_files?.DisposeAsync() ?? ValueTask.CompletedTask);
+            Subjects.Dispose();
         }
     }
 }

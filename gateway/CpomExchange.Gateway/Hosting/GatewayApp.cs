@@ -96,7 +96,15 @@ public static partial class GatewayApp
         var keys = services.LastOrDefault(d => d.ServiceType == typeof(IKeyProvider))?.ImplementationInstance as IKeyProvider
             ?? CreateKeyProvider(options.Keys, home);
         services.AddSingleton(keys);
-        services.AddSingleton(await PseudonymKeyStore.LoadAsync(home.KeyDirectory, keys));
+        await using (var db = await CpomDatabase.OpenAsync(storage, home, migrate: storage.MigrateAtStartup))
+        {
+            if (!storage.MigrateAtStartup && (await CpomDatabase.PendingMigrationsAsync(db)).Count > 0)
+            {
+                throw new InvalidOperationException("La base de données n'est pas à jour : lancez « cpom admin migrate » (Storage:MigrateAtStartup=false).");
+            }
+            // The deployment's one pseudonymisation key, from the shared database (created or imported once).
+            services.AddSingleton(await PseudonymKeyStore.LoadAsync(db, keys, home.KeyDirectory, time));
+        }
         var accessLogOptions = builder.Configuration.GetSection("Cpom:AccessLog").Get<AccessLogOptions>() ?? new AccessLogOptions();
         services.AddSingleton(accessLogOptions);
         services.AddSingleton<AccessLogWriter>();
@@ -121,6 +129,8 @@ public static partial class GatewayApp
         services.AddScoped<DatasetShredder>();
         services.AddScoped<AnnualTableReader>();
         services.AddHostedService<DatasetRetentionService>();
+        services.AddSingleton<KeyMaintenanceService>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyMaintenanceService>());
         services.AddProblemDetails();
         services.AddExceptionHandler<CpomExchange.Gateway.Problems.GatewayExceptionHandler>();
         services.AddAuthentication(CertificateAuthenticationHandler.SchemeName)
@@ -155,25 +165,20 @@ public static partial class GatewayApp
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
 
         var app = builder.Build();
+        int leftovers;
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
-            if (storage.MigrateAtStartup)
-            {
-                await CpomDatabase.MigrateAsync(db);
-            }
-            else if ((await db.Database.GetPendingMigrationsAsync()).Any())
-            {
-                throw new InvalidOperationException("La base de données n'est pas à jour : lancez « cpom admin migrate » (Storage:MigrateAtStartup=false).");
-            }
             await BootstrapAdministratorAsync(db, options.Bootstrap, validator, app.Logger);
+            // Files of datasets whose shredding a crash or a store outage interrupted.
+            leftovers = await scope.ServiceProvider.GetRequiredService<DatasetShredder>().DeleteLeftoversAsync();
         }
         var payloads = app.Services.GetRequiredService<IPayloadStore>();
         var cleaned = await payloads.CleanTemporaryAsync();
         // The sorted runs those interrupted uploads spilled (encrypted with keys gone with the process).
         CpomExchange.Rules.Csv.SpillFiles.DeleteLeftovers(Path.Combine(home.Root, "spool"));
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpomExchange.Gateway");
-        LogStarting(logger, home.Root, storage.Provider, payloads.Description, policies.Directory, policies.Contracts.Count, cleaned);
+        LogStarting(logger, home.Root, storage.Provider, payloads.Description, policies.Directory, policies.Contracts.Count, cleaned, leftovers);
 
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
@@ -218,7 +223,7 @@ public static partial class GatewayApp
         switch (options.Provider)
         {
             case "Local":
-                return new LocalKeyProvider(home.KeyDirectory);
+                return new LocalKeyProvider(string.IsNullOrWhiteSpace(options.Local.Directory) ? home.KeyDirectory : options.Local.Directory);
             case "AzureKeyVault":
                 var vault = options.AzureKeyVault;
                 if (vault.VaultUri is null)
@@ -332,6 +337,6 @@ public static partial class GatewayApp
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Registered the bootstrap administrator {AgentId}: the directory had no enabled admin.")]
     private static partial void LogBootstrap(ILogger logger, string agentId);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CpomExchange gateway: state in {Home}, database {Provider}, payloads in {Payloads}, policies from {Policies} ({Contracts} contracts); {Cleaned} interrupted upload(s) cleaned up.")]
-    private static partial void LogStarting(ILogger logger, string home, string provider, string payloads, string policies, int contracts, int cleaned);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CpomExchange gateway: state in {Home}, database {Provider}, payloads in {Payloads}, policies from {Policies} ({Contracts} contracts); {Cleaned} interrupted upload(s) cleaned up; files of {Leftovers} shredded dataset(s) deleted.")]
+    private static partial void LogStarting(ILogger logger, string home, string provider, string payloads, string policies, int contracts, int cleaned, int leftovers);
 }

@@ -30,11 +30,31 @@ public sealed class GatewayOptions
 /// <summary>Section <c>Cpom:Keys</c>: which key provider holds the key-encryption and signing keys.</summary>
 public sealed class KeyOptions
 {
-    /// <summary><c>Local</c> (files under <c>$CPOM_HOME/keys</c>, the default) or <c>AzureKeyVault</c>.</summary>
+    /// <summary><c>Local</c> (files in <see cref="LocalKeySettings.Directory"/>, the default) or <c>AzureKeyVault</c>.</summary>
     public string Provider { get; set; } = "Local";
+
+    /// <summary>Settings of the local key provider, section <c>Cpom:Keys:Local</c>.</summary>
+    public LocalKeySettings Local { get; set; } = new();
+
+    /// <summary>
+    /// How often each instance looks for key maintenance work (a rotation asked for, keys to re-wrap
+    /// or to move out of an earlier version's files), in seconds; the instance that takes the lease does it.
+    /// </summary>
+    public int MaintenanceEverySeconds { get; set; } = 30;
 
     /// <summary>Settings of Azure Key Vault, section <c>Cpom:Keys:AzureKeyVault</c>.</summary>
     public AzureKeyVaultSettings AzureKeyVault { get; set; } = new();
+}
+
+/// <summary>The local key provider's folder.</summary>
+public sealed class LocalKeySettings
+{
+    /// <summary>
+    /// The folder of the key files; <c>$CPOM_HOME/keys</c> when empty. Every instance of a deployment
+    /// must use the same keys: instances with a state folder each share one key folder, as they would
+    /// share one vault.
+    /// </summary>
+    public string? Directory { get; set; }
 }
 
 /// <summary>Azure Key Vault: the vault, the two keys, and the identity the gateway uses.</summary>

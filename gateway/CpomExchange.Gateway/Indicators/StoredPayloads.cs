@@ -5,8 +5,8 @@ using CpomExchange.Infrastructure.Storage;
 namespace CpomExchange.Gateway.Indicators;
 
 /// <summary>
-/// How the annual table reads what is stored: the one place to change when a payload's data key
-/// moves out of the payload (wrapped in the database) — nothing else here opens or decrypts a file.
+/// How the annual table reads what is stored, through <see cref="DatasetFiles"/> (the data keys are
+/// wrapped in the dataset's row): nothing else here opens or decrypts a file.
 /// </summary>
 internal static class StoredPayloads
 {
@@ -17,11 +17,11 @@ internal static class StoredPayloads
     /// <summary>Decrypts <paramref name="dataset"/>'s payload into <paramref name="destination"/>, segment by segment, checking its SHA-256.</summary>
     public static async Task DecryptAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity dataset, Stream destination, CancellationToken cancellationToken)
     {
-        await using var payload = await store.OpenReadAsync(dataset.PayloadName, cancellationToken);
-        await PayloadCipher.DecryptAsync(payload, destination, keys, dataset.Sha256, cancellationToken);
+        await using var content = await DatasetFiles.OpenContentAsync(store, keys, dataset, cancellationToken);
+        await content.CopyToAsync(destination, cancellationToken);
     }
 
     /// <summary>The sorted pseudonyms of <paramref name="dataset"/>'s subjects (its SIRETs).</summary>
     public static Task<UInt128[]> ReadSubjectsAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity dataset, CancellationToken cancellationToken) =>
-        SubjectIndex.ReadAsync(store, keys, dataset.Id, cancellationToken);
+        DatasetFiles.ReadSubjectsAsync(store, keys, dataset, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using CpomExchange.Infrastructure.Keys;
+using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Rules.Errors;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -26,7 +27,7 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
         }
         else if (status >= 500)
         {
-            LogUnexpected(logger, exception);
+            LogUnexpected(logger, exception, code);
         }
         await Problem.Of(status, code, detail).ExecuteAsync(httpContext);
         return true;
@@ -42,6 +43,12 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
                     return bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                         ? (413, ErrorCatalog.RequestTooLarge, "La requête dépasse la taille maximale acceptée.")
                         : (bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400, ErrorCatalog.InvalidRequest, "Requête HTTP invalide ou interrompue.");
+                case SubjectIndexCorruptedException:
+                    // Fail closed: no minimisation, split or lookup decided from a missing, altered or swapped index.
+                    return (500, ErrorCatalog.SubjectIndexCorrupted,
+                        "L'index d'un jeu de données utilisé par cette opération est absent, altéré ou d'un autre jeu de données : rien n'a été enregistré ni transmis. Prévenez l'exploitant.");
+                case PayloadCorruptedException:
+                    return (500, ErrorCatalog.DatasetCorrupted, "Le contenu stocké d'un jeu de données est altéré : rien n'a été transmis. Prévenez l'exploitant.");
                 case KeyProviderException:
                     return (503, ErrorCatalog.KeysUnavailable, "Le fournisseur de clés ne répond pas : rien n'a été enregistré ni transmis. Réessayez dans quelques instants.");
                 case Microsoft.EntityFrameworkCore.DbUpdateException:
@@ -59,6 +66,6 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
     [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "Outage: answered 503 {Code}.")]
     private static partial void LogOutage(ILogger logger, Exception exception, string code);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Unexpected error: answered 500.")]
-    private static partial void LogUnexpected(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Answered 500 {Code}.")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string code);
 }

@@ -4,11 +4,14 @@ using System.Text;
 namespace CpomExchange.Infrastructure.Keys;
 
 /// <summary>
-/// The local key provider: a 256-bit key-encryption key in <c>$CPOM_HOME/keys/kek-v1.key</c> and an
-/// ECDSA P-256 signing key in <c>$CPOM_HOME/keys/signing-v1.key</c>, created on first use and
-/// readable by the owner only. Data keys are wrapped with AES-256-GCM
-/// (nonce ‖ ciphertext ‖ tag), the key id bound in the associated data. For development and small
-/// sites; production uses a key vault, where the key-encryption key never leaves the vault.
+/// The local key provider: 256-bit key-encryption keys in <c>kek-v{n}.key</c> and an ECDSA P-256
+/// signing key in <c>signing-v1.key</c>, in one folder (<c>Cpom:Keys:Local:Directory</c>, by default
+/// <c>$CPOM_HOME/keys</c>), created on first use and readable by the owner only. Data keys are wrapped
+/// with AES-256-GCM (nonce ‖ ciphertext ‖ tag), the key id bound in the associated data. For
+/// development and small sites; production uses a key vault, where the key-encryption key never
+/// leaves the vault. Several instances may share the folder the way they would share a vault: a key
+/// file appears whole or not at all (written aside, then linked in under its name), and the newest
+/// version in the folder is the current one for every instance (checked at each wrap).
 /// </summary>
 public sealed class LocalKeyProvider : IKeyProvider
 {
@@ -27,8 +30,8 @@ public sealed class LocalKeyProvider : IKeyProvider
         var latest = Directory.EnumerateFiles(directory, "kek-v*.key")
             .Select(f => int.TryParse(Path.GetFileNameWithoutExtension(f)["kek-v".Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0)
             .DefaultIfEmpty(1).Max();
-        CurrentKeyId = KeyIdPrefix + "v" + latest.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Load(CurrentKeyId, create: true);
+        _current = latest;
+        Load(IdOf(latest), create: true);
         _signing = LoadSigningKey(Path.Combine(directory, "signing-v1.key"));
     }
 
@@ -48,22 +51,58 @@ public sealed class LocalKeyProvider : IKeyProvider
         if (!File.Exists(path))
         {
             using var fresh = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            try
-            {
-                CpomHome.WritePrivateFile(path, Encoding.ASCII.GetBytes(fresh.ExportPkcs8PrivateKeyPem()));
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first: use theirs.
-            }
+            Publish(path, Encoding.ASCII.GetBytes(fresh.ExportPkcs8PrivateKeyPem()));
         }
         var key = ECDsa.Create();
         key.ImportFromPem(File.ReadAllText(path));
         return key;
     }
 
-    /// <summary>The key id new data keys are wrapped with.</summary>
-    public string CurrentKeyId { get; private set; }
+    /// <summary>
+    /// Creates <paramref name="path"/> with <paramref name="content"/> so that no process ever reads it
+    /// half-written: written and flushed under a temporary name, then linked in under its own name,
+    /// which fails if it exists. Of processes creating the same key at once, the first one's stays.
+    /// </summary>
+    private static void Publish(string path, byte[] content)
+    {
+        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            CpomHome.WritePrivateFile(temp, content);
+            File.Move(temp, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first: use theirs.
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(content);
+            File.Delete(temp);
+        }
+    }
+
+    private int _current;
+
+    /// <summary>The key id new data keys are wrapped with: the newest version in the folder, which another instance sharing it may have made.</summary>
+    public string CurrentKeyId
+    {
+        get
+        {
+            lock (_lock)
+            {
+                while (File.Exists(PathOf(_current + 1)))
+                {
+                    _current++;
+                }
+                return IdOf(_current);
+            }
+        }
+    }
+
+    private static string IdOf(int version) => KeyIdPrefix + "v" + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private string PathOf(int version) => Path.Combine(_directory, $"kek-v{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}.key");
 
     /// <inheritdoc />
     public Task<string> CurrentKeyEncryptionKeyIdAsync(CancellationToken cancellationToken = default) => Task.FromResult(CurrentKeyId);
@@ -73,11 +112,9 @@ public sealed class LocalKeyProvider : IKeyProvider
     {
         lock (_lock)
         {
-            var version = int.Parse(CurrentKeyId[(KeyIdPrefix.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) + 1;
-            var next = KeyIdPrefix + "v" + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var next = IdOf(int.Parse(CurrentKeyId[(KeyIdPrefix.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) + 1);
             Load(next, create: true);
-            CurrentKeyId = next;
-            return Task.FromResult(next);
+            return Task.FromResult(CurrentKeyId);
         }
     }
 
@@ -135,15 +172,7 @@ public sealed class LocalKeyProvider : IKeyProvider
                 {
                     throw new KeyProviderException($"Clé de chiffrement « {keyId} » introuvable.");
                 }
-                var fresh = RandomNumberGenerator.GetBytes(32);
-                try
-                {
-                    CpomHome.WritePrivateFile(path, fresh);
-                }
-                catch (IOException) when (File.Exists(path))
-                {
-                    // Another process created it first: use theirs.
-                }
+                Publish(path, RandomNumberGenerator.GetBytes(32));
             }
             var key = File.ReadAllBytes(path);
             if (key.Length != 32)

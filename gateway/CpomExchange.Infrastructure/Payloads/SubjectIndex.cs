@@ -1,19 +1,15 @@
 using System.Buffers.Binary;
-using CpomExchange.Infrastructure.Keys;
 
 namespace CpomExchange.Infrastructure.Payloads;
 
 /// <summary>
 /// The set of subjects (establishments, persons) a dataset concerns, as sorted 128-bit keyed
-/// pseudonyms, stored encrypted beside the payload (<c>{dataset}.subjects</c>) and destroyed with it.
-/// Serves minimisation joins ("only SIRETs of the answered dataset") and a DPO's subject lookup
-/// without any identifier in clear.
+/// pseudonyms, stored encrypted beside the payload (<c>{dataset}.subjects</c>, see
+/// <see cref="DatasetFiles"/>) and destroyed with it. Serves minimisation joins ("only SIRETs of the
+/// answered dataset") and a DPO's subject lookup without any identifier in clear.
 /// </summary>
 public static class SubjectIndex
 {
-    /// <summary>The payload-store name of a dataset's subject index.</summary>
-    public static string NameOf(string datasetId) => datasetId + ".subjects";
-
     /// <summary>Sorts and de-duplicates <paramref name="subjects"/> (in place), and returns the result as an array.</summary>
     public static UInt128[] Normalise(List<UInt128> subjects)
     {
@@ -42,67 +38,54 @@ public static class SubjectIndex
     }
 
     /// <summary>
-    /// Writes an encrypted index of <paramref name="sorted"/> (in order; repeated values are written
-    /// once) to a pending payload of <paramref name="store"/> named for <paramref name="datasetId"/>
-    /// (<see cref="NameOf"/>), for the caller to commit (or dispose).
+    /// Writes <paramref name="sorted"/> (in order; repeated values are written once) to
+    /// <paramref name="destination"/>, 16 bytes big-endian each; returns how many were written.
     /// </summary>
-    public static async Task<IPendingPayload> WriteAsync(IPayloadStore store, IKeyProvider keys, string datasetId, IEnumerable<UInt128> sorted, CancellationToken cancellationToken = default)
+    internal static async Task<long> WriteAsync(Stream destination, IEnumerable<UInt128> sorted, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(sorted);
-        var pending = await store.CreateAsync(NameOf(datasetId), cancellationToken: cancellationToken);
-        try
+        var buffer = new byte[16 * 4096];
+        var filled = 0;
+        long count = 0;
+        UInt128? previous = null;
+        foreach (var value in sorted)
         {
-            await using var encrypted = await PayloadCipher.BeginAsync(pending.Content, keys, cancellationToken: cancellationToken);
-            var buffer = new byte[16 * 4096];
-            var filled = 0;
-            UInt128? previous = null;
-            foreach (var value in sorted)
+            if (value == previous)
             {
-                if (value == previous)
-                {
-                    continue;
-                }
-                if (previous > value)
-                {
-                    throw new ArgumentException("The subjects must be sorted.", nameof(sorted));
-                }
-                previous = value;
-                BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(filled, 16), value);
-                filled += 16;
-                if (filled == buffer.Length)
-                {
-                    await encrypted.WriteAsync(buffer, cancellationToken);
-                    filled = 0;
-                }
+                continue;
             }
-            await encrypted.WriteAsync(buffer.AsMemory(0, filled), cancellationToken);
-            await encrypted.CompleteAsync(cancellationToken);
-            return pending;
+            if (previous > value)
+            {
+                throw new ArgumentException("The subjects must be sorted.", nameof(sorted));
+            }
+            previous = value;
+            BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(filled, 16), value);
+            filled += 16;
+            count++;
+            if (filled == buffer.Length)
+            {
+                await destination.WriteAsync(buffer, cancellationToken);
+                filled = 0;
+            }
         }
-        catch
-        {
-            await pending.DisposeAsync();
-            throw;
-        }
+        await destination.WriteAsync(buffer.AsMemory(0, filled), cancellationToken);
+        return count;
     }
 
-    /// <summary>Reads a dataset's index; empty when it has none (or it was destroyed).</summary>
-    public static async Task<UInt128[]> ReadAsync(IPayloadStore store, IKeyProvider keys, string datasetId, CancellationToken cancellationToken = default)
+    /// <summary>Reads an index's plaintext; null when it is not a strictly increasing list of 16-byte values.</summary>
+    internal static UInt128[]? Parse(ReadOnlySpan<byte> bytes)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        if (!await store.ExistsAsync(NameOf(datasetId), cancellationToken))
+        if (bytes.Length % 16 != 0)
         {
-            return [];
+            return null;
         }
-        await using var file = await store.OpenReadAsync(NameOf(datasetId), cancellationToken);
-        using var plain = new MemoryStream();
-        await PayloadCipher.DecryptAsync(file, plain, keys, cancellationToken: cancellationToken);
-        var bytes = plain.GetBuffer().AsSpan(0, (int)plain.Length);
         var result = new UInt128[bytes.Length / 16];
         for (var i = 0; i < result.Length; i++)
         {
             result[i] = BinaryPrimitives.ReadUInt128BigEndian(bytes.Slice(i * 16, 16));
+            if (i > 0 && result[i - 1] >= result[i])
+            {
+                return null;
+            }
         }
         return result;
     }

@@ -264,6 +264,27 @@ public static class CpomDatabase
         }
     }
 
+    /// <summary>
+    /// Takes the lock named <paramref name="name"/> for the rest of the current write transaction, so
+    /// that one instance at a time does what follows (create the deployment's pseudonymisation key,
+    /// request a key rotation): PostgreSQL, a transaction-scoped advisory lock; SQLite, nothing more to
+    /// take (the write transaction already excludes every other writer of every process).
+    /// </summary>
+    public static async Task LockAsync(CpomDbContext db, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("A named lock is taken inside a write transaction.");
+        }
+        if (db.Database.IsNpgsql())
+        {
+            var key = "cpom-lock:" + name;
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
+        }
+    }
+
     /// <summary>What the current transaction of a context holds: the logs locked, the heads read.</summary>
     private sealed class TransactionLocks
     {

@@ -1,12 +1,13 @@
 using CpomExchange.Infrastructure.AccessLog;
+using CpomExchange.Infrastructure.Keys;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
 namespace CpomExchange.Infrastructure.Storage;
 
 /// <summary>
-/// The gateway's database: the directory of agents, the datasets' metadata, the access logs and the
-/// leases of periodic jobs. One model, two providers, each with its own migrations:
+/// The gateway's database: the directory of agents, the datasets' metadata (with their wrapped data
+/// keys), the access logs, the leases of periodic jobs, the pseudonymisation key and the key rotations. One model, two providers, each with its own migrations:
 /// <see cref="SqliteCpomDbContext"/> and <see cref="PostgresCpomDbContext"/>.
 /// </summary>
 public abstract class CpomDbContext(DbContextOptions options) : DbContext(options)
@@ -31,6 +32,12 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
 
     /// <summary>The leases of the periodic jobs that one instance only must run at a time.</summary>
     public DbSet<LeaseEntity> Leases => Set<LeaseEntity>();
+
+    /// <summary>The deployment's pseudonymisation key, wrapped (one row per version).</summary>
+    public DbSet<PseudonymKeyEntity> PseudonymKeys => Set<PseudonymKeyEntity>();
+
+    /// <summary>The rotations of the key-encryption key, with the state of the one under way.</summary>
+    public DbSet<KeyRotationEntity> KeyRotations => Set<KeyRotationEntity>();
 
     /// <summary>Options for the SQLite database of <paramref name="home"/>.</summary>
     public static DbContextOptions<SqliteCpomDbContext> SqliteOptions(CpomHome home, int busyTimeoutSeconds = 30)
@@ -81,6 +88,9 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
         dataset.Property(d => d.Status).HasMaxLength(16);
         dataset.Property(d => d.ReplyTo).HasMaxLength(64);
         dataset.Property(d => d.AcknowledgedBy).HasMaxLength(100);
+        dataset.Property(d => d.PayloadKeyId).HasMaxLength(300);
+        dataset.Property(d => d.SubjectsKeyId).HasMaxLength(300);
+        dataset.Property(d => d.SubjectsSha256).HasMaxLength(64);
         dataset.HasIndex(d => new { d.Status, d.CreatedAtUtc });
         dataset.HasIndex(d => new { d.ToOrganisation, d.CreatedAtUtc });
         dataset.HasIndex(d => new { d.FromOrganisation, d.CreatedAtUtc });
@@ -128,6 +138,22 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
         lease.HasKey(l => l.Name);
         lease.Property(l => l.Name).HasMaxLength(64);
         lease.Property(l => l.Holder).HasMaxLength(200);
+
+        var pseudonymKey = modelBuilder.Entity<PseudonymKeyEntity>();
+        pseudonymKey.ToTable("pseudonym_keys");
+        pseudonymKey.HasKey(k => k.Version);
+        pseudonymKey.Property(k => k.Version).ValueGeneratedNever();
+        pseudonymKey.Property(k => k.KeyId).HasMaxLength(300);
+        pseudonymKey.Property(k => k.Origin).HasMaxLength(16);
+
+        var rotation = modelBuilder.Entity<KeyRotationEntity>();
+        rotation.ToTable("key_rotations");
+        rotation.HasKey(r => r.Id);
+        rotation.Property(r => r.State).HasMaxLength(16);
+        rotation.Property(r => r.RequestedBy).HasMaxLength(100);
+        rotation.Property(r => r.TargetKeyId).HasMaxLength(300);
+        rotation.Property(r => r.LastError).HasMaxLength(500);
+        rotation.HasIndex(r => r.State);
     }
 }
 

@@ -102,6 +102,34 @@ public sealed class DatasetEntity
     /// retention round looks only at shredded datasets without it, not at every one ever shredded.
     /// </summary>
     public DateTime? FilesDeletedAtUtc { get; set; }
+
+    /// <summary>
+    /// The key-encryption key (id and version) that wraps <see cref="PayloadWrappedKey"/>. Null once the
+    /// dataset is shredded (and, for a dataset stored before the keys moved here, until they are moved).
+    /// </summary>
+    public string? PayloadKeyId { get; set; }
+
+    /// <summary>
+    /// The payload's data key, wrapped: its only copy. The payload file does not hold it, so that
+    /// destroying it here (crypto-shredding) makes every copy of the file unreadable.
+    /// </summary>
+    public byte[]? PayloadWrappedKey { get; set; }
+
+    /// <summary>The key-encryption key that wraps <see cref="SubjectsWrappedKey"/>.</summary>
+    public string? SubjectsKeyId { get; set; }
+
+    /// <summary>The subject index's data key, wrapped: its only copy (see <see cref="PayloadWrappedKey"/>).</summary>
+    public byte[]? SubjectsWrappedKey { get; set; }
+
+    /// <summary>The SHA-256 of the subject index's plaintext, lower-case hex: another dataset's index is refused.</summary>
+    public string? SubjectsSha256 { get; set; }
+
+    /// <summary>
+    /// True for a dataset stored before the data keys moved to the database (payload format 1) whose
+    /// files may still hold their wrapped data key in their header: the key maintenance job moves the
+    /// keys here, removes them from the headers, then clears this flag.
+    /// </summary>
+    public bool LegacyHeaders { get; set; }
 }
 
 /// <summary>The states of a dataset.</summary>

@@ -15,6 +15,9 @@ public static class Leases
     /// <summary>The job that signs due checkpoints and purges old log entries.</summary>
     public const string AccessLogMaintenance = "access-log-maintenance";
 
+    /// <summary>The job that rotates the key-encryption key and moves earlier versions' data keys into the database.</summary>
+    public const string KeyMaintenance = "key-maintenance";
+
     /// <summary>A holder name for this process: host, process id and a random part (two starts never share one).</summary>
     public static string NewHolder() =>
         $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";

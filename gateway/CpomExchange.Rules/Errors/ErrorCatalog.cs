@@ -51,6 +51,7 @@ public static class ErrorCatalog
     // Datasets.
     public const string DatasetNotFound = "dataset.not-found";
     public const string DatasetCorrupted = "dataset.corrupted";
+    public const string SubjectIndexCorrupted = "dataset.subjects-corrupted";
 
     // Files (row by row validation). The file as a whole:
     public const string InvalidFile = "csv.invalid-file";
@@ -95,6 +96,7 @@ public static class ErrorCatalog
     public const string AdminCertificateInUse = "admin.certificate-in-use";
     public const string AdminAgentNotFound = "admin.agent-not-found";
     public const string AdminSelfLockout = "admin.self-lockout";
+    public const string KeyRotationNotFound = "admin.no-key-rotation";
 
     // Operations.
     public const string KeysUnavailable = "keys.unavailable";
@@ -135,6 +137,7 @@ public static class ErrorCatalog
         [NoAdherentsList] = "Aucune liste d'adhérents",
         [DatasetNotFound] = "Jeu de données introuvable",
         [DatasetCorrupted] = "Jeu de données altéré",
+        [SubjectIndexCorrupted] = "Index d'un jeu de données altéré ou substitué",
         [InvalidFile] = "Fichier refusé",
         [Empty] = "Fichier vide",
         [NoRows] = "Aucune ligne de données",
@@ -174,6 +177,7 @@ public static class ErrorCatalog
         [AdminCertificateInUse] = "Certificat déjà attribué",
         [AdminAgentNotFound] = "Agent introuvable",
         [AdminSelfLockout] = "Opération sur son propre compte refusée",
+        [KeyRotationNotFound] = "Aucune rotation de clé",
         [KeysUnavailable] = "Fournisseur de clés indisponible",
         [StorageUnavailable] = "Stockage indisponible",
         [DatasetPurged] = "Jeu de données détruit",

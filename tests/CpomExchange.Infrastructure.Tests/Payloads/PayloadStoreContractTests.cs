@@ -298,14 +298,16 @@ public sealed class AzureBlobPayloadStoreContractTests(Azurite azurite) : Payloa
         var keys = new LocalKeyProvider(directory.FullName);
         var content = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 321);
         string sha256;
+        WrappedKey key;
 
         await using (var pending = await Store.CreateAsync("dataset.cpom"))
         {
-            await using (var encrypting = await PayloadCipher.BeginAsync(pending.Content, keys))
+            await using (var encrypting = await PayloadCipher.BeginAsync(pending.Content, keys, "dataset"))
             {
                 await encrypting.WriteAsync(content);
                 await encrypting.CompleteAsync();
                 sha256 = encrypting.Sha256!;
+                key = encrypting.WrappedKey;
             }
             await pending.CommitAsync();
         }
@@ -315,7 +317,7 @@ public sealed class AzureBlobPayloadStoreContractTests(Azurite azurite) : Payloa
         Assert.Equal(-1, stored.AsSpan().IndexOf(content.AsSpan(0, 64)));
         await using var read = await Store.OpenReadAsync("dataset.cpom");
         using var decrypted = new MemoryStream();
-        var length = await PayloadCipher.DecryptAsync(read, decrypted, keys, sha256);
+        var length = await PayloadCipher.DecryptAsync(read, decrypted, keys, key, "dataset", sha256);
         Assert.Equal(content.Length, length);
         Assert.Equal(content, decrypted.ToArray());
     }
