@@ -1,6 +1,7 @@
 using System.Globalization;
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
+using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Problems;
 using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Payloads;
@@ -28,7 +29,7 @@ internal static class IndicatorsApi
 {
     public static RouteGroupBuilder MapIndicatorsApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/indicators", DraftAsync);
+        api.MapGet("/indicators", DraftAsync).LimitPerOrganisation(OrganisationWork.IndicatorsDraft);
         return api;
     }
 
