@@ -78,11 +78,15 @@ public sealed class AuditCliTests(GatewayFixture gateway) : IClassFixture<Gatewa
         {
             var connection = db.Database.GetDbConnection();
             await connection.OpenAsync();
+            await using (var triggers = connection.CreateCommand())
+            {
+                triggers.CommandText = db.Database.IsNpgsql()
+                    ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER"
+                    : "DROP TRIGGER IF EXISTS access_log_entries_append_only";
+                await triggers.ExecuteNonQueryAsync();
+            }
             await using var command = connection.CreateCommand();
-            command.CommandText = (db.Database.IsNpgsql()
-                ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER; "
-                : "DROP TRIGGER IF EXISTS access_log_entries_append_only; ")
-                + "UPDATE access_log_entries SET \"AgentId\" = 'quelqu-un-d-autre' WHERE \"Controller\" = 'carsat-lr' AND \"Seq\" = 2";
+            command.CommandText = "UPDATE access_log_entries SET \"AgentId\" = 'quelqu-un-d-autre' WHERE \"Controller\" = 'carsat-lr' AND \"Seq\" = 2";
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
         }
         var third = await CliRunner.RunAsync(As("carsat-lr-dpo", "audit", "verify"));

@@ -53,11 +53,15 @@ public sealed class CliOutputTests(GatewayFixture gateway) : IClassFixture<Gatew
         {
             var connection = db.Database.GetDbConnection();
             await connection.OpenAsync();
+            await using (var triggers = connection.CreateCommand())
+            {
+                triggers.CommandText = db.Database.IsNpgsql()
+                    ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER"
+                    : "DROP TRIGGER IF EXISTS access_log_entries_append_only";
+                await triggers.ExecuteNonQueryAsync();
+            }
             await using var command = connection.CreateCommand();
-            command.CommandText = (db.Database.IsNpgsql()
-                ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER; "
-                : "DROP TRIGGER IF EXISTS access_log_entries_append_only; ")
-                + "UPDATE access_log_entries SET \"Purpose\" = @p, \"Object\" = @p, \"AgentId\" = @p WHERE \"Controller\" = 'carsat-pdl' AND \"Action\" = 'list'";
+            command.CommandText = "UPDATE access_log_entries SET \"Purpose\" = @p, \"Object\" = @p, \"AgentId\" = @p WHERE \"Controller\" = 'carsat-pdl' AND \"Action\" = 'list'";
             var value = command.CreateParameter();
             value.ParameterName = "p";
             value.Value = Hostile;

@@ -110,10 +110,10 @@ public sealed class LimitOptions
     public long MaxJsonBodyBytes { get; set; } = 16 * 1024;
 
     /// <summary>Uploads one organisation may run at once (all its agents together); beyond, 429 request.too-many-concurrent.</summary>
-    public int ConcurrentUploadsPerOrganisation { get; set; } = 4;
+    public int ConcurrentUploadsPerOrganisation { get; set; } = 8;
 
     /// <summary>Downloads one organisation may run at once; beyond, 429 request.too-many-concurrent.</summary>
-    public int ConcurrentDownloadsPerOrganisation { get; set; } = 8;
+    public int ConcurrentDownloadsPerOrganisation { get; set; } = 16;
 
     /// <summary>Indicator drafts (<c>GET /api/v1/indicators</c>) one organisation may compute at once; beyond, 429 request.too-many-concurrent.</summary>
     public int ConcurrentIndicatorDraftsPerOrganisation { get; set; } = 2;
