@@ -177,6 +177,29 @@ public sealed class RequestLimitsTests(LimitsFixture gateway) : IClassFixture<Li
         Assert.Equal(HttpStatusCode.Created, (await prevy.PostAsync("api/v1/datasets?type=adherents&to=carsat-lr&purpose=sinistralite", Csv(Adherents(3, 610_000_000)))).StatusCode);
     }
 
+    [Theory]
+    [InlineData("ConcurrentUploadsPerOrganisation", "0")]
+    [InlineData("ConcurrentDownloadsPerOrganisation", "-1")]
+    [InlineData("ConcurrentIndicatorDraftsPerOrganisation", "0")]
+    [InlineData("SpoolQuotaBytes", "0")]
+    [InlineData("MaxJsonBodyBytes", "0")]
+    public async Task AWrongLimit_StopsTheStart_NamingTheSetting(string setting, string value)
+    {
+        var home = Directory.CreateTempSubdirectory("cpom-start-").FullName;
+        try
+        {
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Hosting.GatewayApp.CreateAsync(
+                ["--environment", "Development", "--urls", "https://127.0.0.1:0", "--Cpom:Home", home, "--Cpom:Policies", GatewayFixture.PoliciesDirectory,
+                    "--Cpom:Limits:" + setting, value]));
+            Assert.Contains("Cpom:Limits:" + setting, e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Infrastructure.Storage.CpomDatabase.ClearPools();
+            Directory.Delete(home, true);
+        }
+    }
+
     private async Task<string> UploadAsync(string agent, string to, long firstSiren)
     {
         using var client = gateway.ClientFor(agent);

@@ -17,7 +17,9 @@ internal static class LimitsSetup
         {
             throw new InvalidOperationException($"Cpom:Limits:MaxJsonBodyBytes doit être compris entre 1 et Cpom:Limits:MaxBodyBytes (valeur : {limits.MaxJsonBodyBytes}).");
         }
-        services.AddSingleton(new OrganisationConcurrency(limits));
+        // Built now, so that a wrong setting stops the start; given through a factory, so that the container disposes it.
+        var concurrency = new OrganisationConcurrency(limits);
+        services.AddSingleton(_ => concurrency);
         services.AddSingleton(new Spool(home, limits));
         return services;
     }
