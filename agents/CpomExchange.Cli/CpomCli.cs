@@ -24,6 +24,12 @@ public static class CpomCli
     /// <summary>Runs <c>cpom</c> with <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        // Nothing below sees the process's writers: what comes from the gateway or a file is printed
+        // without the control and bidirectional characters a counterpart may have put in it.
+        stdout = TerminalWriter.Wrap(stdout);
+        stderr = TerminalWriter.Wrap(stderr);
         var root = Build(stdout, stderr);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -110,7 +116,7 @@ public static class CpomCli
     private static async Task<System.Text.Json.JsonElement> UploadWithProgressAsync(GatewayClient client, Stream stream, long length, string type, string? to,
         string purpose, string? caseObject, string? replyTo, Output output, CancellationToken ct)
     {
-        var interactive = !output.Json && ReferenceEquals(output.Err, Console.Error) && !Console.IsErrorRedirected && length > 1024 * 1024;
+        var interactive = !output.Json && output.ErrorIsConsole && !Console.IsErrorRedirected && length > 1024 * 1024;
         if (!interactive)
         {
             return await client.UploadAsync(stream, type, to, purpose, caseObject, replyTo, null, ct);

@@ -36,8 +36,11 @@ internal sealed class BenchGateway : IAsyncDisposable
         [
             "--environment", "Development", "--urls", "https://127.0.0.1:0", "--Cpom:Home", home,
             "--Cpom:Policies", Path.Combine(FindRepository(), "policies"), "--Logging:LogLevel:Default", "Warning",
-            // Benchmarks measure the gateway, not the rate limiter.
+            // Benchmarks measure the gateway, not the rate and concurrency limiters.
             "--Cpom:Limits:RequestsPerMinutePerOrganisation", "100000000",
+            "--Cpom:Limits:ConcurrentUploadsPerOrganisation", "100000",
+            "--Cpom:Limits:ConcurrentDownloadsPerOrganisation", "100000",
+            "--Cpom:Limits:ConcurrentIndicatorDraftsPerOrganisation", "100000",
             .. extraArguments,
         ];
         var app = await GatewayApp.CreateAsync(arguments);

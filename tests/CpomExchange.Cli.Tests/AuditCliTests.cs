@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CpomExchange.Tests.Shared;
+using Microsoft.EntityFrameworkCore;
 
 namespace CpomExchange.Cli.Tests;
 
@@ -71,22 +72,28 @@ public sealed class AuditCliTests(GatewayFixture gateway) : IClassFixture<Gatewa
         Assert.True(second.Exit == ExitCodes.Ok, second.Err);
         Assert.Contains("n'a fait que croître", second.Out, StringComparison.Ordinal);
 
-        // What this machine remembers disagrees with what the gateway now signs: history was rewritten.
-        var state = Directory.EnumerateFiles(Path.Combine(gateway.Home, "audit"), "carsat-lr.json", SearchOption.AllDirectories).Single();
-        var json = JsonDocument.Parse(await File.ReadAllTextAsync(state)).RootElement;
-        var root = Convert.FromBase64String(json.GetProperty("rootHash").GetString()!);
-        root[0] ^= 0xFF;
-        await File.WriteAllTextAsync(state, JsonSerializer.Serialize(new
+        // Someone with write access to the gateway's database rewrites an entry already covered by
+        // the checkpoint this machine pinned (as AccessLogTests does: triggers dropped first).
+        await using (var db = await gateway.OpenDatabaseAsync())
         {
-            treeSize = json.GetProperty("treeSize").GetInt64(),
-            rootHash = Convert.ToBase64String(root),
-            publicKey = json.GetProperty("publicKey").GetString(),
-            verifiedAt = json.GetProperty("verifiedAt").GetDateTime(),
-        }));
-        await UploadAsync();
+            var connection = db.Database.GetDbConnection();
+            await connection.OpenAsync();
+            await using (var triggers = connection.CreateCommand())
+            {
+                triggers.CommandText = db.Database.IsNpgsql()
+                    ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER"
+                    : "DROP TRIGGER IF EXISTS access_log_entries_append_only";
+                await triggers.ExecuteNonQueryAsync();
+            }
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE access_log_entries SET \"AgentId\" = 'quelqu-un-d-autre' WHERE \"Controller\" = 'carsat-lr' AND \"Seq\" = 2";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
         var third = await CliRunner.RunAsync(As("carsat-lr-dpo", "audit", "verify"));
         Assert.Equal(ExitCodes.Integrity, third.Exit);
-        Assert.Contains("réécrit", third.Err, StringComparison.Ordinal);
+        Assert.Contains("Journal NON intègre", third.Err, StringComparison.Ordinal);
+        Assert.Contains("Première entrée en cause : n° 2.", third.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("n'a fait que croître", third.Out, StringComparison.Ordinal);
     }
 
     [Fact]

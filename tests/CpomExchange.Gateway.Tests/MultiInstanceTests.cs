@@ -73,6 +73,9 @@ public sealed class TwoInstancesFixture : IAsyncLifetime
             "--Cpom:AccessLog:CheckpointEveryEntries", "4",
             "--Cpom:AccessLog:CheckpointEverySeconds", "2",
             "--Cpom:Limits:RequestsPerMinutePerOrganisation", "100000",
+            // Every organisation's uploads and refusals at once: this test is about consistency, not limits.
+            "--Cpom:Limits:ConcurrentUploadsPerOrganisation", "1000",
+            "--Cpom:Limits:ConcurrentDownloadsPerOrganisation", "1000",
             "--Logging:LogLevel:Default", "Warning",
             "--Logging:LogLevel:CpomExchange.Gateway.Datasets.DatasetRetentionService", "Information",
         ];

@@ -76,10 +76,15 @@ public sealed class OutageTests(OutageFixture gateway) : IClassFixture<OutageFix
         return await db.Datasets.CountAsync();
     }
 
+    /// <summary>The payload files (outside the temporary folder), sorted: what a test compares before and after.</summary>
+    private string[] PayloadFiles() =>
+        Directory.EnumerateFiles(gateway.Payloads, "*.cpom").Order(StringComparer.Ordinal).ToArray();
+
     [Fact]
     public async Task DatabaseLockedByAnotherProcess_Answers503_ReadinessFalse_ThenRecovers()
     {
         var before = await DatasetsAsync();
+        var filesBefore = PayloadFiles();
         // Another process holds the database: SQLite's writer lock, or on PostgreSQL an exclusive lock
         // on the datasets table; the gateway waits 2 s (busy timeout / lock_timeout), then answers 503.
         await using (var db = await gateway.OpenDatabaseAsync())
@@ -103,7 +108,8 @@ public sealed class OutageTests(OutageFixture gateway) : IClassFixture<OutageFix
             var ready = await ReadinessAsync(HttpStatusCode.ServiceUnavailable);
             Assert.False(ready.GetProperty("ready").GetBoolean());
             Assert.Contains(ready.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "base de données" && !c.GetProperty("ready").GetBoolean());
-            Assert.Empty(Directory.EnumerateFiles(gateway.Payloads, "*.cpom"));
+            // Nothing of the refused upload stays: the payload files are those there were before it.
+            Assert.Equal(filesBefore, PayloadFiles());
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(gateway.Payloads, "tmp")));
             await using var rollback = other.CreateCommand();
             rollback.CommandText = "ROLLBACK;";
@@ -115,7 +121,10 @@ public sealed class OutageTests(OutageFixture gateway) : IClassFixture<OutageFix
         {
             Assert.Equal(HttpStatusCode.OK, (await carsat.GetAsync("api/v1/inbox")).StatusCode);
         }
-        Assert.Equal(HttpStatusCode.Created, (await UploadAsync()).StatusCode);
+        var created = await UploadAsync();
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(before + 1, await DatasetsAsync());
+        Assert.Equal(filesBefore.Length + 1, PayloadFiles().Length);
     }
 
     [Fact]
@@ -123,6 +132,7 @@ public sealed class OutageTests(OutageFixture gateway) : IClassFixture<OutageFix
     {
         {
             var before = await DatasetsAsync();
+            var filesBefore = PayloadFiles();
             var filler = Path.Combine(gateway.Payloads, "filler");
             await using (var stream = new FileStream(filler, FileMode.Create))
             {
@@ -147,11 +157,14 @@ public sealed class OutageTests(OutageFixture gateway) : IClassFixture<OutageFix
             var ready = await ReadinessAsync(HttpStatusCode.ServiceUnavailable);
             Assert.Contains(ready.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "stockage des contenus" && !c.GetProperty("ready").GetBoolean());
             Assert.Equal(before, await DatasetsAsync());
+            Assert.Equal(filesBefore, PayloadFiles());
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(gateway.Payloads, "tmp")));
 
             File.Delete(filler);
             await ReadinessAsync(HttpStatusCode.OK);
             Assert.Equal(HttpStatusCode.Created, (await UploadAsync()).StatusCode);
+            Assert.Equal(before + 1, await DatasetsAsync());
+            Assert.Equal(filesBefore.Length + 1, PayloadFiles().Length);
         }
     }
 }

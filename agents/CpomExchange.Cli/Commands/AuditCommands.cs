@@ -163,9 +163,11 @@ internal static class AuditCommands
         var organisation = me.GetProperty("organisation").GetProperty("id").GetString()!;
         var state = CheckpointState.For(home, client.BaseAddress, organisation);
         var problems = new List<string>();
+        long? firstBad = null;
         if (!verdict.GetProperty("valid").GetBoolean())
         {
             problems.Add(verdict.GetProperty("summary").GetString()!);
+            firstBad = verdict.TryGetProperty("firstBadSeq", out var seq) && seq.ValueKind == JsonValueKind.Number ? seq.GetInt64() : null;
         }
         if (state.PublicKey is not null && !state.PublicKey.AsSpan().SequenceEqual(key))
         {
@@ -179,20 +181,34 @@ internal static class AuditCommands
             {
                 problems.Add("la signature du dernier point de contrôle est invalide.");
             }
-            if (state.TreeSize is { } oldSize && state.RootHash is { } oldRoot && problems.Count == 0)
+            if (latest.Checkpoint.LogId != organisation)
             {
-                if (latest.Checkpoint.TreeSize < oldSize)
+                // The gateway signs every organisation's log with one key: a checkpoint of another log verifies too.
+                problems.Add($"le point de contrôle présenté est celui du journal « {latest.Checkpoint.LogId} », pas celui de votre organisation « {organisation} ».");
+            }
+        }
+        if (state.TreeSize is { } oldSize && state.RootHash is { } oldRoot)
+        {
+            // What this machine pinned may only be extended: never withdrawn, shrunk or replaced by an older state.
+            if (latest is null)
+            {
+                problems.Add($"la passerelle ne présente plus aucun point de contrôle signé, alors que celui de {oldSize} entrées a été vérifié le {state.VerifiedAt:dd/MM/yyyy HH:mm}.");
+            }
+            else if (latest.Checkpoint.TreeSize < oldSize)
+            {
+                problems.Add($"le journal a rétréci : {latest.Checkpoint.TreeSize} entrées signées contre {oldSize} lors de la dernière vérification.");
+            }
+            else if (state.CheckpointTime is { } pinnedTime && latest.Checkpoint.Time < pinnedTime)
+            {
+                problems.Add($"le point de contrôle présenté ({latest.Checkpoint.Time.ToLocalTime():dd/MM/yyyy HH:mm:ss}) est plus ancien que celui vérifié ({pinnedTime.ToLocalTime():dd/MM/yyyy HH:mm:ss}) : la passerelle présente un état passé du journal.");
+            }
+            else if (problems.Count == 0)
+            {
+                var proof = await client.GetJsonAsync($"api/v1/audit/proofs/consistency?from={oldSize}&to={latest.Checkpoint.TreeSize}", ct);
+                var hashes = proof.GetProperty("proof").EnumerateArray().Select(p => Convert.FromBase64String(p.GetString()!)).ToList();
+                if (!MerkleTree.VerifyConsistency(oldSize, latest.Checkpoint.TreeSize, oldRoot, latest.Checkpoint.RootHash, hashes))
                 {
-                    problems.Add($"le journal a rétréci : {latest.Checkpoint.TreeSize} entrées signées contre {oldSize} lors de la dernière vérification.");
-                }
-                else
-                {
-                    var proof = await client.GetJsonAsync($"api/v1/audit/proofs/consistency?from={oldSize}&to={latest.Checkpoint.TreeSize}", ct);
-                    var hashes = proof.GetProperty("proof").EnumerateArray().Select(p => Convert.FromBase64String(p.GetString()!)).ToList();
-                    if (!MerkleTree.VerifyConsistency(oldSize, latest.Checkpoint.TreeSize, oldRoot, latest.Checkpoint.RootHash, hashes))
-                    {
-                        problems.Add($"l'historique a été réécrit : le journal signé n'est pas le prolongement de celui vérifié le {state.VerifiedAt:dd/MM/yyyy HH:mm} ({oldSize} entrées).");
-                    }
+                    problems.Add($"l'historique a été réécrit : le journal signé n'est pas le prolongement de celui vérifié le {state.VerifiedAt:dd/MM/yyyy HH:mm} ({oldSize} entrées).");
                 }
             }
         }
@@ -203,7 +219,7 @@ internal static class AuditCommands
         }
         if (output.Json)
         {
-            output.WriteJson(new { valid, problems, verdict, previouslyVerifiedSize = state.TreeSize });
+            output.WriteJson(new { valid, problems, firstBadSeq = firstBad, verdict, previouslyVerifiedSize = state.TreeSize });
         }
         else if (valid)
         {
@@ -220,6 +236,10 @@ internal static class AuditCommands
             foreach (var p in problems)
             {
                 output.Err.WriteLine("  - " + p);
+            }
+            if (firstBad is not null)
+            {
+                output.Err.WriteLine($"  Première entrée en cause : n° {firstBad}.");
             }
         }
         return valid ? ExitCodes.Ok : ExitCodes.Integrity;
@@ -308,6 +328,8 @@ internal static class AuditCommands
         public byte[]? RootHash { get; private set; }
         public byte[]? PublicKey { get; private set; }
         public DateTime VerifiedAt { get; private set; }
+        /// <summary>The signed time of the pinned checkpoint (absent from the files of earlier versions).</summary>
+        public DateTimeOffset? CheckpointTime { get; private set; }
 
         public static CheckpointState For(string? home, Uri gateway, string organisation)
         {
@@ -321,6 +343,10 @@ internal static class AuditCommands
                 {
                     state.TreeSize = doc.RootElement.GetProperty("treeSize").GetInt64();
                     state.RootHash = Convert.FromBase64String(doc.RootElement.GetProperty("rootHash").GetString()!);
+                }
+                if (doc.RootElement.TryGetProperty("checkpointTime", out var time) && time.ValueKind == JsonValueKind.Number)
+                {
+                    state.CheckpointTime = DateTimeOffset.FromUnixTimeMilliseconds(time.GetInt64());
                 }
                 state.PublicKey = Convert.FromBase64String(doc.RootElement.GetProperty("publicKey").GetString()!);
                 state.VerifiedAt = doc.RootElement.GetProperty("verifiedAt").GetDateTime();
@@ -339,6 +365,7 @@ internal static class AuditCommands
             {
                 treeSize = checkpoint?.Checkpoint.TreeSize,
                 rootHash = checkpoint is null ? null : Convert.ToBase64String(checkpoint.Checkpoint.RootHash),
+                checkpointTime = checkpoint?.Checkpoint.Time.ToUnixTimeMilliseconds(),
                 publicKey = Convert.ToBase64String(publicKey),
                 verifiedAt = DateTime.UtcNow,
             });

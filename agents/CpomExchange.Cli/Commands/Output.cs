@@ -1,17 +1,26 @@
 using System.Text.Json;
 using CpomExchange.Cli.Client;
+using System.Text;
 using CpomExchange.Rules.Csv;
 
 namespace CpomExchange.Cli.Commands;
 
-/// <summary>What <c>cpom</c> prints: French for people, JSON (<c>--json</c>) for scripts.</summary>
+/// <summary>
+/// What <c>cpom</c> prints: French for people, JSON (<c>--json</c>) for scripts. Everything goes
+/// through <see cref="TerminalWriter"/>: <see cref="CpomCli.RunAsync"/> wraps the process's writers
+/// before any command sees them, and this class wraps whatever it is given, so no command can print
+/// a control or bidirectional character a counterpart put in a purpose, an object or an id.
+/// </summary>
 internal sealed class Output(TextWriter stdout, TextWriter stderr, bool json)
 {
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public TextWriter Out { get; } = stdout;
-    public TextWriter Err { get; } = stderr;
+    public TextWriter Out { get; } = TerminalWriter.Wrap(stdout);
+    public TextWriter Err { get; } = TerminalWriter.Wrap(stderr);
     public bool Json { get; } = json;
+
+    /// <summary>Whether errors go to this process's console (then a progress bar may be drawn there).</summary>
+    public bool ErrorIsConsole => ReferenceEquals(TerminalWriter.Unwrap(Err), Console.Error);
 
     public void WriteJson(object value) => Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
@@ -89,5 +98,114 @@ internal sealed class Output(TextWriter stdout, TextWriter stderr, bool json)
         {
             Err.WriteLine($"  ... et {total - listed} autre(s) erreur(s).");
         }
+    }
+}
+
+/// <summary>
+/// A writer for a terminal: drops every control character (escape sequences included), invisible
+/// and bidirectional formatting character of what it is given — the line feed is kept and a
+/// tabulation becomes a space — so that a value read from the gateway (a counterpart's purpose or
+/// object in this organisation's log) can neither move the cursor, recolour, hide nor reorder
+/// what the person reads.
+/// </summary>
+internal sealed class TerminalWriter : TextWriter
+{
+    private readonly TextWriter _inner;
+
+    private TerminalWriter(TextWriter inner)
+        : base(inner.FormatProvider)
+    {
+        _inner = inner;
+        CoreNewLine = inner.NewLine.ToCharArray();
+    }
+
+    /// <summary><paramref name="writer"/>, made safe for a terminal (once).</summary>
+    public static TextWriter Wrap(TextWriter writer) => writer is TerminalWriter ? writer : new TerminalWriter(writer);
+
+    /// <summary>The writer under <paramref name="writer"/>, when it is a terminal writer.</summary>
+    public static TextWriter Unwrap(TextWriter writer) => writer is TerminalWriter terminal ? terminal._inner : writer;
+
+    /// <summary><paramref name="value"/> without what a terminal would interpret.</summary>
+    public static string Clean(ReadOnlySpan<char> value)
+    {
+        var at = CsvIngestor.FindForbiddenCharacter(value);
+        while (at >= 0 && value[at] == '\n')
+        {
+            var next = CsvIngestor.FindForbiddenCharacter(value[(at + 1)..]);
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+        if (at < 0)
+        {
+            return value.ToString();
+        }
+        var text = new StringBuilder(value.Length);
+        foreach (var c in value)
+        {
+            if (c is '\n')
+            {
+                text.Append(c);
+            }
+            else if (c is '\t')
+            {
+                text.Append(' ');
+            }
+            else if (CsvIngestor.FindForbiddenCharacter([c]) < 0)
+            {
+                text.Append(c);
+            }
+        }
+        return text.ToString();
+    }
+
+    public override Encoding Encoding => _inner.Encoding;
+
+    public override void Write(char value) => _inner.Write(Clean([value]));
+
+    public override void Write(string? value) => _inner.Write(Clean(value));
+
+    public override void Write(char[] buffer, int index, int count) => _inner.Write(Clean(buffer.AsSpan(index, count)));
+
+    public override void Write(ReadOnlySpan<char> buffer) => _inner.Write(Clean(buffer));
+
+    public override void WriteLine() => _inner.WriteLine();
+
+    public override void WriteLine(string? value) => _inner.WriteLine(Clean(value));
+
+    public override void WriteLine(ReadOnlySpan<char> buffer) => _inner.WriteLine(Clean(buffer));
+
+    public override Task WriteAsync(char value) => _inner.WriteAsync(Clean([value]));
+
+    public override Task WriteAsync(string? value) => _inner.WriteAsync(Clean(value));
+
+    public override Task WriteAsync(char[] buffer, int index, int count) => _inner.WriteAsync(Clean(buffer.AsSpan(index, count)));
+
+    public override Task WriteAsync(ReadOnlyMemory<char> buffer, CancellationToken cancellationToken = default) =>
+        _inner.WriteAsync(Clean(buffer.Span).AsMemory(), cancellationToken);
+
+    public override Task WriteLineAsync() => _inner.WriteLineAsync();
+
+    public override Task WriteLineAsync(char value) => _inner.WriteLineAsync(Clean([value]));
+
+    public override Task WriteLineAsync(string? value) => _inner.WriteLineAsync(Clean(value));
+
+    public override Task WriteLineAsync(char[] buffer, int index, int count) => _inner.WriteLineAsync(Clean(buffer.AsSpan(index, count)));
+
+    public override Task WriteLineAsync(ReadOnlyMemory<char> buffer, CancellationToken cancellationToken = default) =>
+        _inner.WriteLineAsync(Clean(buffer.Span).AsMemory(), cancellationToken);
+
+    public override void Flush() => _inner.Flush();
+
+    public override Task FlushAsync() => _inner.FlushAsync();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
+    // The process's writers are not this writer's to close.
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Flush();
+        }
+        base.Dispose(disposing);
     }
 }

@@ -1,6 +1,8 @@
 using System.Threading.Channels;
 using CpomExchange.Infrastructure.AccessLog;
+using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Storage;
+using Microsoft.EntityFrameworkCore;
 
 namespace CpomExchange.Gateway.AccessLog;
 
@@ -11,6 +13,9 @@ namespace CpomExchange.Gateway.AccessLog;
 /// appended in one database transaction, so they share one commit (one fsync on SQLite, one WAL
 /// flush on PostgreSQL) and one take of each controller's lock, instead of queueing one commit
 /// each behind the log's lock. Order is kept: entries are appended in the order they arrived.
+/// An entry the database refuses fails its own request only: the others of its group commit
+/// (a batch fails whole only when the transaction itself cannot begin, lock or commit, or the key
+/// provider cannot sign a checkpoint).
 /// </summary>
 public sealed partial class AccessLogBatcher(IServiceScopeFactory scopes, AccessLogWriter writer, ILogger<AccessLogBatcher> logger)
     : BackgroundService
@@ -81,8 +86,12 @@ public sealed partial class AccessLogBatcher(IServiceScopeFactory scopes, Access
         }
     }
 
+    /// <summary>The entries waiting for the next group commit (for tests and measurements).</summary>
+    internal int Queued => _queue.Reader.Count;
+
     private async Task CommitAsync(List<Pending> batch)
     {
+        var appended = new List<Pending>(batch.Count);
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -92,7 +101,20 @@ public sealed partial class AccessLogBatcher(IServiceScopeFactory scopes, Access
             await CpomDatabase.LockLogsAsync(db, batch.SelectMany(p => p.Controllers), CancellationToken.None);
             foreach (var pending in batch)
             {
-                await writer.AppendAsync(db, pending.Controllers, pending.Draft, CancellationToken.None);
+                try
+                {
+                    await writer.AppendAsync(db, pending.Controllers, pending.Draft, CancellationToken.None);
+                    appended.Add(pending);
+                }
+                catch (Exception e) when (e is not (KeyProviderException or OperationCanceledException) && db.Database.GetDbConnection().State == System.Data.ConnectionState.Open)
+                {
+                    // This entry only (a value the database refuses): SaveChanges rolled its rows back to
+                    // the savepoint it took; what it left in the change tracker goes too, and the heads
+                    // are read again by the next append. The other entries of the batch still commit.
+                    db.ChangeTracker.Clear();
+                    LogEntryFailed(logger, e, pending.Draft.Action, pending.Draft.RequestId);
+                    pending.Done.TrySetException(e);
+                }
             }
             await transaction.CommitAsync(CancellationToken.None);
         }
@@ -106,7 +128,7 @@ public sealed partial class AccessLogBatcher(IServiceScopeFactory scopes, Access
             }
             return;
         }
-        foreach (var pending in batch)
+        foreach (var pending in appended)
         {
             pending.Done.TrySetResult();
         }
@@ -114,4 +136,7 @@ public sealed partial class AccessLogBatcher(IServiceScopeFactory scopes, Access
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Access-log group commit of {Count} entries failed; each request answers with the error.")]
     private static partial void LogFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "An access-log entry ({Action}, request {RequestId}) could not be appended; its request fails alone, the rest of its group commit goes on.")]
+    private static partial void LogEntryFailed(ILogger logger, Exception exception, string action, string? requestId);
 }

@@ -48,6 +48,12 @@ public sealed record SubjectAnswer(string Pseudonym, IReadOnlyList<string> Datas
 /// </summary>
 internal static class AuditApi
 {
+    /// <summary>The most entries one page holds.</summary>
+    public const int MaxPageSize = 1000;
+
+    /// <summary>The last page that can be asked for: its offset fits in an int whatever the page size.</summary>
+    public const int MaxPage = (int.MaxValue / MaxPageSize) + 1;
+
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder api)
     {
         var audit = api.MapGroup("/audit");
@@ -77,8 +83,11 @@ internal static class AuditApi
         {
             return forbidden;
         }
-        page = Math.Max(1, page);
-        pageSize = Math.Clamp(pageSize, 1, 1000);
+        // Checked, not clamped, before anything is read or logged: the offset (page - 1) × pageSize stays an int.
+        if (page < 1 || pageSize is < 1 or > MaxPageSize || page > MaxPage)
+        {
+            return Problem.Of(400, ErrorCatalog.BadPaging, $"Pagination invalide : page de 1 à {MaxPage}, pageSize de 1 à {MaxPageSize}.");
+        }
         var filter = new AccessLogFilter(from?.ToUniversalTime(), to?.ToUniversalTime(), agent, action, exchange, outcome, purpose, dataset);
         var (total, entries) = await reader.ListAsync(caller.Organisation!, filter, page, pageSize, http.RequestAborted);
         await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, entries.Count, null, null, "liste", null, []);

@@ -2,6 +2,7 @@ using System.Net.Mime;
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Hosting;
+using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Problems;
 using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Payloads;
@@ -45,15 +46,12 @@ public sealed record InboxResponse(IReadOnlyList<DatasetInfo> Datasets);
 /// <summary>Upload, list, read and download datasets.</summary>
 internal static partial class DatasetsApi
 {
-    /// <summary>The longest free-text object (case reference) accepted.</summary>
-    public const int MaxObjectLength = 80;
-
     public static RouteGroupBuilder MapDatasetsApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/datasets", UploadAsync);
+        api.MapPost("/datasets", UploadAsync).AcceptsLargeBody().LimitPerOrganisation(OrganisationWork.Upload);
         api.MapGet("/inbox", InboxAsync);
         api.MapGet("/datasets/{id}", MetadataAsync);
-        api.MapGet("/datasets/{id}/content", DownloadAsync);
+        api.MapGet("/datasets/{id}/content", DownloadAsync).LimitPerOrganisation(OrganisationWork.Download);
         api.MapPost("/datasets/{id}/ack", AcknowledgeAsync);
         api.MapDelete("/datasets/{id}", WithdrawAsync);
         return api;
@@ -68,8 +66,9 @@ internal static partial class DatasetsApi
         [FromQuery] string? purpose,
         [FromQuery(Name = "object")] string? caseObject)
     {
-        // Listing reads metadata, not data: the purpose is optional here, checked and logged when given.
-        if (OptionalPurposeCheck(purpose, caseObject) is { } bad)
+        // Listing reads metadata, not data: the purpose is optional here, checked and logged when given;
+        // an unknown one is refused, not answered with an empty list.
+        if (RequestInputs.Check(policies, purpose, purposeRequired: false, caseObject) is { } bad)
         {
             return bad;
         }
@@ -103,11 +102,12 @@ internal static partial class DatasetsApi
         HttpContext http,
         AccessDecisions decisions,
         AccessJournal journal,
+        PolicySet policies,
         CpomDbContext db,
         [FromQuery] string? purpose,
         [FromQuery(Name = "object")] string? caseObject)
     {
-        if (OptionalPurposeCheck(purpose, caseObject) is { } bad)
+        if (RequestInputs.Check(policies, purpose, purposeRequired: false, caseObject) is { } bad)
         {
             return bad;
         }
@@ -135,25 +135,18 @@ internal static partial class DatasetsApi
         HttpContext http,
         AccessDecisions decisions,
         AccessJournal journal,
+        PolicySet policies,
         CpomDbContext db,
         IKeyProvider keys,
         IPayloadStore store,
         ILogger<DatasetInfo> logger)
     {
         var caller = Caller.From(http.User);
-        var (row, denied) = await AuthorizeRecipientAsync(http, caller, decisions, journal, db, LogActions.Download, DataAction.Download, id, purpose, caseObject,
-            "Seul le destinataire télécharge le contenu d'un jeu de données ; l'expéditeur en consulte les métadonnées.");
+        var (row, denied) = await AuthorizeRecipientAsync(http, caller, decisions, journal, policies, db, LogActions.Download, DataAction.Download, id, purpose, caseObject,
+            "Seul le destinataire télécharge le contenu d'un jeu de données ; l'expéditeur en consulte les métadonnées.", "il ne peut être téléchargé que pour celle-ci");
         if (row is null)
         {
             return denied!;
-        }
-        if (purpose != row.Purpose)
-        {
-            // Purpose limitation (RGPD art. 5(1)(b)): data sent for one purpose is read for that purpose.
-            var refusal = Problem.Of(403, ErrorCatalog.PurposeNotAllowed,
-                $"Ce jeu de données a été transmis pour la finalité « {row.Purpose} » : il ne peut être téléchargé que pour celle-ci.");
-            await journal.RecordAsync(http, caller, LogActions.Download, row.Type, id, null, row.FromOrganisation, purpose, caseObject, Code(refusal), [row.FromOrganisation]);
-            return refusal;
         }
         if (row.Status != DatasetStatus.Available)
         {
@@ -194,13 +187,14 @@ internal static partial class DatasetsApi
 
     /// <summary>
     /// What a recipient's action on a dataset must pass: a purpose, a dataset the caller's
-    /// organisation can see and is the recipient of, and the policy. Every refusal is logged.
+    /// organisation can see and is the recipient of, the policy, and the purpose the dataset was
+    /// sent for. Every refusal is logged.
     /// </summary>
     private static async Task<(DatasetEntity? Row, ProblemHttpResult? Refusal)> AuthorizeRecipientAsync(HttpContext http, Caller caller,
-        AccessDecisions decisions, AccessJournal journal, CpomDbContext db, string logAction, DataAction action, string id, string? purpose, string? caseObject,
-        string notRecipient)
+        AccessDecisions decisions, AccessJournal journal, PolicySet policies, CpomDbContext db, string logAction, DataAction action, string id, string? purpose,
+        string? caseObject, string notRecipient, string onlyForThatPurpose)
     {
-        if (RequestCheck(purpose, caseObject) is { } bad)
+        if (RequestInputs.Check(policies, purpose, purposeRequired: true, caseObject) is { } bad)
         {
             await journal.RecordAsync(http, caller, logAction, null, id, null, null, purpose, caseObject, Code(bad), []);
             return (null, bad);
@@ -217,17 +211,29 @@ internal static partial class DatasetsApi
             return (null, refusal);
         }
         var decision = await decisions.DecideAsync(http, caller, action, row.Type, row.FromOrganisation, purpose, caseObject, id, concerned: [row.FromOrganisation]);
-        return decision.Allowed ? (row, null) : (null, Refusal(decision));
+        if (!decision.Allowed)
+        {
+            return (null, Refusal(decision));
+        }
+        if (purpose != row.Purpose)
+        {
+            // Purpose limitation (RGPD art. 5(1)(b)): data sent for one purpose is read, and acknowledged, for that purpose.
+            var refusal = Problem.Of(403, ErrorCatalog.PurposeNotAllowed,
+                $"Ce jeu de données a été transmis pour la finalité « {row.Purpose} » : {onlyForThatPurpose}.");
+            await journal.RecordAsync(http, caller, logAction, row.Type, id, null, row.FromOrganisation, purpose, caseObject, Code(refusal), [row.FromOrganisation]);
+            return (null, refusal);
+        }
+        return (row, null);
     }
 
     /// <summary>The recipient acknowledges receipt; the sender sees who did and when.</summary>
     private static async Task<Results<Ok<DatasetInfo>, ProblemHttpResult>> AcknowledgeAsync(
         string id, [FromQuery] string? purpose, [FromQuery(Name = "object")] string? caseObject,
-        HttpContext http, AccessDecisions decisions, AccessJournal journal, CpomDbContext db)
+        HttpContext http, AccessDecisions decisions, AccessJournal journal, PolicySet policies, CpomDbContext db)
     {
         var caller = Caller.From(http.User);
-        var (row, denied) = await AuthorizeRecipientAsync(http, caller, decisions, journal, db, LogActions.Acknowledge, DataAction.Acknowledge, id, purpose, caseObject,
-            "Seul le destinataire accuse réception d'un jeu de données.");
+        var (row, denied) = await AuthorizeRecipientAsync(http, caller, decisions, journal, policies, db, LogActions.Acknowledge, DataAction.Acknowledge, id, purpose,
+            caseObject, "Seul le destinataire accuse réception d'un jeu de données.", "sa réception ne peut être accusée que pour celle-ci");
         if (row is null)
         {
             return denied!;
@@ -273,32 +279,6 @@ internal static partial class DatasetsApi
         var shredded = await shredder.ShredAsync(id, DatasetStatus.Withdrawn, caller.AgentId, caller.DisplayName, caller.Fingerprint, caller.Organisation,
             "retrait par l'expéditeur", http.RequestAborted);
         return TypedResults.Ok(ToInfo(shredded!));
-    }
-
-    private static ProblemHttpResult? RequestCheck(string? purpose, string? caseObject)
-    {
-        if (string.IsNullOrWhiteSpace(purpose))
-        {
-            return Problem.Of(400, ErrorCatalog.MissingPurpose, "Indiquez la finalité de l'accès (paramètre purpose), par exemple purpose=sinistralite.");
-        }
-        return OptionalPurposeCheck(purpose, caseObject);
-    }
-
-    private static ProblemHttpResult? OptionalPurposeCheck(string? purpose, string? caseObject)
-    {
-        if (purpose is not null && string.IsNullOrWhiteSpace(purpose))
-        {
-            return Problem.Of(400, ErrorCatalog.MissingPurpose, "La finalité (purpose) est vide.");
-        }
-        if (caseObject is { Length: > MaxObjectLength })
-        {
-            return Problem.Of(400, ErrorCatalog.ObjectTooLong, $"L'objet (référence de dossier) compte {caseObject.Length} caractères : {MaxObjectLength} au plus.");
-        }
-        if (caseObject is not null && CsvIngestor.FindForbiddenCharacter(caseObject) >= 0)
-        {
-            return Problem.Of(400, ErrorCatalog.BadCharacter, "L'objet contient un caractère de contrôle ou invisible.");
-        }
-        return null;
     }
 
     private static Task<DatasetEntity?> FindVisibleAsync(CpomDbContext db, string id, Caller caller, CancellationToken cancellationToken) =>

@@ -1,6 +1,7 @@
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Hosting;
+using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Problems;
 using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.Keys;
@@ -49,13 +50,11 @@ internal static partial class DatasetsApi
         IKeyProvider keys,
         Pseudonymiser pseudonymiser,
         IPayloadStore store,
-        CpomHome home,
+        Spool spool,
         IOptions<GatewayOptions> options,
         TimeProvider time,
         ILogger<DatasetInfo> logger)
     {
-        // Sorted runs of a large file's SIRETs and pseudonyms (encrypted, deleted when closed).
-        var spill = Path.Combine(home.Root, "spool");
         var caller = Caller.From(http.User);
         async Task<IResult> RefuseAsync(IResult problem, long? rows = null)
         {
@@ -64,13 +63,13 @@ internal static partial class DatasetsApi
             return problem;
         }
 
+        if (RequestInputs.Check(policies, purpose, purposeRequired: true, caseObject, type, to, replyTo) is { } bad)
+        {
+            return await RefuseAsync(bad);
+        }
         if (string.IsNullOrWhiteSpace(type))
         {
             return await RefuseAsync(Problem.Of(400, ErrorCatalog.MissingParameter, "Indiquez le type d'échange (type) et le destinataire (to)."));
-        }
-        if (RequestCheck(purpose, caseObject) is { } bad)
-        {
-            return await RefuseAsync(bad);
         }
         if (!policies.Exchanges.TryGetValue(type, out var exchange))
         {
@@ -139,7 +138,7 @@ internal static partial class DatasetsApi
         {
             foreach (var (recipient, contract) in split ? recipients.Where(r => plan.AdherentsOf.ContainsKey(r.Organisation)) : recipients)
             {
-                outgoing.Add(await Outgoing.StartAsync(store, keys, recipient, contract, exchange.Schema, spill, http.RequestAborted));
+                outgoing.Add(await Outgoing.StartAsync(store, keys, recipient, contract, exchange.Schema, spool, http.RequestAborted));
             }
             var source = new HashingReadStream(http.Request.Body);
             long unmatched = 0;
@@ -148,7 +147,9 @@ internal static partial class DatasetsApi
             var ingestOptions = new CsvIngestOptions
             {
                 MaxRows = options.Value.Limits.MaxRows,
-                SpillDirectory = spill,
+                // Sorted runs of a large file's SIRETs (encrypted, deleted when closed), within the spool's quota.
+                SpillDirectory = spool.Directory,
+                SpillQuota = spool.Quota,
                 OnIdentifier = split ? null : (kind, value) => outgoing[0].Subjects.Add(pseudonymiser.Short(kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret, value)),
                 // A report (the annual table) concerns a year its contract covered.
                 RowCheck = ReportingPolicy.YearCheck(exchange, recipients[0].Contract, decisions.Today) is { } year
@@ -251,6 +252,14 @@ internal static partial class DatasetsApi
             return await RefuseAsync(Problem.Of(413, ErrorCatalog.RequestTooLarge,
                 $"Le fichier dépasse la taille maximale acceptée ({options.Value.Limits.MaxBodyBytes / (1024 * 1024)} Mio). Rien n'a été enregistré."));
         }
+        catch (SpillQuotaExceededException e)
+        {
+            // The runs, the temporary payloads and the subject indexes of this upload go in the finally below.
+            LogSpoolFull(logger, e, caller.AgentId, spool.Quota.UsedBytes, spool.Quota.MaxBytes);
+            http.Response.Headers.RetryAfter = "60";
+            return await RefuseAsync(Problem.Of(507, ErrorCatalog.SpoolFull,
+                "L'espace de travail de la passerelle pour les gros fichiers est plein (dépôts en cours) : rien n'a été enregistré. Réessayez dans quelques minutes."));
+        }
         finally
         {
             foreach (var o in outgoing)
@@ -265,6 +274,9 @@ internal static partial class DatasetsApi
         }
     }
 
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Refused an upload from agent {AgentId}: the spool quota is full ({UsedBytes} of {MaxBytes} bytes); nothing stored.")]
+    private static partial void LogSpoolFull(ILogger logger, Exception exception, string agentId, long usedBytes, long maxBytes);
+
     /// <summary>
     /// One dataset being written: its files (through <see cref="DatasetWriter"/>: content and subject
     /// index encrypted, their keys for the row), its rows and subjects. A new dataset
@@ -276,13 +288,13 @@ internal static partial class DatasetsApi
     {
         private DatasetWriter? _files;
 
-        private Outgoing(string id, string payloadName, string recipient, Contract contract, string spill)
+        private Outgoing(string id, string payloadName, string recipient, Contract contract, Spool spool)
         {
             Id = id;
             PayloadName = payloadName;
             Recipient = recipient;
             Contract = contract;
-            Subjects = new ExternalSorter<UInt128>(directory: spill);
+            Subjects = new ExternalSorter<UInt128>(directory: spool.Directory, quota: spool.Quota);
         }
 
         public string Id { get; }
@@ -297,10 +309,10 @@ internal static partial class DatasetsApi
 
         /// <summary>Starts a new dataset for <paramref name="recipient"/>.</summary>
         public static Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, string recipient, Contract contract, CsvSchema schema,
-            string spill, CancellationToken cancellationToken)
+            Spool spool, CancellationToken cancellationToken)
         {
             var id = NewDatasetId();
-            return StartAsync(store, keys, new Outgoing(id, DatasetFiles.PayloadNameOf(id), recipient, contract, spill), schema, cancellationToken);
+            return StartAsync(store, keys, new Outgoing(id, DatasetFiles.PayloadNameOf(id), recipient, contract, spool), schema, cancellationToken);
         }
 
         /// <summary>
@@ -309,8 +321,8 @@ internal static partial class DatasetsApi
         /// were in the row) and the caller deletes them (<see cref="DatasetEntity.PayloadName"/> before the call).
         /// </summary>
         public static Task<Outgoing> StartNewVersionAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity dataset, Contract contract, CsvSchema schema,
-            string spill, CancellationToken cancellationToken) =>
-            StartAsync(store, keys, new Outgoing(dataset.Id, DatasetFiles.NewVersionNameOf(dataset.Id), dataset.ToOrganisation, contract, spill), schema,
+            Spool spool, CancellationToken cancellationToken) =>
+            StartAsync(store, keys, new Outgoing(dataset.Id, DatasetFiles.NewVersionNameOf(dataset.Id), dataset.ToOrganisation, contract, spool), schema,
                 cancellationToken);
 
         private static async Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, Outgoing o, CsvSchema schema, CancellationToken cancellationToken)

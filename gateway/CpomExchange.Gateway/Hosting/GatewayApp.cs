@@ -6,6 +6,7 @@ using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Datasets;
 using CpomExchange.Gateway.Health;
 using CpomExchange.Gateway.Indicators;
+using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Me;
 using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.AccessLog;
@@ -162,6 +163,7 @@ public static partial class GatewayApp
                     .ExecuteAsync(context.HttpContext);
             };
         });
+        services.AddRequestLimits(options.Limits, home);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
 
         var app = builder.Build();
@@ -183,9 +185,11 @@ public static partial class GatewayApp
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestBodyLimits();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseOrganisationLimits();
         app.MapGatewayApi();
         app.MapHealthApi();
         return app;

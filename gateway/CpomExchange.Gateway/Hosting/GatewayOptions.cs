@@ -123,8 +123,27 @@ public sealed class TlsOptions
 /// <summary>Input limits, section <c>Cpom:Limits</c>.</summary>
 public sealed class LimitOptions
 {
-    /// <summary>The largest request body, in bytes.</summary>
+    /// <summary>The largest request body, in bytes: a file upload (<c>POST /api/v1/datasets</c>).</summary>
     public long MaxBodyBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>The largest body of every other request (JSON: administration, subject lookup), in bytes; beyond, 413 request.body-too-large.</summary>
+    public long MaxJsonBodyBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Uploads one organisation may run at once (all its agents together); beyond, 429 request.too-many-concurrent.</summary>
+    public int ConcurrentUploadsPerOrganisation { get; set; } = 8;
+
+    /// <summary>Downloads one organisation may run at once; beyond, 429 request.too-many-concurrent.</summary>
+    public int ConcurrentDownloadsPerOrganisation { get; set; } = 16;
+
+    /// <summary>Indicator drafts (<c>GET /api/v1/indicators</c>) one organisation may compute at once; beyond, 429 request.too-many-concurrent.</summary>
+    public int ConcurrentIndicatorDraftsPerOrganisation { get; set; } = 2;
+
+    /// <summary>
+    /// The disk space the sorted runs of large uploads may take together in <c>$CPOM_HOME/spool</c>, in
+    /// bytes (about 32 bytes per row of a file over 262,144 rows); beyond, the upload is refused with
+    /// 507 storage.spool-full and nothing of it is kept.
+    /// </summary>
+    public long SpoolQuotaBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 
     /// <summary>The most data rows in one file.</summary>
     public long MaxRows { get; set; } = 5_000_000;

@@ -1,3 +1,4 @@
+using CpomExchange.Gateway.Limits;
 using System.Globalization;
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
@@ -28,7 +29,7 @@ internal static partial class IndicatorsApi
 {
     public static RouteGroupBuilder MapIndicatorsApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/indicators", DraftAsync);
+        api.MapGet("/indicators", DraftAsync).LimitPerOrganisation(OrganisationWork.IndicatorsDraft);
         return api;
     }
 

@@ -81,8 +81,10 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
             };
             db.AccessLogHeads.Add(head);
         }
-        // What a refused request said (an id, a purpose, an object) is logged as said, cut to the
-        // column's size: PostgreSQL refuses a longer value, and the entry must be written whatever came in.
+        // What a refused request said (an id, a purpose, an object) is logged as said, with control,
+        // invisible and bidirectional characters made visible and cut to the column's size (never
+        // inside a surrogate pair): PostgreSQL refuses a longer value, a NUL or an unpaired surrogate,
+        // and the entry must be written whatever came in.
         var entry = new AccessLogEntry(head.Size, controller, AccessLogEntry.Truncate(draft.Time), Clip(draft.AgentId, 100)!, Clip(draft.AgentName, 200)!,
             Clip(draft.Organisation, 100), Clip(draft.CertificateSha256, 64)!, Clip(draft.Action, 32)!, Clip(draft.ExchangeType, 64), Clip(draft.DatasetId, 64),
             draft.Rows, Clip(draft.Counterpart, 100), Clip(draft.Purpose, 64), Clip(draft.Object, 80), Clip(draft.LegalBasis, 500), Clip(draft.Outcome, 16)!,
@@ -101,9 +103,8 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
         }
     }
 
-    /// <summary>At most <paramref name="max"/> characters: the start of the value and an ellipsis when it is longer.</summary>
-    internal static string? Clip(string? value, int max) =>
-        value is null || value.Length <= max ? value : string.Concat(value.AsSpan(0, max - 1), "…");
+    /// <summary>At most <paramref name="max"/> characters, safe to show and to store (see <see cref="LogText.Fit"/>).</summary>
+    internal static string? Clip(string? value, int max) => LogText.Fit(value, max);
 
     /// <summary>Signs a checkpoint of the head's current size (in the caller's transaction).</summary>
     public async Task AddCheckpointAsync(CpomDbContext db, AccessLogHeadEntity head, CompactRange range, CancellationToken cancellationToken)

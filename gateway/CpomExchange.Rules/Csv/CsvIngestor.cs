@@ -24,6 +24,9 @@ public sealed record CsvIngestOptions
     /// </summary>
     public string? SpillDirectory { get; init; }
 
+    /// <summary>The disk space those runs may take (shared with the other uploads); none when null.</summary>
+    public SpillQuota? SpillQuota { get; init; }
+
     /// <summary>Called with every valid SIRET or NIR cell (normalised), to build the dataset's set of subjects.</summary>
     public Action<ColumnKind, string>? OnIdentifier { get; init; }
 
@@ -276,7 +279,7 @@ public static partial class CsvIngestor
         {
             output.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
         }
-        using var seen = new UniqueValues(options.SpillDirectory);
+        using var seen = new UniqueValues(options.SpillDirectory, options.SpillQuota);
         var cells = new string[schema.Columns.Count];
         var namedCount = columns.Length;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -596,7 +599,7 @@ public static partial class CsvIngestor
     private static string? ShortenValue(ColumnSpec spec, string raw) => spec.Pseudonymised ? null : Shorten(raw);
 
     /// <summary>The values already seen in unique columns, with the line they were first seen on.</summary>
-    private sealed class UniqueValues(string? spillDirectory) : IDisposable
+    private sealed class UniqueValues(string? spillDirectory, SpillQuota? spillQuota) : IDisposable
     {
         private readonly Dictionary<string, (ColumnSpec Spec, ExternalSorter<SiretAt> Sorter)> _sirets = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Dictionary<string, long>> _strings = new(StringComparer.Ordinal);
@@ -613,7 +616,7 @@ public static partial class CsvIngestor
             {
                 if (!_sirets.TryGetValue(spec.Name, out var entry))
                 {
-                    entry = _sirets[spec.Name] = (spec, new ExternalSorter<SiretAt>(directory: spillDirectory));
+                    entry = _sirets[spec.Name] = (spec, new ExternalSorter<SiretAt>(directory: spillDirectory, quota: spillQuota));
                 }
                 entry.Sorter.Add(new SiretAt(number, line));
                 return null;
@@ -662,15 +665,19 @@ public static partial class CsvIngestor
     /// <summary>
     /// The index of the first forbidden character of <paramref name="value"/>, or -1: control
     /// characters, a byte-order mark inside the text, zero-width and bidirectional formatting
-    /// characters, which hide what a cell says from the person who reads it.
+    /// characters (the Arabic letter mark and the line and paragraph separators included), which hide
+    /// what a cell says from the person who reads it.
     /// </summary>
-    public static int FindForbiddenCharacter(string value)
+    public static int FindForbiddenCharacter(string value) => FindForbiddenCharacter(value.AsSpan());
+
+    /// <summary>The index of the first control, invisible or bidirectional character of <paramref name="value"/>, or -1.</summary>
+    public static int FindForbiddenCharacter(ReadOnlySpan<char> value)
     {
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
             if (c < ' ' || c == '\u007F' || (c >= '\u0080' && c <= '\u009F') || c == '\uFEFF' || c == '\uFFFD'
-                || (c >= '\u200B' && c <= '\u200F') || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2060' && c <= '\u2069'))
+                || c == '\u061C' || (c >= '\u200B' && c <= '\u200F') || (c >= '\u2028' && c <= '\u202E') || (c >= '\u2060' && c <= '\u2069'))
             {
                 return i;
             }

@@ -10,7 +10,8 @@ namespace CpomExchange.Rules.Csv;
 /// written to a spill file; <see cref="Sorted"/> merges the files and the last run. The spill files
 /// are encrypted (AES-256-GCM, with a key that exists only in this object's memory: what is spilled
 /// is file content, such as an adherents list) and deleted when closed, so that nothing readable is
-/// left on disk, even after a crash.
+/// left on disk, even after a crash. With a <see cref="SpillQuota"/>, a run is written only if its
+/// bytes fit in the quota, and they are given back when the sorter is disposed.
 /// </summary>
 /// <typeparam name="T">A value type without references, ordered by <see cref="IComparable{T}"/>.</typeparam>
 public sealed class ExternalSorter<T> : IDisposable
@@ -27,17 +28,23 @@ public sealed class ExternalSorter<T> : IDisposable
     private readonly string _directory;
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly List<FileStream> _spills = [];
+    private readonly SpillQuota? _quota;
+    private long _reserved;
     private T[] _run;
     private int _count;
     private ulong _nonce;
     private bool _merged;
 
-    /// <summary>Spills to <paramref name="directory"/> (default: the system's temporary folder) every <paramref name="runLength"/> values.</summary>
-    public ExternalSorter(int runLength = DefaultRunLength, string? directory = null)
+    /// <summary>
+    /// Spills to <paramref name="directory"/> (default: the system's temporary folder) every
+    /// <paramref name="runLength"/> values, within <paramref name="quota"/> when there is one.
+    /// </summary>
+    public ExternalSorter(int runLength = DefaultRunLength, string? directory = null, SpillQuota? quota = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(runLength, 1);
         _runLength = runLength;
         _directory = directory ?? Path.GetTempPath();
+        _quota = quota;
         _run = new T[Math.Min(runLength, 1024)];
     }
 
@@ -111,7 +118,10 @@ public sealed class ExternalSorter<T> : IDisposable
         }
     }
 
-    /// <summary>Closes (and so deletes) the spill files.</summary>
+    /// <summary>The bytes this sorter's runs hold in its quota (for tests and measurements).</summary>
+    public long ReservedBytes => _reserved;
+
+    /// <summary>Closes (and so deletes) the spill files, and gives their bytes back to the quota.</summary>
     public void Dispose()
     {
         _merged = true;
@@ -120,12 +130,26 @@ public sealed class ExternalSorter<T> : IDisposable
             spill.Dispose();
         }
         _spills.Clear();
+        _quota?.Release(_reserved);
+        _reserved = 0;
         CryptographicOperations.ZeroMemory(_key);
     }
 
     private void Spill()
     {
         var values = _run.AsSpan(0, _count);
+        var plainBytes = (long)_count * Marshal.SizeOf<T>();
+        var chunkCount = (plainBytes + (ChunkValues * Marshal.SizeOf<T>()) - 1) / (ChunkValues * Marshal.SizeOf<T>());
+        var bytes = plainBytes + (chunkCount * (4 + NonceSize + TagSize));
+        if (_quota is not null)
+        {
+            // Reserved before the file exists: a full quota writes nothing.
+            if (!_quota.TryReserve(bytes))
+            {
+                throw new SpillQuotaExceededException(bytes, _quota);
+            }
+            _reserved += bytes;
+        }
         values.Sort();
         var options = new FileStreamOptions
         {

@@ -17,14 +17,19 @@ public static class ErrorCatalog
 
     // Request shape.
     public const string MissingPurpose = "request.missing-purpose";
+    public const string UnknownPurpose = "request.unknown-purpose";
     public const string ObjectTooLong = "request.object-too-long";
     public const string MissingParameter = "request.missing-parameter";
+    public const string ParameterTooLong = "request.parameter-too-long";
+    public const string BadPaging = "request.bad-paging";
     public const string UnknownExchange = "request.unknown-exchange";
     public const string UnknownOrganisation = "request.unknown-organisation";
     public const string UnsupportedMediaType = "request.unsupported-media-type";
     public const string RequestTooLarge = "request.too-large";
+    public const string BodyTooLarge = "request.body-too-large";
     public const string InvalidRequest = "request.invalid";
     public const string RateLimited = "request.rate-limited";
+    public const string TooManyConcurrent = "request.too-many-concurrent";
 
     // Policy decisions.
     public const string NoContract = "policy.no-contract";
@@ -101,6 +106,7 @@ public static class ErrorCatalog
     // Operations.
     public const string KeysUnavailable = "keys.unavailable";
     public const string StorageUnavailable = "storage.unavailable";
+    public const string SpoolFull = "storage.spool-full";
     public const string DatasetPurged = "dataset.purged";
     public const string Internal = "server.internal";
 
@@ -112,14 +118,19 @@ public static class ErrorCatalog
         [OrganisationMismatch] = "Le certificat ne correspond pas à l'organisation de l'agent",
         [CertificateInvalid] = "Certificat client invalide",
         [MissingPurpose] = "Finalité manquante",
+        [UnknownPurpose] = "Finalité inconnue",
         [ObjectTooLong] = "Objet trop long",
         [MissingParameter] = "Paramètre manquant",
+        [ParameterTooLong] = "Paramètre trop long",
+        [BadPaging] = "Pagination invalide",
         [UnknownExchange] = "Type d'échange inconnu",
         [UnknownOrganisation] = "Organisation inconnue",
         [UnsupportedMediaType] = "Type de contenu non pris en charge",
         [RequestTooLarge] = "Fichier trop volumineux",
+        [BodyTooLarge] = "Corps de requête trop volumineux",
         [InvalidRequest] = "Requête invalide",
         [RateLimited] = "Trop de requêtes",
+        [TooManyConcurrent] = "Trop d'opérations simultanées",
         [NoContract] = "Aucun contrat CPOM entre ces organisations",
         [ContractNotInForce] = "Contrat CPOM hors de sa période de validité",
         [ExchangeNotInContract] = "Échange non prévu par le contrat",
@@ -180,6 +191,7 @@ public static class ErrorCatalog
         [KeyRotationNotFound] = "Aucune rotation de clé",
         [KeysUnavailable] = "Fournisseur de clés indisponible",
         [StorageUnavailable] = "Stockage indisponible",
+        [SpoolFull] = "Espace de travail des gros fichiers plein",
         [DatasetPurged] = "Jeu de données détruit",
         [Internal] = "Erreur interne",
     }.ToFrozenDictionary(StringComparer.Ordinal);
