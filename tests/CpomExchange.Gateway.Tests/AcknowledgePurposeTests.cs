@@ -4,43 +4,15 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CpomExchange.Tests.Shared;
-using Microsoft.AspNetCore.Builder;
 
 namespace CpomExchange.Gateway.Tests;
 
 /// <summary>
-/// A gateway whose PREVY contract opens the adherents list for two purposes (sinistralité and
-/// ciblage), so that the policy alone cannot tell them apart: only the purpose a dataset was sent for can.
+/// Purpose on every path (issue 14.6): a dataset is acknowledged for the purpose it was sent for, as it
+/// is downloaded. PREVY's contract (seed 001) opens the adherents list for two purposes, sinistralité
+/// (art. 6) and ciblage (art. 7): the policy allows both, the dataset's own purpose decides.
 /// </summary>
-public sealed class TwoPurposesFixture : GatewayFixture
-{
-    private readonly string _policies = Directory.CreateTempSubdirectory("cpom-policies-").FullName;
-
-    protected override void Configure(WebApplicationBuilder builder)
-    {
-        foreach (var file in Directory.EnumerateFiles(PoliciesDirectory, "*.yaml", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_policies, Path.GetRelativePath(PoliciesDirectory, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        var prevy = Path.Combine(_policies, "contracts", "cpom-prevy.yaml");
-        var text = File.ReadAllText(prevy);
-        const string OnePurpose = "- { type: adherents, purposes: [sinistralite] }";
-        Assert.Contains(OnePurpose, text, StringComparison.Ordinal);
-        File.WriteAllText(prevy, text.Replace(OnePurpose, "- { type: adherents, purposes: [sinistralite, ciblage] }", StringComparison.Ordinal));
-        builder.Configuration["Cpom:Policies"] = _policies;
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Directory.Delete(_policies, recursive: true);
-    }
-}
-
-/// <summary>Purpose on every path (issue 14.6): a dataset is acknowledged for the purpose it was sent for, as it is downloaded.</summary>
-public sealed class AcknowledgePurposeTests(TwoPurposesFixture gateway) : IClassFixture<TwoPurposesFixture>
+public sealed class AcknowledgePurposeTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
 {
     [Fact]
     public async Task Acknowledging_ForAnotherPurposeThanTheDatasetWasSentFor_IsRefusedAndLogged_LikeDownloading()

@@ -134,7 +134,7 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
             refusals.Add(StatusOfAsync(instance, caisse + "-agent", $"api/v1/datasets?type=adherents&to={spsti}&purpose=sinistralite", sample));
             expectedRefusals.Add((HttpStatusCode.Forbidden, "policy.direction-not-allowed"));
             refusals.Add(StatusOfAsync(instances[(i + 1) % 2], spsti + "-agent", $"api/v1/datasets?type=adherents&to={caisse}&purpose=publicite", sample));
-            expectedRefusals.Add((HttpStatusCode.Forbidden, "policy.purpose-not-allowed"));
+            expectedRefusals.Add((HttpStatusCode.BadRequest, "request.unknown-purpose"));
         }
         var sent = (await Task.WhenAll(work)).OfType<Sent>().ToList();
         Assert.Equal(24, sent.Count);
