@@ -56,10 +56,10 @@ internal static partial class DatasetsApi
         // Sorted runs of a large file's SIRETs and pseudonyms (encrypted, deleted when closed).
         var spill = Path.Combine(home.Root, "spool");
         var caller = Caller.From(http.User);
-        async Task<IResult> RefuseAsync(IResult problem, long? rows = null)
+        async Task<IResult> RefuseAsync(IResult problem, long? rows = null, IReadOnlyCollection<string>? concerned = null)
         {
-            // Every refusal is logged under the caller's organisation before it is answered.
-            await journal.RecordAsync(http, caller, LogActions.Upload, type, replyTo, rows, to, purpose, caseObject, Code(problem), []);
+            // Every refusal is logged under the caller's organisation (and the controllers it concerns) before it is answered.
+            await journal.RecordAsync(http, caller, LogActions.Upload, type, replyTo, rows, to, purpose, caseObject, Code(problem), concerned ?? []);
             return problem;
         }
 
@@ -125,10 +125,10 @@ internal static partial class DatasetsApi
         }
 
         // Minimisation and masking, prepared from what the gateway already holds.
-        var prepared = await Minimisation.PrepareAsync(exchange, caller.Organisation!, recipients, replyTo, db, store, keys, pseudonymiser, http.RequestAborted);
-        if (prepared.Problem is not null)
+        var prepared = await Minimisation.PrepareAsync(exchange, caller.Organisation!, recipients, purpose!, replyTo, db, store, keys, pseudonymiser, policies, http.RequestAborted);
+        if (prepared.Refusal is { } refusal)
         {
-            return await RefuseAsync(prepared.Problem);
+            return await RefuseAsync(refusal.Problem, concerned: refusal.Concerned);
         }
         var plan = prepared.Plan!;
 
@@ -138,7 +138,7 @@ internal static partial class DatasetsApi
         {
             foreach (var (recipient, contract) in split ? recipients.Where(r => plan.AdherentsOf.ContainsKey(r.Organisation)) : recipients)
             {
-                outgoing.Add(await Outgoing.StartAsync(store, keys, recipient, contract, exchange.Schema, spill, http.RequestAborted));
+                outgoing.Add(await Outgoing.StartAsync(store, keys, recipient, contract, exchange, spill, http.RequestAborted));
             }
             var source = new HashingReadStream(http.Request.Body);
             long unmatched = 0;
@@ -150,13 +150,14 @@ internal static partial class DatasetsApi
                 SpillDirectory = spill,
                 OnIdentifier = split ? null : (kind, value) => outgoing[0].Subjects.Add(pseudonymiser.Short(kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret, value)),
                 RowCheck = plan.RowCheck,
-                RowTransform = plan.Transform,
                 OnRow = async cells =>
                 {
+                    // Statistical secrecy at the contract's threshold, before anything is stored.
+                    var masked = plan.Mask?.Apply(cells) ?? 0;
                     if (!split)
                     {
-                        outgoing[0].Rows++;
-                        await outgoing[0].Writer.WriteRecordAsync(cells, http.RequestAborted);
+                        outgoing[0].MaskedCells += masked;
+                        await outgoing[0].WriteAsync(cells, http.RequestAborted);
                         return;
                     }
                     // Each SPSTI receives only the rows of its own adherents.
@@ -166,9 +167,9 @@ internal static partial class DatasetsApi
                     {
                         if (Array.BinarySearch(plan.AdherentsOf[o.Recipient], key) >= 0)
                         {
-                            o.Rows++;
                             o.Subjects.Add(key);
-                            await o.Writer.WriteRecordAsync(cells, http.RequestAborted);
+                            o.MaskedCells += masked;
+                            await o.WriteAsync(cells, http.RequestAborted);
                             matched = true;
                         }
                     }
@@ -210,7 +211,7 @@ internal static partial class DatasetsApi
                     PayloadName = o.PayloadName,
                     CreatedAtUtc = DateTime.UtcNow,
                     ReplyTo = replyTo,
-                    MaskedCells = plan.MaskedCells,
+                    MaskedCells = o.MaskedCells,
                 }, committed, http.RequestAborted));
             }
             // The payloads and subject indexes are in place before the dataset rows and the log
@@ -261,40 +262,65 @@ internal static partial class DatasetsApi
         }
     }
 
-    /// <summary>One dataset being written: its temporary encrypted payload, its rows and subjects.</summary>
+    /// <summary>
+    /// One dataset being written: its temporary encrypted payload, its rows and subjects. The one path
+    /// by which the gateway writes a payload and its subject index: an upload, and the re-writing of a
+    /// dataset without one person (<see cref="StartRewriteAsync"/>, consent withdrawn).
+    /// </summary>
     private sealed class Outgoing : IAsyncDisposable
     {
         private IPendingPayload? _payload;
         private IPendingPayload? _subjects;
         private EncryptingStream? _encrypted;
+        private string? _rowReference;
+        private bool _rewrite;
 
-        private Outgoing(string recipient, Contract contract, string spill)
+        private Outgoing(string id, string payloadName, string recipient, Contract contract, string spill)
         {
+            Id = id;
+            PayloadName = payloadName;
             Recipient = recipient;
             Contract = contract;
             Subjects = new ExternalSorter<UInt128>(directory: spill);
         }
 
-        public string Id { get; } = NewDatasetId();
+        public string Id { get; }
         /// <summary>The name of the dataset's payload in the store.</summary>
-        public string PayloadName => Id + ".cpom";
+        public string PayloadName { get; }
         public string Recipient { get; }
         public Contract Contract { get; }
         public CsvWriter Writer { get; private set; } = null!;
-        public long Rows { get; set; }
+        public long Rows { get; private set; }
+        /// <summary>How many cells small-count masking replaced in this dataset's rows.</summary>
+        public long MaskedCells { get; set; }
         /// <summary>The pseudonyms of the dataset's subjects, sorted with bounded memory for its index.</summary>
         public ExternalSorter<UInt128> Subjects { get; }
 
-        public static async Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, string recipient, Contract contract, CsvSchema schema,
+        public static Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, string recipient, Contract contract, ExchangeDefinition exchange,
             string spill, CancellationToken cancellationToken)
         {
-            var o = new Outgoing(recipient, contract, spill);
+            var id = NewDatasetId();
+            return BeginAsync(new Outgoing(id, id + ".cpom", recipient, contract, spill) { _rowReference = exchange.RowReference }, store, keys, exchange, cancellationToken);
+        }
+
+        /// <summary>
+        /// A new version of <paramref name="dataset"/>: same identifier, a new payload (a fresh data key,
+        /// under a new name) and a new subject index that replaces the old one at commit. Its rows are
+        /// given as stored (<see cref="WriteStoredAsync"/>): they keep their row references.
+        /// </summary>
+        public static Task<Outgoing> StartRewriteAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity dataset, Contract contract, ExchangeDefinition exchange,
+            string spill, CancellationToken cancellationToken) =>
+            BeginAsync(new Outgoing(dataset.Id, $"{dataset.Id}.{Guid.CreateVersion7():N}.cpom", dataset.ToOrganisation, contract, spill) { _rewrite = true },
+                store, keys, exchange, cancellationToken);
+
+        private static async Task<Outgoing> BeginAsync(Outgoing o, IPayloadStore store, IKeyProvider keys, ExchangeDefinition exchange, CancellationToken cancellationToken)
+        {
             try
             {
                 o._payload = await store.CreateAsync(o.PayloadName, cancellationToken: cancellationToken);
                 o._encrypted = await PayloadCipher.BeginAsync(o._payload.Content, keys, cancellationToken: cancellationToken);
                 o.Writer = CsvWriter.Create(o._encrypted, CsvIngestor.OutputOptions, leaveOpen: true);
-                o.Writer.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
+                o.Writer.WriteHeader(exchange.DeliveredHeader.ToArray());
                 return o;
             }
             catch
@@ -305,20 +331,53 @@ internal static partial class DatasetsApi
             }
         }
 
+        /// <summary>Writes an uploaded row (cells in schema order), after its row reference when the exchange numbers its rows.</summary>
+        public async Task WriteAsync(string[] cells, CancellationToken cancellationToken)
+        {
+            Rows++;
+            await Writer.WriteRecordAsync(_rowReference is null ? cells : [RowReferences.Format(Id, Rows), .. cells], cancellationToken);
+        }
+
+        /// <summary>Writes a row as it was stored (header order, row reference included).</summary>
+        public async Task WriteStoredAsync(string[] stored, CancellationToken cancellationToken)
+        {
+            Rows++;
+            await Writer.WriteRecordAsync(stored, cancellationToken);
+        }
+
         /// <summary>Seals the payload, writes the subject index and moves both in place; returns the completed row.</summary>
         public async Task<DatasetEntity> CompleteAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity entity, List<string> committed, CancellationToken cancellationToken)
         {
+            (entity.Sha256, entity.Length) = await SealAsync(store, keys, cancellationToken);
+            await CommitAsync(committed, cancellationToken);
+            return entity;
+        }
+
+        /// <summary>Seals the payload and writes the subject index, neither visible yet; returns the content's SHA-256 and length.</summary>
+        public async Task<(string Sha256, long Length)> SealAsync(IPayloadStore store, IKeyProvider keys, CancellationToken cancellationToken)
+        {
             await Writer.DisposeAsync();
             await _encrypted!.CompleteAsync(cancellationToken);
-            entity.Sha256 = _encrypted.Sha256!;
-            entity.Length = _encrypted.PlaintextLength;
+            var digest = (_encrypted.Sha256!, _encrypted.PlaintextLength);
             await _encrypted.DisposeAsync();
-            _subjects = await SubjectIndex.WriteAsync(store, keys, Id, Subjects.Sorted(), cancellationToken);
+            _subjects = await SubjectIndex.WriteAsync(store, keys, Id, Subjects.Sorted(), overwrite: _rewrite, cancellationToken);
+            return digest;
+        }
+
+        /// <summary>
+        /// Moves the sealed payload and subject index in place, listing in <paramref name="committed"/>
+        /// what to delete if the database does not commit. A re-written dataset's index replaces the
+        /// live one and is not listed: deleting it would leave the dataset without any.
+        /// </summary>
+        public async Task CommitAsync(List<string> committed, CancellationToken cancellationToken)
+        {
             await _payload!.CommitAsync(cancellationToken);
             committed.Add(PayloadName);
-            await _subjects.CommitAsync(cancellationToken);
-            committed.Add(SubjectIndex.NameOf(entity.Id));
-            return entity;
+            await _subjects!.CommitAsync(cancellationToken);
+            if (!_rewrite)
+            {
+                committed.Add(SubjectIndex.NameOf(Id));
+            }
         }
 
         public async ValueTask DisposeAsync()

@@ -44,13 +44,15 @@ public static class SubjectIndex
     /// <summary>
     /// Writes an encrypted index of <paramref name="sorted"/> (in order; repeated values are written
     /// once) to a pending payload of <paramref name="store"/> named for <paramref name="datasetId"/>
-    /// (<see cref="NameOf"/>), for the caller to commit (or dispose).
+    /// (<see cref="NameOf"/>), for the caller to commit (or dispose). With <paramref name="overwrite"/>,
+    /// the commit replaces the dataset's index (a dataset re-written without one of its subjects).
     /// </summary>
-    public static async Task<IPendingPayload> WriteAsync(IPayloadStore store, IKeyProvider keys, string datasetId, IEnumerable<UInt128> sorted, CancellationToken cancellationToken = default)
+    public static async Task<IPendingPayload> WriteAsync(IPayloadStore store, IKeyProvider keys, string datasetId, IEnumerable<UInt128> sorted,
+        bool overwrite = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sorted);
-        var pending = await store.CreateAsync(NameOf(datasetId), cancellationToken: cancellationToken);
+        var pending = await store.CreateAsync(NameOf(datasetId), overwrite, cancellationToken);
         try
         {
             await using var encrypted = await PayloadCipher.BeginAsync(pending.Content, keys, cancellationToken: cancellationToken);
