@@ -57,7 +57,7 @@ internal static partial class DatasetsApi
         async Task<ProblemHttpResult> RefuseAsync(ProblemHttpResult problem)
         {
             // Logged under the caller and, once the dataset is known, its other controller.
-            await journal.RecordAsync(http, caller, LogActions.ConsentWithdrawal, row?.Type, row?.Id, null, row?.ToOrganisation, purpose, caseObject, Code(problem),
+            await journal.RecordAsync(http, caller, LogActions.ConsentWithdrawal, row?.Type, row?.Id ?? id, null, row?.ToOrganisation, purpose, caseObject, Code(problem),
                 row is null ? [] : [row.FromOrganisation, row.ToOrganisation]);
             return problem;
         }
