@@ -182,6 +182,18 @@ public sealed class ConsentWithdrawalTests(GatewayFixture gateway) : IClassFixtu
         Assert.Single(await gateway.LogEntriesAsync("pst38-dpo", id), e => e.Summary() == "consent-withdrawal signalements-pdp denied policy.role-not-allowed");
     }
 
+    [Theory]
+    [InlineData("pst38-pdp", "signalements-pdp:send,list,download,withdraw-consent retour-signalement:send,list,download")]
+    [InlineData("carsat-ra-service-social", "signalements-pdp:send,list,download retour-signalement:send,list,download")]
+    public async Task Me_ShowsTheWithdrawalOfAPerson_ToThePdpCellOnly(string identity, string expected)
+    {
+        using var client = gateway.ClientFor(identity);
+        var me = await client.GetFromJsonAsync<JsonElement>("api/v1/me");
+        var exchanges = me.GetProperty("contracts").EnumerateArray().Single().GetProperty("exchanges").EnumerateArray()
+            .Select(x => $"{x.GetProperty("type").GetString()}:{string.Join(',', x.GetProperty("actions").EnumerateArray().Select(a => a.GetString()))}");
+        Assert.Equal(expected, string.Join(' ', exchanges));
+    }
+
     [Fact]
     public async Task FromADatasetThatNamesNoPerson_OrAWithdrawnOne_IsRefused()
     {

@@ -289,7 +289,7 @@ internal static partial class DatasetsApi
         public string PayloadName { get; }
         public string Recipient { get; }
         public Contract Contract { get; }
-        public CsvWriter Writer { get; private set; } = null!;
+        private CsvWriter Writer { get; set; } = null!;
         public long Rows { get; private set; }
         /// <summary>How many cells small-count masking replaced in this dataset's rows.</summary>
         public long MaskedCells { get; set; }
