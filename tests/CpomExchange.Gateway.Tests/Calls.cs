@@ -59,6 +59,14 @@ internal static class Calls
         return page.GetProperty("entries").EnumerateArray().ToList();
     }
 
+    /// <summary>The entries of the log of <paramref name="dpo"/>'s organisation that match <paramref name="query"/> (audit filters).</summary>
+    public static async Task<List<JsonElement>> LogEntriesWhereAsync(this GatewayFixture gateway, string dpo, string query)
+    {
+        using var client = gateway.ClientFor(dpo);
+        var page = await client.GetFromJsonAsync<JsonElement>($"api/v1/audit/entries?pageSize=1000&{query}");
+        return page.GetProperty("entries").EnumerateArray().ToList();
+    }
+
     /// <summary>Action, outcome and reason of a log entry, to compare exactly.</summary>
     public static string Summary(this JsonElement entry) =>
         $"{entry.GetProperty("action").GetString()} {entry.GetProperty("exchange").GetString()} {entry.GetProperty("outcome").GetString()} {(entry.GetProperty("reason").ValueKind == JsonValueKind.Null ? "-" : entry.GetProperty("reason").GetString())}";

@@ -204,6 +204,12 @@ public sealed class SecondPurposeLinkTests(SecondPurposeFixture gateway) : IClas
         var refused = await gateway.PostCsvAsync("carsat-ra-service-social", "type=retour-signalement&to=pst38&purpose=pdp",
             header + $"{pdp}:1;PRIS_EN_CHARGE;20/01/2026;\r\n{other}:1;PRIS_EN_CHARGE;20/01/2026;\r\n");
         Assert.Equal([(3L, "minimisation.link-purpose")], await refused.RowErrorsAsync());
+        // Refused under both controllers: the service social that tried, the SPSTI whose signalement it named.
+        foreach (var dpo in new[] { "carsat-ra-dpo", "pst38-dpo" })
+        {
+            Assert.Equal(["upload retour-signalement denied csv.invalid-file"],
+                (await gateway.LogEntriesWhereAsync(dpo, "action=upload&exchange=retour-signalement&outcome=denied")).Select(e => e.Summary()));
+        }
         await (await gateway.PostCsvAsync("carsat-ra-service-social", "type=retour-signalement&to=pst38&purpose=pdp",
             header + $"{pdp}:1;PRIS_EN_CHARGE;20/01/2026;\r\n")).IdAsync();
     }

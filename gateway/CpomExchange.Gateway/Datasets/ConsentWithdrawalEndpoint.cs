@@ -113,7 +113,7 @@ internal static partial class DatasetsApi
                 return await RefuseAsync(Problem.Of(410, ErrorCatalog.DatasetPurged, "Ce jeu de données a été détruit entre-temps : plus personne n'y figure."));
             }
             var outcome = await RewriteWithoutAsync(current, person, exchange, decision.Contract!, http, caller, journal, purpose!, caseObject, db, keys, pseudonymiser,
-                store, Path.Combine(home.Root, "spool"));
+                store, Path.Combine(home.Root, "spool"), logger);
             switch (outcome)
             {
                 case RewriteOutcome.PersonAbsent:
@@ -148,7 +148,7 @@ internal static partial class DatasetsApi
     /// </summary>
     private static async Task<RewriteOutcome> RewriteWithoutAsync(DatasetEntity current, Func<string[], bool> person,
         ExchangeDefinition exchange, Contract contract, HttpContext http, Caller caller, AccessJournal journal, string purpose, string? caseObject,
-        CpomDbContext db, IKeyProvider keys, Pseudonymiser pseudonymiser, IPayloadStore store, string spill)
+        CpomDbContext db, IKeyProvider keys, Pseudonymiser pseudonymiser, IPayloadStore store, string spill, ILogger logger)
     {
         var header = exchange.DeliveredHeader.ToList();
         var identifiers = exchange.Schema.Columns.Where(c => c.Kind is ColumnKind.Siret or ColumnKind.Nir)
@@ -217,8 +217,17 @@ internal static partial class DatasetsApi
                 await transaction.CommitAsync(CancellationToken.None);
             }
             committed.Clear();
-            // Crypto-shredding of the old version: its ciphertext, with the only copy of its wrapped data key.
-            await store.DeleteAsync(old, CancellationToken.None);
+            try
+            {
+                // Crypto-shredding of the old version: its ciphertext, with the only copy of its wrapped data key.
+                await store.DeleteAsync(old, CancellationToken.None);
+            }
+            catch (Exception e) when (e is IOException or Azure.RequestFailedException)
+            {
+                // The withdrawal is committed and the old version is no longer reachable through the
+                // gateway; what is left in the store must still go, by hand if need be.
+                LogOldVersionLeft(logger, e, current.Id, old);
+            }
             return RewriteOutcome.Done;
         }
         finally
@@ -283,6 +292,10 @@ internal static partial class DatasetsApi
         var referenceIndex = header.IndexOf(exchange.RowReference!);
         return (cells => cells[referenceIndex] == reference, null);
     }
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error,
+        Message = "Dataset {DatasetId} was re-written, but its old payload {PayloadName} could not be deleted from the store: delete it (it holds the withdrawn person).")]
+    private static partial void LogOldVersionLeft(ILogger logger, Exception exception, string datasetId, string payloadName);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Dataset {DatasetId}: one person withdrawn by agent {AgentId} (consent withdrawn); {Rows} row(s) left.")]
     private static partial void LogConsentWithdrawn(ILogger logger, string datasetId, string agentId, long rows);

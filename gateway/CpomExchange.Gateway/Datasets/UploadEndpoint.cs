@@ -190,7 +190,9 @@ internal static partial class DatasetsApi
                         ["errors"] = result.Errors.Select(e => new { line = e.Line, column = e.Column, value = e.Value, code = e.Code, reason = e.Reason }).ToList(),
                         ["errorCount"] = result.ErrorCount,
                         ["truncated"] = result.ErrorCount > result.Errors.Count,
-                    }), result.Rows);
+                    }), result.Rows,
+                    // A row naming data its owner sent for another purpose (RGPD art. 5(1)(b)) is a refusal the owner's log shows too.
+                    result.Errors.Any(e => e.Code == ErrorCatalog.LinkPurpose) ? recipients.Select(r => r.Organisation).ToList() : null);
             }
             var entities = new List<DatasetEntity>();
             foreach (var o in outgoing.Where(o => !split || o.Rows > 0))

@@ -182,7 +182,7 @@ public sealed record ExchangeDefinition(
     /// The header of the file as stored and delivered: the schema's columns, after the column of
     /// row references (<see cref="RowReference"/>) when the gateway numbers the rows.
     /// </summary>
-    public IReadOnlyList<string> DeliveredHeader =>
+    public IReadOnlyList<string> DeliveredHeader { get; } =
         RowReference is null ? Schema.Columns.Select(c => c.Name).ToList() : [RowReference, .. Schema.Columns.Select(c => c.Name)];
 }
 
