@@ -58,6 +58,7 @@ public static class CpomCli
         root.Subcommands.Add(StatusCommand(stdout, stderr));
         root.Subcommands.Add(AckCommand(stdout, stderr));
         root.Subcommands.Add(WithdrawCommand(stdout, stderr));
+        root.Subcommands.Add(ConsentCommands.Build(stdout, stderr));
         root.Subcommands.Add(IndicatorsCommand(stdout, stderr));
         root.Subcommands.Add(WhoAmICommand(stdout, stderr));
         root.Subcommands.Add(PolicyCommands.Build(stdout, stderr, JsonOption));

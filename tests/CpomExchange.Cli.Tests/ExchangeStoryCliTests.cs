@@ -91,6 +91,19 @@ public sealed class ExchangeStoryCliTests(GatewayFixture gateway) : IClassFixtur
         var retour = Path.Combine(_work, "retour.csv");
         await File.WriteAllTextAsync(retour, (await File.ReadAllTextAsync(Sample("retour-signalement.csv"))).Replace("<id du signalement>", signalement, StringComparison.Ordinal));
         await UploadAsync("cgss-guadeloupe-service-social", retour, "--type", "retour-signalement", "--to", "cist971", "--purpose", "pdp");
+        // The worker withdraws consent (RGPD art. 7(3)): the cellule PDP removes them; no retour can answer them any more.
+        var usage = await CliRunner.RunAsync(As("cist971-pdp", "withdraw-consent", signalement, "--purpose", "pdp"));
+        Assert.Equal(ExitCodes.Usage, usage.Exit);
+        var withdrawn = await CliRunner.RunAsync(As("cist971-pdp", "withdraw-consent", signalement, "--nir", "293116562420460", "--purpose", "pdp"));
+        Assert.True(withdrawn.Exit == ExitCodes.Ok, withdrawn.Err);
+        Assert.Contains($"Personne retirée du signalement {signalement} : 0 personne(s) restante(s).", withdrawn.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("293116562420460", await DownloadTextAsync("cgss-guadeloupe-service-social", signalement, "pdp"), StringComparison.Ordinal);
+        var late = await CliRunner.RunAsync(As("cgss-guadeloupe-service-social", "upload", retour, "--type", "retour-signalement", "--to", "cist971", "--purpose", "pdp"));
+        Assert.Equal(ExitCodes.InvalidFile, late.Exit);
+        Assert.Contains("minimisation.unknown-person", late.Err, StringComparison.Ordinal);
+        var again = await CliRunner.RunAsync(As("cist971-pdp", "withdraw-consent", signalement, "--reference", signalement + ":1", "--purpose", "pdp"));
+        Assert.Equal(ExitCodes.NotFound, again.Exit);
+        Assert.Contains("consent.person-not-found", again.Err, StringComparison.Ordinal);
         // The agents of the caisse never see the signalement.
         var refused = await CliRunner.RunAsync(As("cgss-guadeloupe-agent", "download", signalement, "--purpose", "pdp", "-o", Path.Combine(_work, "no.csv")));
         Assert.Equal(ExitCodes.Refused, refused.Exit);

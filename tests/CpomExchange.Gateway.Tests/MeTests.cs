@@ -47,7 +47,7 @@ public sealed class MeTests(GatewayFixture gateway) : IClassFixture<GatewayFixtu
         // Both ways with the service social of its caisse, for the purpose pdp; nothing with the DEETS.
         Assert.Equal(
         [
-            ("signalements-pdp", "cgss-guadeloupe", "send,list,download", "pdp"),
+            ("signalements-pdp", "cgss-guadeloupe", "send,list,download,withdraw-consent", "pdp"),
             ("retour-signalement", "cgss-guadeloupe", "send,list,download", "pdp"),
         ], Exchanges(await MeAsync("cist971-pdp")));
     }

@@ -81,7 +81,7 @@ public sealed class MinimisationTests(TwoSpstiFixture gateway) : IClassFixture<T
     }
 
     [Fact]
-    public async Task Sinistralite_AnswersOneAdherentsDataset_ForeignSiretsAreRefused_SmallCountsMasked()
+    public async Task Sinistralite_AnswersOneAdherentsDataset_ForeignSiretsAreRefused()
     {
         var adherents = await IdAsync(await PostAsync("prevy-agent", "type=adherents&to=carsat-lr&purpose=sinistralite", Sample("adherents.csv")));
 
@@ -97,11 +97,14 @@ public sealed class MinimisationTests(TwoSpstiFixture gateway) : IClassFixture<T
         using var prevy = gateway.ClientFor("prevy-agent");
         var metadata = await prevy.GetFromJsonAsync<JsonElement>($"api/v1/datasets/{id}");
         Assert.Equal(adherents, metadata.GetProperty("replyTo").GetString());
-        // The counts from 1 to 4 are masked (3, 1 | 2, 3, 1 | 2, 1); 9 and the zeros are not.
-        Assert.Equal(7, metadata.GetProperty("maskedCells").GetInt64());
+        // The sample's small counts (MaskingTests covers the rule): 3 accidents with 1 on the way (<5, <5,
+        // and their rate, days and severity), then 9 accidents shown with 2, 3, 1 masked, then 2 accidents
+        // with 1 MP (<5, <5 and the three that give them back): 5 + 3 + 5.
+        Assert.Equal(13, metadata.GetProperty("maskedCells").GetInt64());
         var text = await prevy.GetStringAsync($"api/v1/datasets/{id}/content?purpose=sinistralite");
-        Assert.Contains("01338908538633;2025;48;<5;<5;0;212;0;0;62,5;2,7;602MB;C", text, StringComparison.Ordinal);
-        Assert.Contains("79402654223514;2025;95;9;<5;<5;1480;<5;0;94,7;8,9;853AA;H", text, StringComparison.Ordinal);
+        Assert.Contains("\r\n01338908538633;2025;48;<5;<5;0;secret;0;0;secret;secret;602MB;C\r\n", text, StringComparison.Ordinal);
+        Assert.Contains("\r\n79402654223514;2025;95;9;<5;<5;1480;<5;0;94,7;8,9;853AA;H\r\n", text, StringComparison.Ordinal);
+        Assert.Contains("\r\n92832764283508;2025;62;<5;0;<5;secret;0;0;secret;secret;521DC;D\r\n", text, StringComparison.Ordinal);
 
         // A reply to someone else's list is refused.
         var other = await PostAsync("carsat-pdl-agent", $"type=sinistralite&to=satm&purpose=sinistralite&replyTo={adherents}", Sample("sinistralite.csv"));
@@ -164,15 +167,15 @@ public sealed class MinimisationTests(TwoSpstiFixture gateway) : IClassFixture<T
         var signalement = await IdAsync(await PostAsync("cist971-pdp", "type=signalements-pdp&to=cgss-guadeloupe&purpose=pdp", Sample("signalements-pdp.csv")));
         const string header = "reference;statut;date;commentaire\r\n";
         Assert.Equal(HttpStatusCode.Created, (await PostAsync("cgss-guadeloupe-service-social", "type=retour-signalement&to=cist971&purpose=pdp",
-            header + $"{signalement};PRIS_EN_CHARGE;20/01/2026;Premier entretien\r\n")).StatusCode);
+            header + $"{signalement}:1;PRIS_EN_CHARGE;20/01/2026;Premier entretien\r\n")).StatusCode);
 
         var unknown = await PostAsync("cgss-guadeloupe-service-social", "type=retour-signalement&to=cist971&purpose=pdp",
-            header + "ds_0123456789abcdef0123456789abcdef;CLOS;20/01/2026;\r\n");
+            header + "ds_0123456789abcdef0123456789abcdef:1;CLOS;20/01/2026;\r\n");
         Assert.Equal([(2L, "minimisation.unknown-signalement")], await ErrorsAsync(unknown));
 
         // The cellule PDP cannot "answer" its own signalement: it was not addressed to it.
         var own = await PostAsync("cist971-pdp", "type=retour-signalement&to=cgss-guadeloupe&purpose=pdp",
-            header + $"{signalement};CLOS;20/01/2026;\r\n");
+            header + $"{signalement}:1;CLOS;20/01/2026;\r\n");
         Assert.Equal([(2L, "minimisation.unknown-signalement")], await ErrorsAsync(own));
     }
 }

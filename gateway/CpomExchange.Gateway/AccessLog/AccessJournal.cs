@@ -23,6 +23,7 @@ internal sealed partial class AccessJournal(CpomDbContext db, AccessLogWriter wr
         DataAction.List => LogActions.List,
         DataAction.ReadMetadata => LogActions.ReadMetadata,
         DataAction.Download => LogActions.Download,
+        DataAction.WithdrawConsent => LogActions.ConsentWithdrawal,
         _ => LogActions.Acknowledge,
     };
 

@@ -54,6 +54,7 @@ internal static partial class DatasetsApi
         api.MapGet("/datasets/{id}/content", DownloadAsync).LimitPerOrganisation(OrganisationWork.Download);
         api.MapPost("/datasets/{id}/ack", AcknowledgeAsync);
         api.MapDelete("/datasets/{id}", WithdrawAsync);
+        api.MapPost("/datasets/{id}/consent-withdrawals", WithdrawConsentAsync);
         return api;
     }
 

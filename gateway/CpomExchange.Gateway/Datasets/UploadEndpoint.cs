@@ -56,10 +56,10 @@ internal static partial class DatasetsApi
         ILogger<DatasetInfo> logger)
     {
         var caller = Caller.From(http.User);
-        async Task<IResult> RefuseAsync(IResult problem, long? rows = null)
+        async Task<IResult> RefuseAsync(IResult problem, long? rows = null, IReadOnlyCollection<string>? concerned = null)
         {
-            // Every refusal is logged under the caller's organisation before it is answered.
-            await journal.RecordAsync(http, caller, LogActions.Upload, type, replyTo, rows, to, purpose, caseObject, Code(problem), []);
+            // Every refusal is logged under the caller's organisation (and the controllers it concerns) before it is answered.
+            await journal.RecordAsync(http, caller, LogActions.Upload, type, replyTo, rows, to, purpose, caseObject, Code(problem), concerned ?? []);
             return problem;
         }
 
@@ -125,10 +125,10 @@ internal static partial class DatasetsApi
         }
 
         // Minimisation and masking, prepared from what the gateway already holds.
-        var prepared = await Minimisation.PrepareAsync(exchange, caller.Organisation!, recipients, replyTo, db, store, keys, pseudonymiser, http.RequestAborted);
-        if (prepared.Problem is not null)
+        var prepared = await Minimisation.PrepareAsync(exchange, caller.Organisation!, recipients, purpose!, replyTo, db, store, keys, pseudonymiser, policies, http.RequestAborted);
+        if (prepared.Refusal is { } refusal)
         {
-            return await RefuseAsync(prepared.Problem);
+            return await RefuseAsync(refusal.Problem, concerned: refusal.Concerned);
         }
         var plan = prepared.Plan!;
 
@@ -138,7 +138,7 @@ internal static partial class DatasetsApi
         {
             foreach (var (recipient, contract) in split ? recipients.Where(r => plan.AdherentsOf.ContainsKey(r.Organisation)) : recipients)
             {
-                outgoing.Add(await Outgoing.StartAsync(store, keys, recipient, contract, exchange.Schema, spool, http.RequestAborted));
+                outgoing.Add(await Outgoing.StartAsync(store, keys, recipient, contract, exchange, spool, http.RequestAborted));
             }
             var source = new HashingReadStream(http.Request.Body);
             long unmatched = 0;
@@ -153,15 +153,16 @@ internal static partial class DatasetsApi
                 OnIdentifier = split ? null : (kind, value) => outgoing[0].Subjects.Add(pseudonymiser.Short(kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret, value)),
                 // A report (the annual table) concerns a year its contract covered.
                 RowCheck = ReportingPolicy.YearCheck(exchange, recipients[0].Contract, decisions.Today) is { } year
-                    ? cells => plan.RowCheck?.Invoke(cells) ?? year(cells)
+                    ? async cells => (plan.RowCheck is null ? null : await plan.RowCheck(cells)) ?? year(cells)
                     : plan.RowCheck,
-                RowTransform = plan.Transform,
                 OnRow = async cells =>
                 {
+                    // Statistical secrecy at the contract's threshold, before anything is stored.
+                    var masked = plan.Mask?.Apply(cells) ?? 0;
                     if (!split)
                     {
-                        outgoing[0].Rows++;
-                        await outgoing[0].Writer.WriteRecordAsync(cells, http.RequestAborted);
+                        outgoing[0].MaskedCells += masked;
+                        await outgoing[0].WriteAsync(cells, http.RequestAborted);
                         return;
                     }
                     // Each SPSTI receives only the rows of its own adherents.
@@ -171,9 +172,9 @@ internal static partial class DatasetsApi
                     {
                         if (Array.BinarySearch(plan.AdherentsOf[o.Recipient], key) >= 0)
                         {
-                            o.Rows++;
                             o.Subjects.Add(key);
-                            await o.Writer.WriteRecordAsync(cells, http.RequestAborted);
+                            o.MaskedCells += masked;
+                            await o.WriteAsync(cells, http.RequestAborted);
                             matched = true;
                         }
                     }
@@ -194,7 +195,9 @@ internal static partial class DatasetsApi
                         ["errors"] = result.Errors.Select(e => new { line = e.Line, column = e.Column, value = e.Value, code = e.Code, reason = e.Reason }).ToList(),
                         ["errorCount"] = result.ErrorCount,
                         ["truncated"] = result.ErrorCount > result.Errors.Count,
-                    }), result.Rows);
+                    }), result.Rows,
+                    // A row naming data its owner sent for another purpose (RGPD art. 5(1)(b)) is a refusal the owner's log shows too.
+                    result.Errors.Any(e => e.Code == ErrorCatalog.LinkPurpose) ? recipients.Select(r => r.Organisation).ToList() : null);
             }
             var entities = new List<DatasetEntity>();
             foreach (var o in outgoing.Where(o => !split || o.Rows > 0))
@@ -215,7 +218,7 @@ internal static partial class DatasetsApi
                     PayloadName = o.PayloadName,
                     CreatedAtUtc = time.GetUtcNow().UtcDateTime,
                     ReplyTo = replyTo,
-                    MaskedCells = plan.MaskedCells,
+                    MaskedCells = o.MaskedCells,
                 }, committed, http.RequestAborted));
             }
             // The payloads and subject indexes are in place before the dataset rows and the log
@@ -276,98 +279,4 @@ internal static partial class DatasetsApi
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Refused an upload from agent {AgentId}: the spool quota is full ({UsedBytes} of {MaxBytes} bytes); nothing stored.")]
     private static partial void LogSpoolFull(ILogger logger, Exception exception, string agentId, long usedBytes, long maxBytes);
-
-    /// <summary>
-    /// One dataset being written: its files (through <see cref="DatasetWriter"/>: content and subject
-    /// index encrypted, their keys for the row), its rows and subjects. A new dataset
-    /// (<see cref="StartAsync"/>), or a new version of an existing one (<see cref="StartNewVersionAsync"/>:
-    /// same id, new file names, the row's keys replaced at <see cref="CompleteAsync"/>, which destroys
-    /// the previous version's keys once the row is saved).
-    /// </summary>
-    private sealed class Outgoing : IAsyncDisposable
-    {
-        private DatasetWriter? _files;
-
-        private Outgoing(string id, string payloadName, string recipient, Contract contract, Spool spool)
-        {
-            Id = id;
-            PayloadName = payloadName;
-            Recipient = recipient;
-            Contract = contract;
-            Subjects = new ExternalSorter<UInt128>(directory: spool.Directory, quota: spool.Quota);
-        }
-
-        public string Id { get; }
-        /// <summary>The name of the dataset's payload in the store.</summary>
-        public string PayloadName { get; }
-        public string Recipient { get; }
-        public Contract Contract { get; }
-        public CsvWriter Writer { get; private set; } = null!;
-        public long Rows { get; set; }
-        /// <summary>The pseudonyms of the dataset's subjects, sorted with bounded memory for its index.</summary>
-        public ExternalSorter<UInt128> Subjects { get; }
-
-        /// <summary>Starts a new dataset for <paramref name="recipient"/>.</summary>
-        public static Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, string recipient, Contract contract, CsvSchema schema,
-            Spool spool, CancellationToken cancellationToken)
-        {
-            var id = NewDatasetId();
-            return StartAsync(store, keys, new Outgoing(id, DatasetFiles.PayloadNameOf(id), recipient, contract, spool), schema, cancellationToken);
-        }
-
-        /// <summary>
-        /// Starts a new version of <paramref name="dataset"/> (same id and recipient, new files): the
-        /// caller completes it into that row and saves it; the previous files are then noise (their keys
-        /// were in the row) and the caller deletes them (<see cref="DatasetEntity.PayloadName"/> before the call).
-        /// </summary>
-        public static Task<Outgoing> StartNewVersionAsync(IPayloadStore store, IKeyProvider keys, DatasetEntity dataset, Contract contract, CsvSchema schema,
-            Spool spool, CancellationToken cancellationToken) =>
-            StartAsync(store, keys, new Outgoing(dataset.Id, DatasetFiles.NewVersionNameOf(dataset.Id), dataset.ToOrganisation, contract, spool), schema,
-                cancellationToken);
-
-        private static async Task<Outgoing> StartAsync(IPayloadStore store, IKeyProvider keys, Outgoing o, CsvSchema schema, CancellationToken cancellationToken)
-        {
-            try
-            {
-                o._files = await DatasetFiles.BeginAsync(store, keys, o.Id, o.PayloadName, cancellationToken);
-                o.Writer = CsvWriter.Create(o._files.Content, CsvIngestor.OutputOptions, leaveOpen: true);
-                o.Writer.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
-                return o;
-            }
-            catch
-            {
-                // The key provider may be down: nothing of this dataset stays behind.
-                await o.DisposeAsync();
-                throw;
-            }
-        }
-
-        /// <summary>
-        /// Seals the content, writes the subject index, moves both in place and fills
-        /// <paramref name="entity"/> (files, SHA-256, length, wrapped keys); the names go to
-        /// <paramref name="committed"/> for the caller to delete if its transaction fails.
-        /// </summary>
-        public async Task<DatasetEntity> CompleteAsync(DatasetEntity entity, List<string> committed, CancellationToken cancellationToken)
-        {
-            await Writer.DisposeAsync();
-            committed.AddRange(await _files!.CompleteAsync(entity, Subjects.Sorted(), cancellationToken));
-            return entity;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            // Each step on its own: a full disk makes flushing throw, and the temporary data must
-            // go whatever the earlier steps did (committed files are left alone).
-            try
-            {
-                await (Writer?.DisposeAsync() ?? ValueTask.CompletedTask);
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException or Azure.RequestFailedException)
-            {
-                // Already failed: the request reports the first error, and the file is discarded below.
-            }
-            await (_files?.DisposeAsync() ?? ValueTask.CompletedTask);
-            Subjects.Dispose();
-        }
-    }
 }

@@ -56,7 +56,7 @@ internal static class MeApi
                 {
                     var actions = new List<string>();
                     var purposes = new HashSet<string>(StringComparer.Ordinal);
-                    foreach (var (action, name) in new[] { (DataAction.Send, "send"), (DataAction.List, "list"), (DataAction.Download, "download") })
+                    foreach (var (action, name) in new[] { (DataAction.Send, "send"), (DataAction.List, "list"), (DataAction.Download, "download"), (DataAction.WithdrawConsent, "withdraw-consent") })
                     {
                         foreach (var purpose in enabled.Purposes)
                         {

@@ -13,6 +13,8 @@ public static class LogActions
     public const string Download = "download";
     public const string Acknowledge = "acknowledge";
     public const string Withdraw = "withdraw";
+    /// <summary>The sender removed one person from a dataset: that worker withdrew consent (RGPD art. 7(3)).</summary>
+    public const string ConsentWithdrawal = "consent-withdrawal";
     public const string Purge = "purge";
     public const string Authenticate = "authenticate";
     public const string AuditRead = "audit-read";

@@ -32,9 +32,10 @@ public sealed record CsvIngestOptions
 
     /// <summary>
     /// A rule on a whole valid row (cells in schema order), such as a minimisation rule ("only SIRETs
-    /// of the answered dataset"); returns null, or the error to report for that row.
+    /// of the answered dataset"); returns null, or the error to report for that row. Asynchronous,
+    /// so that a rule may read what a row refers to (the signalement a retour answers) when it first meets it.
     /// </summary>
-    public Func<string[], RowProblem?>? RowCheck { get; init; }
+    public Func<string[], ValueTask<RowProblem?>>? RowCheck { get; init; }
 
     /// <summary>Changes a valid row before it is written (small-count masking), given its line.</summary>
     public Action<string[], long>? RowTransform { get; init; }
@@ -328,7 +329,7 @@ public static partial class CsvIngestor
                     options.OnIdentifier(spec.Kind, cells[index]);
                 }
             }
-            if (result.ErrorCount == errorsBefore && options.RowCheck?.Invoke(cells) is { } problem)
+            if (result.ErrorCount == errorsBefore && options.RowCheck is not null && await options.RowCheck(cells).ConfigureAwait(false) is { } problem)
             {
                 result.Add(new CsvRowError(line, problem.Column, null, problem.Code, problem.Reason), options.MaxReportedErrors);
             }
@@ -560,6 +561,12 @@ public static partial class CsvIngestor
                 if (!ReferencePattern().IsMatch(raw))
                 {
                     Fail(ErrorCatalog.BadReference, "Identifiant de jeu de données attendu (ds_ suivi de 32 caractères hexadécimaux).");
+                }
+                break;
+            case ColumnKind.RowReference:
+                if (!RowReferences.TryParse(raw, out _, out _))
+                {
+                    Fail(ErrorCatalog.BadReference, "Référence d'une ligne attendue, telle que la passerelle l'a donnée : ds_ suivi de 32 caractères hexadécimaux, deux-points, numéro de ligne (ds_…:3).");
                 }
                 break;
             default:

@@ -29,6 +29,8 @@ public enum ColumnKind
     Phone,
     /// <summary><c>reference</c>: the identifier of a dataset of the gateway (<c>ds_</c> + 32 hex digits).</summary>
     Reference,
+    /// <summary><c>row-reference</c>: one row of a dataset, as the gateway numbered it (<c>ds_…:3</c>, see <see cref="RowReferences"/>).</summary>
+    RowReference,
 }
 
 /// <summary>One column of an exchange's CSV file.</summary>
@@ -41,6 +43,8 @@ public enum ColumnKind
 /// <param name="Pattern">A regular expression text cells must match.</param>
 /// <param name="Message">The French reason given when a cell breaks the column's rule.</param>
 /// <param name="Pseudonymised">Whether the values identify a person and appear outside the payload only as keyed pseudonyms.</param>
+/// <param name="RateOf">The column this one is a rate of (the indice de fréquence is a rate of <c>nb_at</c>): documentation that the
+/// policy loader uses to refuse a masking rule that would leave the rate of a masked count in clear.</param>
 public sealed record ColumnSpec(
     string Name,
     ColumnKind Kind,
@@ -50,7 +54,8 @@ public sealed record ColumnSpec(
     IReadOnlyList<string>? Values = null,
     string? Pattern = null,
     string? Message = null,
-    bool Pseudonymised = false);
+    bool Pseudonymised = false,
+    string? RateOf = null);
 
 /// <summary>The v1 CSV schema of one exchange type.</summary>
 /// <param name="ExchangeType">The exchange type code (<c>adherents</c>, ...).</param>

@@ -52,6 +52,13 @@ public static class ErrorCatalog
     public const string ReplyToRequired = "minimisation.reply-to-required";
     public const string ReplyToInvalid = "minimisation.reply-to-invalid";
     public const string NoAdherentsList = "minimisation.no-adherents-list";
+    public const string LinkPurpose = "minimisation.link-purpose";
+    public const string UnknownPerson = "minimisation.unknown-person";
+
+    // Withdrawal of a worker's consent (RGPD art. 7(3)).
+    public const string ConsentNotApplicable = "consent.not-applicable";
+    public const string ConsentPersonNotFound = "consent.person-not-found";
+    public const string ConsentConflict = "consent.conflict";
 
     // Datasets.
     public const string DatasetNotFound = "dataset.not-found";
@@ -146,6 +153,11 @@ public static class ErrorCatalog
         [ReplyToRequired] = "Jeu de données d'origine manquant",
         [ReplyToInvalid] = "Jeu de données d'origine invalide",
         [NoAdherentsList] = "Aucune liste d'adhérents",
+        [LinkPurpose] = "Jeu de données lié transmis pour une autre finalité",
+        [UnknownPerson] = "Personne absente du signalement",
+        [ConsentNotApplicable] = "Retrait d'une personne impossible pour cet échange",
+        [ConsentPersonNotFound] = "Personne absente de ce jeu de données",
+        [ConsentConflict] = "Jeu de données modifié pendant le retrait",
         [DatasetNotFound] = "Jeu de données introuvable",
         [DatasetCorrupted] = "Jeu de données altéré",
         [SubjectIndexCorrupted] = "Index d'un jeu de données altéré ou substitué",

@@ -15,6 +15,8 @@ public enum DataAction
     Download,
     /// <summary>Acknowledge receipt of a dataset.</summary>
     Acknowledge,
+    /// <summary>The sender removes one person from a dataset it sent: that worker withdrew consent (RGPD art. 7(3)).</summary>
+    WithdrawConsent,
 }
 
 /// <summary>Who asks to do what, with which data, with whom, why and when.</summary>
@@ -25,7 +27,8 @@ public enum DataAction
 /// <param name="Counterpart">The other organisation: the recipient of a send, the sender of a read.</param>
 /// <param name="Purpose">The declared purpose (finalité).</param>
 /// <param name="Day">The day of the access, in the gateway's legal time zone.</param>
-/// <param name="AsSender">For <see cref="DataAction.ReadMetadata"/>: the caller's organisation sent the dataset.</param>
+/// <param name="AsSender">For <see cref="DataAction.ReadMetadata"/>: the caller's organisation sent the dataset
+/// (<see cref="DataAction.Send"/> and <see cref="DataAction.WithdrawConsent"/> are always the sender's).</param>
 public sealed record AccessRequest(
     IReadOnlyCollection<string> Roles,
     string? Organisation,
@@ -55,7 +58,7 @@ public sealed record AccessDecision(bool Allowed, string? Code, string Message, 
 public static class AccessPolicy
 {
     /// <summary>Actions that read or write the data itself and must state a purpose.</summary>
-    public static bool RequiresPurpose(DataAction action) => action is DataAction.Send or DataAction.Download or DataAction.Acknowledge;
+    public static bool RequiresPurpose(DataAction action) => action is DataAction.Send or DataAction.Download or DataAction.Acknowledge or DataAction.WithdrawConsent;
 
     /// <summary>Decides <paramref name="request"/> under <paramref name="policies"/>.</summary>
     public static AccessDecision Decide(PolicySet policies, AccessRequest request)
@@ -75,17 +78,17 @@ public static class AccessPolicy
             return AccessDecision.Deny(ErrorCatalog.UnknownOrganisation, $"Organisation « {request.Counterpart} » inconnue.");
         }
 
-        var selfSends = request.Action == DataAction.Send || (request.Action == DataAction.ReadMetadata && request.AsSender);
-        IEnumerable<string> allowedRoles = selfSends && request.Action == DataAction.ReadMetadata
+        var selfSends = request.Action is DataAction.Send or DataAction.WithdrawConsent || (request.Action == DataAction.ReadMetadata && request.AsSender);
+        IEnumerable<string> roles = selfSends && request.Action == DataAction.ReadMetadata
             ? exchange.Roles.Send.Union(exchange.Roles.List)
             : exchange.RolesFor(request.Action);
-        allowedRoles = allowedRoles.ToList();
+        var allowedRoles = roles.ToList();
         var effective = request.Roles.Where(r => Roles.FitsKind(r, self.Kind)).ToList();
         if (!effective.Any(allowedRoles.Contains))
         {
             var why = request.Roles.All(r => r is Roles.Dpo or Roles.Admin)
                 ? "Les rôles dpo et admin n'accèdent jamais aux données échangées."
-                : $"Votre rôle ({string.Join(", ", request.Roles)}) ne permet pas {Describe(request.Action)} « {exchange.Label} » dans un(e) {Label(self.Kind)} ; rôle requis : {string.Join(" ou ", allowedRoles)}.";
+                : $"Votre rôle ({string.Join(", ", request.Roles)}) ne permet pas {Describe(request.Action)} « {exchange.Label} » dans un(e) {Label(self.Kind)}{(allowedRoles.Count == 0 ? " : aucun rôle ne le peut" : " ; rôle requis : " + string.Join(" ou ", allowedRoles))}.";
             return AccessDecision.Deny(ErrorCatalog.RoleNotAllowed, why);
         }
 
@@ -165,6 +168,7 @@ public static class AccessPolicy
         DataAction.List => "de lister",
         DataAction.ReadMetadata => "de consulter",
         DataAction.Acknowledge => "d'accuser réception de",
+        DataAction.WithdrawConsent => "de retirer une personne de",
         _ => "de télécharger",
     };
 }

@@ -74,7 +74,7 @@ internal static partial class ExchangeCatalogLoader
             errors.Add(new PolicyError(File, "exchanges", "Le catalogue des échanges (exchanges) est absent ou vide."));
             return (purposes, exchanges);
         }
-        var pendingRules = new List<(string Entry, MinimisationRule Rule)>();
+        var pendingRules = new List<(string Entry, ExchangeEntry User, MinimisationRule Rule)>();
         var types = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (x, i) in doc.Exchanges.Select((x, i) => (x, i)))
         {
@@ -103,6 +103,12 @@ internal static partial class ExchangeCatalogLoader
             var send = RoleList(x.Roles?.Send, "roles.send", category, Error);
             var list = RoleList(x.Roles?.List, "roles.list", category, Error);
             var download = RoleList(x.Roles?.Download, "roles.download", category, Error);
+            // Optional: who of the sender may remove one person from a dataset it sent (RGPD art. 7(3)).
+            var withdrawConsent = x.Roles?.WithdrawConsent is null ? [] : RoleList(x.Roles.WithdrawConsent, "roles.withdrawConsent", category, Error);
+            foreach (var role in withdrawConsent.Where(r => Roles.DataRoles.Contains(r) && !send.Contains(r)))
+            {
+                Error($"« roles.withdrawConsent » : le rôle « {role} » n'envoie pas cet échange ; seul l'expéditeur retire une personne de ce qu'il a envoyé.");
+            }
             // A DREETS receives aggregates. Company-level lists only where a seed clause asks for them
             // (001 art. 7: "informer les cocontractants des actions menées en entreprises"), named
             // here in dreetsBasis; data about workers never (DOMAIN.md 8).
@@ -152,59 +158,44 @@ internal static partial class ExchangeCatalogLoader
                 {
                     Error($"La règle « {r.Rule} » doit nommer l'échange auquel elle se rapporte (exchange).");
                 }
+                else if (string.IsNullOrWhiteSpace(r.Purpose))
+                {
+                    Error($"La règle « {r.Rule} » doit nommer la finalité pour laquelle les jeux de données « {r.Exchange} » qu'elle utilise ont été transmis (purpose).");
+                }
                 else
                 {
-                    var rule = new MinimisationRule(r.Rule, r.Exchange);
+                    var rule = new MinimisationRule(r.Rule, r.Exchange, r.Purpose);
                     rules.Add(rule);
-                    pendingRules.Add((entry, rule));
+                    pendingRules.Add((entry, x, rule));
                 }
             }
-            MaskingRule? masking = null;
-            if (x.Masking is { } m)
+            var masking = MaskingRuleLoader.Load(x.Masking, columns, Error);
+            if (x.RowReference is { } rowReference)
             {
-                foreach (var name in m.Columns ?? [])
+                if (!ColumnName().IsMatch(rowReference))
                 {
-                    var column = columns.FirstOrDefault(c => c.Name == name);
-                    if (column is null)
-                    {
-                        Error($"Colonne masquée « {name} » inconnue.");
-                    }
-                    else if (column.Kind != ColumnKind.Integer)
-                    {
-                        Error($"Colonne masquée « {name} » : seuls les comptages (integer) se masquent.");
-                    }
+                    Error($"Colonne des références de ligne (rowReference) « {rowReference} » : nom invalide (minuscules, chiffres et _).");
                 }
-                if (m.Columns is null || m.Columns.Count == 0)
+                else if (columns.Any(c => c.Name == rowReference))
                 {
-                    Error("Masquage sans colonne (masking.columns).");
+                    Error($"Colonne des références de ligne (rowReference) « {rowReference} » : c'est déjà une colonne du fichier ; la passerelle l'ajoute elle-même.");
                 }
-                if (m.Threshold is not >= 2)
-                {
-                    Error("Seuil de masquage (masking.threshold) : 2 au moins.");
-                }
-                if (string.IsNullOrWhiteSpace(m.Marker))
-                {
-                    Error("Marqueur de masquage (masking.marker) manquant.");
-                }
-                masking = new MaskingRule(m.Columns ?? [], m.Threshold ?? 0, m.Marker ?? string.Empty);
+            }
+            if (withdrawConsent.Count > 0 && x.RowReference is null)
+            {
+                Error("« roles.withdrawConsent » : retirer une personne suppose des lignes numérotées par la passerelle (rowReference).");
             }
             if (errors.Count == before)
             {
-                exchanges[x.Type!] = new ExchangeDefinition(x.Type!, x.Label!, from, to, new ExchangeRoles(send, list, download),
-                    x.Purposes!, category, x.RetentionDays!.Value, rules, masking, new CsvSchema(x.Type!, columns))
+                exchanges[x.Type!] = new ExchangeDefinition(x.Type!, x.Label!, from, to, new ExchangeRoles(send, list, download, withdrawConsent),
+                    x.Purposes!, category, x.RetentionDays!.Value, rules, masking, new CsvSchema(x.Type!, columns), x.RowReference)
                 {
                     Report = x.Report,
                     DreetsBasis = x.DreetsBasis,
                 };
             }
         }
-        foreach (var (entry, rule) in pendingRules)
-        {
-            if (!exchanges.ContainsKey(rule.Exchange) && doc.Exchanges.All(e => e.Type != rule.Exchange))
-            {
-                errors.Add(new PolicyError(File, entry, $"La règle « {rule.Rule} » se rapporte à l'échange « {rule.Exchange} », inconnu."));
-            }
-        }
+        CheckLinks(doc.Exchanges, pendingRules, errors);
         return (purposes, exchanges);
     }
 
@@ -325,7 +316,23 @@ internal static partial class ExchangeCatalogLoader
                 error($"Colonne « {c.Name} » : maxLength entre 1 et 10000.");
                 continue;
             }
-            result.Add(new ColumnSpec(c.Name, kind, c.Required, c.MaxLength ?? 200, c.Unique, values, c.Pattern, c.Message, c.Pseudonymised));
+            result.Add(new ColumnSpec(c.Name, kind, c.Required, c.MaxLength ?? 200, c.Unique, values, c.Pattern, c.Message, c.Pseudonymised, c.RateOf));
+        }
+        foreach (var rate in result.Where(c => c.RateOf is not null))
+        {
+            var of = result.FirstOrDefault(c => c.Name == rate.RateOf);
+            if (rate.Kind is not (ColumnKind.Integer or ColumnKind.Decimal))
+            {
+                error($"Colonne « {rate.Name} » : seule une colonne numérique (integer, decimal) est le taux d'une autre (rateOf).");
+            }
+            else if (of is null || of == rate)
+            {
+                error($"Colonne « {rate.Name} » : « {rate.RateOf} » (rateOf) n'est pas une autre colonne de cet échange.");
+            }
+            else if (of.Kind is not (ColumnKind.Integer or ColumnKind.Decimal))
+            {
+                error($"Colonne « {rate.Name} » : « {rate.RateOf} » (rateOf) n'est pas une colonne numérique.");
+            }
         }
         if (!result.Any(c => c.Required))
         {
@@ -366,6 +373,7 @@ internal static partial class ExchangeCatalogLoader
             "email" => (true, ColumnKind.Email),
             "phone" => (true, ColumnKind.Phone),
             "reference" => (true, ColumnKind.Reference),
+            "row-reference" => (true, ColumnKind.RowReference),
             _ => (false, ColumnKind.Text),
         };
         kind = r.Item2;
@@ -408,6 +416,7 @@ internal static partial class ExchangeCatalogLoader
         public int? RetentionDays { get; set; }
         public List<RuleEntry>? Minimisation { get; set; }
         public MaskingEntry? Masking { get; set; }
+        public string? RowReference { get; set; }
         public List<ColumnEntry>? Columns { get; set; }
         public bool Report { get; set; }
         public string? DreetsBasis { get; set; }
@@ -418,19 +427,14 @@ internal static partial class ExchangeCatalogLoader
         public List<string>? Send { get; set; }
         public List<string>? List { get; set; }
         public List<string>? Download { get; set; }
+        public List<string>? WithdrawConsent { get; set; }
     }
 
     private sealed class RuleEntry
     {
         public string? Rule { get; set; }
         public string? Exchange { get; set; }
-    }
-
-    private sealed class MaskingEntry
-    {
-        public List<string>? Columns { get; set; }
-        public int? Threshold { get; set; }
-        public string? Marker { get; set; }
+        public string? Purpose { get; set; }
     }
 
     private sealed class ColumnEntry
@@ -445,5 +449,6 @@ internal static partial class ExchangeCatalogLoader
         public string? Pattern { get; set; }
         public string? Message { get; set; }
         public bool Pseudonymised { get; set; }
+        public string? RateOf { get; set; }
     }
 }

@@ -278,6 +278,15 @@ public static class PolicyLoader
             {
                 errors.Add(new PolicyError(file, entry, "Seuil de masquage (masking.threshold) : 2 au moins."));
             }
+            else if (c.Masking?.Threshold is { } own)
+            {
+                // Like its purposes, a contract narrows what the catalogue allows, never widens it: it may
+                // raise the threshold of statistical secrecy, not lower it.
+                foreach (var masked in enabled.Keys.Select(type => exchanges[type]).Where(x => x.Masking is { } m && own < m.Threshold))
+                {
+                    errors.Add(new PolicyError(file, entry, $"Seuil de masquage (masking.threshold) {own} : inférieur à celui du catalogue pour « {masked.Type} » ({masked.Masking!.Threshold}) ; un contrat peut relever ce seuil, jamais l'abaisser."));
+                }
+            }
             if (errors.Count == before)
             {
                 var contract = new Contract(c.Id!, c.Title ?? c.Id!, c.Seed, c.Parties!.Spsti!, c.Parties.Caisse!, c.Parties.Dreets!, start!.Value, end!.Value,

@@ -127,8 +127,11 @@ public sealed record LegalBasis(string Rgpd, string CodeDuTravail)
 /// <summary>A purpose (finalité, RGPD art. 5(1)(b)) with its French label and legal basis.</summary>
 public sealed record Purpose(string Code, string Label, LegalBasis LegalBasis);
 
-/// <summary>Which roles may send, list and download an exchange.</summary>
-public sealed record ExchangeRoles(IReadOnlyList<string> Send, IReadOnlyList<string> List, IReadOnlyList<string> Download);
+/// <summary>
+/// Which roles may send, list and download an exchange, and which roles of its sender may withdraw
+/// one person from a dataset it sent (RGPD art. 7(3)); none when the exchange names no persons.
+/// </summary>
+public sealed record ExchangeRoles(IReadOnlyList<string> Send, IReadOnlyList<string> List, IReadOnlyList<string> Download, IReadOnlyList<string> WithdrawConsent);
 
 /// <summary>The minimisation rules the gateway knows.</summary>
 public static class MinimisationRules
@@ -152,13 +155,35 @@ public static class MinimisationRules
     };
 }
 
-/// <summary>A minimisation rule of an exchange, against datasets of <see cref="Exchange"/>.</summary>
-public sealed record MinimisationRule(string Rule, string Exchange);
+/// <summary>
+/// A minimisation rule of an exchange: a link to earlier datasets of <see cref="Exchange"/>, which it
+/// resolves only among those sent for <see cref="Purpose"/> (purpose limitation, RGPD art. 5(1)(b)).
+/// </summary>
+public sealed record MinimisationRule(string Rule, string Exchange, string Purpose);
 
-/// <summary>Small-count masking: counts from 1 to <see cref="Threshold"/> − 1 are replaced by <see cref="Marker"/>.</summary>
-public sealed record MaskingRule(IReadOnlyList<string> Columns, int Threshold, string Marker);
+/// <summary>
+/// A count that small-count masking protects, and the columns from which it could be recomputed or
+/// that describe the few events it counts (a rate of it, the days they caused): masked with it.
+/// </summary>
+public sealed record MaskedCount(string Column, IReadOnlyList<string> RevealedBy);
 
-/// <summary>One exchange type: who sends it to whom, for which purposes, and its file schema.</summary>
+/// <summary>
+/// Small-count masking: a count from 1 to <see cref="Threshold"/> − 1 is replaced by <see cref="Marker"/>,
+/// and every column declared as revealing it by <see cref="SecondaryMarker"/> (complementary
+/// suppression, « secret secondaire »). Zero is shown.
+/// </summary>
+public sealed record MaskingRule(IReadOnlyList<MaskedCount> Counts, int Threshold, string Marker, string SecondaryMarker)
+{
+    /// <summary>The protected count columns.</summary>
+    public IEnumerable<string> Columns => Counts.Select(c => c.Column);
+}
+
+/// <summary>
+/// One exchange type: who sends it to whom, for which purposes, and its file schema. With
+/// <see cref="RowReference"/>, the gateway writes in front of each stored row a column of that name
+/// holding <c>{dataset}:{n}</c> (the n-th row of the file as sent), a reference that never changes,
+/// not even when another row is removed: by it an answer names one row (a retour, one person).
+/// </summary>
 public sealed record ExchangeDefinition(
     string Type,
     string Label,
@@ -170,7 +195,8 @@ public sealed record ExchangeDefinition(
     int RetentionDays,
     IReadOnlyList<MinimisationRule> Minimisation,
     MaskingRule? Masking,
-    CsvSchema Schema)
+    CsvSchema Schema,
+    string? RowReference = null)
 {
     /// <summary>
     /// A report on the contract's execution (the annual table; later the final review): may also be
@@ -190,8 +216,16 @@ public sealed record ExchangeDefinition(
     {
         DataAction.Send => Roles.Send,
         DataAction.Download or DataAction.Acknowledge => Roles.Download,
+        DataAction.WithdrawConsent => Roles.WithdrawConsent,
         _ => Roles.List,
     };
+
+    /// <summary>
+    /// The header of the file as stored and delivered: the schema's columns, after the column of
+    /// row references (<see cref="RowReference"/>) when the gateway numbers the rows.
+    /// </summary>
+    public IReadOnlyList<string> DeliveredHeader { get; } =
+        RowReference is null ? Schema.Columns.Select(c => c.Name).ToList() : [RowReference, .. Schema.Columns.Select(c => c.Name)];
 }
 
 /// <summary>The loaded, validated rules: organisations, contracts and exchange catalogue.</summary>

@@ -89,6 +89,8 @@ public sealed class ColumnTypeTests
     [InlineData(ColumnKind.Phone, "02-00-00-00-01", "02-00-00-00-01")]
     [InlineData(ColumnKind.Phone, "0590 00 00 01", "0590 00 00 01")]
     [InlineData(ColumnKind.Reference, Reference, Reference)]
+    [InlineData(ColumnKind.RowReference, Reference + ":1", Reference + ":1")]
+    [InlineData(ColumnKind.RowReference, Reference + ":123456789", Reference + ":123456789")]
     public async Task ValidCell_IsAccepted_AndWrittenNormalised(ColumnKind kind, string cell, string normalised)
     {
         var (result, output) = await IngestCellsAsync(Column(kind), cell);
@@ -188,6 +190,16 @@ public sealed class ColumnTypeTests
     [InlineData(ColumnKind.Reference, "ds_0123456789abcdef0123456789abcdeg", "csv.bad-reference")]
     [InlineData(ColumnKind.Reference, "0123456789abcdef0123456789abcdef", "csv.bad-reference")]
     [InlineData(ColumnKind.Reference, "ds-0123456789abcdef0123456789abcdef", "csv.bad-reference")]
+    // A retour names one person: the dataset and the row the gateway numbered, nothing less.
+    [InlineData(ColumnKind.RowReference, Reference, "csv.bad-reference")]
+    [InlineData(ColumnKind.RowReference, Reference + ":", "csv.bad-reference")]
+    [InlineData(ColumnKind.RowReference, Reference + ":0", "csv.bad-reference")]
+    [InlineData(ColumnKind.RowReference, Reference + ":01", "csv.bad-reference")]
+    [InlineData(ColumnKind.RowReference, Reference + ":-1", "csv.bad-reference")]
+    [InlineData(ColumnKind.RowReference, Reference + ":1234567890", "csv.bad-reference")] // 10 digits
+    [InlineData(ColumnKind.RowReference, Reference + ":1:2", "csv.bad-reference")]
+    [InlineData(ColumnKind.RowReference, "ds_0123456789ABCDEF0123456789ABCDEF:1", "csv.bad-reference")]
+    [InlineData(ColumnKind.RowReference, "<id du signalement>:1", "csv.bad-reference")]
     public async Task InvalidCell_IsRefused_WithItsCode(ColumnKind kind, string cell, string code)
     {
         var (result, output) = await IngestCellsAsync(Column(kind), cell);
@@ -400,6 +412,7 @@ public sealed class ColumnTypeTests
         var (accepted, output) = await IngestAsync(schema, text.Replace("<id du signalement>", Reference, StringComparison.Ordinal));
         Assert.True(accepted.IsValid, Errors(accepted));
         Assert.Equal(1, accepted.Rows);
-        Assert.Contains($"\r\n{Reference};PRIS_EN_CHARGE;20/01/2026;", output, StringComparison.Ordinal);
+        // A retour answers one person: the signalement's identifier and that person's row in it.
+        Assert.Contains($"\r\n{Reference}:1;PRIS_EN_CHARGE;20/01/2026;", output, StringComparison.Ordinal);
     }
 }

@@ -204,6 +204,16 @@ public sealed class AccessMatrixTests
     [InlineData("dreets-occitanie", "agent", DataAction.Download, "sinistralite", "carsat-lr", "sinistralite", "policy.direction-not-allowed")]
     [InlineData("pst38", "agent", DataAction.Send, "adherents", "carsat-ra", "ciblage", null)]
     [InlineData("prevy", "agent", DataAction.Send, "suivi-entreprises", "carsat-lr", "ciblage", "policy.exchange-not-in-contract")]
+    // A worker withdraws consent (RGPD art. 7(3)): only the PDP cell that sent the signalement removes them.
+    [InlineData("cist971", "pdp", DataAction.WithdrawConsent, "signalements-pdp", "cgss-guadeloupe", "pdp", null)]
+    [InlineData("cist971", "agent", DataAction.WithdrawConsent, "signalements-pdp", "cgss-guadeloupe", "pdp", "policy.role-not-allowed")]
+    [InlineData("cgss-guadeloupe", "service-social", DataAction.WithdrawConsent, "signalements-pdp", "cist971", "pdp", "policy.role-not-allowed")]
+    [InlineData("cgss-guadeloupe", "pdp", DataAction.WithdrawConsent, "signalements-pdp", "cist971", "pdp", "policy.role-not-allowed")]
+    [InlineData("cist971", "pdp", DataAction.WithdrawConsent, "signalements-pdp", "cgss-guadeloupe", "ciblage", "policy.purpose-not-allowed")]
+    [InlineData("cist971", "pdp", DataAction.WithdrawConsent, "retour-signalement", "cgss-guadeloupe", "pdp", "policy.role-not-allowed")]
+    [InlineData("pst38", "agent", DataAction.WithdrawConsent, "adherents", "carsat-ra", "ciblage", "policy.role-not-allowed")]
+    [InlineData("prevy", "pdp", DataAction.WithdrawConsent, "signalements-pdp", "carsat-lr", "pdp", "policy.exchange-not-in-contract")]
+    [InlineData("cist971", "pdp", DataAction.WithdrawConsent, "signalements-pdp", "deets-guadeloupe", "pdp", "policy.direction-not-allowed")]
     public void SeedCases(string self, string role, DataAction action, string exchange, string other, string purpose, string? code)
     {
         var decision = AccessPolicy.Decide(Policies, new AccessRequest([role], self, action, exchange, other, purpose, new DateOnly(2026, 11, 23)));

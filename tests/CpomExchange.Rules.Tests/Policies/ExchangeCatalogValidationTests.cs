@@ -127,20 +127,48 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [InlineData("indicateurs", "{ name: commentaire, type: text, maxLength: 500 }", "{ name: nir, type: nir, pseudonymised: true }", null, "Un échange agrégé ne porte ni SIRET ni NIR.")]
     // Minimisation.
     [InlineData("sinistralite", "rule: reply-to,", "rule: reply-too,", null, "Règle de minimisation « reply-too » inconnue (reply-to, recipient-adherents, targeted-by-recipient, answers-signalement).")]
-    [InlineData("sinistralite", "{ rule: reply-to, exchange: adherents }", "{ exchange: adherents }", null, "Règle de minimisation «  » inconnue")]
-    [InlineData("sinistralite", "{ rule: reply-to, exchange: adherents }", "{ rule: reply-to }", null, "La règle « reply-to » doit nommer l'échange auquel elle se rapporte (exchange).")]
-    [InlineData("sinistralite", "{ rule: reply-to, exchange: adherents }", "{ rule: reply-to, exchange: adherent }", null, "La règle « reply-to » se rapporte à l'échange « adherent », inconnu.")]
+    [InlineData("sinistralite", "{ rule: reply-to, exchange: adherents, purpose: sinistralite }", "{ exchange: adherents, purpose: sinistralite }", null, "Règle de minimisation «  » inconnue")]
+    [InlineData("sinistralite", "{ rule: reply-to, exchange: adherents, purpose: sinistralite }", "{ rule: reply-to, purpose: sinistralite }", null, "La règle « reply-to » doit nommer l'échange auquel elle se rapporte (exchange).")]
+    [InlineData("sinistralite", "{ rule: reply-to, exchange: adherents, purpose: sinistralite }", "{ rule: reply-to, exchange: adherent, purpose: sinistralite }", null, "La règle « reply-to » se rapporte à l'échange « adherent », inconnu.")]
     [InlineData("retour-signalement", "exchange: signalements-pdp", "exchange: signalement-pdp", null, "La règle « answers-signalement » se rapporte à l'échange « signalement-pdp », inconnu.")]
+    // A link says for which purpose the linked datasets were sent (RGPD art. 5(1)(b)), one of both exchanges'.
+    [InlineData("sinistralite", "{ rule: reply-to, exchange: adherents, purpose: sinistralite }", "{ rule: reply-to, exchange: adherents }", null, "La règle « reply-to » doit nommer la finalité pour laquelle les jeux de données « adherents » qu'elle utilise ont été transmis (purpose).")]
+    [InlineData("sinistralite", "exchange: adherents, purpose: sinistralite", "exchange: adherents, purpose: pdp", null, "La règle « reply-to » : « pdp » n'est pas une finalité de l'échange « adherents » (sinistralite, ciblage).")]
+    [InlineData("sinistralite", "exchange: adherents, purpose: sinistralite", "exchange: adherents, purpose: ciblage", null, "La règle « reply-to » : « ciblage » n'est pas une finalité de cet échange")]
+    [InlineData("entreprises-ciblees", "exchange: adherents, purpose: ciblage", "exchange: adherents, purpose: sinistralite", null, "La règle « recipient-adherents » : « sinistralite » n'est pas une finalité de cet échange")]
+    [InlineData("suivi-entreprises", "exchange: entreprises-ciblees, purpose: ciblage", "exchange: entreprises-ciblees, purpose: alerte-risque", null, "La règle « targeted-by-recipient » : « alerte-risque » n'est pas une finalité de l'échange « entreprises-ciblees » (ciblage).")]
+    // A retour names one person: a row reference, into a signalement whose rows the gateway numbers.
+    [InlineData("retour-signalement", "{ name: reference, type: row-reference, required: true }", "{ name: reference, type: reference, required: true }", null, "La règle « answers-signalement » : l'échange doit avoir une colonne, et une seule, de type row-reference.")]
     // Masking.
-    [InlineData("sinistralite", "columns: [nb_at, nb_at_trajet,", "columns: [nb_accidents, nb_at_trajet,", null, "Colonne masquée « nb_accidents » inconnue.")]
-    [InlineData("sinistralite", "columns: [nb_at, nb_at_trajet,", "columns: [indice_frequence, nb_at_trajet,", null, "Colonne masquée « indice_frequence » : seuls les comptages (integer) se masquent.")]
-    [InlineData("sinistralite", "columns: [nb_at, nb_at_trajet, nb_mp, nb_ip, nb_deces]", "columns: []", null, "Masquage sans colonne (masking.columns).")]
-    [InlineData("sinistralite", "      columns: [nb_at, nb_at_trajet, nb_mp, nb_ip, nb_deces]\n", "", null, "Masquage sans colonne (masking.columns).")]
+    [InlineData("sinistralite", "- { column: nb_deces }", "- { column: nb_accidents }", null, "Colonne masquée « nb_accidents » inconnue.")]
+    [InlineData("sinistralite", "- { column: nb_deces }", "- { column: indice_frequence }", null, "Colonne masquée « indice_frequence » : seuls les comptages (integer) se masquent.")]
+    [InlineData("sinistralite", "- { column: nb_deces }", "- { column: nb_mp }", null, "Colonne masquée « nb_mp » déclarée deux fois.")]
+    [InlineData("sinistralite", "revealedBy: [indice_frequence, journees_it, taux_gravite]", "revealedBy: [indice_frequence, journees_it, taux_gravite, indice_gravite]", null, "Colonne masquée « nb_at » : la colonne « indice_gravite » qui la révèle (revealedBy) est inconnue.")]
+    [InlineData("sinistralite", "revealedBy: [indice_frequence, journees_it, taux_gravite]", "revealedBy: [indice_frequence, journees_it, taux_gravite, nb_at]", null, "Colonne masquée « nb_at » : elle ne peut se révéler elle-même (revealedBy).")]
+    [InlineData("sinistralite", "revealedBy: [indice_frequence, journees_it, taux_gravite]", "revealedBy: [indice_frequence, journees_it, taux_gravite, ctn]", null, "Colonne masquée « nb_at » : « ctn » (revealedBy) n'est pas numérique")]
+    // Complementary suppression must be complete: a rate of a masked count left in clear gives it back.
+    [InlineData("sinistralite", "revealedBy: [indice_frequence, journees_it, taux_gravite]", "revealedBy: [journees_it, taux_gravite]", null, "Colonne masquée « nb_at » : « indice_frequence », taux de « nb_at » (rateOf), permet de la recalculer ; déclarez-la dans revealedBy.")]
+    [InlineData("sinistralite", "revealedBy: [indice_frequence, journees_it, taux_gravite]", "revealedBy: [indice_frequence, journees_it]", null, "Colonne masquée « nb_at » : « taux_gravite », taux de « journees_it » (rateOf), permet de la recalculer ; déclarez-la dans revealedBy.")]
+    [InlineData("sinistralite", "- { column: nb_mp }", "- { column: nb_mp }\n        - { column: journees_it }", null, "Colonne masquée « journees_it » : « taux_gravite », taux de « journees_it » (rateOf), permet de la recalculer")]
+    [InlineData("sinistralite", "rateOf: nb_at }", "rateOf: nb_accidents }", null, "Colonne « indice_frequence » : « nb_accidents » (rateOf) n'est pas une autre colonne de cet échange.")]
+    [InlineData("sinistralite", "rateOf: nb_at }", "rateOf: indice_frequence }", null, "Colonne « indice_frequence » : « indice_frequence » (rateOf) n'est pas une autre colonne de cet échange.")]
+    [InlineData("sinistralite", "rateOf: nb_at }", "rateOf: ctn }", null, "Colonne « indice_frequence » : « ctn » (rateOf) n'est pas une colonne numérique.")]
+    [InlineData("sinistralite", "{ name: ctn, type: enum, list: ctn }", "{ name: ctn, type: enum, list: ctn, rateOf: nb_at }", null, "Colonne « ctn » : seule une colonne numérique (integer, decimal) est le taux d'une autre (rateOf).")]
+    [InlineData("sinistralite", "      secondaryMarker: \"secret\"\n", "", null, "Marqueur du secret secondaire (masking.secondaryMarker) manquant")]
+    [InlineData("sinistralite", "      counts:\n        - { column: nb_at, revealedBy: [indice_frequence, journees_it, taux_gravite] }\n        - { column: nb_at_trajet }\n        - { column: nb_mp }\n        - { column: nb_ip }\n        - { column: nb_deces }\n", "      counts: []\n", null, "Masquage sans comptage protégé (masking.counts).")]
+    [InlineData("sinistralite", "      counts:\n        - { column: nb_at, revealedBy: [indice_frequence, journees_it, taux_gravite] }\n        - { column: nb_at_trajet }\n        - { column: nb_mp }\n        - { column: nb_ip }\n        - { column: nb_deces }\n", "", null, "Masquage sans comptage protégé (masking.counts).")]
     [InlineData("sinistralite", "threshold: 5", "threshold: 1", null, "Seuil de masquage (masking.threshold) : 2 au moins.")]
     [InlineData("sinistralite", "threshold: 5", "threshold: 0", null, "Seuil de masquage (masking.threshold) : 2 au moins.")]
     [InlineData("sinistralite", "      threshold: 5\n", "", null, "Seuil de masquage (masking.threshold) : 2 au moins.")]
     [InlineData("sinistralite", "marker: \"<5\"", "marker: \"\"", null, "Marqueur de masquage (masking.marker) manquant.")]
     [InlineData("sinistralite", "      marker: \"<5\"\n", "", null, "Marqueur de masquage (masking.marker) manquant.")]
+    // Row references and the withdrawal of one person (RGPD art. 7(3)).
+    [InlineData("signalements-pdp", "rowReference: reference", "rowReference: nir", null, "Colonne des références de ligne (rowReference) « nir » : c'est déjà une colonne du fichier")]
+    [InlineData("signalements-pdp", "rowReference: reference", "rowReference: Référence", null, "Colonne des références de ligne (rowReference) « Référence » : nom invalide")]
+    [InlineData("signalements-pdp", "    rowReference: reference\n", "", null, "« roles.withdrawConsent » : retirer une personne suppose des lignes numérotées par la passerelle (rowReference).")]
+    [InlineData("signalements-pdp", "withdrawConsent: [pdp]", "withdrawConsent: [pdp, agent]", null, "« roles.withdrawConsent » : des données de santé ne sont accessibles qu'aux rôles pdp et service-social, pas à « agent »")]
+    [InlineData("signalements-pdp", "withdrawConsent: [pdp]", "withdrawConsent: [pdp, dpo]", null, "« roles.withdrawConsent » : le rôle « dpo » ne touche jamais aux données échangées.")]
+    [InlineData("signalements-pdp", "send: [pdp, service-social]", "send: [service-social]", null, "« roles.withdrawConsent » : le rôle « pdp » n'envoie pas cet échange")]
     public void BrokenExchange_IsReported_UnderItsType(string type, string find, string replace, string? entry, string fragment)
     {
         ReplaceInExchange(type, find, replace);
@@ -168,13 +196,35 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     }
 
     [Fact]
-    public void RepositoryMaskingColumns_AreAllIntegerColumns()
+    public void RepositoryMasking_ProtectsEveryCount_WithWhatWouldRevealIt()
     {
-        // The positive side of the masking check: the catalogue's own masked columns load.
+        // The positive side of the masking check: the catalogue's own rule loads, and says what the
+        // seeds' formulas require (004 art. 2: IF = AT per 1,000 employees, TG = IT days per 1,000 hours).
         var sinistralite = PolicyLoader.Load(_dir).Exchanges["sinistralite"];
-        Assert.NotNull(sinistralite.Masking);
-        Assert.Equal(5, sinistralite.Masking.Threshold);
-        Assert.All(sinistralite.Masking.Columns, c => Assert.Equal(ColumnKind.Integer, sinistralite.Schema.Find(c)!.Kind));
+        var masking = Assert.IsType<MaskingRule>(sinistralite.Masking);
+        Assert.Equal((5, "<5", "secret"), (masking.Threshold, masking.Marker, masking.SecondaryMarker));
+        Assert.Equal(
+            ["nb_at: indice_frequence journees_it taux_gravite", "nb_at_trajet: ", "nb_mp: ", "nb_ip: ", "nb_deces: "],
+            masking.Counts.Select(c => $"{c.Column}: {string.Join(' ', c.RevealedBy)}"));
+        Assert.Equal(["integer"], masking.Columns.Select(c => sinistralite.Schema.Find(c)!.Kind.ToString().ToLowerInvariant()).Distinct());
+        Assert.Equal(("nb_at", "journees_it"), (sinistralite.Schema.Find("indice_frequence")!.RateOf, sinistralite.Schema.Find("taux_gravite")!.RateOf));
+    }
+
+    [Fact]
+    public void RepositoryLinks_EachNameThePurposeOfTheDatasetsTheyUse()
+    {
+        var policies = PolicyLoader.Load(_dir);
+        Assert.Equal(
+            [
+                "entreprises-ciblees: recipient-adherents adherents/ciblage",
+                "retour-signalement: answers-signalement signalements-pdp/pdp",
+                "sinistralite: reply-to adherents/sinistralite",
+                "suivi-entreprises: targeted-by-recipient entreprises-ciblees/ciblage",
+            ],
+            policies.Exchanges.Values.SelectMany(x => x.Minimisation.Select(r => $"{x.Type}: {r.Rule} {r.Exchange}/{r.Purpose}")).Order(StringComparer.Ordinal));
+        // Only the PDP cell withdraws a person, from signalements, whose rows the gateway numbers.
+        Assert.Equal(["signalements-pdp: pdp / reference"],
+            policies.Exchanges.Values.Where(x => x.Roles.WithdrawConsent.Count > 0).Select(x => $"{x.Type}: {string.Join(',', x.Roles.WithdrawConsent)} / {x.RowReference}"));
     }
 
     [Theory]
@@ -282,6 +332,8 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [InlineData("  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\n  - { type: indicateurs, purposes: [indicateurs] }\n", PrevyId + " / exchanges[indicateurs]", "Échange nommé deux fois.")]
     [InlineData("  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking:\n  threshold: 1\n", PrevyId, "Seuil de masquage (masking.threshold) : 2 au moins.")]
     [InlineData("  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking: { threshold: -5 }\n", PrevyId, "Seuil de masquage (masking.threshold) : 2 au moins.")]
+    // A contract narrows what the catalogue allows: it may raise the threshold of secrecy, never lower it.
+    [InlineData("  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking: { threshold: 4 }\n", PrevyId, "Seuil de masquage (masking.threshold) 4 : inférieur à celui du catalogue pour « sinistralite » (5) ; un contrat peut relever ce seuil, jamais l'abaisser.")]
     public void BrokenContract_IsReported(string find, string replace, string entry, string fragment)
     {
         Replace(Prevy, find, replace);
@@ -297,12 +349,22 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
         AssertReported(Errors(), Prevy, PrevyId, "Aucun échange (exchanges) : un contrat doit nommer les échanges qu'il prévoit.");
     }
 
-    [Fact]
-    public void ContractMaskingThreshold_OfTwoOrMore_IsKept()
+    [Theory]
+    [InlineData(5)]
+    [InlineData(10)]
+    public void ContractMaskingThreshold_AtOrAboveTheCatalogues_IsKept(int threshold)
     {
-        Replace(Prevy, "  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking:\n  threshold: 10\n");
+        Replace(Prevy, "  - { type: indicateurs, purposes: [indicateurs] }\n", $"  - {{ type: indicateurs, purposes: [indicateurs] }}\nmasking:\n  threshold: {threshold}\n");
         var policies = PolicyLoader.Load(_dir);
-        Assert.Equal(10, policies.Contracts.Single(c => c.Id == PrevyId).MaskingThreshold);
+        Assert.Equal(threshold, policies.Contracts.Single(c => c.Id == PrevyId).MaskingThreshold);
+    }
+
+    [Fact]
+    public void ContractLoweringTheThreshold_OfAContractWithoutMaskedExchange_IsKept()
+    {
+        // P.S.T.38's contract names no exchange that masks: a threshold of 2 lowers nothing.
+        Replace("contracts/cpom-pst38.yaml", "  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking: { threshold: 2 }\n");
+        Assert.Equal(2, PolicyLoader.Load(_dir).Contracts.Single(c => c.Id == "cpom-pst38-2025").MaskingThreshold);
     }
 
     [Fact]
@@ -356,6 +418,9 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
         ReplaceInExchange("actions-entreprises", "    dreetsBasis:", "    # dreetsBasis:");
         Replace(Prevy, "code: RISQUE_ROUTIER", "code: PDP");
         Replace("contracts/cpom-satm.yaml", "  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking: { threshold: 1 }\n");
+        ReplaceInExchange("sinistralite", "revealedBy: [indice_frequence, journees_it, taux_gravite]", "revealedBy: [journees_it, indice_gravite]");
+        ReplaceInExchange("suivi-entreprises", "purpose: ciblage", "purpose: pdp");
+        ReplaceInExchange("retour-signalement", "type: row-reference", "type: reference");
 
         var errors = Errors();
 
@@ -370,6 +435,11 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
         AssertReported(errors, Catalogue, "actions-entreprises", "Une DREETS ne reçoit que des données agrégées");
         AssertReported(errors, Prevy, PrevyId, "Volet « PDP » en double.");
         AssertReported(errors, "contracts/cpom-satm.yaml", "cpom-satm-2025", "Seuil de masquage");
+        AssertReported(errors, Catalogue, "sinistralite", "« indice_gravite » qui la révèle (revealedBy) est inconnue");
+        AssertReported(errors, Catalogue, "sinistralite", "« indice_frequence », taux de « nb_at » (rateOf), permet de la recalculer");
+        AssertReported(errors, Catalogue, "sinistralite", "« taux_gravite », taux de « journees_it » (rateOf), permet de la recalculer");
+        AssertReported(errors, Catalogue, "suivi-entreprises", "« pdp » n'est pas une finalité de l'échange « entreprises-ciblees »");
+        AssertReported(errors, Catalogue, "retour-signalement", "une seule, de type row-reference");
         // The purpose indicateurs did not load: the contracts that name it say so too.
         AssertReported(errors, Prevy, PrevyId + " / exchanges[indicateurs]", "inconnu");
     }
