@@ -7,6 +7,8 @@ using CpomExchange.Rules.Errors;
 using CpomExchange.Rules.Policies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Certificate;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 
 namespace CpomExchange.Gateway.Authentication;
 
@@ -54,6 +56,7 @@ internal static class CertificateAuthentication
         services.AddSingleton<RefusalJournal>();
         services.AddHostedService(sp => sp.GetRequiredService<RefusalJournal>());
         services.AddScoped<IClaimsTransformation, AgentBinding>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, RefusalResultHandler>();
         services.AddAuthentication(Scheme)
             .AddCertificate(options =>
             {
@@ -122,6 +125,12 @@ internal static class CertificateAuthentication
             await Problem.WriteAsync(http, StatusCodes.Status401Unauthorized, ErrorCatalog.CertificateRequired, "Présentez un certificat client enregistré.");
             return;
         }
+        await RefuseAsync(http, refusal);
+    }
+
+    /// <summary>Logs the refusal (first of its kind at once, the others counted) and answers 401 with its code.</summary>
+    public static async Task RefuseAsync(HttpContext http, AuthenticationRefusal refusal)
+    {
         await http.RequestServices.GetRequiredService<RefusalJournal>().RecordAsync(http, refusal);
         await Problem.WriteAsync(http, StatusCodes.Status401Unauthorized, refusal.Code, refusal.Detail);
     }
@@ -154,4 +163,19 @@ internal static class CertificateAuthentication
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await Problem.WriteAsync(http, StatusCodes.Status429TooManyRequests, ErrorCatalog.TooManyRefusals, detail);
     });
+}
+
+/// <summary>
+/// A request the directory binding refused reaches authorization as an unauthenticated caller of a
+/// certificate the handler accepted, which ASP.NET Core would answer with a bare 403: it is answered
+/// here, as every refusal of authentication, with 401 and the binding's code.
+/// </summary>
+internal sealed class RefusalResultHandler : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult) =>
+        !authorizeResult.Succeeded && AgentBinding.RefusalOf(context) is { } refusal
+            ? CertificateAuthentication.RefuseAsync(context, refusal)
+            : _default.HandleAsync(next, context, policy, authorizeResult);
 }
