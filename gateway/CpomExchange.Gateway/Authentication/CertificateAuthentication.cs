@@ -66,7 +66,7 @@ internal static class CertificateAuthentication
                 options.AdditionalChainCertificates = [.. intermediates];
                 // The handler's chain building is synchronous: it never goes to the network (Online is
                 // asked of the sources by OnlineRevocation, below, off the thread pool).
-                options.RevocationMode = online is null ? revocationMode : X509RevocationMode.Offline;
+                options.RevocationMode = online is null ? revocationMode : X509RevocationMode.NoCheck;
                 options.RevocationFlag = X509RevocationFlag.ExcludeRoot;
                 options.ValidateCertificateUse = true;
                 options.ValidateValidityPeriod = true;

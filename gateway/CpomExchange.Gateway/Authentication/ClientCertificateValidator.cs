@@ -16,8 +16,9 @@ namespace CpomExchange.Gateway.Authentication;
 /// <remarks>
 /// No network call is ever made here: certificate downloads (AIA "CA issuers") are disabled, and the
 /// platform's revocation check is at most <see cref="X509RevocationMode.Offline"/> (its local cache of
-/// lists). With <c>RevocationMode</c> <c>Online</c>, the distribution points are consulted after the
-/// handshake, off the thread pool (<see cref="OnlineRevocation"/>): a handshake never waits on a URL.
+/// lists). With <c>RevocationMode</c> <c>Online</c>, the revocation sources are asked after the
+/// handshake, before the first request is served, off the thread pool (<see cref="OnlineRevocation"/>):
+/// a handshake never waits on a URL.
 /// A refusal is remembered for <see cref="FailureCacheDuration"/> by the certificate's SHA-256, so a
 /// flood of handshakes with the same bad certificate builds its chain once. Successes are not
 /// remembered here: after the handshake, the authentication handler's cache serves the requests.
@@ -48,8 +49,8 @@ public sealed class ClientCertificateValidator
         }
         _anchors = anchors;
         _intermediates = intermediates;
-        // Online fetches belong to OnlineRevocation, after the handshake; here the platform's cache only.
-        _revocationMode = revocationMode == X509RevocationMode.Online ? X509RevocationMode.Offline : revocationMode;
+        // Online fetches belong to OnlineRevocation, after the handshake.
+        _revocationMode = revocationMode == X509RevocationMode.Online ? X509RevocationMode.NoCheck : revocationMode;
         _crls = crls;
         _time = time;
     }
