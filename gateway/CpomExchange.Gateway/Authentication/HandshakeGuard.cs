@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -16,45 +17,46 @@ namespace CpomExchange.Gateway.Authentication;
 /// </summary>
 internal static class HandshakeGuard
 {
+    // Kestrel's certificate callback is given the certificate, not the connection: the address is
+    // handed over in the connection's execution context, set just before the handshake starts.
+    private static readonly AsyncLocal<IPAddress?> HandshakeAddress = new();
+
     /// <summary>Closes, before any TLS byte, the connections of an address over its budget of refusals.</summary>
     public static void UseRefusedAddressGate(this ListenOptions listen, RefusalLimiter limiter) => listen.Use(next => async connection =>
     {
-        if (limiter.IsBlocked((connection.RemoteEndPoint as IPEndPoint)?.Address, null, out _))
+        var address = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        if (limiter.IsBlocked(address, null, out _))
         {
             connection.Abort(new ConnectionAbortedException("Trop de tentatives refusées depuis cette adresse."));
             return;
         }
+        HandshakeAddress.Value = address;
         await next(connection);
     });
 
     /// <summary>
-    /// Called from Kestrel's <c>OnAuthenticate</c>, for each connection: the platform's chain policy,
-    /// and Kestrel's certificate callback (which calls <c>ClientCertificateValidation</c>) wrapped to
-    /// count its refusals and to skip it for a blocked address or certificate.
+    /// Called from Kestrel's <c>OnAuthenticate</c>, for each connection, just before its handshake:
+    /// the platform's chain policy, and the client's address for <see cref="Validate"/>.
     /// </summary>
-    public static void Apply(ConnectionContext connection, SslServerAuthenticationOptions ssl, ClientCertificateValidator validator, RefusalLimiter limiter)
+    public static void Prepare(ConnectionContext connection, SslServerAuthenticationOptions ssl, ClientCertificateValidator validator)
     {
         ssl.CertificateChainPolicy = validator.HandshakePolicy();
-        var kestrel = ssl.RemoteCertificateValidationCallback;
-        if (kestrel is null)
+        HandshakeAddress.Value = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+    }
+
+    /// <summary>
+    /// Kestrel's <c>ClientCertificateValidation</c>: the validator's verdict, skipped for an address or a
+    /// certificate over its budget, and every refusal counted against both.
+    /// </summary>
+    public static bool Validate(X509Certificate2 certificate, ClientCertificateValidator validator, RefusalLimiter limiter)
+    {
+        var address = HandshakeAddress.Value;
+        var fingerprint = Convert.ToHexString(SHA256.HashData(certificate.RawData));
+        if (!limiter.IsBlocked(address, fingerprint, out _) && validator.Validate(certificate) is null)
         {
-            return;
+            return true;
         }
-        var address = (connection.RemoteEndPoint as IPEndPoint)?.Address;
-        ssl.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
-        {
-            var fingerprint = certificate is null ? null : Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData()));
-            if (limiter.IsBlocked(address, fingerprint, out _))
-            {
-                limiter.Count(address, fingerprint);
-                return false;
-            }
-            if (kestrel(sender, certificate, chain, errors))
-            {
-                return true;
-            }
-            limiter.Count(address, fingerprint);
-            return false;
-        };
+        limiter.Count(address, fingerprint);
+        return false;
     }
 }

@@ -73,11 +73,11 @@ public static partial class GatewayApp
                 // The certificate is required at the handshake (HTTP/2 forbids renegotiation).
                 https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
                 https.CheckCertificateRevocation = false; // done by the validator, as configured
-                https.ClientCertificateValidation = (certificate, _, _) => validator.Validate(certificate) is null;
+                https.ClientCertificateValidation = (certificate, _, _) => HandshakeGuard.Validate(certificate, validator, refusals);
                 https.OnAuthenticate = (connection, ssl) =>
                 {
                     // No network call and a bounded cost for refused certificates, at the handshake too.
-                    HandshakeGuard.Apply(connection, ssl, validator, refusals);
+                    HandshakeGuard.Prepare(connection, ssl, validator);
                     // ANSSI (TLS guide): TLS 1.2 only with ECDHE and AES-GCM or ChaCha20-Poly1305;
                     // TLS 1.3 suites are all AEAD. No renegotiation.
                     ssl.AllowRenegotiation = false;
