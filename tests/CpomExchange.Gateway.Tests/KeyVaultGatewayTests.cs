@@ -18,8 +18,12 @@ public sealed class KeyVaultGatewayFixture : GatewayFixture
 {
     public KeyVaultMock Vault { get; } = new();
 
-    protected override void Configure(WebApplicationBuilder builder) =>
+    protected override void Configure(WebApplicationBuilder builder)
+    {
         builder.Services.AddSingleton<IKeyProvider>(Vault.CreateProvider(configure: o => o.OperationTimeout = TimeSpan.FromSeconds(2)));
+        // Readiness recomputed at every call, so that the vault's outage shows at once (its sharing is ReadinessTests').
+        builder.Configuration["Cpom:Health:ReadinessInterval"] = "00:00:00";
+    }
 
     public override async Task DisposeAsync()
     {
