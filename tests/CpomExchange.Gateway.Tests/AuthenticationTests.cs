@@ -131,6 +131,10 @@ public sealed class AuthenticationTests(GatewayFixture gateway) : IClassFixture<
             request.Headers.Add("X-ARR-ClientCert", "forged");
             request.Headers.Add("X-Forwarded-Client-Cert", "By=spiffe://x;Hash=00;Subject=\"CN=carsat-lr-agent\"");
             request.Headers.Add("X-SSL-Client-S-DN", "CN=carsat-lr-agent");
+            // Identity by name, as an authenticating proxy or a careless handler would pass it on.
+            request.Headers.Add("X-Agent", "carsat-lr-agent");
+            request.Headers.Add("X-Remote-User", "carsat-lr-agent");
+            request.Headers.Add("X-Forwarded-User", "carsat-lr-agent");
             return request;
         }
         using (var meRequest = Forged("api/v1/me"))

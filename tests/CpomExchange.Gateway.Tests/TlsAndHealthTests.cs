@@ -67,7 +67,8 @@ public sealed class TlsAndHealthTests(GatewayFixture gateway) : IClassFixture<Ga
         Assert.Equal(SslProtocols.Tls12, control.Protocol);
         Assert.Equal(suite, control.Suite);
 
-        Assert.False((await HandshakeAsync(SslProtocols.Tls12, [suite])).Connected);
+        var gatewayHandshake = await HandshakeAsync(SslProtocols.Tls12, [suite]);
+        Assert.False(gatewayHandshake.Connected, $"The gateway completed a handshake with {gatewayHandshake.Protocol} {gatewayHandshake.Suite}.");
     }
 
     /// <summary>A TLS 1.2 server on the loopback that accepts only <paramref name="suite"/>, with the gateway's certificate; the same client handshake against it.</summary>
