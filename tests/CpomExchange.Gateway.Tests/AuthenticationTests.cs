@@ -110,19 +110,55 @@ public sealed class AuthenticationTests(GatewayFixture gateway) : IClassFixture<
     [Fact]
     public async Task ForgedIdentityHeaders_AreIgnored()
     {
+        // A dataset the forged identity (the CARSAT LR's agent) sees in its inbox.
+        using var prevy = gateway.ClientFor("prevy-agent");
+        using var csv = new ByteArrayContent(File.ReadAllBytes(Path.Combine(GatewayFixture.SamplesDirectory, "adherents.csv")));
+        csv.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+        var upload = await prevy.PostAsync("api/v1/datasets?type=adherents&to=carsat-lr&purpose=sinistralite", csv);
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        var seeded = (await upload.Content.ReadFromJsonAsync<DatasetShape>())!.Id;
+        using (var carsat = gateway.ClientFor("carsat-lr-agent"))
+        {
+            var real = await carsat.GetFromJsonAsync<InboxShape>("api/v1/inbox");
+            Assert.Contains(real!.Datasets, d => d.Id == seeded);
+        }
+
         using var client = gateway.ClientFor("satm-agent");
-        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/inbox");
-        request.Headers.Add("X-Client-Cert", "forged");
-        request.Headers.Add("X-ARR-ClientCert", "forged");
-        request.Headers.Add("X-Forwarded-Client-Cert", "By=spiffe://x;Hash=00;Subject=\"CN=carsat-lr-agent\"");
-        var response = await client.SendAsync(request);
+        HttpRequestMessage Forged(string path)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add("X-Client-Cert", "forged");
+            request.Headers.Add("X-ARR-ClientCert", "forged");
+            request.Headers.Add("X-Forwarded-Client-Cert", "By=spiffe://x;Hash=00;Subject=\"CN=carsat-lr-agent\"");
+            request.Headers.Add("X-SSL-Client-S-DN", "CN=carsat-lr-agent");
+            // Identity by name, as an authenticating proxy or a careless handler would pass it on.
+            request.Headers.Add("X-Agent", "carsat-lr-agent");
+            request.Headers.Add("X-Remote-User", "carsat-lr-agent");
+            request.Headers.Add("X-Forwarded-User", "carsat-lr-agent");
+            return request;
+        }
+        using (var meRequest = Forged("api/v1/me"))
+        {
+            var me = await client.SendAsync(meRequest);
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+            var identity = await me.Content.ReadFromJsonAsync<MeShape>();
+            Assert.Equal("satm-agent", identity!.Agent.Id);
+            Assert.Equal("satm", identity.Organisation?.Id);
+        }
+        using var inboxRequest = Forged("api/v1/inbox");
+        var response = await client.SendAsync(inboxRequest);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var inbox = await response.Content.ReadFromJsonAsync<InboxShape>();
         Assert.NotNull(inbox);
-        Assert.All(inbox.Datasets, d => Assert.Equal("satm", d.To));
+        Assert.DoesNotContain(inbox.Datasets, d => d.Id == seeded);
+        Assert.DoesNotContain(inbox.Datasets, d => d.To != "satm");
     }
 
     private sealed record InboxShape(List<DatasetShape> Datasets);
 
     private sealed record DatasetShape(string Id, string To);
+
+    private sealed record MeShape(IdShape Agent, IdShape? Organisation);
+
+    private sealed record IdShape(string Id);
 }

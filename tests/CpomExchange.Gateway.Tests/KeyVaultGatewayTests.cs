@@ -20,20 +20,10 @@ public sealed class KeyVaultGatewayFixture : GatewayFixture
 
     protected override void Configure(WebApplicationBuilder builder)
     {
-        // One call first with a generous limit: the vault's first answer (the mock's and the HTTP
-        // pipeline's warm-up) is not what the 2-second limit of the fault tests is about.
-        Vault.CreateProvider(configure: o => o.OperationTimeout = TimeSpan.FromMinutes(1))
-            .WrapAsync(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).GetAwaiter().GetResult();
         builder.Services.AddSingleton<IKeyProvider>(Vault.CreateProvider(configure: o => o.OperationTimeout = TimeSpan.FromSeconds(2)));
+        // Readiness recomputed at every call, so that the vault's outage shows at once (its sharing is ReadinessTests').
+        builder.Configuration["Cpom:Health:ReadinessInterval"] = "00:00:00";
     }
-
-    /// <summary>
-    /// The first call to the mock (its TLS certificate made, the client code compiled) can take more
-    /// than the 2-second limit the fault tests need on a loaded machine: made once, unbounded, before
-    /// the gateway's start calls the vault.
-    /// </summary>
-    protected override async Task BeforeStartAsync() =>
-        await Vault.CreateProvider(configure: o => o.OperationTimeout = TimeSpan.FromMinutes(2)).WrapAsync(new byte[32]);
 
     public override async Task DisposeAsync()
     {

@@ -22,6 +22,8 @@ public sealed class OutageFixture : GatewayFixture
         Directory.CreateDirectory(Payloads);
         Run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", Payloads);
         builder.Configuration["Cpom:Limits:DatabaseBusyTimeoutSeconds"] = "2";
+        // Readiness recomputed at every call, so that each outage shows at once (its sharing is ReadinessTests').
+        builder.Configuration["Cpom:Health:ReadinessInterval"] = "00:00:00";
     }
 
     protected override void OnStopped() => Run("umount", Payloads);

@@ -12,10 +12,13 @@ namespace CpomExchange.Gateway.Tests;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TlsAndHealthTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
 {
-    private async Task<(bool Connected, SslProtocols Protocol, TlsCipherSuite Suite)> HandshakeAsync(SslProtocols protocols, TlsCipherSuite[]? suites = null)
+    private Task<(bool Connected, SslProtocols Protocol, TlsCipherSuite Suite)> HandshakeAsync(SslProtocols protocols, TlsCipherSuite[]? suites = null) =>
+        HandshakeAsync(gateway.BaseAddress.Port, protocols, suites);
+
+    private async Task<(bool Connected, SslProtocols Protocol, TlsCipherSuite Suite)> HandshakeAsync(int port, SslProtocols protocols, TlsCipherSuite[]? suites)
     {
         using var tcp = new TcpClient();
-        await tcp.ConnectAsync(gateway.BaseAddress.Host, gateway.BaseAddress.Port);
+        await tcp.ConnectAsync(gateway.BaseAddress.Host, port);
         using var certificate = gateway.Identity("prevy-agent");
         await using var ssl = new SslStream(tcp.GetStream());
         var options = new SslClientAuthenticationOptions
@@ -55,8 +58,59 @@ public sealed class TlsAndHealthTests(GatewayFixture gateway) : IClassFixture<Ga
     [Theory]
     [InlineData(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256)]
     [InlineData(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA)]
-    public async Task Tls12WithCbcSuites_IsRefused(TlsCipherSuite suite) =>
-        Assert.False((await HandshakeAsync(SslProtocols.Tls12, [suite])).Connected);
+    public async Task Tls12WithCbcSuites_IsRefused(TlsCipherSuite suite)
+    {
+        // Control: this client offers the suite and completes a handshake with it against a server
+        // that accepts it (same certificate, same protocol), so the gateway's refusal is the gateway's.
+        var control = await ControlServerHandshakeAsync(suite);
+        Assert.True(control.Connected);
+        Assert.Equal(SslProtocols.Tls12, control.Protocol);
+        Assert.Equal(suite, control.Suite);
+
+        var gatewayHandshake = await HandshakeAsync(SslProtocols.Tls12, [suite]);
+        Assert.False(gatewayHandshake.Connected, $"The gateway completed a handshake with {gatewayHandshake.Protocol} {gatewayHandshake.Suite}.");
+    }
+
+    /// <summary>A TLS 1.2 server on the loopback that accepts only <paramref name="suite"/>, with the gateway's certificate; the same client handshake against it.</summary>
+    private async Task<(bool Connected, SslProtocols Protocol, TlsCipherSuite Suite)> ControlServerHandshakeAsync(TlsCipherSuite suite)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(gateway.DevDirectory, "gateway.pem"), Path.Combine(gateway.DevDirectory, "gateway.key"));
+        using var serverCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var serve = Task.Run(async () =>
+            {
+                using var accepted = await listener.AcceptTcpClientAsync();
+                await using var server = new SslStream(accepted.GetStream());
+                try
+                {
+                    await server.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = serverCertificate,
+                        EnabledSslProtocols = SslProtocols.Tls12,
+                        CipherSuitesPolicy = new CipherSuitesPolicy([suite]),
+                        ClientCertificateRequired = false,
+                    });
+                    var buffer = new byte[256];
+                    _ = await server.ReadAsync(buffer);
+                    await server.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+                }
+                catch (Exception e) when (e is AuthenticationException or IOException)
+                {
+                    // The client's side reports the failure.
+                }
+            });
+            var result = await HandshakeAsync(((IPEndPoint)listener.LocalEndpoint).Port, SslProtocols.Tls12, [suite]);
+            await serve;
+            return result;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
 
     [Fact]
     public async Task HealthEndpoints_AndSecurityHeaders()

@@ -29,6 +29,9 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>The gateway's address.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The running gateway's services (for tests that observe or drive its internals).</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The gateway is not started.");
+
     /// <summary>The development CA (with its key, to issue test certificates).</summary>
     public X509Certificate2 Ca { get; private set; } = null!;
 

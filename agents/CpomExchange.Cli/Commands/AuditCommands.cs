@@ -62,6 +62,11 @@ internal static class AuditCommands
             foreach (var e in entries)
             {
                 var outcomeText = e.GetProperty("outcome").GetString() == "allowed" ? "autorisé" : $"refusé ({e.GetProperty("reason").GetString()})";
+                if (e.GetProperty("action").GetString() == "authenticate" && e.TryGetProperty("rows", out var repeated) && repeated.ValueKind == System.Text.Json.JsonValueKind.Number)
+                {
+                    // An entry that counts the identical refusals of a window (its object says from when to when).
+                    outcomeText += $" +{repeated.GetInt64()} identiques";
+                }
                 output.Out.WriteLine($"{e.GetProperty("seq").GetInt64(),6}  {e.GetProperty("time").GetString(),-23}  {e.GetProperty("agent").GetString(),-24} {e.GetProperty("action").GetString(),-14} {e.GetProperty("exchange").GetString() ?? "-",-20} {e.GetProperty("purpose").GetString() ?? "-",-14} {outcomeText}");
             }
             return ExitCodes.Ok;

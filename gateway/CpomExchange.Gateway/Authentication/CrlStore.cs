@@ -1,5 +1,4 @@
 using System.Formats.Asn1;
-using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -7,21 +6,29 @@ namespace CpomExchange.Gateway.Authentication;
 
 /// <summary>
 /// Certificate revocation lists from files (<c>Cpom:Tls:CrlFiles</c>, PEM or DER), read again when a
-/// file changes. A list counts only when its signature verifies with its issuer's key among the
-/// trust anchors and intermediates; a list past its next update fails closed: every certificate
-/// of that issuer is refused until a fresh list is installed.
+/// file changes. A list applies to the certificates its signer issued, found by key identifier (two
+/// CAs may share a name). Every list must be readable and signed by a trust anchor or intermediate
+/// at start. Later, a list that becomes unreadable or unverifiable, or whose next update has passed,
+/// fails closed for the clients of its CA only: they are refused until a fresh list is installed,
+/// and the clients of the other CAs are not affected.
 /// </summary>
 public sealed class CrlStore
 {
+    private const int MaxDepth = 8;
+
     private readonly IReadOnlyList<string> _files;
     private readonly X509Certificate2Collection _issuers;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private Dictionary<string, (DateTime Write, Crl? List, string? Problem)> _loaded = new(StringComparer.Ordinal);
+    private Dictionary<string, LoadedList> _loaded = new(StringComparer.Ordinal);
 
-    /// <summary>Reads <paramref name="files"/>, signed by certificates of <paramref name="issuers"/>.</summary>
+    /// <summary>What a file held at its last read: a verified list, or why not, and the CA it belongs to.</summary>
+    private sealed record LoadedList(DateTime Write, RevocationList? List, string? Problem, X509Certificate2? Signer);
+
+    /// <summary>Reads <paramref name="files"/>, signed by certificates of <paramref name="issuers"/>; throws, in French, on a missing or unverifiable list.</summary>
     public CrlStore(IReadOnlyList<string> files, X509Certificate2Collection issuers, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(files);
         _files = files;
         _issuers = issuers;
         _time = time;
@@ -33,9 +40,20 @@ public sealed class CrlStore
             }
         }
         Refresh();
+        foreach (var (file, loaded) in _loaded)
+        {
+            if (loaded.List is null)
+            {
+                // At start no earlier version tells whose clients to refuse: do not start.
+                throw new InvalidOperationException($"Cpom:Tls:CrlFiles : {loaded.Problem} ({file})");
+            }
+        }
     }
 
-    /// <summary>Null when no list revokes the certificate, else why it is refused.</summary>
+    /// <summary>
+    /// Null when no list revokes the certificate or one of its issuing CAs (up to the anchor), else
+    /// why it is refused: revoked, or the list of a CA of its chain is expired or unreadable.
+    /// </summary>
     public string? Check(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
@@ -44,110 +62,74 @@ public sealed class CrlStore
             return null;
         }
         Refresh();
-        var serial = new BigInteger(certificate.GetSerialNumber(), isUnsigned: true, isBigEndian: false);
-        foreach (var (_, list, problem) in _loaded.Values)
+        var loaded = _loaded;
+        var now = _time.GetUtcNow().UtcDateTime;
+        var current = certificate;
+        for (var depth = 0; depth < MaxDepth && !IsSelfIssued(current); depth++)
         {
-            if (problem is not null)
+            var issuer = RevocationList.FindIssuer(current, _issuers);
+            if (issuer is null)
             {
-                return problem;
+                return null; // not a chain of the configured CAs: the chain check refuses it
             }
-            if (list is null || !list.Issuer.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData))
+            foreach (var list in loaded.Values)
             {
-                continue;
+                if (list.Signer is null || !list.Signer.RawData.AsSpan().SequenceEqual(issuer.RawData))
+                {
+                    continue;
+                }
+                if (list.Problem is not null)
+                {
+                    return list.Problem;
+                }
+                if (list.List!.NextUpdate is { } next && now > next)
+                {
+                    return "La liste de révocation de l'autorité de certification a expiré : installez-en une à jour.";
+                }
+                if (list.List.Revokes(current))
+                {
+                    return ReferenceEquals(current, certificate)
+                        ? "Certificat révoqué par son autorité de certification."
+                        : "L'autorité de certification intermédiaire du certificat est révoquée.";
+                }
             }
-            if (list.NextUpdate is { } next && _time.GetUtcNow().UtcDateTime > next)
-            {
-                return "La liste de révocation de l'émetteur du certificat a expiré : installez-en une à jour.";
-            }
-            if (list.Revoked.Contains(serial))
-            {
-                return "Certificat révoqué par son autorité de certification.";
-            }
+            current = issuer;
         }
         return null;
     }
+
+    private static bool IsSelfIssued(X509Certificate2 certificate) =>
+        certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
 
     private void Refresh()
     {
         lock (_lock)
         {
-            var next = new Dictionary<string, (DateTime, Crl?, string?)>(StringComparer.Ordinal);
+            Dictionary<string, LoadedList>? next = null;
             foreach (var file in _files)
             {
                 var write = File.Exists(file) ? File.GetLastWriteTimeUtc(file) : DateTime.MinValue;
                 if (_loaded.TryGetValue(file, out var known) && known.Write == write)
                 {
-                    next[file] = known;
                     continue;
                 }
+                next ??= new Dictionary<string, LoadedList>(_loaded, StringComparer.Ordinal);
                 try
                 {
-                    next[file] = (write, Crl.Parse(File.ReadAllBytes(file), _issuers), null);
+                    var list = RevocationList.Parse(File.ReadAllBytes(file), _issuers);
+                    next[file] = new LoadedList(write, list, null, list.Signer);
                 }
-                catch (Exception e) when (e is CryptographicException or AsnContentException or IOException or FormatException)
+                catch (Exception e) when (e is CryptographicException or AsnContentException or IOException or FormatException or UnauthorizedAccessException)
                 {
-                    // Fail closed: an unreadable or forged list refuses every client until it is fixed.
-                    next[file] = (write, null, $"Liste de révocation {Path.GetFileName(file)} illisible ou non signée par une autorité reconnue.");
+                    // Fail closed for the CA this file held the list of: its clients are refused until it is fixed.
+                    next[file] = new LoadedList(write, null,
+                        $"Liste de révocation {Path.GetFileName(file)} illisible ou non signée par une autorité reconnue.", known?.Signer);
                 }
             }
-            _loaded = next;
+            if (next is not null)
+            {
+                _loaded = next;
+            }
         }
-    }
-
-    private sealed record Crl(X500DistinguishedName Issuer, DateTime? NextUpdate, HashSet<BigInteger> Revoked)
-    {
-        /// <summary>Parses a CRL (RFC 5280 §5.1), PEM or DER, and verifies its signature with its issuer among <paramref name="issuers"/>.</summary>
-        public static Crl Parse(byte[] bytes, X509Certificate2Collection issuers)
-        {
-            var text = System.Text.Encoding.ASCII.GetString(bytes);
-            if (text.Contains("-----BEGIN X509 CRL-----", StringComparison.Ordinal))
-            {
-                var fields = PemEncoding.Find(text);
-                bytes = Convert.FromBase64String(text[fields.Base64Data]);
-            }
-            var outer = new AsnReader(bytes, AsnEncodingRules.DER).ReadSequence();
-            var tbs = outer.ReadEncodedValue().ToArray();
-            var algorithm = outer.ReadSequence().ReadObjectIdentifier();
-            var signature = outer.ReadBitString(out _);
-
-            var reader = new AsnReader(tbs, AsnEncodingRules.DER).ReadSequence();
-            if (reader.PeekTag().HasSameClassAndValue(Asn1Tag.Integer))
-            {
-                reader.ReadInteger(); // version
-            }
-            reader.ReadSequence(); // signature algorithm, repeated
-            var issuer = new X500DistinguishedName(reader.ReadEncodedValue().Span);
-            ReadTime(reader);
-            DateTime? nextUpdate = null;
-            if (reader.HasData && (reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) || reader.PeekTag().HasSameClassAndValue(Asn1Tag.GeneralizedTime)))
-            {
-                nextUpdate = ReadTime(reader);
-            }
-            var revoked = new HashSet<BigInteger>();
-            if (reader.HasData && reader.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
-            {
-                var entries = reader.ReadSequence();
-                while (entries.HasData)
-                {
-                    var entry = entries.ReadSequence();
-                    revoked.Add(entry.ReadInteger());
-                }
-            }
-
-            var signer = issuers.FirstOrDefault(c => c.SubjectName.RawData.AsSpan().SequenceEqual(issuer.RawData))
-                ?? throw new CryptographicException("CRL issuer is not a trusted CA.");
-            var verified = algorithm switch
-            {
-                "1.2.840.10045.4.3.2" => signer.GetECDsaPublicKey()!.VerifyData(tbs, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence),
-                "1.2.840.10045.4.3.3" => signer.GetECDsaPublicKey()!.VerifyData(tbs, signature, HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence),
-                "1.2.840.113549.1.1.11" => signer.GetRSAPublicKey()!.VerifyData(tbs, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
-                "1.2.840.113549.1.1.12" => signer.GetRSAPublicKey()!.VerifyData(tbs, signature, HashAlgorithmName.SHA384, RSASignaturePadding.Pkcs1),
-                _ => throw new CryptographicException($"CRL signature algorithm {algorithm} not supported."),
-            };
-            return verified ? new Crl(issuer, nextUpdate, revoked) : throw new CryptographicException("CRL signature does not verify.");
-        }
-
-        private static DateTime ReadTime(AsnReader reader) =>
-            reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime().UtcDateTime : reader.ReadGeneralizedTime().UtcDateTime;
     }
 }

@@ -1,8 +1,3 @@
-using CpomExchange.Infrastructure.Keys;
-using CpomExchange.Infrastructure.Payloads;
-using CpomExchange.Infrastructure.Storage;
-using Microsoft.EntityFrameworkCore;
-
 namespace CpomExchange.Gateway.Health;
 
 /// <summary>The state of one dependency.</summary>
@@ -15,10 +10,18 @@ public sealed record Readiness(bool Ready, IReadOnlyList<DependencyState> Checks
 /// Liveness (<c>/health/live</c>: the process answers) and readiness (<c>/health/ready</c>: the
 /// database, the payload store and the key provider answer). Both still require a client
 /// certificate at the TLS handshake, like everything on this port, but no registered agent, so a
-/// monitoring probe only needs a certificate of the trusted CA. They reveal no data.
+/// monitoring probe only needs a certificate of the trusted CA. They reveal no data. Readiness is
+/// computed at most once every few seconds for all callers (<see cref="ReadinessProbe"/>).
 /// </summary>
 internal static class HealthApi
 {
+    public static IServiceCollection AddReadiness(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(configuration.GetSection(HealthOptions.Section).Get<HealthOptions>() ?? new HealthOptions());
+        services.AddSingleton<ReadinessProbe>();
+        return services;
+    }
+
     public static WebApplication MapHealthApi(this WebApplication app)
     {
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "vivant" })).AllowAnonymous();
@@ -26,37 +29,14 @@ internal static class HealthApi
         return app;
     }
 
-    private static async Task<IResult> ReadyAsync(HttpContext http, CpomDbContext db, IPayloadStore store, IKeyProvider keys)
+    private static async Task<IResult> ReadyAsync(HttpContext http, ReadinessProbe probe)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        var checks = new List<DependencyState>
-        {
-            // Writable, not only readable: the write lock is taken and released (another process may hold it).
-            await CheckAsync("base de données", () => CpomDatabase.ProbeWriteAsync(db, timeout.Token)),
-            await CheckAsync("stockage des contenus", () => store.ProbeAsync(timeout.Token)),
-            await CheckAsync("fournisseur de clés", async () => await keys.GetSigningKeyAsync(timeout.Token)),
-        };
-        var ready = checks.All(c => c.Ready);
-        if (!ready)
+        var readiness = await probe.GetAsync().WaitAsync(http.RequestAborted);
+        if (!readiness.Ready)
         {
             http.Response.Headers.RetryAfter = "30";
         }
-        return TypedResults.Json(new Readiness(ready, checks), statusCode: ready ? 200 : 503);
-    }
-
-    private static async Task<DependencyState> CheckAsync(string name, Func<Task> probe)
-    {
-        try
-        {
-            await probe();
-            return new DependencyState(name, true, null);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // The kind of failure only: never a path, a key id or a connection string.
-            return new DependencyState(name, false, e.GetType().Name);
-        }
+        return TypedResults.Json(readiness, statusCode: readiness.Ready ? 200 : 503);
     }
 }
 

@@ -57,7 +57,9 @@ public static partial class GatewayApp
         var issuers = new X509Certificate2Collection();
         issuers.AddRange(anchors);
         issuers.AddRange(intermediates);
-        var validator = new ClientCertificateValidator(anchors, intermediates, options.Tls.RevocationMode, time, new CrlStore(options.Tls.CrlFiles, issuers, time));
+        var crls = new CrlStore(options.Tls.CrlFiles, issuers, time);
+        var validator = new ClientCertificateValidator(anchors, intermediates, options.Tls.RevocationMode, time, crls);
+        var refusals = new RefusalLimiter(builder.Configuration.GetSection(RefusalOptions.Section).Get<RefusalOptions>() ?? new RefusalOptions(), time);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -65,6 +67,7 @@ public static partial class GatewayApp
             kestrel.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(options.Limits.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
             kestrel.Limits.RequestHeadersTimeout = options.Limits.RequestHeadersTimeout;
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
+            kestrel.ConfigureEndpointDefaults(listen => listen.UseRefusedAddressGate(refusals));
             kestrel.ConfigureHttpsDefaults(https =>
             {
                 https.ServerCertificate = serverCertificate;
@@ -73,9 +76,11 @@ public static partial class GatewayApp
                 // The certificate is required at the handshake (HTTP/2 forbids renegotiation).
                 https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
                 https.CheckCertificateRevocation = false; // done by the validator, as configured
-                https.ClientCertificateValidation = (certificate, _, _) => validator.Validate(certificate) is null;
-                https.OnAuthenticate = (_, ssl) =>
+                https.ClientCertificateValidation = (certificate, _, _) => HandshakeGuard.Validate(certificate, validator, refusals);
+                https.OnAuthenticate = (connection, ssl) =>
                 {
+                    // No network call and a bounded cost for refused certificates, at the handshake too.
+                    HandshakeGuard.Prepare(connection, ssl, validator);
                     // ANSSI (TLS guide): TLS 1.2 only with ECDHE and AES-GCM or ChaCha20-Poly1305;
                     // TLS 1.3 suites are all AEAD. No renegotiation.
                     ssl.AllowRenegotiation = false;
@@ -93,6 +98,7 @@ public static partial class GatewayApp
         services.AddSingleton(policies);
         services.AddSingleton(time);
         services.AddSingleton(validator);
+        services.AddSingleton(crls);
         // A host may supply its own key provider instance; else it comes from the configuration.
         var keys = services.LastOrDefault(d => d.ServiceType == typeof(IKeyProvider))?.ImplementationInstance as IKeyProvider
             ?? CreateKeyProvider(options.Keys, home);
@@ -134,8 +140,8 @@ public static partial class GatewayApp
         services.AddHostedService(sp => sp.GetRequiredService<KeyMaintenanceService>());
         services.AddProblemDetails();
         services.AddExceptionHandler<CpomExchange.Gateway.Problems.GatewayExceptionHandler>();
-        services.AddAuthentication(CertificateAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, CertificateAuthenticationHandler>(CertificateAuthenticationHandler.SchemeName, null);
+        services.AddCpomCertificateAuthentication(anchors, intermediates, options.Tls.RevocationMode, options.Tls.RevocationTimeout, refusals);
+        services.AddReadiness(builder.Configuration);
         services.AddAuthorization();
         services.AddRateLimiter(limiter =>
         {
@@ -143,7 +149,7 @@ public static partial class GatewayApp
             // client slows down its own organisation, not the others.
             limiter.GlobalLimiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<HttpContext, string>(http =>
             {
-                var organisation = http.User.FindFirst(CertificateAuthenticationHandler.OrganisationClaim)?.Value
+                var organisation = http.User.FindFirst(CpomClaims.Organisation)?.Value
                     ?? http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
                 return organisation is null
                     ? System.Threading.RateLimiting.RateLimitPartition.GetNoLimiter("anonymous")
@@ -185,6 +191,7 @@ public static partial class GatewayApp
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRefusalGuard();
         app.UseRequestBodyLimits();
         app.UseAuthentication();
         app.UseRateLimiter();

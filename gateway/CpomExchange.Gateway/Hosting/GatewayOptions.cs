@@ -118,6 +118,9 @@ public sealed class TlsOptions
 
     /// <summary>How revocation is checked by the platform beside the CRL files: NoCheck, Offline (cached CRLs) or Online (distribution points fetched).</summary>
     public X509RevocationMode RevocationMode { get; set; } = X509RevocationMode.NoCheck;
+
+    /// <summary>With <c>Online</c>: how long one revocation source (CRL distribution point, OCSP responder) may take to answer.</summary>
+    public TimeSpan RevocationTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Input limits, section <c>Cpom:Limits</c>.</summary>

@@ -14,6 +14,7 @@ public static class ErrorCatalog
     public const string AgentDisabled = "auth.agent-disabled";
     public const string OrganisationMismatch = "auth.organisation-mismatch";
     public const string CertificateInvalid = "auth.certificate-invalid";
+    public const string TooManyRefusals = "auth.too-many-refusals";
 
     // Request shape.
     public const string MissingPurpose = "request.missing-purpose";
@@ -124,6 +125,7 @@ public static class ErrorCatalog
         [AgentDisabled] = "Agent désactivé",
         [OrganisationMismatch] = "Le certificat ne correspond pas à l'organisation de l'agent",
         [CertificateInvalid] = "Certificat client invalide",
+        [TooManyRefusals] = "Trop de tentatives refusées",
         [MissingPurpose] = "Finalité manquante",
         [UnknownPurpose] = "Finalité inconnue",
         [ObjectTooLong] = "Objet trop long",
