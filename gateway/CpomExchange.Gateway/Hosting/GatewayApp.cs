@@ -6,6 +6,7 @@ using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Datasets;
 using CpomExchange.Gateway.Health;
 using CpomExchange.Gateway.Me;
+using CpomExchange.Gateway.WebConsole;
 using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.AccessLog;
 using CpomExchange.Infrastructure.Keys;
@@ -31,7 +32,13 @@ public static partial class GatewayApp
     public static async Task<WebApplication> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         // appsettings.json ships beside the binary, whatever the working directory.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // The application is this assembly whoever hosts it (a test runner too): the console's pages are found in it.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(GatewayApp).Assembly.GetName().Name,
+        });
         configure?.Invoke(builder);
         var options = builder.Configuration.GetSection("Cpom").Get<GatewayOptions>() ?? new GatewayOptions();
         var home = CpomHome.FromEnvironment(options.Home);
@@ -119,6 +126,7 @@ public static partial class GatewayApp
         services.AddScoped<DatasetShredder>();
         services.AddHostedService<DatasetRetentionService>();
         services.AddProblemDetails();
+        services.AddWebConsole();
         services.AddExceptionHandler<CpomExchange.Gateway.Problems.GatewayExceptionHandler>();
         services.AddAuthentication(CertificateAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, CertificateAuthenticationHandler>(CertificateAuthenticationHandler.SchemeName, null);
@@ -171,6 +179,7 @@ public static partial class GatewayApp
         LogStarting(logger, home.Root, storage.Provider, payloads.Description, policies.Directory, policies.Contracts.Count, cleaned);
 
         app.UseSecurityHeaders();
+        app.UseWebConsole();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -178,6 +187,7 @@ public static partial class GatewayApp
         app.UseAuthorization();
         app.MapGatewayApi();
         app.MapHealthApi();
+        app.MapWebConsole();
         return app;
     }
 
