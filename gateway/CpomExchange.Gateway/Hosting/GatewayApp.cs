@@ -8,6 +8,7 @@ using CpomExchange.Gateway.Health;
 using CpomExchange.Gateway.Indicators;
 using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Me;
+using CpomExchange.Gateway.WebConsole;
 using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.AccessLog;
 using CpomExchange.Infrastructure.Keys;
@@ -33,7 +34,13 @@ public static partial class GatewayApp
     public static async Task<WebApplication> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         // appsettings.json ships beside the binary, whatever the working directory.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // The application is this assembly whoever hosts it (a test runner too): the console's pages are found in it.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(GatewayApp).Assembly.GetName().Name,
+        });
         configure?.Invoke(builder);
         var options = builder.Configuration.GetSection("Cpom").Get<GatewayOptions>() ?? new GatewayOptions();
         var home = CpomHome.FromEnvironment(options.Home);
@@ -139,6 +146,7 @@ public static partial class GatewayApp
         services.AddSingleton<KeyMaintenanceService>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyMaintenanceService>());
         services.AddProblemDetails();
+        services.AddWebConsole();
         services.AddExceptionHandler<CpomExchange.Gateway.Problems.GatewayExceptionHandler>();
         services.AddCpomCertificateAuthentication(anchors, intermediates, options.Tls.RevocationMode, options.Tls.RevocationTimeout, refusals);
         services.AddReadiness(builder.Configuration);
@@ -189,6 +197,7 @@ public static partial class GatewayApp
         LogStarting(logger, home.Root, storage.Provider, payloads.Description, policies.Directory, policies.Contracts.Count, cleaned, leftovers);
 
         app.UseSecurityHeaders();
+        app.UseWebConsole();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRefusalGuard();
@@ -199,6 +208,7 @@ public static partial class GatewayApp
         app.UseOrganisationLimits();
         app.MapGatewayApi();
         app.MapHealthApi();
+        app.MapWebConsole();
         return app;
     }
 

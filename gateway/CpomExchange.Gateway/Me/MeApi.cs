@@ -36,15 +36,21 @@ internal static class MeApi
         return api;
     }
 
-    private static Ok<MeResponse> Me(HttpContext http, PolicySet policies, AccessDecisions decisions)
+    private static Ok<MeResponse> Me(HttpContext http, PolicySet policies, AccessDecisions decisions) =>
+        TypedResults.Ok(Describe(Caller.From(http.User), policies, decisions.Today));
+
+    /// <summary>
+    /// What <paramref name="caller"/> may do on <paramref name="today"/>: every contract in force of its
+    /// organisation and, per exchange and counterpart, the actions and purposes the policy allows.
+    /// The API's <c>/me</c> and the console's pages both show this; each line is a policy decision.
+    /// </summary>
+    public static MeResponse Describe(Caller caller, PolicySet policies, DateOnly today)
     {
-        var caller = Caller.From(http.User);
         var agent = new MeAgent(caller.AgentId, caller.DisplayName, caller.Roles, caller.Fingerprint);
         if (caller.Organisation is null || !policies.Organisations.TryGetValue(caller.Organisation, out var self))
         {
-            return TypedResults.Ok(new MeResponse(agent, null, []));
+            return new MeResponse(agent, null, []);
         }
-        var today = decisions.Today;
         var contracts = new List<MeContract>();
         foreach (var contract in policies.Contracts.Where(c => c.Parties.Contains(self.Id) && (c.InForce(today) || c.InReportingPeriod(today))))
         {
@@ -81,6 +87,6 @@ internal static class MeApi
             }
             contracts.Add(new MeContract(contract.Id, contract.Title, contract.Start, contract.End, contract.Volets.Select(v => v.Label).ToList(), exchanges, contract.ReportingUntil));
         }
-        return TypedResults.Ok(new MeResponse(agent, new MeOrganisation(self.Id, AccessPolicy.Label(self.Kind), self.Name, self.Siren), contracts));
+        return new MeResponse(agent, new MeOrganisation(self.Id, AccessPolicy.Label(self.Kind), self.Name, self.Siren), contracts);
     }
 }

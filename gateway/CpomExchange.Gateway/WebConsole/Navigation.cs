@@ -1,0 +1,23 @@
+using System.Security.Claims;
+using CpomExchange.Rules.Policies;
+
+namespace CpomExchange.Gateway.WebConsole;
+
+/// <summary>One entry of the console's main menu, shown to the roles that may use its page.</summary>
+internal sealed record NavigationEntry(string Page, string Path, string Label, IReadOnlyList<string> Roles);
+
+/// <summary>The console's main menu: a page is listed only to roles that may use it (the page checks again).</summary>
+internal static class Navigation
+{
+    private static readonly IReadOnlyList<string> Everyone = Roles.All;
+
+    /// <summary>Every entry, in menu order.</summary>
+    public static IReadOnlyList<NavigationEntry> Entries { get; } =
+    [
+        new("/Index", "/", "Accueil", Everyone),
+    ];
+
+    /// <summary>The entries <paramref name="user"/>'s roles may see.</summary>
+    public static IEnumerable<NavigationEntry> For(ClaimsPrincipal user) =>
+        Entries.Where(e => e.Roles.Any(user.IsInRole));
+}

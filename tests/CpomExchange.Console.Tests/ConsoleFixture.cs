@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using CpomExchange.Tests.Shared;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+
+namespace CpomExchange.Console.Tests;
+
+/// <summary>
+/// One real gateway (Kestrel, real TLS, the repository's policies, the development PKI made for the
+/// run) and one headless Chromium driven by Playwright, shared by the console's test classes. Each
+/// page is opened in a browser context of its own that presents one development identity's client
+/// certificate, as an agent's browser does.
+/// </summary>
+public sealed class ConsoleFixture : IAsyncLifetime
+{
+    /// <summary>Debian's Chromium (no browser can be downloaded here); <c>CPOM_CHROMIUM</c> overrides it.</summary>
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("CPOM_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    /// <summary>The gateway under test.</summary>
+    public GatewayFixture Gateway { get; } = new();
+
+    /// <summary>The gateway's origin, as the browser sees it.</summary>
+    public string Origin => Gateway.BaseAddress.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>Every console message and page error of every page, with the page's address.</summary>
+    public ConcurrentQueue<string> BrowserErrors { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"Chromium is required at {ChromiumPath} (apt-get install chromium; .ci/run installs it), or set CPOM_CHROMIUM.");
+        }
+        await Gateway.InitializeAsync();
+        // Playwright's driver presents client certificates through its own TLS client, which must
+        // trust the gateway's development CA: it reads this variable when it starts.
+        Environment.SetEnvironmentVariable("NODE_EXTRA_CA_CERTS", Path.Combine(Gateway.DevDirectory, "ca.pem"));
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // No connection anywhere but the gateway (this machine's network is closed).
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+        await Gateway.DisposeAsync();
+    }
+
+    /// <summary>A new page in a browser that presents the certificate of development identity <paramref name="identity"/>.</summary>
+    public async Task<IPage> OpenAsync(string identity, string path = "/")
+    {
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            ClientCertificates =
+            [
+                new ClientCertificate
+                {
+                    Origin = Origin,
+                    CertPath = Path.Combine(Gateway.DevDirectory, identity + ".pem"),
+                    KeyPath = Path.Combine(Gateway.DevDirectory, identity + ".key"),
+                },
+            ],
+            Locale = "fr-FR",
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        });
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                BrowserErrors.Enqueue($"{page.Url}: {message.Type}: {message.Text}");
+            }
+        };
+        page.PageError += (_, error) => BrowserErrors.Enqueue($"{page.Url}: page error: {error}");
+        var response = await page.GotoAsync(Origin + path);
+        Assert.NotNull(response);
+        Assert.True(response.Ok, $"{Origin + path}: {response.Status} {await response.TextAsync()}");
+        return page;
+    }
+
+    /// <summary>
+    /// Asserts the page has no accessibility violation of impact serious or critical (axe-core; RGAA
+    /// is the law for these services), and no browser error (a Content-Security-Policy violation is one).
+    /// </summary>
+    public async Task AssertAccessibleAsync(IPage page)
+    {
+        var result = await page.RunAxe();
+        var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" | ", v.Nodes.Select(n => n.Html))}").ToList();
+        Assert.True(serious.Count == 0, $"{page.Url}: accessibility violations:\n{string.Join("\n", serious)}");
+        var errors = BrowserErrors.Where(e => e.StartsWith(page.Url, StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    /// <summary>
+    /// Takes a screenshot of the whole page; with <c>CPOM_UPDATE_SCREENSHOTS=1</c> it replaces the one
+    /// the README shows under <c>docs/console/</c>.
+    /// </summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var folder = Environment.GetEnvironmentVariable("CPOM_UPDATE_SCREENSHOTS") == "1"
+            ? Path.Combine(TestPaths.RepositoryRoot, "docs", "console")
+            : Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(folder);
+        var bytes = await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+        Assert.True(bytes.Length > 1000, "empty screenshot");
+    }
+}
+
+/// <summary>The console's test classes share one gateway and one browser (one development CA for the driver).</summary>
+[CollectionDefinition(Name)]
+public sealed class ConsoleCollection : ICollectionFixture<ConsoleFixture>
+{
+    public const string Name = "console";
+}
