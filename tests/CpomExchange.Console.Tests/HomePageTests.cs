@@ -31,7 +31,7 @@ public sealed class HomePageTests(ConsoleFixture console)
     {
         var pdp = await console.OpenAsync("pst38-pdp");
         var pdpRows = await pdp.Locator("main table tbody tr").AllInnerTextsAsync();
-        Assert.Contains(pdpRows, r => r.StartsWith("Signalements PDP (cellule PDP et service social)\tCarsat Rhône-Alpes\tenvoyer, consulter, télécharger\t", StringComparison.Ordinal));
+        Assert.Contains(pdpRows, r => r.StartsWith("Signalements PDP (cellule PDP et service social)\tCarsat Rhône-Alpes\tenvoyer, consulter, télécharger, retirer une personne (consentement retiré)\t", StringComparison.Ordinal));
 
         var agent = await console.OpenAsync("pst38-agent");
         var agentRows = await agent.Locator("main table tbody tr").AllInnerTextsAsync();

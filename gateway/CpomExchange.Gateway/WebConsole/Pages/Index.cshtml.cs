@@ -48,6 +48,7 @@ internal sealed class IndexModel(PolicySet policies, AccessDecisions decisions) 
         "send" => "envoyer",
         "list" => "consulter",
         "download" => "télécharger",
+        "withdraw-consent" => "retirer une personne (consentement retiré)",
         _ => action,
     };
 }
