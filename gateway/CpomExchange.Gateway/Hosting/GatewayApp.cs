@@ -142,6 +142,8 @@ public static partial class GatewayApp
         services.AddScoped<AccessDecisions>();
         services.AddScoped<DatasetShredder>();
         services.AddScoped<AnnualTableReader>();
+        services.AddDatasetOperations();
+        services.AddAnnualTableDrafts();
         services.AddHostedService<DatasetRetentionService>();
         services.AddSingleton<KeyMaintenanceService>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyMaintenanceService>());

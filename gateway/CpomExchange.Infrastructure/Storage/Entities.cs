@@ -88,6 +88,9 @@ public sealed class DatasetEntity
     /// <summary>The agent who acknowledged receipt.</summary>
     public string? AcknowledgedBy { get; set; }
 
+    /// <summary>When the recipient first downloaded the content (UTC), if it did: the file is then no longer new.</summary>
+    public DateTime? FirstDownloadedAtUtc { get; set; }
+
     /// <summary>How many cells small-count masking replaced by its marker.</summary>
     public long MaskedCells { get; set; }
 

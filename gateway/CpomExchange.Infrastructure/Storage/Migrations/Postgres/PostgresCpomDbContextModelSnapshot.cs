@@ -342,6 +342,9 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                     b.Property<DateTime?>("FilesDeletedAtUtc")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTime?>("FirstDownloadedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("FromOrganisation")
                         .IsRequired()
                         .HasMaxLength(100)

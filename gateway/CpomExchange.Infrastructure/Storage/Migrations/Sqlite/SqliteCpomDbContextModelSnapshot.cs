@@ -335,6 +335,9 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.Property<DateTime?>("FilesDeletedAtUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("FirstDownloadedAtUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("FromOrganisation")
                         .IsRequired()
                         .HasMaxLength(100)
