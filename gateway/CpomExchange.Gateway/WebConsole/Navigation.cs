@@ -15,6 +15,9 @@ internal static class Navigation
     public static IReadOnlyList<NavigationEntry> Entries { get; } =
     [
         new("/Index", "/", "Accueil", Everyone),
+        new("/Recus/Index", "/Recus", "Fichiers reçus", Roles.DataRoles),
+        new("/Envoyes/Index", "/Envoyes", "Fichiers envoyés", Roles.DataRoles),
+        new("/TableauAnnuel", "/TableauAnnuel", "Tableau annuel", [Roles.Agent, Roles.Pdp]),
     ];
 
     /// <summary>The entries <paramref name="user"/>'s roles may see.</summary>
