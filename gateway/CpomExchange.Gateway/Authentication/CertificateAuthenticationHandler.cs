@@ -119,6 +119,6 @@ internal sealed partial class CertificateAuthenticationHandler(
         return Fail(code, detail);
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Refused a valid certificate registered to no agent (SHA-256 {Fingerprint}).")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Certificat valide refusé : il n'est enregistré pour aucun agent (SHA-256 {Fingerprint}).")]
     private static partial void LogUnknownCertificate(ILogger logger, string fingerprint);
 }
