@@ -60,9 +60,15 @@ public static class CpomCli
             await io.Err.WriteLineAsync("Le détail : cpom policy check");
             return ExitCodes.InvalidFile;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug, or an answer no version of the gateway gives: said in one line, not a stack trace.
+            await io.Err.WriteLineAsync($"Erreur inattendue ({e.GetType().Name}) : {e.Message}");
+            return ExitCodes.Error;
+        }
     }
 
-    private static RootCommand Build(CliIo io)
+    internal static RootCommand Build(CliIo io)
     {
         var root = new RootCommand("cpom : échanges de données des CPOM (SPSTI, caisses, DREETS) par la passerelle CpomExchange.");
         foreach (var option in new Option[] { GatewayOption, AsOption, CaOption, ConfigOption, HomeOption, JsonOption })
