@@ -153,7 +153,7 @@ public sealed class CliFormatTests(GatewayFixture gateway) : IClassFixture<Gatew
             "--purpose", "sinistralite", "--reply-to", list.RootElement.GetProperty("id").GetString()!));
         Assert.True(sent.Exit == ExitCodes.Ok, sent.Err);
         const string why = "Petits effectifs : secret statistique, une si petite valeur dans un petit établissement pourrait désigner une personne.";
-        Assert.Matches("masquage    : [0-9]+ cellule\\(s\\) masquée\\(s\\) : un nombre de 1 à 4, et chaque cellule qui permettrait de le recalculer, est remplacé par « <5 »", sent.Out);
+        Assert.Matches("masquage    : [0-9]+ cellule\\(s\\) masquée\\(s\\) : les nombres de 1 à 4, et les cellules qui permettraient de les recalculer, sont remplacés par « <5 »", sent.Out);
         Assert.Contains(why, sent.Out, StringComparison.Ordinal);
 
         var id = sent.Out.Split('\n').Single(l => l.StartsWith("Jeu de données : ", StringComparison.Ordinal))["Jeu de données : ".Length..].Trim();

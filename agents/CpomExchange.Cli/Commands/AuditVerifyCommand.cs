@@ -155,7 +155,7 @@ internal static class AuditVerifyCommand
             output.Out.WriteLine(Checkpoints(signed));
             output.Out.WriteLine(SinceLastTime(state, latest));
             var unsigned = entries - (latest?.Checkpoint.TreeSize ?? 0);
-            if (latest is not null && unsigned > 0)
+            if (unsigned > 0)
             {
                 output.Out.WriteLine(Unsigned(unsigned));
             }
@@ -180,14 +180,16 @@ internal static class AuditVerifyCommand
         $"  - {Formats.Number(count)} entrée(s) relue(s) une à une : chacune est liée à la précédente par son empreinte, aucune n'a été modifiée, supprimée ni insérée.";
 
     private static string Checkpoints(long count) => count == 0
-        ? "  - Aucun point de contrôle signé pour l'instant (la passerelle en signe un après les premières entrées)."
+        ? "  - Aucun point de contrôle signé pour l'instant : la passerelle signe le premier à intervalle régulier, comme les suivants."
         : $"  - {Formats.Number(count)} point(s) de contrôle : chacun est signé par la passerelle (signature valide) et correspond exactement aux entrées qu'il couvre.";
 
     private static string SinceLastTime(PinnedCheckpoint state, SignedCheckpoint? latest)
     {
         if (latest is null)
         {
-            return "  - Première vérification depuis ce poste : la clé publique du journal est mémorisée pour les prochaines.";
+            return state.PublicKey is null
+                ? "  - Première vérification depuis ce poste : la clé publique du journal est mémorisée pour les prochaines."
+                : $"  - Pas encore de point de contrôle signé à comparer avec votre dernière vérification (le {Formats.Time(state.VerifiedAt)}) ; la clé publique du journal n'a pas changé.";
         }
         var size = latest.Checkpoint.TreeSize;
         return state.TreeSize switch

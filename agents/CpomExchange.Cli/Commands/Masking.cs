@@ -19,8 +19,8 @@ internal static class Masking
         var (marker, threshold) = Rule(dataset);
         var cells = $"{Formats.Number(dataset.MaskedCells)} cellule(s) masquée(s)";
         var what = marker is null
-            ? "un nombre trop petit, et chaque cellule qui permettrait de le recalculer, est remplacé par un marqueur (tel « <5 »)"
-            : $"un nombre de 1 à {threshold - 1}, et chaque cellule qui permettrait de le recalculer, est remplacé par « {marker} »";
+            ? "les nombres trop petits, et les cellules qui permettraient de les recalculer, sont remplacés par un marqueur (tel « <5 »)"
+            : $"les nombres de 1 à {threshold - 1}, et les cellules qui permettraient de les recalculer, sont remplacés par « {marker} »";
         return $"{cells} : {what}. Petits effectifs : secret statistique, une si petite valeur dans un petit établissement pourrait désigner une personne.";
     }
 
