@@ -158,7 +158,7 @@ public sealed partial class ExitCodeTests(GatewayFixture gateway) : IClassFixtur
         proxy.Rewrite = _ => throw new InvalidOperationException("panne simulée");
         var result = await CliRunner.RunAsync("audit", "verify", "--as", "prevy-dpo", "--home", gateway.Home, "--gateway", proxy.BaseAddress.ToString());
         Assert.Equal(ExitCodes.ServerError, result.Exit);
-        Assert.Contains("Refusé (500", result.Err, StringComparison.Ordinal);
+        Assert.StartsWith("Erreur de la passerelle (500, http.500) : Erreur de la passerelle", result.Err, StringComparison.Ordinal);
     }
 
     [Fact]

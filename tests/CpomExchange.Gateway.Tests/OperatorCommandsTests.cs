@@ -107,7 +107,8 @@ public sealed class OperatorCommandsTests : IDisposable
 
     [Theory]
     [InlineData("migrat", "Commande inconnue : « migrat ». Vouliez-vous dire « migrate » ?")]
-    [InlineData("dev", "Commande inconnue : « dev ».")]
+    [InlineData("dev", "Commande inconnue : « dev ». Vouliez-vous dire « dev init » ?")]
+    [InlineData("purge", "Commande inconnue : « purge ».\n")]
     public async Task UnknownCommand_IsAUsageError_WithASuggestion(string command, string message)
     {
         var result = await RunAsync(command);
@@ -132,6 +133,7 @@ public sealed class OperatorCommandsTests : IDisposable
         Assert.False(OperatorCommands.Handles([]));
         Assert.False(OperatorCommands.Handles(["--urls", "https://127.0.0.1:5444"]));
         Assert.False(OperatorCommands.Handles(["--environment", "Development"]));
+        Assert.False(OperatorCommands.Handles(["urls=https://127.0.0.1:5444"]));
     }
 
     [Fact]

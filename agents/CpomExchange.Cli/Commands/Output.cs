@@ -66,7 +66,7 @@ internal sealed class Output(CliIo io, bool json)
         }
         else
         {
-            Err.WriteLine($"Refusé ({problem.Status}, {problem.Code}) : {problem.Title}");
+            Err.WriteLine($"{(problem.Status >= 500 ? "Erreur de la passerelle" : "Refusé")} ({problem.Status}, {problem.Code}) : {problem.Title}");
             if (!string.IsNullOrEmpty(problem.Detail))
             {
                 Err.WriteLine($"  {problem.Detail}");

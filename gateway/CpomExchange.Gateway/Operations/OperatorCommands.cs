@@ -30,9 +30,12 @@ public static class OperatorCommands
 
     private static readonly string[] Known = ["migrate", "dev init", "help"];
 
-    /// <summary>True when <paramref name="args"/> names a command rather than settings for the service.</summary>
+    /// <summary>
+    /// True when <paramref name="args"/> names a command rather than settings for the service: a first
+    /// word that is neither an option (<c>--urls</c>) nor a <c>key=value</c> setting, or a request for help.
+    /// </summary>
     public static bool Handles(IReadOnlyList<string> args) =>
-        args is [var first, ..] && (!first.StartsWith('-') || first is "-h" or "--help" or "-?");
+        args is [var first, ..] && ((!first.StartsWith('-') && !first.Contains('=', StringComparison.Ordinal)) || first is "-h" or "--help" or "-?");
 
     /// <summary>Runs the command of <paramref name="args"/>; returns the exit code.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
@@ -207,8 +210,8 @@ public static class OperatorCommands
 
     private static string Suggestion(string typed)
     {
-        var best = Known.MinBy(k => Distance(k, typed));
-        return best is not null && Distance(best, typed) <= Math.Max(2, typed.Length / 3) ? $" Vouliez-vous dire « {best} » ?" : string.Empty;
+        var best = Known.FirstOrDefault(k => k.StartsWith(typed + " ", StringComparison.Ordinal)) ?? Known.MinBy(k => Distance(k, typed));
+        return best is not null && (best.StartsWith(typed + " ", StringComparison.Ordinal) || Distance(best, typed) <= Math.Max(2, typed.Length / 3)) ? $" Vouliez-vous dire « {best} » ?" : string.Empty;
     }
 
     /// <summary>The Levenshtein distance between two words.</summary>
