@@ -106,6 +106,25 @@ public sealed class AuditPinningCliTests(GatewayFixture gateway) : IClassFixture
     }
 
     [Fact]
+    public async Task AReviewBeforeAnyCheckpoint_ThenTheFirstCheckpoint_AreEachSaidForWhatTheyAre()
+    {
+        await ListInboxAsync("satm", 9);
+        await using var proxy = await CheckpointProxy.StartAsync(gateway, "satm-dpo");
+        proxy.Rewrite = _ => Task.FromResult(new JsonArray());
+        var before = await CliRunner.RunAsync(Via(proxy, "satm-dpo", "audit", "verify"));
+        Assert.True(before.Exit == ExitCodes.Ok, before.Err);
+        Assert.Contains("Première vérification depuis ce poste : la clé publique du journal est mémorisée", before.Out, StringComparison.Ordinal);
+        Assert.Contains("pas encore couverte(s) par un point de contrôle signé", before.Out, StringComparison.Ordinal);
+
+        proxy.Rewrite = Task.FromResult;
+        var first = await CliRunner.RunAsync(Via(proxy, "satm-dpo", "audit", "verify"));
+        Assert.True(first.Exit == ExitCodes.Ok, first.Err);
+        Assert.Contains($"Premier point de contrôle signé depuis votre dernière vérification sur ce poste (le ", first.Out, StringComparison.Ordinal);
+        Assert.Contains($"il ({PinnedSize(proxy, "satm")} entrées) est mémorisé", first.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("Première vérification", first.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ACheckpointOfAnotherOrganisationsLog_FailsTheVerification_EvenTheFirst()
     {
         await ListInboxAsync("dreets-pdl", 9);

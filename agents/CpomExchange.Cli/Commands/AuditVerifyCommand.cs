@@ -194,8 +194,10 @@ internal static class AuditVerifyCommand
         var size = latest.Checkpoint.TreeSize;
         return state.TreeSize switch
         {
-            null => $"  - Première vérification depuis ce poste : le dernier point de contrôle ({Formats.Number(size)} entrées) et la clé publique sont mémorisés ; "
+            null when state.PublicKey is null => $"  - Première vérification depuis ce poste : le dernier point de contrôle ({Formats.Number(size)} entrées) et la clé publique sont mémorisés ; "
                 + "les prochaines vérifications prouveront que rien de ce qui est vérifié aujourd'hui n'a changé.",
+            null => $"  - Premier point de contrôle signé depuis votre dernière vérification sur ce poste (le {Formats.Time(state.VerifiedAt)}) : il ({Formats.Number(size)} entrées) est mémorisé, "
+                + "et les prochaines vérifications prouveront que rien de ce qui est vérifié aujourd'hui n'a changé.",
             var old when old == size => $"  - Depuis votre dernière vérification sur ce poste (le {Formats.Time(state.VerifiedAt)}), le journal signé n'a pas changé : toujours {Formats.Number(size)} entrées.",
             var old => $"  - Depuis votre dernière vérification sur ce poste (le {Formats.Time(state.VerifiedAt)}, {Formats.Number(old!.Value)} entrées signées), le journal s'est allongé de "
                 + $"{Formats.Number(size - old.Value)} entrée(s), sans qu'aucune des {Formats.Number(old.Value)} premières n'ait changé (preuve de cohérence vérifiée).",
