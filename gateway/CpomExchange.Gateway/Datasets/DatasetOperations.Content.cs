@@ -126,6 +126,6 @@ internal sealed partial class DatasetOperations
         return (row, null);
     }
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Stored payload of dataset {DatasetId} failed authentication.")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Le contenu chiffré du jeu de données {DatasetId} ne passe pas la vérification d'authenticité : altéré ou substitué.")]
     private static partial void LogCorrupted(ILogger logger, Exception exception, string datasetId);
 }

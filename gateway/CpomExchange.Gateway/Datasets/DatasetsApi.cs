@@ -119,9 +119,9 @@ internal static partial class DatasetsApi
 
     internal static DatasetInfo ToInfo(DatasetEntity d) => DatasetOperations.ToInfo(d);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Stored dataset {DatasetId} ({ExchangeType}, {Rows} rows) from agent {AgentId}.")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Jeu de données {DatasetId} enregistré ({ExchangeType}, {Rows} ligne(s)), déposé par l'agent {AgentId}.")]
     private static partial void LogStored(ILogger logger, string datasetId, string agentId, string exchangeType, long rows);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Rejected a {ExchangeType} file from agent {AgentId}: {ErrorCount} error(s); nothing stored.")]
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Fichier {ExchangeType} de l'agent {AgentId} refusé : {ErrorCount} erreur(s) ; rien n'a été conservé.")]
     private static partial void LogRejected(ILogger logger, string agentId, string exchangeType, long errorCount);
 }
