@@ -12,8 +12,8 @@ public sealed class AnnualTablePageTests(ConsoleFixture console)
     {
         var page = await console.OpenAsync("pst38-agent", "/TableauAnnuel");
         Assert.Equal("Tableau annuel", await page.Locator("h1").InnerTextAsync());
-        await page.GetByLabel("Contrat").SelectOptionAsync("cpom-pst38-2025");
-        await page.GetByLabel("Année").FillAsync("2025");
+        await page.GetByLabel("Contrat", new() { Exact = true }).SelectOptionAsync("cpom-pst38-2025");
+        await page.GetByLabel("Année", new() { Exact = true }).FillAsync("2025");
         await page.GetByRole(AriaRole.Button, new() { Name = "Calculer le brouillon" }).ClickAsync();
         Assert.Equal("Brouillon 2025 – CPOM P.S.T.38 – Carsat Rhône-Alpes – DREETS Auvergne-Rhône-Alpes", await page.Locator("#brouillon").InnerTextAsync());
         var rows = page.Locator("main form[method=post] table tbody tr");

@@ -79,7 +79,11 @@ public sealed class ConsoleFixture : IAsyncLifetime
         var page = await context.NewPageAsync();
         page.Console += (_, message) =>
         {
-            if (message.Type is "error" or "warning")
+            // A page that answers a refusal (403, 404...) makes the browser report its own document's
+            // status: that is the page's answer, not an error of the page.
+            var ownStatus = message.Text.StartsWith("Failed to load resource: the server responded with a status of 4", StringComparison.Ordinal)
+                && message.Location.StartsWith(page.Url, StringComparison.Ordinal);
+            if (message.Type is "error" or "warning" && !ownStatus)
             {
                 BrowserErrors.Enqueue($"{page.Url}: {message.Type}: {message.Text}");
             }

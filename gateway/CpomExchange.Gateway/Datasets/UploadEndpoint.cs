@@ -36,7 +36,7 @@ internal static partial class DatasetsApi
     /// exchange's rules say, masked, encrypted, and stored for its recipient(s); the dataset rows and
     /// the access-log entries of both controllers commit together. Any bad row rejects the whole file.
     /// </summary>
-    private static async Task<IResult> UploadAsync(
+    internal static async Task<IResult> UploadAsync(
         HttpContext http,
         [FromQuery] string? type,
         [FromQuery] string? to,

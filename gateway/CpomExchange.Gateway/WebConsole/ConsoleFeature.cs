@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using CpomExchange.Gateway.Limits;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.StaticFiles;
@@ -26,6 +27,17 @@ internal static class ConsoleFeature
             pages.RootDirectory = "/WebConsole/Pages";
             // Deny by default: every page needs an authenticated agent (the client certificate).
             pages.Conventions.AuthorizeFolder("/");
+            // The pages that carry a file take the API's limits for the same work: the upload reads a
+            // file body up to Cpom:Limits:MaxBodyBytes, and each counts against its organisation's concurrency.
+            pages.Conventions.AddPageApplicationModelConvention("/Deposer", page =>
+            {
+                page.EndpointMetadata.Add(LargeBodyMetadata.Instance);
+                page.EndpointMetadata.Add(new OrganisationWorkMetadata(OrganisationWork.Upload));
+            });
+            pages.Conventions.AddPageApplicationModelConvention("/Fichiers/Details",
+                page => page.EndpointMetadata.Add(new OrganisationWorkMetadata(OrganisationWork.Download)));
+            pages.Conventions.AddPageApplicationModelConvention("/TableauAnnuel",
+                page => page.EndpointMetadata.Add(new OrganisationWorkMetadata(OrganisationWork.IndicatorsDraft)));
         });
         // French text as it is (é, not &#xE9;): the encoder still escapes what HTML needs escaped.
         services.Configure<WebEncoderOptions>(encoder => encoder.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));

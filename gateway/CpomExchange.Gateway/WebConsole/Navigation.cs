@@ -15,6 +15,7 @@ internal static class Navigation
     public static IReadOnlyList<NavigationEntry> Entries { get; } =
     [
         new("/Index", "/", "Accueil", Everyone),
+        new("/Deposer", "/Deposer", "Déposer un fichier", Roles.DataRoles),
         new("/Recus/Index", "/Recus", "Fichiers reçus", Roles.DataRoles),
         new("/Envoyes/Index", "/Envoyes", "Fichiers envoyés", Roles.DataRoles),
         new("/TableauAnnuel", "/TableauAnnuel", "Tableau annuel", [Roles.Agent, Roles.Pdp]),
