@@ -51,6 +51,8 @@ public sealed class DepositPageTests(ConsoleFixture console)
     {
         var before = await OutboxCountAsync("prevy-agent");
         var page = await console.OpenAsync("prevy-agent", "/Deposer");
+        await page.GetByLabel("Échange", new() { Exact = true }).SelectOptionAsync("adherents");
+        await page.GetByLabel("Destinataire", new() { Exact = true }).SelectOptionAsync("carsat-lr");
         await page.GetByLabel("Finalité", new() { Exact = true }).SelectOptionAsync("sinistralite");
         var good = TestSirets.From(870_000_000).First();
         await page.GetByLabel("Fichier", new() { Exact = true }).SetInputFilesAsync(Csv($"siret\r\n{good}\r\n12345678901234\r\n{good}\r\nabc\r\n"));
@@ -110,21 +112,36 @@ public sealed class DepositPageTests(ConsoleFixture console)
     {
         var page = await console.OpenAsync("prevy-agent", "/Deposer");
         await page.GetByLabel("Échange", new() { Exact = true }).FocusAsync();
-        // Échange, Destinataire, Finalité keep their first option (PREVY's only ones open to send); then Objet, Liste, Fichier.
+        await ChooseWithArrowsAsync(page, "adherents");
         await page.Keyboard.PressAsync("Tab");
+        await ChooseWithArrowsAsync(page, "carsat-lr");
         await page.Keyboard.PressAsync("Tab");
+        await ChooseWithArrowsAsync(page, "sinistralite");
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.TypeAsync("au clavier");
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.PressAsync("Tab");
-        Assert.Equal("fichier", await page.EvaluateAsync<string>("() => document.activeElement.id"));
-        var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Space"));
-        await chooser.SetFilesAsync(Csv(Adherents(900_000_000, 2)));
+        // The file field is reached by the keyboard; the file itself is chosen in the system's dialog, outside the page.
+        Assert.Equal("fichier", await ActiveAsync(page, "id"));
+        await page.Locator("#fichier:focus").SetInputFilesAsync(Csv(Adherents(900_000_000, 2)));
         await page.Keyboard.PressAsync("Tab");
-        Assert.Equal("Déposer le fichier", await page.EvaluateAsync<string>("() => document.activeElement.textContent"));
+        Assert.Equal("Déposer le fichier", await ActiveAsync(page, "textContent"));
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForSelectorAsync(".fr-alert");
         Assert.Equal("Fichier accepté", await page.Locator(".fr-alert--success h2").InnerTextAsync());
+    }
+
+    private static Task<string> ActiveAsync(IPage page, string property) => page.EvaluateAsync<string>($"() => document.activeElement.{property}");
+
+    /// <summary>Moves the focused list's choice with the arrow keys until <paramref name="value"/> is chosen.</summary>
+    private static async Task ChooseWithArrowsAsync(IPage page, string value)
+    {
+        await page.Keyboard.PressAsync("Home");
+        for (var i = 0; i < 30 && await ActiveAsync(page, "value") != value; i++)
+        {
+            await page.Keyboard.PressAsync("ArrowDown");
+        }
+        Assert.Equal(value, await ActiveAsync(page, "value"));
     }
 
     private async Task<int> OutboxCountAsync(string identity)
