@@ -104,6 +104,17 @@ public sealed class DepositPageTests(ConsoleFixture console)
         };
         using var response = await client.PostAsync("Deposer", form);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        // A token in first place that the antiforgery cookie does not match (here: no cookie at all) is no better.
+        using var forged = new MultipartFormDataContent
+        {
+            { new StringContent("CfDJ8forged"), "__cpom_antiforgery" },
+            { new StringContent("adherents"), "echange" },
+            { new StringContent("carsat-lr"), "destinataire" },
+            { new StringContent("sinistralite"), "finalite" },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(Adherents(890_000_000, 1))), "fichier", "adherents.csv" },
+        };
+        using var refused = await client.PostAsync("Deposer", forged);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal(before, await OutboxCountAsync("prevy-agent"));
     }
 
