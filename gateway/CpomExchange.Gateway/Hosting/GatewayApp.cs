@@ -8,6 +8,7 @@ using CpomExchange.Gateway.Health;
 using CpomExchange.Gateway.Indicators;
 using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Me;
+using CpomExchange.Gateway.OpenApi;
 using CpomExchange.Gateway.Telemetry;
 using CpomExchange.Gateway.WebConsole;
 using CpomExchange.Infrastructure;
@@ -181,6 +182,7 @@ public static partial class GatewayApp
         });
         services.AddRequestLimits(options.Limits, home);
         services.AddGatewayMetrics(builder.Configuration);
+        services.AddGatewayOpenApi();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
 
         var app = builder.Build();
@@ -200,6 +202,7 @@ public static partial class GatewayApp
         LogStarting(logger, home.Root, storage.Provider, payloads.Description, policies.Directory, policies.Contracts.Count, cleaned, leftovers);
 
         app.UseSecurityHeaders();
+        app.UseDocsContentSecurityPolicy();
         app.UseWebConsole();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -212,6 +215,7 @@ public static partial class GatewayApp
         app.MapGatewayApi();
         app.MapHealthApi();
         app.MapGatewayMetrics();
+        app.MapGatewayOpenApi();
         app.MapWebConsole();
         return app;
     }
