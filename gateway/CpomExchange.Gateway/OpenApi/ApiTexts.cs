@@ -59,7 +59,7 @@ internal static class ApiTexts
         ["agent"] = "Agent id to keep.",
         ["dataset"] = "Dataset id to keep.",
         ["exchange"] = "Exchange type to keep.",
-        ["from"] = "Earliest time (UTC) to keep; for a consistency proof, the older tree size.",
+        ["from"] = "Earliest time (UTC) to keep.",
         ["outcome"] = "`allowed` or `denied`.",
         ["page"] = "Page number, from 1.",
         ["pageSize"] = "Entries per page.",
@@ -68,6 +68,18 @@ internal static class ApiTexts
         ["treeSize"] = "Tree size of the signed checkpoint the proof is for (default: the latest).",
         ["contract"] = "Contract id.",
         ["year"] = "Year of the table.",
+    };
+
+    /// <summary>Query parameters whose meaning depends on the route (<c>METHOD /path name</c>).</summary>
+    public static readonly IReadOnlyDictionary<string, string> RouteParameters = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["GET /api/v1/audit/entries from"] = "Earliest time (UTC) to keep.",
+        ["GET /api/v1/audit/entries to"] = "Latest time (UTC) to keep.",
+        ["GET /api/v1/audit/entries purpose"] = "Purpose to keep.",
+        ["GET /api/v1/audit/proofs/consistency from"] = "Size of the older tree (a signed checkpoint's).",
+        ["GET /api/v1/audit/proofs/consistency to"] = "Size of the newer tree (default: the latest signed checkpoint).",
+        ["GET /api/v1/admin/agents organisation"] = "Organisation id whose agents to list.",
+        ["GET /api/v1/inbox purpose"] = "Purpose of the listing (optional here; checked and logged when given).",
     };
 
     /// <summary>The meaning of an error status, in a few words.</summary>

@@ -41,10 +41,63 @@ internal static class OpenApiFeature
                 document.Servers = [];
                 return Task.CompletedTask;
             });
-            options.AddOperationTransformer((operation, context, _) =>
+            options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
                 var description = context.Description;
                 var key = $"{description.HttpMethod} /{description.RelativePath}";
+                // What the handlers read and write themselves (streamed bodies), which the metadata cannot say.
+                switch (key)
+                {
+                    case "POST /api/v1/datasets":
+                        operation.RequestBody = Body("text/csv", Text("The CSV file, streamed: its first line names the exchange's columns."), required: true);
+                        operation.Responses ??= [];
+                        operation.Responses.Remove("200");
+                        operation.Responses["201"] = new OpenApiResponse
+                        {
+                            Description = "Stored: the dataset (or, for a file split between SPSTI, each share and what matched none).",
+                            Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal)
+                            {
+                                ["application/json"] = new OpenApiMediaType
+                                {
+                                    Schema = new OpenApiSchema
+                                    {
+                                        OneOf =
+                                        [
+                                            await context.GetOrCreateSchemaAsync(typeof(Datasets.DatasetInfo), null, cancellationToken),
+                                            await context.GetOrCreateSchemaAsync(typeof(Datasets.SplitUploadResponse), null, cancellationToken),
+                                        ],
+                                    },
+                                },
+                            },
+                        };
+                        break;
+                    case "POST /api/v1/datasets/{id}/consent-withdrawals":
+                        operation.RequestBody = Body("application/json",
+                            await context.GetOrCreateSchemaAsync(typeof(Datasets.ConsentWithdrawalRequest), null, cancellationToken), required: true);
+                        break;
+                    case "GET /api/v1/datasets/{id}/content":
+                        operation.Responses ??= [];
+                        operation.Responses["200"] = new OpenApiResponse
+                        {
+                            Description = "The CSV as it was stored (after minimisation and masking); `Repr-Digest` carries its SHA-256.",
+                            Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { ["text/csv"] = new OpenApiMediaType { Schema = Text("The dataset's rows.") } },
+                        };
+                        break;
+                    case "GET /api/v1/audit/export":
+                        operation.Responses ??= [];
+                        operation.Responses["200"] = new OpenApiResponse
+                        {
+                            Description = "The log: JSON lines (header, signed checkpoints, entries) to verify offline with `cpom audit verify`, or CSV.",
+                            Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal)
+                            {
+                                ["application/jsonl"] = new OpenApiMediaType { Schema = Text("One JSON document per line.") },
+                                ["text/csv"] = new OpenApiMediaType { Schema = Text("One entry per row.") },
+                            },
+                        };
+                        break;
+                    default:
+                        break;
+                }
                 if (ApiTexts.Operations.TryGetValue(key, out var text))
                 {
                     operation.Summary = text.Summary;
@@ -54,7 +107,7 @@ internal static class OpenApiFeature
                 {
                     foreach (var parameter in declared.OfType<OpenApiParameter>())
                     {
-                        if (parameter.Name is { } name && ApiTexts.Parameters.TryGetValue(name, out var about))
+                        if (parameter.Name is { } name && (ApiTexts.RouteParameters.TryGetValue($"{key} {name}", out var about) || ApiTexts.Parameters.TryGetValue(name, out about)))
                         {
                             parameter.Description = about;
                         }
@@ -72,7 +125,6 @@ internal static class OpenApiFeature
                         operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = ProblemResponse(status, codes);
                     }
                 }
-                return Task.CompletedTask;
             });
         });
         return services;
@@ -120,6 +172,14 @@ internal static class OpenApiFeature
         }
         await next();
     });
+
+    private static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };
+
+    private static OpenApiRequestBody Body(string mediaType, IOpenApiSchema schema, bool required) => new()
+    {
+        Required = required,
+        Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { [mediaType] = new OpenApiMediaType { Schema = schema } },
+    };
 
     /// <summary>A problem response whose <c>code</c> is one of <paramref name="codes"/> (a catalogue extract).</summary>
     private static OpenApiResponse ProblemResponse(int status, IReadOnlyList<string> codes)
