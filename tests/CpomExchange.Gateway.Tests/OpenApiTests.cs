@@ -102,15 +102,15 @@ public sealed partial class OpenApiTests(GatewayFixture gateway) : IClassFixture
     [Fact]
     public async Task Document_NeedsARegisteredAgent_LikeTheApi()
     {
-        // No certificate: refused at the handshake.
-        using var anonymous = gateway.Client(null);
-        await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.GetAsync("openapi/v1.json"));
         // A certificate of the trusted CA that no agent holds (what /metrics and /health accept): refused.
         using var probe = DevPki.IssueClientCertificate(gateway.Ca, "sonde", null, null, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         using var monitoring = gateway.Client(probe);
         var refused = await monitoring.GetAsync("openapi/v1.json");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.DoesNotContain("\"paths\"", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // No certificate: refused at the handshake.
+        using var anonymous = gateway.Client(null);
+        await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.GetAsync("openapi/v1.json"));
     }
 
     [Fact]
