@@ -62,17 +62,19 @@ public sealed partial class OpenApiTests(GatewayFixture gateway) : IClassFixture
         Assert.Equal(paths.Count, paths.Count(p => p.Name.StartsWith("/api/v1/", StringComparison.Ordinal) || p.Name.StartsWith("/health/", StringComparison.Ordinal)));
         var operations = paths.SelectMany(p => p.Value.EnumerateObject().Select(o => (Key: $"{o.Name.ToUpperInvariant()} {p.Name}", Operation: o.Value))).ToList();
         var api = operations.Where(o => o.Key.Contains(" /api/v1/", StringComparison.Ordinal)).ToList();
-        Assert.Equal(23, api.Count);
-        Assert.Equal(2, operations.Count - api.Count);
+        // Each route of the API is described, with its refusals (and nothing is listed for a route that is gone).
+        Assert.Equal(OpenApi.ApiProblems.ByRoute.Keys.Order(StringComparer.Ordinal), api.Select(o => o.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["GET /health/live", "GET /health/ready"], operations.Select(o => o.Key).Where(k => k.Contains(" /health/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         Assert.Contains(api, o => o.Key == "POST /api/v1/datasets");
         foreach (var (key, operation) in operations)
         {
-            Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("summary").GetString()), $"{key} has no summary.");
-            Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("description").GetString()), $"{key} has no description.");
+            Assert.True(operation.TryGetProperty("summary", out var summary) && !string.IsNullOrWhiteSpace(summary.GetString()),
+                $"{key} has no summary: add it to gateway/CpomExchange.Gateway/OpenApi/ApiTexts.cs.");
+            Assert.True(operation.TryGetProperty("description", out var text) && !string.IsNullOrWhiteSpace(text.GetString()),
+                $"{key} has no description: add it to gateway/CpomExchange.Gateway/OpenApi/ApiTexts.cs.");
         }
         foreach (var (key, operation) in api)
         {
-            Assert.True(OpenApi.ApiProblems.ByRoute.ContainsKey(key), $"{key} has no entry in ApiProblems.ByRoute.");
             var responses = operation.GetProperty("responses");
             var unauthorised = CodesOf(responses, "401");
             Assert.Contains(ErrorCatalog.UnknownCertificate, unauthorised);
