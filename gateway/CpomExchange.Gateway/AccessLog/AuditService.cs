@@ -309,9 +309,9 @@ internal sealed partial class AuditService(
             c.Checkpoint.Time.ToUnixTimeMilliseconds(), c.KeyId, Convert.ToBase64String(c.Signature), Encoding.UTF8.GetString(c.Checkpoint.SignedBytes()));
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "The export of a damaged access log could not be logged in it.")]
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "L'export d'un journal des accès endommagé n'a pas pu y être consigné.")]
     private static partial void LogExportNotLogged(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "The review of a damaged access log could not be logged in it.")]
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "La vérification d'un journal des accès endommagé n'a pas pu y être consignée.")]
     private static partial void LogReviewNotLogged(ILogger logger, Exception exception);
 }
