@@ -149,6 +149,8 @@ public static partial class GatewayApp
         services.AddHostedService(sp => sp.GetRequiredService<KeyMaintenanceService>());
         services.AddProblemDetails();
         services.AddWebConsole();
+        services.AddAccessLogReview();
+        services.AddDirectoryAdministration();
         services.AddExceptionHandler<CpomExchange.Gateway.Problems.GatewayExceptionHandler>();
         services.AddCpomCertificateAuthentication(anchors, intermediates, options.Tls.RevocationMode, options.Tls.RevocationTimeout, refusals);
         services.AddReadiness(builder.Configuration);
