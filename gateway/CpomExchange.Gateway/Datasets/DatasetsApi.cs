@@ -247,6 +247,7 @@ internal static partial class DatasetsApi
                 tracked.AcknowledgedAtUtc = DateTime.UtcNow;
                 tracked.AcknowledgedBy = caller.AgentId;
                 await db.SaveChangesAsync(http.RequestAborted);
+                await http.RequestServices.GetRequiredService<CpomExchange.Gateway.Notifications.Notifier>().FileAcknowledgedAsync(db, tracked, http.RequestAborted);
             }
             await journal.RecordAsync(http, caller, LogActions.Acknowledge, row.Type, id, row.Rows, row.FromOrganisation, purpose, caseObject, null, [row.FromOrganisation]);
             await transaction.CommitAsync(http.RequestAborted);
