@@ -182,12 +182,16 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         }
         message.Subject = n.Subject;
         // The same identifier at every attempt: a relay that deduplicates sees one message.
-        message.MessageId = $"notification-{n.Id}.{n.CreatedAtUtc.Ticks}@{from.Domain}";
+        // Letters only after the sequence number: no run of digits a reader (or a scanner) could take for a SIRET.
+        message.MessageId = $"notification-{n.Id}-{Letters(n.CreatedAtUtc.Ticks)}@{from.Domain}";
         message.Date = new DateTimeOffset(DateTime.SpecifyKind(n.CreatedAtUtc, DateTimeKind.Utc));
         message.Headers.Add("X-Cpom-Event", n.Event);
         message.Body = new BodyBuilder { TextBody = n.TextBody, HtmlBody = n.HtmlBody }.ToMessageBody();
         return message;
     }
+
+    private static string Letters(long value) =>
+        string.Concat(value.ToString("x16", System.Globalization.CultureInfo.InvariantCulture).Select(c => (char)('a' + Convert.ToInt32(c.ToString(), 16))));
 
     private static SecureSocketOptions Socket(string security) => security switch
     {

@@ -190,11 +190,11 @@ internal static class NotificationsApi
         return await OwnAsync(http, db);
     }
 
-    private static async Task<NoContent> DeleteOwnAsync(HttpContext http, CpomDbContext db)
+    private static async Task<Ok<NotificationAddressList>> DeleteOwnAsync(HttpContext http, CpomDbContext db)
     {
         var caller = Caller.From(http.User);
         await db.NotificationAddresses.Where(a => a.AgentId == caller.AgentId).ExecuteDeleteAsync(http.RequestAborted);
-        return TypedResults.NoContent();
+        return TypedResults.Ok(new NotificationAddressList([]));
     }
 
     /// <summary>One bare address: no display name, no list, no line break (nothing a header could be forged with).</summary>
