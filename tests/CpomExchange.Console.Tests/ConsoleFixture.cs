@@ -19,6 +19,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, ConcurrentQueue<string>> _pageErrors = new();
 
     /// <summary>The gateway under test.</summary>
     public GatewayFixture Gateway { get; } = new();
@@ -77,14 +78,20 @@ public sealed class ConsoleFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
         var page = await context.NewPageAsync();
+        var errors = _pageErrors.GetOrCreateValue(page);
         page.Console += (_, message) =>
         {
             if (message.Type is "error" or "warning")
             {
                 BrowserErrors.Enqueue($"{page.Url}: {message.Type}: {message.Text}");
+                errors.Enqueue($"{page.Url}: {message.Type}: {message.Text}");
             }
         };
-        page.PageError += (_, error) => BrowserErrors.Enqueue($"{page.Url}: page error: {error}");
+        page.PageError += (_, error) =>
+        {
+            BrowserErrors.Enqueue($"{page.Url}: page error: {error}");
+            errors.Enqueue($"{page.Url}: page error: {error}");
+        };
         var response = await page.GotoAsync(Origin + path);
         Assert.NotNull(response);
         Assert.True(response.Ok, $"{Origin + path}: {response.Status} {await response.TextAsync()}");
@@ -101,7 +108,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
         var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
             .Select(v => $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" | ", v.Nodes.Select(n => n.Html))}").ToList();
         Assert.True(serious.Count == 0, $"{page.Url}: accessibility violations:\n{string.Join("\n", serious)}");
-        var errors = BrowserErrors.Where(e => e.StartsWith(page.Url, StringComparison.Ordinal)).ToList();
+        // This page's errors at its current address only (another page, or this one elsewhere, has its own).
+        var errors = (_pageErrors.TryGetValue(page, out var own) ? own : new ConcurrentQueue<string>())
+            .Where(e => e.StartsWith(page.Url + ": ", StringComparison.Ordinal)).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 

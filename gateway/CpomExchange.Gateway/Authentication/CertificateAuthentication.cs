@@ -160,6 +160,7 @@ internal static class CertificateAuthentication
                 : last with { Code = ErrorCatalog.TooManyRefusals, Detail = detail };
             await journal.RecordAsync(http, refusal);
         }
+        CpomExchange.Infrastructure.Telemetry.GatewayMetrics.RateLimited(ErrorCatalog.TooManyRefusals);
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await Problem.WriteAsync(http, StatusCodes.Status429TooManyRequests, ErrorCatalog.TooManyRefusals, detail);
     });

@@ -139,6 +139,7 @@ internal sealed partial class DatasetRetentionService(IServiceScopeFactory scope
                 if (expired > 0)
                 {
                     LogExpired(logger, expired);
+                    CpomExchange.Infrastructure.Telemetry.GatewayMetrics.RetentionPurges.Add(expired);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -4,6 +4,7 @@ using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Hosting;
 using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Problems;
+using CpomExchange.Gateway.Telemetry;
 using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Storage;
@@ -48,10 +49,10 @@ internal static partial class DatasetsApi
 {
     public static RouteGroupBuilder MapDatasetsApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/datasets", UploadAsync).AcceptsLargeBody().LimitPerOrganisation(OrganisationWork.Upload);
+        api.MapPost("/datasets", UploadAsync).AcceptsLargeBody().LimitPerOrganisation(OrganisationWork.Upload).WithUploadMetrics();
         api.MapGet("/inbox", InboxAsync);
         api.MapGet("/datasets/{id}", MetadataAsync);
-        api.MapGet("/datasets/{id}/content", DownloadAsync).LimitPerOrganisation(OrganisationWork.Download);
+        api.MapGet("/datasets/{id}/content", DownloadAsync).LimitPerOrganisation(OrganisationWork.Download).WithDownloadMetrics();
         api.MapPost("/datasets/{id}/ack", AcknowledgeAsync);
         api.MapDelete("/datasets/{id}", WithdrawAsync);
         api.MapPost("/datasets/{id}/consent-withdrawals", WithdrawConsentAsync);

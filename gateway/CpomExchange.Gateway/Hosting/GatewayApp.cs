@@ -8,6 +8,8 @@ using CpomExchange.Gateway.Health;
 using CpomExchange.Gateway.Indicators;
 using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Me;
+using CpomExchange.Gateway.OpenApi;
+using CpomExchange.Gateway.Telemetry;
 using CpomExchange.Gateway.WebConsole;
 using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.AccessLog;
@@ -110,7 +112,7 @@ public static partial class GatewayApp
         // A host may supply its own key provider instance; else it comes from the configuration.
         var keys = services.LastOrDefault(d => d.ServiceType == typeof(IKeyProvider))?.ImplementationInstance as IKeyProvider
             ?? CreateKeyProvider(options.Keys, home);
-        services.AddSingleton(keys);
+        services.AddSingleton<IKeyProvider>(new MeteredKeyProvider(keys));
         await using (var db = await CpomDatabase.OpenAsync(storage, home, migrate: storage.MigrateAtStartup))
         {
             if (!storage.MigrateAtStartup && (await CpomDatabase.PendingMigrationsAsync(db)).Count > 0)
@@ -149,6 +151,8 @@ public static partial class GatewayApp
         CpomExchange.Gateway.Notifications.NotificationsFeature.AddNotifications(services);
         services.AddProblemDetails();
         services.AddWebConsole();
+        services.AddAccessLogReview();
+        services.AddDirectoryAdministration();
         services.AddExceptionHandler<CpomExchange.Gateway.Problems.GatewayExceptionHandler>();
         services.AddCpomCertificateAuthentication(anchors, intermediates, options.Tls.RevocationMode, options.Tls.RevocationTimeout, refusals);
         services.AddReadiness(builder.Configuration);
@@ -173,6 +177,7 @@ public static partial class GatewayApp
             limiter.OnRejected = async (context, cancellationToken) =>
             {
                 var retry = context.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(60);
+                CpomExchange.Infrastructure.Telemetry.GatewayMetrics.RateLimited(CpomExchange.Rules.Errors.ErrorCatalog.RateLimited);
                 context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await CpomExchange.Gateway.Problems.Problem.Of(429, CpomExchange.Rules.Errors.ErrorCatalog.RateLimited,
                     $"Votre organisation a dépassé {options.Limits.RequestsPerMinutePerOrganisation} requêtes par minute : réessayez dans {(int)Math.Ceiling(retry.TotalSeconds)} s.")
@@ -180,6 +185,8 @@ public static partial class GatewayApp
             };
         });
         services.AddRequestLimits(options.Limits, home);
+        services.AddGatewayMetrics(builder.Configuration);
+        services.AddGatewayOpenApi();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
 
         var app = builder.Build();
@@ -199,6 +206,7 @@ public static partial class GatewayApp
         LogStarting(logger, home.Root, storage.Provider, payloads.Description, policies.Directory, policies.Contracts.Count, cleaned, leftovers);
 
         app.UseSecurityHeaders();
+        app.UseDocsContentSecurityPolicy();
         app.UseWebConsole();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -210,6 +218,8 @@ public static partial class GatewayApp
         app.UseOrganisationLimits();
         app.MapGatewayApi();
         app.MapHealthApi();
+        app.MapGatewayMetrics();
+        app.MapGatewayOpenApi();
         app.MapWebConsole();
         return app;
     }

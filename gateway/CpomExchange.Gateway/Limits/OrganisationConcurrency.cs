@@ -96,6 +96,7 @@ internal sealed class OrganisationConcurrency : IDisposable
         using var lease = limits.TryAcquire(PartitionOf(Caller.From(http.User)), work.Work);
         if (!lease.IsAcquired)
         {
+            CpomExchange.Infrastructure.Telemetry.GatewayMetrics.RateLimited(ErrorCatalog.TooManyConcurrent);
             http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             await Problem.WriteAsync(http, 429, ErrorCatalog.TooManyConcurrent,
                 $"Votre organisation a déjà {Describe(work.Work, limits.LimitOf(work.Work))} en cours : réessayez quand l'un d'eux sera terminé.");

@@ -86,5 +86,5 @@ internal static class ConsoleFeature
 
     /// <summary>Everything but the API, the health probes and the API's documents is the console's.</summary>
     public static bool IsConsolePath(PathString path) =>
-        !path.StartsWithSegments("/api") && !path.StartsWithSegments("/health") && !path.StartsWithSegments("/openapi");
+        !path.StartsWithSegments("/api") && !path.StartsWithSegments("/health") && !path.StartsWithSegments("/openapi") && !path.StartsWithSegments("/docs") && !path.StartsWithSegments("/metrics");
 }

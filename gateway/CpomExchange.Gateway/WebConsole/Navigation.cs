@@ -15,6 +15,9 @@ internal static class Navigation
     public static IReadOnlyList<NavigationEntry> Entries { get; } =
     [
         new("/Index", "/", "Accueil", Everyone),
+        new("/Journal/Index", "/Journal", "Journal des accès", [Roles.Dpo]),
+        new("/Journal/Verifier", "/Journal/Verifier", "Vérifier le journal", [Roles.Dpo]),
+        new("/Admin/Index", "/Admin", "Annuaire", [Roles.Admin]),
     ];
 
     /// <summary>The entries <paramref name="user"/>'s roles may see.</summary>

@@ -14,7 +14,8 @@ public sealed record AccessLogFilter(
     string? ExchangeType = null,
     string? Outcome = null,
     string? Purpose = null,
-    string? DatasetId = null);
+    string? DatasetId = null,
+    string? Counterpart = null);
 
 /// <summary>Reads, verifies and proves a controller's log.</summary>
 public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
@@ -27,6 +28,46 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
         var total = await query.LongCountAsync(cancellationToken);
         var rows = await query.OrderByDescending(e => e.Seq).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
         return (total, rows.Select(AccessLogWriter.FromEntity).ToList());
+    }
+
+    /// <summary>
+    /// The entries matching <paramref name="filter"/> older than <paramref name="before"/> (all when
+    /// null), newest first, at most <paramref name="take"/>: a page found by its position in the
+    /// chain rather than by an offset, so that a page deep in a log of millions costs what the first does.
+    /// </summary>
+    public async Task<IReadOnlyList<AccessLogEntry>> PageBeforeAsync(string controller, AccessLogFilter filter, long? before, int take, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var query = Filter(db.AccessLogEntries.AsNoTracking().Where(e => e.Controller == controller), filter);
+        if (before is { } seq)
+        {
+            query = query.Where(e => e.Seq < seq);
+        }
+        var rows = await query.OrderByDescending(e => e.Seq).Take(take).ToListAsync(cancellationToken);
+        return rows.Select(AccessLogWriter.FromEntity).ToList();
+    }
+
+    /// <summary>
+    /// How many entries match <paramref name="filter"/>, counted up to <paramref name="cap"/> only
+    /// (a count of a million rows costs a scan; a person reads "more than 10 000").
+    /// </summary>
+    public async Task<long> CountAsync(string controller, AccessLogFilter filter, int cap, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var query = Filter(db.AccessLogEntries.AsNoTracking().Where(e => e.Controller == controller), filter);
+        return await query.Select(e => e.Seq).Take(cap).LongCountAsync(cancellationToken);
+    }
+
+    /// <summary>One entry with its stored leaf hash, or null (never written, or purged).</summary>
+    public async Task<StoredEntry?> EntryAsync(string controller, long seq, CancellationToken cancellationToken = default)
+    {
+        var row = await db.AccessLogEntries.AsNoTracking().SingleOrDefaultAsync(e => e.Controller == controller && e.Seq == seq, cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+        var leaf = await db.AccessLogLeaves.AsNoTracking().Where(l => l.Controller == controller && l.Seq == seq).Select(l => l.Hash).SingleOrDefaultAsync(cancellationToken);
+        return new StoredEntry(AccessLogWriter.FromEntity(row), leaf);
     }
 
     /// <summary>Entries concerning any of <paramref name="datasetIds"/>, oldest first.</summary>
@@ -143,6 +184,10 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
         if (f.DatasetId is not null)
         {
             query = query.Where(e => e.DatasetId == f.DatasetId);
+        }
+        if (f.Counterpart is not null)
+        {
+            query = query.Where(e => e.Counterpart == f.Counterpart);
         }
         return query;
     }

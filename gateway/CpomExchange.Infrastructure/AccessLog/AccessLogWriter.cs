@@ -97,6 +97,7 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
         head.Size = range.Size;
         head.Range = range.Serialize();
         head.LastLeafHash = leaf;
+        Telemetry.GatewayMetrics.AccessLogAppended(entry.Action);
         if (head.Size - head.LastCheckpointSize >= options.CheckpointEveryEntries)
         {
             await AddCheckpointAsync(db, head, range, cancellationToken);
@@ -124,6 +125,7 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
             KeyId = keyId,
             Signature = signature,
         });
+        Telemetry.GatewayMetrics.CheckpointSigned(now.UtcDateTime - head.LastCheckpointAtUtc);
         head.LastCheckpointSize = range.Size;
         head.LastCheckpointAtUtc = now.UtcDateTime;
     }

@@ -28,6 +28,8 @@ public static class AgentDirectory
             CertificateSha256 = CertificateFacts.Sha256Fingerprint(certificate),
             CertificateSubject = certificate.Subject,
             CertificateNotAfterUtc = certificate.NotAfter.ToUniversalTime(),
+            CertificateIssuer = certificate.Issuer,
+            CertificateNotBeforeUtc = certificate.NotBefore.ToUniversalTime(),
             CreatedAtUtc = DateTime.UtcNow,
         });
         await db.SaveChangesAsync(cancellationToken);

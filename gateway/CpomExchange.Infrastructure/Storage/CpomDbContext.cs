@@ -30,6 +30,9 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
     /// <summary>The signed checkpoints of every controller's access log.</summary>
     public DbSet<AccessLogCheckpointEntity> AccessLogCheckpoints => Set<AccessLogCheckpointEntity>();
 
+    /// <summary>The last checkpoint each DPO verified in the console.</summary>
+    public DbSet<DpoCheckpointEntity> DpoCheckpoints => Set<DpoCheckpointEntity>();
+
     /// <summary>The leases of the periodic jobs that one instance only must run at a time.</summary>
     public DbSet<LeaseEntity> Leases => Set<LeaseEntity>();
 
@@ -74,6 +77,7 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
         agent.Property(a => a.Roles).HasMaxLength(200);
         agent.Property(a => a.CertificateSha256).HasMaxLength(64);
         agent.Property(a => a.CertificateSubject).HasMaxLength(500);
+        agent.Property(a => a.CertificateIssuer).HasMaxLength(500);
         agent.HasIndex(a => a.CertificateSha256).IsUnique();
         agent.Ignore(a => a.RoleList);
 
@@ -138,6 +142,13 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
         checkpoint.HasKey(c => new { c.Controller, c.TreeSize });
         checkpoint.Property(c => c.Controller).HasMaxLength(100);
         checkpoint.Property(c => c.KeyId).HasMaxLength(300);
+
+        var dpoCheckpoint = modelBuilder.Entity<DpoCheckpointEntity>();
+        dpoCheckpoint.ToTable("dpo_checkpoints");
+        dpoCheckpoint.HasKey(c => new { c.AgentId, c.Controller });
+        dpoCheckpoint.Property(c => c.AgentId).HasMaxLength(100);
+        dpoCheckpoint.Property(c => c.Controller).HasMaxLength(100);
+        dpoCheckpoint.Property(c => c.KeyId).HasMaxLength(300);
 
         var lease = modelBuilder.Entity<LeaseEntity>();
         lease.ToTable("leases");

@@ -24,6 +24,12 @@ public sealed class AgentEntity
     /// <summary>The end of the certificate's validity (UTC).</summary>
     public DateTime CertificateNotAfterUtc { get; set; }
 
+    /// <summary>The certificate's issuer, for people (null for agents registered before it was kept).</summary>
+    public string? CertificateIssuer { get; set; }
+
+    /// <summary>The start of the certificate's validity (UTC; null for agents registered before it was kept).</summary>
+    public DateTime? CertificateNotBeforeUtc { get; set; }
+
     /// <summary>A disabled agent is refused at once.</summary>
     public bool Disabled { get; set; }
 

@@ -66,6 +66,10 @@ public static class ErrorCatalog
     public const string DatasetCorrupted = "dataset.corrupted";
     public const string SubjectIndexCorrupted = "dataset.subjects-corrupted";
 
+    // The DPO's review of the access log.
+    public const string AuditEntryNotFound = "audit.entry-not-found";
+    public const string AuditBadPeriod = "audit.bad-period";
+
     // Files (row by row validation). The file as a whole:
     public const string InvalidFile = "csv.invalid-file";
     public const string Empty = "csv.empty";
@@ -166,6 +170,8 @@ public static class ErrorCatalog
         [ConsentPersonNotFound] = "Personne absente de ce jeu de données",
         [ConsentConflict] = "Jeu de données modifié pendant le retrait",
         [DatasetNotFound] = "Jeu de données introuvable",
+        [AuditEntryNotFound] = "Entrée du journal introuvable",
+        [AuditBadPeriod] = "Période invalide",
         [DatasetCorrupted] = "Jeu de données altéré",
         [SubjectIndexCorrupted] = "Index d'un jeu de données altéré ou substitué",
         [InvalidFile] = "Fichier refusé",

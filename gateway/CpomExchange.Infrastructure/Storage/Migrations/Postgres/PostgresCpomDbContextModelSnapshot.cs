@@ -194,6 +194,42 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                     b.ToTable("access_log_leaves", (string)null);
                 });
 
+            modelBuilder.Entity("CpomExchange.Infrastructure.AccessLog.DpoCheckpointEntity", b =>
+                {
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Controller")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("CheckpointTimeUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("RootHash")
+                        .HasColumnType("bytea");
+
+                    b.Property<long?>("TreeSize")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("VerifiedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("AgentId", "Controller");
+
+                    b.ToTable("dpo_checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("CpomExchange.Infrastructure.Keys.KeyRotationEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -393,7 +429,14 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<string>("CertificateIssuer")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<DateTime>("CertificateNotAfterUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("CertificateNotBeforeUtc")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("CertificateSha256")

@@ -189,6 +189,42 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.ToTable("access_log_leaves", (string)null);
                 });
 
+            modelBuilder.Entity("CpomExchange.Infrastructure.AccessLog.DpoCheckpointEntity", b =>
+                {
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Controller")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CheckpointTimeUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("RootHash")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("TreeSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("VerifiedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("AgentId", "Controller");
+
+                    b.ToTable("dpo_checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("CpomExchange.Infrastructure.Keys.KeyRotationEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -382,7 +418,14 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CertificateIssuer")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CertificateNotAfterUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CertificateNotBeforeUtc")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("CertificateSha256")
