@@ -99,6 +99,7 @@ public static class CpomCli
         root.Subcommands.Add(InfoCommands.WhoAmI(io));
         root.Subcommands.Add(PolicyCommands.Build(io));
         root.Subcommands.Add(AdminCommands.Build(io));
+        root.Subcommands.Add(NotificationCommands.Own(io));
         root.Subcommands.Add(AuditCommands.Build(io));
         return root;
     }

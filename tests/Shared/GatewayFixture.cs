@@ -59,7 +59,7 @@ public class GatewayFixture : IAsyncLifetime
     public static async Task<StorageOptions> NewStorageAsync() =>
         PostgresServer.Selected ? await (await PostgresServer.GetAsync()).CreateStorageAsync() : new StorageOptions();
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Storage = await NewStorageAsync();
         await BeforeStartAsync();
@@ -92,6 +92,25 @@ public class GatewayFixture : IAsyncLifetime
         builder.Logging.AddFilter<LogCapture>(null, LogCapture.MinimumLevel);
         Configure(builder);
     });
+
+    /// <summary>
+    /// Stops the gateway, runs <paramref name="whileStopped"/>, and starts a new one on the same state
+    /// folder and database (a restart; the address changes).
+    /// </summary>
+    public async Task RestartAsync(Func<Task>? whileStopped = null)
+    {
+        await _app!.StopAsync();
+        await _app.DisposeAsync();
+        _app = null;
+        if (whileStopped is not null)
+        {
+            await whileStopped();
+        }
+        _app = await CreateInstanceAsync();
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.TrimEnd('/') + "/");
+    }
 
     /// <summary>Runs before the gateway is created, once <see cref="Storage"/> is chosen (a fixture may prepare the state folder or the database).</summary>
     protected virtual Task BeforeStartAsync() => Task.CompletedTask;

@@ -22,6 +22,7 @@ internal static class AdminCommands
         var admin = new Command("admin", "Administration de la passerelle.");
         admin.Subcommands.Add(agent);
         admin.Subcommands.Add(RotateKek(io));
+        admin.Subcommands.Add(NotificationCommands.Admin(io));
         return admin;
     }
 

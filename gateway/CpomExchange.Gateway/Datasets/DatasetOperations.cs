@@ -158,6 +158,8 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
                 tracked.AcknowledgedAtUtc = time.GetUtcNow().UtcDateTime;
                 tracked.AcknowledgedBy = caller.AgentId;
                 await db.SaveChangesAsync(http.RequestAborted);
+                // The sender is told, in the same transaction as the acknowledgement (notification outbox).
+                await http.RequestServices.GetRequiredService<CpomExchange.Gateway.Notifications.Notifier>().FileAcknowledgedAsync(db, tracked, http.RequestAborted);
             }
             await journal.RecordAsync(http, caller, LogActions.Acknowledge, row.Type, id, row.Rows, row.FromOrganisation, purpose, caseObject, null, [row.FromOrganisation]);
             await transaction.CommitAsync(http.RequestAborted);

@@ -17,7 +17,8 @@ namespace CpomExchange.Gateway.Datasets;
 /// (at start-up and at each retention round), never a dataset listed as available without its content.
 /// The row stays, so that its recipient sees what happened.
 /// </summary>
-internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore store, AccessLogWriter writer, TimeProvider time, ILogger<DatasetShredder> logger)
+internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore store, AccessLogWriter writer, TimeProvider time, ILogger<DatasetShredder> logger,
+    CpomExchange.Gateway.Notifications.Notifier notifier)
 {
     /// <summary>Shreds every available dataset whose exchange's retention period has ended; returns how many.</summary>
     public async Task<int> ExpireDueAsync(PolicySet policies, CancellationToken cancellationToken = default)
@@ -69,6 +70,7 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
             dataset.SubjectsWrappedKey = null;
             dataset.SubjectsSha256 = null;
             await db.SaveChangesAsync(cancellationToken);
+            await notifier.FileShreddedAsync(db, dataset, cancellationToken);
             var action = status == DatasetStatus.Withdrawn ? LogActions.Withdraw : LogActions.Purge;
             await writer.AppendAsync(db, [dataset.FromOrganisation, dataset.ToOrganisation], new AccessLogDraft(time.GetUtcNow(), agentId, agentName, organisation,
                 certificate, action, dataset.Type, dataset.Id, dataset.Rows, null, null, why.Length > 80 ? why[..80] : why, null, AccessLogEntry.Allowed, null, null, null),

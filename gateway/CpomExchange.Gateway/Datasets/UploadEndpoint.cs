@@ -233,6 +233,7 @@ internal static partial class DatasetsApi
                 foreach (var entity in entities)
                 {
                     await journal.RecordAsync(http, caller, LogActions.Upload, type, entity.Id, entity.Rows, entity.ToOrganisation, purpose, caseObject, null, [entity.ToOrganisation]);
+                    await http.RequestServices.GetRequiredService<CpomExchange.Gateway.Notifications.Notifier>().FileReceivedAsync(db, entity, CancellationToken.None);
                 }
                 await transaction.CommitAsync(CancellationToken.None);
             }

@@ -56,6 +56,7 @@ public static partial class GatewayApp
         {
             await using var db = await CpomDatabase.OpenAsync(storage, home, migrate: storage.MigrateAtStartup);
             await DevPki.EnsureAsync(home, policies, db);
+            await CpomExchange.Gateway.Notifications.NotificationsFeature.EnsureDemoAddressesAsync(db, TimeProvider.System);
         }
 
         var (serverCertificate, anchors, intermediates) = LoadTlsMaterial(options.Tls, home, builder.Environment);
@@ -149,6 +150,7 @@ public static partial class GatewayApp
         services.AddHostedService<DatasetRetentionService>();
         services.AddSingleton<KeyMaintenanceService>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyMaintenanceService>());
+        CpomExchange.Gateway.Notifications.NotificationsFeature.AddNotifications(services);
         services.AddProblemDetails();
         services.AddWebConsole();
         services.AddAccessLogReview();
@@ -286,6 +288,7 @@ public static partial class GatewayApp
         api.MapAdminApi();
         api.MapAuditApi();
         api.MapIndicatorsApi();
+        CpomExchange.Gateway.Notifications.NotificationsApi.MapNotificationsApi(api);
         return app;
     }
 

@@ -42,6 +42,12 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
     /// <summary>The rotations of the key-encryption key, with the state of the one under way.</summary>
     public DbSet<KeyRotationEntity> KeyRotations => Set<KeyRotationEntity>();
 
+    /// <summary>The notifications' outbox.</summary>
+    public DbSet<CpomExchange.Infrastructure.Notifications.NotificationEntity> Notifications => Set<CpomExchange.Infrastructure.Notifications.NotificationEntity>();
+
+    /// <summary>The addresses notifications go to.</summary>
+    public DbSet<CpomExchange.Infrastructure.Notifications.NotificationAddressEntity> NotificationAddresses => Set<CpomExchange.Infrastructure.Notifications.NotificationAddressEntity>();
+
     /// <summary>Options for the SQLite database of <paramref name="home"/>.</summary>
     public static DbContextOptions<SqliteCpomDbContext> SqliteOptions(CpomHome home, int busyTimeoutSeconds = 30)
     {
@@ -165,6 +171,8 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
         rotation.Property(r => r.TargetKeyId).HasMaxLength(300);
         rotation.Property(r => r.LastError).HasMaxLength(500);
         rotation.HasIndex(r => r.State);
+
+        CpomExchange.Infrastructure.Notifications.NotificationModel.Configure(modelBuilder);
     }
 }
 

@@ -115,6 +115,11 @@ public static class ErrorCatalog
     public const string AdminSelfLockout = "admin.self-lockout";
     public const string KeyRotationNotFound = "admin.no-key-rotation";
 
+    // Notifications (addresses, outbox).
+    public const string NotifyInvalidAddress = "notify.invalid-address";
+    public const string NotifyUnknownEvent = "notify.unknown-event";
+    public const string NotifyNotFound = "notify.not-found";
+
     // Operations.
     public const string KeysUnavailable = "keys.unavailable";
     public const string StorageUnavailable = "storage.unavailable";
@@ -209,6 +214,9 @@ public static class ErrorCatalog
         [AdminAgentNotFound] = "Agent introuvable",
         [AdminSelfLockout] = "Opération sur son propre compte refusée",
         [KeyRotationNotFound] = "Aucune rotation de clé",
+        [NotifyInvalidAddress] = "Adresse de notification invalide",
+        [NotifyUnknownEvent] = "Événement de notification inconnu",
+        [NotifyNotFound] = "Notification introuvable",
         [KeysUnavailable] = "Fournisseur de clés indisponible",
         [StorageUnavailable] = "Stockage indisponible",
         [SpoolFull] = "Espace de travail des gros fichiers plein",

@@ -1,0 +1,114 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace CpomExchange.Gateway.Notifications;
+
+/// <summary>Section <c>Notifications</c>: the SMTP relay, the sender's address, the console's address for the links.</summary>
+public sealed class NotificationOptions
+{
+    public const string Section = "Notifications";
+
+    /// <summary>The relay; none: notifications are written to the outbox and wait (nothing is lost).</summary>
+    public SmtpSettings Smtp { get; set; } = new();
+
+    /// <summary>The <c>From</c> address (required with a relay).</summary>
+    public string? From { get; set; }
+
+    /// <summary>The console's address, for the links in the messages (<c>https://cpom.example.fr/</c>).</summary>
+    public string? ConsoleUrl { get; set; }
+
+    /// <summary>How often the sender looks at the outbox, in seconds.</summary>
+    public int PollSeconds { get; set; } = 10;
+
+    /// <summary>The first retry's delay, in seconds; each next one doubles, up to <see cref="RetryMaxSeconds"/>.</summary>
+    public int RetryBaseSeconds { get; set; } = 30;
+
+    /// <summary>The longest delay between two attempts, in seconds.</summary>
+    public int RetryMaxSeconds { get; set; } = 3600;
+
+    /// <summary>How many messages one round sends at most.</summary>
+    public int BatchSize { get; set; } = 50;
+}
+
+/// <summary>Section <c>Notifications:Smtp</c>.</summary>
+public sealed class SmtpSettings
+{
+    /// <summary>The relay's host name; empty: no sending.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>The relay's port (587 for submission with STARTTLS).</summary>
+    public int Port { get; set; } = 587;
+
+    /// <summary><c>StartTls</c> (required, the default), <c>SslOnConnect</c> (port 465), or <c>None</c> (only for a relay on the loopback).</summary>
+    public string Security { get; set; } = SmtpSecurity.StartTls;
+
+    /// <summary>The account, if the relay asks for one (the password comes from the environment: <c>Notifications__Smtp__Password</c>).</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>The password; from the environment, never from a file in the repository.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>A PEM file of the authority the relay's certificate must chain to (a private relay); empty: the system's.</summary>
+    public string? TrustAnchor { get; set; }
+
+    /// <summary>How long one connection may take, in seconds.</summary>
+    public int TimeoutSeconds { get; set; } = 30;
+}
+
+/// <summary>The values of <see cref="SmtpSettings.Security"/>.</summary>
+public static class SmtpSecurity
+{
+    public const string StartTls = "StartTls";
+    public const string SslOnConnect = "SslOnConnect";
+    public const string None = "None";
+}
+
+/// <summary>Refuses to start with settings that would send in clear over a network or to nowhere: says which.</summary>
+internal sealed class NotificationOptionsValidator : IValidateOptions<NotificationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NotificationOptions options)
+    {
+        var errors = new List<string>();
+        var smtp = options.Smtp;
+        if (smtp.Security is not (SmtpSecurity.StartTls or SmtpSecurity.SslOnConnect or SmtpSecurity.None))
+        {
+            errors.Add($"Notifications:Smtp:Security « {smtp.Security} » inconnu : StartTls, SslOnConnect ou None.");
+        }
+        if (!string.IsNullOrWhiteSpace(smtp.Host))
+        {
+            if (smtp.Port is < 1 or > 65535)
+            {
+                errors.Add($"Notifications:Smtp:Port {smtp.Port} invalide (1 à 65535).");
+            }
+            if (smtp.Security == SmtpSecurity.None && !IsLoopback(smtp.Host))
+            {
+                errors.Add($"Notifications:Smtp:Security=None n'est permis que pour un relais sur la boucle locale, pas « {smtp.Host} » : utilisez StartTls.");
+            }
+            if (string.IsNullOrWhiteSpace(options.From) || !MimeKit.MailboxAddress.TryParse(options.From, out _))
+            {
+                errors.Add("Notifications:From (adresse de l'expéditeur) est requis avec Notifications:Smtp:Host.");
+            }
+            if (!string.IsNullOrEmpty(smtp.UserName) && string.IsNullOrEmpty(smtp.Password))
+            {
+                errors.Add("Notifications:Smtp:Password est requis avec Notifications:Smtp:UserName (variable d'environnement Notifications__Smtp__Password).");
+            }
+            if (!string.IsNullOrWhiteSpace(smtp.TrustAnchor) && !File.Exists(smtp.TrustAnchor))
+            {
+                errors.Add($"Notifications:Smtp:TrustAnchor : fichier introuvable ({smtp.TrustAnchor}).");
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(options.ConsoleUrl)
+            && (!Uri.TryCreate(options.ConsoleUrl, UriKind.Absolute, out var console) || console.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add($"Notifications:ConsoleUrl « {options.ConsoleUrl} » doit être une adresse https:// absolue.");
+        }
+        if (options.PollSeconds < 1 || options.RetryBaseSeconds < 1 || options.RetryMaxSeconds < options.RetryBaseSeconds || options.BatchSize < 1)
+        {
+            errors.Add("Notifications : PollSeconds, RetryBaseSeconds et BatchSize doivent être positifs, RetryMaxSeconds au moins RetryBaseSeconds.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+}

@@ -1,0 +1,222 @@
+using CpomExchange.Gateway.AccessLog;
+using CpomExchange.Gateway.Admin;
+using CpomExchange.Gateway.Authentication;
+using CpomExchange.Gateway.Problems;
+using CpomExchange.Infrastructure.Notifications;
+using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.AccessLog;
+using CpomExchange.Rules.Errors;
+using CpomExchange.Rules.Policies;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace CpomExchange.Gateway.Notifications;
+
+/// <summary>An address as the API shows it.</summary>
+public sealed record NotificationAddressInfo(string Organisation, string? Role, string? AgentId, string Address, IReadOnlyList<string> Events);
+
+/// <summary>The addresses.</summary>
+public sealed record NotificationAddressList(IReadOnlyList<NotificationAddressInfo> Addresses);
+
+/// <summary>The addresses of an organisation for a role (replacing the earlier ones); <c>Events</c> empty or absent: every event.</summary>
+public sealed record RoleAddresses(IReadOnlyList<string>? Addresses, IReadOnlyList<string>? Events);
+
+/// <summary>An agent's own address and the events they want (empty or absent: every event of their roles).</summary>
+public sealed record OwnAddress(string? Address, IReadOnlyList<string>? Events);
+
+/// <summary>A message of the outbox as the administrator sees it (no body: the subject tells what it is).</summary>
+public sealed record NotificationInfo(long Id, string Event, string Organisation, string? DatasetId, IReadOnlyList<string> Recipients, string Subject,
+    string State, int Attempts, DateTime CreatedAt, DateTime NextAttemptAt, DateTime? SentAt, string? LastError);
+
+/// <summary>The outbox.</summary>
+public sealed record NotificationList(IReadOnlyList<NotificationInfo> Notifications);
+
+/// <summary>
+/// Who is told what: an administrator sets each organisation's addresses per role and sees the outbox
+/// (<c>/admin/notifications</c>); an agent sets their own address and events (<c>/me/notifications</c>).
+/// Every change is logged under the organisation concerned.
+/// </summary>
+internal static class NotificationsApi
+{
+    public static RouteGroupBuilder MapNotificationsApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/admin/notifications", ListAsync);
+        api.MapPost("/admin/notifications/{id:long}/retry", RetryAsync);
+        api.MapGet("/admin/notifications/addresses", AddressesAsync);
+        api.MapPut("/admin/notifications/addresses/{organisation}/{role}", SetRoleAddressesAsync);
+        api.MapGet("/me/notifications", OwnAsync);
+        api.MapPut("/me/notifications", SetOwnAsync);
+        api.MapDelete("/me/notifications", DeleteOwnAsync);
+        return api;
+    }
+
+    private static async Task<Results<Ok<NotificationList>, ProblemHttpResult>> ListAsync(HttpContext http, CpomDbContext db, string? state = null,
+        string? organisation = null, int limit = 100)
+    {
+        if (AdminApi.Forbidden(Caller.From(http.User)) is { } forbidden)
+        {
+            return forbidden;
+        }
+        var query = db.Notifications.AsNoTracking();
+        if (state is not null)
+        {
+            query = query.Where(n => n.State == state);
+        }
+        if (organisation is not null)
+        {
+            query = query.Where(n => n.OrganisationId == organisation);
+        }
+        var rows = await query.OrderByDescending(n => n.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(http.RequestAborted);
+        return TypedResults.Ok(new NotificationList(rows.Select(ToInfo).ToList()));
+    }
+
+    /// <summary>An administrator sends again a message the relay refused or whose delivery is uncertain.</summary>
+    private static async Task<Results<Ok<NotificationInfo>, ProblemHttpResult>> RetryAsync(long id, HttpContext http, CpomDbContext db, TimeProvider time, AccessJournal journal)
+    {
+        var caller = Caller.From(http.User);
+        if (AdminApi.Forbidden(caller) is { } forbidden)
+        {
+            return forbidden;
+        }
+        var row = await db.Notifications.SingleOrDefaultAsync(n => n.Id == id, http.RequestAborted);
+        if (row is null || row.State is not (NotificationStates.Uncertain or NotificationStates.Rejected))
+        {
+            return Problem.Of(404, ErrorCatalog.NotifyNotFound, $"Aucune notification {id} refusée ou à l'envoi incertain.");
+        }
+        await using (var transaction = await CpomDatabase.BeginWriteAsync(db, http.RequestAborted))
+        {
+            row.State = NotificationStates.Pending;
+            row.NextAttemptAtUtc = time.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(http.RequestAborted);
+            await journal.RecordAsync(http, caller, LogActions.AdminChange, null, null, null, null, null, $"notification {id} renvoyée", null, [row.OrganisationId]);
+            await transaction.CommitAsync(http.RequestAborted);
+        }
+        return TypedResults.Ok(ToInfo(row));
+    }
+
+    private static async Task<Results<Ok<NotificationAddressList>, ProblemHttpResult>> AddressesAsync(HttpContext http, CpomDbContext db, string? organisation = null)
+    {
+        if (AdminApi.Forbidden(Caller.From(http.User)) is { } forbidden)
+        {
+            return forbidden;
+        }
+        var query = db.NotificationAddresses.AsNoTracking();
+        if (organisation is not null)
+        {
+            query = query.Where(a => a.OrganisationId == organisation);
+        }
+        var rows = await query.OrderBy(a => a.OrganisationId).ThenBy(a => a.Role).ThenBy(a => a.AgentId).ThenBy(a => a.Address).ToListAsync(http.RequestAborted);
+        return TypedResults.Ok(new NotificationAddressList(rows.Select(ToInfo).ToList()));
+    }
+
+    private static async Task<Results<Ok<NotificationAddressList>, ProblemHttpResult>> SetRoleAddressesAsync(string organisation, string role, RoleAddresses request,
+        HttpContext http, CpomDbContext db, PolicySet policies, TimeProvider time, AccessJournal journal)
+    {
+        var caller = Caller.From(http.User);
+        if (AdminApi.Forbidden(caller) is { } forbidden)
+        {
+            return forbidden;
+        }
+        if (!policies.Organisations.ContainsKey(organisation))
+        {
+            return Problem.Of(404, ErrorCatalog.UnknownOrganisation, $"Organisation « {organisation} » inconnue de la politique.");
+        }
+        if (!Roles.All.Contains(role) || role == Roles.Admin)
+        {
+            return Problem.Of(400, ErrorCatalog.AdminInvalidRequest, $"Rôle « {role} » inconnu : {string.Join(", ", Roles.All.Where(r => r != Roles.Admin))}.");
+        }
+        var addresses = (request.Addresses ?? []).Select(a => a.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (addresses.FirstOrDefault(a => !ValidAddress(a)) is { } bad)
+        {
+            return Problem.Of(400, ErrorCatalog.NotifyInvalidAddress, $"Adresse « {bad} » invalide : une adresse électronique seule (nom@domaine), 254 caractères au plus.");
+        }
+        if (CheckEvents(request.Events) is { } unknown)
+        {
+            return unknown;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        await using (var transaction = await CpomDatabase.BeginWriteAsync(db, http.RequestAborted))
+        {
+            await db.NotificationAddresses.Where(a => a.OrganisationId == organisation && a.Role == role && a.AgentId == null).ExecuteDeleteAsync(http.RequestAborted);
+            db.NotificationAddresses.AddRange(addresses.Select(a => new NotificationAddressEntity
+            {
+                OrganisationId = organisation, Role = role, Address = a, Events = Events(request.Events), UpdatedAtUtc = now,
+            }));
+            await db.SaveChangesAsync(http.RequestAborted);
+            await journal.RecordAsync(http, caller, LogActions.AdminChange, null, null, null, null, null,
+                Truncate($"notifications {role} : {addresses.Count} adresse(s)"), null, [organisation]);
+            await transaction.CommitAsync(http.RequestAborted);
+        }
+        var rows = await db.NotificationAddresses.AsNoTracking().Where(a => a.OrganisationId == organisation && a.Role == role && a.AgentId == null)
+            .OrderBy(a => a.Address).ToListAsync(http.RequestAborted);
+        return TypedResults.Ok(new NotificationAddressList(rows.Select(ToInfo).ToList()));
+    }
+
+    private static async Task<Ok<NotificationAddressList>> OwnAsync(HttpContext http, CpomDbContext db)
+    {
+        var caller = Caller.From(http.User);
+        var rows = await db.NotificationAddresses.AsNoTracking().Where(a => a.AgentId == caller.AgentId).ToListAsync(http.RequestAborted);
+        return TypedResults.Ok(new NotificationAddressList(rows.Select(ToInfo).ToList()));
+    }
+
+    private static async Task<Results<Ok<NotificationAddressList>, ProblemHttpResult>> SetOwnAsync(OwnAddress request, HttpContext http, CpomDbContext db,
+        TimeProvider time, AccessJournal journal)
+    {
+        var caller = Caller.From(http.User);
+        if (caller.Organisation is null)
+        {
+            return Problem.Of(403, ErrorCatalog.RoleNotAllowed, "Seul un agent d'une organisation reçoit des notifications.");
+        }
+        var address = request.Address?.Trim();
+        if (address is null || !ValidAddress(address))
+        {
+            return Problem.Of(400, ErrorCatalog.NotifyInvalidAddress, "Adresse (address) invalide : une adresse électronique seule (nom@domaine), 254 caractères au plus.");
+        }
+        if (CheckEvents(request.Events) is { } unknown)
+        {
+            return unknown;
+        }
+        await using (var transaction = await CpomDatabase.BeginWriteAsync(db, http.RequestAborted))
+        {
+            await db.NotificationAddresses.Where(a => a.AgentId == caller.AgentId).ExecuteDeleteAsync(http.RequestAborted);
+            db.NotificationAddresses.Add(new NotificationAddressEntity
+            {
+                OrganisationId = caller.Organisation, AgentId = caller.AgentId, Address = address, Events = Events(request.Events), UpdatedAtUtc = time.GetUtcNow().UtcDateTime,
+            });
+            await db.SaveChangesAsync(http.RequestAborted);
+            await journal.RecordAsync(http, caller, LogActions.AdminChange, null, null, null, null, null, "adresse de notification personnelle", null, []);
+            await transaction.CommitAsync(http.RequestAborted);
+        }
+        return await OwnAsync(http, db);
+    }
+
+    private static async Task<Ok<NotificationAddressList>> DeleteOwnAsync(HttpContext http, CpomDbContext db)
+    {
+        var caller = Caller.From(http.User);
+        await db.NotificationAddresses.Where(a => a.AgentId == caller.AgentId).ExecuteDeleteAsync(http.RequestAborted);
+        return TypedResults.Ok(new NotificationAddressList([]));
+    }
+
+    /// <summary>One bare address: no display name, no list, no line break (nothing a header could be forged with).</summary>
+    internal static bool ValidAddress(string address) =>
+        address.Length is > 2 and <= 254
+        && !address.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is ',' or ';' or '<' or '>' or '"')
+        && MimeKit.MailboxAddress.TryParse(address, out var parsed) && parsed.Address == address && address.IndexOf('@', StringComparison.Ordinal) > 0;
+
+    private static ProblemHttpResult? CheckEvents(IReadOnlyList<string>? events) =>
+        events?.FirstOrDefault(e => !NotificationEvents.All.Contains(e)) is { } unknown
+            ? Problem.Of(400, ErrorCatalog.NotifyUnknownEvent, $"Événement « {unknown} » inconnu : {string.Join(", ", NotificationEvents.All)}.")
+            : null;
+
+    private static string? Events(IReadOnlyList<string>? events) => events is null || events.Count == 0 ? null : string.Join(',', events.Distinct());
+
+    private static string Truncate(string text) => text.Length > 80 ? text[..80] : text;
+
+    private static NotificationAddressInfo ToInfo(NotificationAddressEntity a) =>
+        new(a.OrganisationId, a.Role, a.AgentId, a.Address, a.Events is null ? [] : a.Events.Split(','));
+
+    private static NotificationInfo ToInfo(NotificationEntity n) => new(n.Id, n.Event, n.OrganisationId, n.DatasetId,
+        n.Recipients.Split(',', StringSplitOptions.RemoveEmptyEntries), n.Subject, n.State, n.Attempts,
+        DateTime.SpecifyKind(n.CreatedAtUtc, DateTimeKind.Utc), DateTime.SpecifyKind(n.NextAttemptAtUtc, DateTimeKind.Utc),
+        n.SentAtUtc is { } sent ? DateTime.SpecifyKind(sent, DateTimeKind.Utc) : null, n.LastError);
+}
