@@ -62,7 +62,7 @@ internal sealed partial class DatasetOperations
     /// download under both controllers. At most <paramref name="maxRows"/> rows; the payload's
     /// digest is checked as it is read, and nothing is returned from an altered one.
     /// </summary>
-    public async Task<Outcome<DatasetRows>> ReadRowsAsync(HttpContext http, string id, string? purpose, string? caseObject, int maxRows)
+    public async Task<OperationOutcome<DatasetRows>> ReadRowsAsync(HttpContext http, string id, string? purpose, string? caseObject, int maxRows)
     {
         var caller = Caller.From(http.User);
         var (row, refusal) = await OpenForRecipientAsync(http, caller, id, purpose, caseObject);

@@ -15,12 +15,12 @@ using Microsoft.EntityFrameworkCore;
 namespace CpomExchange.Gateway.Datasets;
 
 /// <summary>What an operation gives: its value, or the refusal to answer (already logged).</summary>
-internal readonly record struct Outcome<T>(T? Value, ProblemHttpResult? Refusal)
+internal readonly record struct OperationOutcome<T>(T? Value, ProblemHttpResult? Refusal)
     where T : class
 {
-    public static implicit operator Outcome<T>(ProblemHttpResult refusal) => new(null, refusal);
+    public static implicit operator OperationOutcome<T>(ProblemHttpResult refusal) => new(null, refusal);
 
-    public static implicit operator Outcome<T>(T value) => new(value, null);
+    public static implicit operator OperationOutcome<T>(T value) => new(value, null);
 }
 
 /// <summary>A dataset's metadata and its history in the caller's organisation's access log.</summary>
@@ -44,7 +44,7 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
     /// not refusing), newest first, at most <see cref="ListingLimit"/>. Listing reads metadata, not data:
     /// the purpose is optional, checked and logged when given; an unknown one is refused.
     /// </summary>
-    public Task<Outcome<IReadOnlyList<DatasetInfo>>> InboxAsync(HttpContext http, string? purpose, string? caseObject, DatasetFilter? filter = null) =>
+    public Task<OperationOutcome<IReadOnlyList<DatasetInfo>>> InboxAsync(HttpContext http, string? purpose, string? caseObject, DatasetFilter? filter = null) =>
         ListAsync(http, purpose, caseObject, filter, received: true);
 
     /// <summary>
@@ -52,10 +52,10 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
     /// (the decision of a sender's metadata read), newest first, at most <see cref="ListingLimit"/>;
     /// logged as a listing.
     /// </summary>
-    public Task<Outcome<IReadOnlyList<DatasetInfo>>> OutboxAsync(HttpContext http, string? purpose, string? caseObject, DatasetFilter? filter = null) =>
+    public Task<OperationOutcome<IReadOnlyList<DatasetInfo>>> OutboxAsync(HttpContext http, string? purpose, string? caseObject, DatasetFilter? filter = null) =>
         ListAsync(http, purpose, caseObject, filter, received: false);
 
-    private async Task<Outcome<IReadOnlyList<DatasetInfo>>> ListAsync(HttpContext http, string? purpose, string? caseObject, DatasetFilter? filter, bool received)
+    private async Task<OperationOutcome<IReadOnlyList<DatasetInfo>>> ListAsync(HttpContext http, string? purpose, string? caseObject, DatasetFilter? filter, bool received)
     {
         if (RequestInputs.Check(policies, purpose, purposeRequired: false, caseObject) is { } bad)
         {
@@ -92,11 +92,11 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
             }
         }
         await journal.RecordAsync(http, caller, LogActions.List, null, null, visible.Count, null, purpose, caseObject, null, []);
-        return new Outcome<IReadOnlyList<DatasetInfo>>(visible, null);
+        return new OperationOutcome<IReadOnlyList<DatasetInfo>>(visible, null);
     }
 
     /// <summary>A dataset's metadata, for its sender or its recipient, as the policy allows; logged as a metadata read.</summary>
-    public async Task<Outcome<DatasetInfo>> MetadataAsync(HttpContext http, string id, string? purpose, string? caseObject)
+    public async Task<OperationOutcome<DatasetInfo>> MetadataAsync(HttpContext http, string id, string? purpose, string? caseObject)
     {
         var (row, refusal) = await ReadMetadataAsync(http, id, purpose, caseObject);
         return row is null ? refusal! : ToInfo(row);
@@ -106,7 +106,7 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
     /// A dataset's metadata (logged as a metadata read, as <see cref="MetadataAsync"/>) and its
     /// history: the entries of the caller's own organisation's access log that concern it, oldest first.
     /// </summary>
-    public async Task<Outcome<DatasetDetails>> DetailsAsync(HttpContext http, string id, string? purpose, string? caseObject)
+    public async Task<OperationOutcome<DatasetDetails>> DetailsAsync(HttpContext http, string id, string? purpose, string? caseObject)
     {
         var (row, refusal) = await ReadMetadataAsync(http, id, purpose, caseObject);
         if (row is null)
@@ -141,7 +141,7 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
     }
 
     /// <summary>The recipient acknowledges receipt, for the purpose the dataset was sent for; the sender sees who did and when.</summary>
-    public async Task<Outcome<DatasetInfo>> AcknowledgeAsync(HttpContext http, string id, string? purpose, string? caseObject)
+    public async Task<OperationOutcome<DatasetInfo>> AcknowledgeAsync(HttpContext http, string id, string? purpose, string? caseObject)
     {
         var caller = Caller.From(http.User);
         var (row, denied) = await AuthorizeRecipientAsync(http, caller, LogActions.Acknowledge, DataAction.Acknowledge, id, purpose, caseObject,
@@ -172,7 +172,7 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
     /// The sender withdraws a dataset: crypto-shredded at once (its data keys, then its files); the
     /// recipient can no longer download it and sees that it was withdrawn. Logged under both controllers.
     /// </summary>
-    public async Task<Outcome<DatasetInfo>> WithdrawAsync(HttpContext http, string id)
+    public async Task<OperationOutcome<DatasetInfo>> WithdrawAsync(HttpContext http, string id)
     {
         var caller = Caller.From(http.User);
         var row = await FindVisibleAsync(db, id, caller, http.RequestAborted);

@@ -53,7 +53,7 @@ internal abstract class ListingPageModel(PolicySet policies, AccessDecisions dec
     protected DatasetFilter Filter => ListingFilters.From(Exchange, Counterpart, From, To, State, decisions.Zone);
 
     /// <summary>Takes what the listing answered.</summary>
-    protected void Show(Outcome<IReadOnlyList<DatasetInfo>> listed)
+    protected void Show(OperationOutcome<IReadOnlyList<DatasetInfo>> listed)
     {
         Refusal = listed.Refusal;
         Datasets = listed.Value ?? [];
