@@ -96,7 +96,7 @@ internal static partial class DatasetsApi
     private static async Task<Results<Ok<DatasetInfo>, ProblemHttpResult>> WithdrawAsync(string id, HttpContext http, DatasetOperations operations) =>
         Answer(await operations.WithdrawAsync(http, id));
 
-    private static Results<Ok<DatasetInfo>, ProblemHttpResult> Answer(Outcome<DatasetInfo> outcome) =>
+    private static Results<Ok<DatasetInfo>, ProblemHttpResult> Answer(OperationOutcome<DatasetInfo> outcome) =>
         outcome.Refusal is { } refused ? refused : TypedResults.Ok(outcome.Value!);
 
     private static Task<DatasetEntity?> FindVisibleAsync(CpomDbContext db, string id, Caller caller, CancellationToken cancellationToken) =>
