@@ -39,6 +39,9 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
     /// <summary>The rotations of the key-encryption key, with the state of the one under way.</summary>
     public DbSet<KeyRotationEntity> KeyRotations => Set<KeyRotationEntity>();
 
+    /// <summary>Every version of the policy the gateway ran, in the order it came into force.</summary>
+    public DbSet<PolicyHistory.PolicyVersionEntity> PolicyVersions => Set<PolicyHistory.PolicyVersionEntity>();
+
     /// <summary>Options for the SQLite database of <paramref name="home"/>.</summary>
     public static DbContextOptions<SqliteCpomDbContext> SqliteOptions(CpomHome home, int busyTimeoutSeconds = 30)
     {
@@ -114,6 +117,7 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
         entry.Property(e => e.ReasonCode).HasMaxLength(64);
         entry.Property(e => e.ClientAddress).HasMaxLength(64);
         entry.Property(e => e.RequestId).HasMaxLength(128);
+        entry.Property(e => e.PolicyHash).HasMaxLength(80);
         entry.HasIndex(e => new { e.Controller, e.TimeUtc });
         entry.HasIndex(e => new { e.Controller, e.DatasetId });
 
@@ -154,6 +158,8 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
         rotation.Property(r => r.TargetKeyId).HasMaxLength(300);
         rotation.Property(r => r.LastError).HasMaxLength(500);
         rotation.HasIndex(r => r.State);
+
+        PolicyHistory.PolicyVersionEntity.Configure(modelBuilder);
     }
 }
 
