@@ -329,12 +329,12 @@ internal static partial class DatasetsApi
         d.ShreddedAtUtc is { } shredded ? DateTime.SpecifyKind(shredded, DateTimeKind.Utc) : null, d.ReplyTo, d.MaskedCells,
         d.AcknowledgedAtUtc is { } acknowledged ? DateTime.SpecifyKind(acknowledged, DateTimeKind.Utc) : null, d.AcknowledgedBy);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Stored dataset {DatasetId} ({ExchangeType}, {Rows} rows) from agent {AgentId}.")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Jeu de données {DatasetId} enregistré ({ExchangeType}, {Rows} ligne(s)), déposé par l'agent {AgentId}.")]
     private static partial void LogStored(ILogger logger, string datasetId, string agentId, string exchangeType, long rows);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Rejected a {ExchangeType} file from agent {AgentId}: {ErrorCount} error(s); nothing stored.")]
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Fichier {ExchangeType} de l'agent {AgentId} refusé : {ErrorCount} erreur(s) ; rien n'a été conservé.")]
     private static partial void LogRejected(ILogger logger, string agentId, string exchangeType, long errorCount);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Stored payload of dataset {DatasetId} failed authentication.")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Le contenu chiffré du jeu de données {DatasetId} ne passe pas la vérification d'authenticité : altéré ou substitué.")]
     private static partial void LogCorrupted(ILogger logger, Exception exception, string datasetId);
 }

@@ -277,6 +277,6 @@ internal static partial class DatasetsApi
         }
     }
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Refused an upload from agent {AgentId}: the spool quota is full ({UsedBytes} of {MaxBytes} bytes); nothing stored.")]
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Dépôt de l'agent {AgentId} refusé : l'espace de tri des gros fichiers est plein ({UsedBytes} octets sur {MaxBytes}) ; rien n'a été conservé.")]
     private static partial void LogSpoolFull(ILogger logger, Exception exception, string agentId, long usedBytes, long maxBytes);
 }
