@@ -6,7 +6,7 @@ namespace CpomExchange.Rules.Registre;
 /// <summary>
 /// Builds an organisation's record of processing (RGPD art. 30) from the policy: every exchange the
 /// contracts it is party to make it send or receive (each contract as amended on the record's day), and
-/// every disclosure to a third party an authorisation allows it to make or receive.
+/// every disclosure to a third party an authorisation in force that day allows it to make or receive.
 /// </summary>
 public static class RegistreBuilder
 {
@@ -53,7 +53,7 @@ public static class RegistreBuilder
                 }
             }
         }
-        foreach (var authorisation in policies.Authorisations.Where(a => a.Discloser == self.Id || a.ThirdParty == self.Id))
+        foreach (var authorisation in policies.Authorisations.Where(a => (a.Discloser == self.Id || a.ThirdParty == self.Id) && a.InForce(day)))
         {
             var contract = policies.Contracts.Single(c => c.Id == authorisation.Contract).On(day);
             foreach (var type in authorisation.Exchanges)
