@@ -20,7 +20,7 @@ namespace CpomExchange.Gateway.Tests.Registre;
 public sealed class PolicyHistoryTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
 {
     private const string Adherents = "siret\n10433218419605\n";
-    private const string Disclosure = "api/v1/datasets?type=adherents&to=carsat-lr&purpose=ciblage";
+    private const string Disclosure = "type=adherents&to=carsat-lr&purpose=ciblage";
 
     [Fact]
     public async Task APolicyChange_IsInTheHistory_AndEachLogEntryNamesThePolicyItWasDecidedUnder()
@@ -53,7 +53,7 @@ public sealed class PolicyHistoryTests(GatewayFixture gateway) : IClassFixture<G
         Assert.NotEqual(first, secondHash);
 
         using (var agent = GatewayFixture.CreateClient(gateway.DevDirectory, address, gateway.Identity("pst38-agent")))
-        using (var allowed = await agent.PostAsync(Disclosure, Calls.Csv(Adherents)))
+        using (var allowed = await agent.PostAsync("api/v1/datasets?" + Disclosure, Calls.Csv(Adherents)))
         {
             var id = await allowed.IdAsync();
             // Logged under the discloser, the third party and every other party of the contract whose data it is.

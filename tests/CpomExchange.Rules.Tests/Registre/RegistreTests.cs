@@ -93,34 +93,37 @@ public sealed class RegistreTests
     [Fact]
     public void AThirdPartyWithoutAuthorisation_IsNoRecipient_AndWithOne_IsOneWhileItIsInForce()
     {
-        // prevy (an SPSTI of another contract) is no party to cpom-pst38-2025.
+        // carsat-lr (the caisse of another contract) is no party to cpom-pst38-2025.
         foreach (var id in Seeds.Organisations.Keys)
         {
             Assert.DoesNotContain(RegistreBuilder.Build(Seeds, id, Day, Now).Entries,
-                e => e.Contract == "cpom-pst38-2025" && (id == "prevy" || e.Counterparts.Any(c => c.Id == "prevy")));
+                e => e.Contract == "cpom-pst38-2025" && (id == "carsat-lr" || e.Counterparts.Any(c => c.Id == "carsat-lr")));
         }
         using var folder = new PolicyCopy();
         folder.Write(PolicyFiles.AuthorisationsFile, """
             authorisations:
-              - reference: "CARSAT-RA/PREVY 2026-01"
+              - reference: "PST38/CARSAT-LR 2026-01"
                 date: 2026-01-05
                 until: 2026-06-30
                 contract: cpom-pst38-2025
-                from: carsat-ra
-                to: prevy
-                exchanges: [entreprises-ciblees]
+                from: pst38
+                to: carsat-lr
+                exchanges: [adherents]
                 purpose: ciblage
             """);
         var policies = PolicyLoader.Load(folder.Path);
-        var received = Assert.Single(RegistreBuilder.Build(policies, "prevy", Day, Now).Entries, e => e.Contract == "cpom-pst38-2025");
-        Assert.Equal((ProcessingRole.Recipient, "entreprises-ciblees", "carsat-ra"), (received.Role, received.ExchangeType, received.Counterparts.Single().Id));
-        Assert.Contains("CARSAT-RA/PREVY 2026-01", received.Disclosure, StringComparison.Ordinal);
-        var disclosed = Assert.Single(RegistreBuilder.Build(policies, "carsat-ra", Day, Now).Entries, e => e.Counterparts.Any(c => c.Id == "prevy"));
-        Assert.Equal(ProcessingRole.Sender, disclosed.Role);
-        // pst38, the other parties: nothing disclosed by them, no third party in their records.
-        Assert.DoesNotContain(RegistreBuilder.Build(policies, "pst38", Day, Now).Entries, e => e.Counterparts.Any(c => c.Id == "prevy"));
-        // After its end, the authorisation no longer makes prevy a recipient.
-        Assert.DoesNotContain(RegistreBuilder.Build(policies, "prevy", new DateOnly(2026, 7, 1), Now).Entries, e => e.Contract == "cpom-pst38-2025");
+        var received = Assert.Single(RegistreBuilder.Build(policies, "carsat-lr", Day, Now).Entries, e => e.Contract == "cpom-pst38-2025");
+        Assert.Equal((ProcessingRole.Recipient, "adherents", "pst38"), (received.Role, received.ExchangeType, received.Counterparts.Single().Id));
+        Assert.Contains("PST38/CARSAT-LR 2026-01", received.Disclosure, StringComparison.Ordinal);
+        var disclosed = Assert.Single(RegistreBuilder.Build(policies, "pst38", Day, Now).Entries, e => e.Counterparts.Any(c => c.Id == "carsat-lr"));
+        Assert.Equal((ProcessingRole.Sender, "adherents"), (disclosed.Role, disclosed.ExchangeType));
+        // The other parties disclose nothing: no third party in their records.
+        foreach (var other in new[] { "carsat-ra", "dreets-aura" })
+        {
+            Assert.DoesNotContain(RegistreBuilder.Build(policies, other, Day, Now).Entries, e => e.Counterparts.Any(c => c.Id == "carsat-lr"));
+        }
+        // After its end, the authorisation no longer makes carsat-lr a recipient.
+        Assert.DoesNotContain(RegistreBuilder.Build(policies, "carsat-lr", new DateOnly(2026, 7, 1), Now).Entries, e => e.Contract == "cpom-pst38-2025");
     }
 
     [Fact]
