@@ -68,7 +68,8 @@ public sealed class ExchangeStoryCliTests(GatewayFixture gateway) : IClassFixtur
 
     private async Task<string> DownloadTextAsync(string identity, string id, string purpose)
     {
-        var file = Path.Combine(_work, id + ".csv");
+        // A dataset may be downloaded more than once (before and after a change): a file of its own each time.
+        var file = Path.Combine(_work, $"{id}-{Guid.NewGuid():N}.csv");
         var result = await CliRunner.RunAsync(As(identity, "download", id, "--purpose", purpose, "-o", file));
         Assert.True(result.Exit == ExitCodes.Ok, result.Err);
         return await File.ReadAllTextAsync(file);

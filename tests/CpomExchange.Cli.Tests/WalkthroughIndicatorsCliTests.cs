@@ -56,7 +56,11 @@ public sealed class WalkthroughIndicatorsCliTests(GatewayFixture gateway) : ICla
         Assert.Contains("Lignes des signalements omises", drafted.Out, StringComparison.Ordinal);
 
         var counts = Path.Combine(_work, "signalements-2026.csv");
-        await CpomAsync("pst38-pdp", "indicators", "--contract", "cpom-pst38-2025", "--year", "2026", "-o", counts);
+        var pdpDraft = await CpomAsync("pst38-pdp", "indicators", "--contract", "cpom-pst38-2025", "--year", "2026", "-o", counts);
+        // Only an agent sends the table: the cellule PDP is told to hand its figures over, not to upload.
+        Assert.Contains("remettez ces chiffres à l'agent", pdpDraft.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("cpom upload", pdpDraft.Out, StringComparison.Ordinal);
+        Assert.Contains("cpom upload indicateurs-2026.csv --type indicateurs", drafted.Out, StringComparison.Ordinal);
         Assert.EndsWith("2026;30/07/2025;29/07/2030;PDP;SIGNALEMENTS_EMIS;1;;\r\n2026;30/07/2025;29/07/2030;PDP;SIGNALEMENTS_RECUS;0;;\r\n",
             await File.ReadAllTextAsync(counts), StringComparison.Ordinal);
 

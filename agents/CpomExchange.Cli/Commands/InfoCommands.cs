@@ -65,7 +65,12 @@ internal static class InfoCommands
             var target = OutputFile.Check(parse.GetValue(outputFile)!.FullName, parse.GetValue(force));
             var headers = await OutputFile.WriteAsync(target, parse.GetValue(force), stream =>
                 client.DownloadPlainAsync($"api/v1/indicators?contract={Uri.EscapeDataString(parse.GetValue(contract)!)}&year={parse.GetValue(year)}", stream, ct));
-            output.Out.WriteLine($"Brouillon écrit : {target}. Vérifiez-le, écrivez les commentaires, puis déposez-le : cpom upload {Path.GetFileName(target)} --type indicateurs --to <dreets> --purpose indicateurs");
+            // Only an agent sends the table (policy: indicateurs, send: agent); a draft without the
+            // establishments' rows is the cellule PDP's, whose figures go to that agent.
+            var sendable = (headers.GetValueOrDefault("Cpom-Sections") ?? string.Empty).Contains("etablissements", StringComparison.Ordinal);
+            output.Out.WriteLine(sendable
+                ? $"Brouillon écrit : {target}. Vérifiez-le, écrivez les commentaires, puis déposez-le : cpom upload {Path.GetFileName(target)} --type indicateurs --to <dreets> --purpose indicateurs"
+                : $"Brouillon écrit : {target}. Vérifiez-le, puis remettez ces chiffres à l'agent de votre organisation qui dépose le tableau de suivi : seul le rôle agent l'envoie.");
             foreach (var note in IndicatorsNotes(headers))
             {
                 output.Out.WriteLine(note);

@@ -17,6 +17,7 @@ internal static class HelpExamples
         ["cpom status"] = ["cpom status ds_0193f2a4c8e47b1d9a5c3e7f6b2d8a10 --as prevy-agent"],
         ["cpom ack"] = ["cpom ack ds_0193f2a4c8e47b1d9a5c3e7f6b2d8a10 --purpose sinistralite --as carsat-lr-agent"],
         ["cpom withdraw"] = ["cpom withdraw ds_0193f2a4c8e47b1d9a5c3e7f6b2d8a10 --as prevy-agent        (--yes dans un script)"],
+        ["cpom withdraw-consent"] = ["cpom withdraw-consent ds_0193f2a4c8e47b1d9a5c3e7f6b2d8a10 --reference ds_0193f2a4c8e47b1d9a5c3e7f6b2d8a10:3 --purpose pdp --as pst38-pdp"],
         ["cpom indicators"] = ["cpom indicators --contract cpom-pst38-2025 --year 2026 -o indicateurs-2026.csv --as pst38-agent"],
         ["cpom whoami"] = ["cpom whoami --as pst38-agent"],
         ["cpom policy"] = ["cpom policy check policies"],
