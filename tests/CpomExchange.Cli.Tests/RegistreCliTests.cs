@@ -68,6 +68,22 @@ public sealed class RegistreCliTests(GatewayFixture gateway) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task ALogWrittenBeforeEntriesNamedThePolicy_StillVerifiesOffline_AndAnEditToItIsCaught()
+    {
+        var legacy = Path.Combine(TestPaths.RepositoryRoot, "tests", "Legacy", "log-v1", "journal-prevy.jsonl");
+        var lines = await File.ReadAllLinesAsync(legacy);
+        Assert.DoesNotContain(lines, l => l.Contains("\"policy\"", StringComparison.Ordinal));
+        var ok = await CliRunner.RunAsync("audit", "verify", legacy);
+        Assert.True(ok.Exit == ExitCodes.Ok, ok.Err);
+        Assert.Contains("Journal intègre", ok.Out, StringComparison.Ordinal);
+        var index = Array.FindIndex(lines, l => l.Contains("\"action\":\"upload\"", StringComparison.Ordinal));
+        lines[index] = lines[index].Replace("\"prevy-agent\"", "\"quelqu-un\"", StringComparison.Ordinal);
+        var edited = Path.Combine(_work, "modifie.jsonl");
+        await File.WriteAllLinesAsync(edited, lines);
+        Assert.Equal(ExitCodes.Integrity, (await CliRunner.RunAsync("audit", "verify", edited)).Exit);
+    }
+
+    [Fact]
     public async Task PolicyHistory_IsRefusedToAnAgent()
     {
         var result = await CliRunner.RunAsync("policy", "history", "--as", "prevy-agent", "--home", gateway.Home, "--gateway", gateway.BaseAddress.ToString());
