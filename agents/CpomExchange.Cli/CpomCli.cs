@@ -98,6 +98,7 @@ public static class CpomCli
         root.Subcommands.Add(InfoCommands.Indicators(io));
         root.Subcommands.Add(InfoCommands.WhoAmI(io));
         root.Subcommands.Add(PolicyCommands.Build(io));
+        root.Subcommands.Add(RegistreCommands.Registre(io));
         root.Subcommands.Add(AdminCommands.Build(io));
         root.Subcommands.Add(NotificationCommands.Own(io));
         root.Subcommands.Add(AuditCommands.Build(io));

@@ -150,7 +150,7 @@ public sealed class SecondPurposeFixture : GatewayFixture
             "    purposes: [pdp, alerte-risque]\n    category: sante\n    retentionDays: 180\n    # The gateway writes")
         .Replace("contracts/cpom-pst38.yaml", "  - { type: entreprises-ciblees, purposes: [ciblage] }", "  - { type: entreprises-ciblees, purposes: [ciblage, alerte-risque] }")
         .Replace("contracts/cpom-pst38.yaml", "  - { type: suivi-entreprises, purposes: [ciblage] }", "  - { type: suivi-entreprises, purposes: [ciblage, alerte-risque] }")
-        .Replace("contracts/cpom-pst38.yaml", "  - { type: signalements-pdp, purposes: [pdp] }", "  - { type: signalements-pdp, purposes: [pdp, alerte-risque] }");
+        .Replace("contracts/cpom-pst38.yaml", "  - { type: signalements-pdp, purposes: [pdp], controllers: joint,", "  - { type: signalements-pdp, purposes: [pdp, alerte-risque], controllers: joint,");
 
     protected override void Configure(WebApplicationBuilder builder) => _policies.Use(builder);
 

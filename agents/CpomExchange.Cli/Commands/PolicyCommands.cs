@@ -68,6 +68,8 @@ internal static class PolicyCommands
         });
         var policy = new Command("policy", "Politiques d'échange.");
         policy.Subcommands.Add(check);
+        policy.Subcommands.Add(RegistreCommands.History(io));
+        policy.Subcommands.Add(RegistreCommands.Diff(io));
         return policy;
     }
 }

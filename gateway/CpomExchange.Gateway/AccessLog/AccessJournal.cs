@@ -35,6 +35,8 @@ internal sealed partial class AccessJournal(CpomDbContext db, AccessLogWriter wr
         string? counterpart, string? purpose, string? @object, string? reasonCode, IReadOnlyCollection<string> concerned)
     {
         var controllers = concerned.Where(policies.Organisations.ContainsKey).ToList();
+        // A disclosure to a third party (seed 001 art. 8) concerns every party of the contract whose data it is.
+        controllers.AddRange(policies.DisclosureControllers(caller.Organisation, counterpart, exchangeType));
         if (caller.Organisation is not null && policies.Organisations.ContainsKey(caller.Organisation))
         {
             controllers.Add(caller.Organisation);

@@ -10,12 +10,14 @@ using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Me;
 using CpomExchange.Gateway.OpenApi;
 using CpomExchange.Gateway.Telemetry;
+using CpomExchange.Gateway.Registre;
 using CpomExchange.Gateway.WebConsole;
 using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.AccessLog;
 using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Pki;
+using CpomExchange.Infrastructure.PolicyHistory;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Policies;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -121,6 +123,8 @@ public static partial class GatewayApp
             }
             // The deployment's one pseudonymisation key, from the shared database (created or imported once).
             services.AddSingleton(await PseudonymKeyStore.LoadAsync(db, keys, home.KeyDirectory, time));
+            // The policy history (RGPD art. 5(2)): this policy is recorded once, when an instance first runs it.
+            await PolicyHistoryStore.RecordAsync(db, policies, builder.Configuration["Cpom:Policy:DeployedBy"], Environment.MachineName, time.GetUtcNow());
         }
         var accessLogOptions = builder.Configuration.GetSection("Cpom:AccessLog").Get<AccessLogOptions>() ?? new AccessLogOptions();
         services.AddSingleton(accessLogOptions);
@@ -289,6 +293,7 @@ public static partial class GatewayApp
         api.MapAuditApi();
         api.MapIndicatorsApi();
         CpomExchange.Gateway.Notifications.NotificationsApi.MapNotificationsApi(api);
+        api.MapAccountabilityApi();
         return app;
     }
 

@@ -23,6 +23,8 @@ public sealed class AccessLogEntryEntity
     public string? ClientAddress { get; set; }
     public string? RequestId { get; set; }
     public required byte[] PreviousLeafHash { get; set; }
+    /// <summary>The hash of the policy the decision was taken under; null for entries of format 1, written before it was recorded.</summary>
+    public string? PolicyHash { get; set; }
 }
 
 /// <summary>

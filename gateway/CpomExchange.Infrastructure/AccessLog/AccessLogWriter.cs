@@ -23,7 +23,11 @@ public sealed record AccessLogDraft(
     string Outcome,
     string? ReasonCode,
     string? ClientAddress,
-    string? RequestId);
+    string? RequestId)
+{
+    /// <summary>The hash of the policy the decision was taken under; when null, the writer's (the policy the gateway runs).</summary>
+    public string? PolicyHash { get; init; }
+}
 
 /// <summary>Access log settings, section <c>Cpom:AccessLog</c>.</summary>
 public sealed class AccessLogOptions
@@ -47,7 +51,11 @@ public sealed class AccessLogOptions
 /// controller (SQLite: one writer, BEGIN IMMEDIATE; PostgreSQL: the head row is locked), and the
 /// entry is durable exactly when the operation it records commits.
 /// </summary>
-public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options, TimeProvider time)
+/// <remarks>
+/// Every entry records the hash of the policy the decision was taken under (format 2): the draft's, else
+/// that of <paramref name="policies"/>, the policy this gateway runs.
+/// </remarks>
+public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options, TimeProvider time, Rules.Policies.PolicySet? policies = null)
 {
     /// <summary>
     /// Appends <paramref name="draft"/> to the log of each controller, in a stable order. The caller
@@ -88,7 +96,8 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
         var entry = new AccessLogEntry(head.Size, controller, AccessLogEntry.Truncate(draft.Time), Clip(draft.AgentId, 100)!, Clip(draft.AgentName, 200)!,
             Clip(draft.Organisation, 100), Clip(draft.CertificateSha256, 64)!, Clip(draft.Action, 32)!, Clip(draft.ExchangeType, 64), Clip(draft.DatasetId, 64),
             draft.Rows, Clip(draft.Counterpart, 100), Clip(draft.Purpose, 64), Clip(draft.Object, 80), Clip(draft.LegalBasis, 500), Clip(draft.Outcome, 16)!,
-            Clip(draft.ReasonCode, 64), Clip(draft.ClientAddress, 64), Clip(draft.RequestId, 128), head.LastLeafHash);
+            Clip(draft.ReasonCode, 64), Clip(draft.ClientAddress, 64), Clip(draft.RequestId, 128), head.LastLeafHash,
+            Clip(draft.PolicyHash ?? NullIfEmpty(policies?.Hash), 80));
         var leaf = entry.LeafHash();
         var range = CompactRange.Deserialize(head.Size, head.Range);
         range.Append(leaf);
@@ -103,6 +112,8 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
             await AddCheckpointAsync(db, head, range, cancellationToken);
         }
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>At most <paramref name="max"/> characters, safe to show and to store (see <see cref="LogText.Fit"/>).</summary>
     internal static string? Clip(string? value, int max) => LogText.Fit(value, max);
@@ -156,6 +167,7 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
             ClientAddress = e.ClientAddress,
             RequestId = e.RequestId,
             PreviousLeafHash = e.PreviousLeafHash,
+            PolicyHash = e.PolicyHash,
         };
     }
 
@@ -165,6 +177,6 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
         ArgumentNullException.ThrowIfNull(e);
         return new AccessLogEntry(e.Seq, e.Controller, new DateTimeOffset(DateTime.SpecifyKind(e.TimeUtc, DateTimeKind.Utc)), e.AgentId, e.AgentName,
             e.Organisation, e.CertificateSha256, e.Action, e.ExchangeType, e.DatasetId, e.Rows, e.Counterpart, e.Purpose, e.Object, e.LegalBasis,
-            e.Outcome, e.ReasonCode, e.ClientAddress, e.RequestId, e.PreviousLeafHash);
+            e.Outcome, e.ReasonCode, e.ClientAddress, e.RequestId, e.PreviousLeafHash, e.PolicyHash);
     }
 }

@@ -47,6 +47,8 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
 
     /// <summary>The addresses notifications go to.</summary>
     public DbSet<CpomExchange.Infrastructure.Notifications.NotificationAddressEntity> NotificationAddresses => Set<CpomExchange.Infrastructure.Notifications.NotificationAddressEntity>();
+    /// <summary>Every version of the policy the gateway ran, in the order it came into force.</summary>
+    public DbSet<PolicyHistory.PolicyVersionEntity> PolicyVersions => Set<PolicyHistory.PolicyVersionEntity>();
 
     /// <summary>Options for the SQLite database of <paramref name="home"/>.</summary>
     public static DbContextOptions<SqliteCpomDbContext> SqliteOptions(CpomHome home, int busyTimeoutSeconds = 30)
@@ -124,6 +126,7 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
         entry.Property(e => e.ReasonCode).HasMaxLength(64);
         entry.Property(e => e.ClientAddress).HasMaxLength(64);
         entry.Property(e => e.RequestId).HasMaxLength(128);
+        entry.Property(e => e.PolicyHash).HasMaxLength(80);
         entry.HasIndex(e => new { e.Controller, e.TimeUtc });
         entry.HasIndex(e => new { e.Controller, e.DatasetId });
 
@@ -173,6 +176,7 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
         rotation.HasIndex(r => r.State);
 
         CpomExchange.Infrastructure.Notifications.NotificationModel.Configure(modelBuilder);
+        PolicyHistory.PolicyVersionEntity.Configure(modelBuilder);
     }
 }
 

@@ -27,6 +27,8 @@ public static class LogActions
 /// what (action, exchange, dataset, rows), why (purpose, object, legal basis), with which outcome,
 /// from where. Never an identifier of a person or establishment in clear. Each entry carries the
 /// leaf hash of the previous one, so that a reordering is pinned to the first entry out of place.
+/// From format 2 on, it also carries <see cref="PolicyHash"/>: the hash of the policy files under which
+/// the gateway took the decision (which contract version allowed the access).
 /// </summary>
 public sealed record AccessLogEntry(
     long Seq,
@@ -48,8 +50,15 @@ public sealed record AccessLogEntry(
     string? ReasonCode,
     string? ClientAddress,
     string? RequestId,
-    byte[] PreviousLeafHash)
+    byte[] PreviousLeafHash,
+    string? PolicyHash = null)
 {
+    /// <summary>
+    /// The version of the canonical form: 1 for entries written before the policy hash was recorded (they
+    /// keep verifying exactly as they were written), 2 for entries that carry it.
+    /// </summary>
+    public int FormatVersion => PolicyHash is null ? 1 : 2;
+
     /// <summary>The outcome of an allowed operation.</summary>
     public const string Allowed = "allowed";
 
@@ -87,7 +96,7 @@ public sealed record AccessLogEntry(
         buffer.ResetWrittenCount();
         json.Reset(buffer);
         json.WriteStartObject();
-        json.WriteNumber("v", 1);
+        json.WriteNumber("v", FormatVersion);
         json.WriteNumber("seq", Seq);
         json.WriteString("controller", Controller);
         Span<byte> time = stackalloc byte[32];
@@ -119,6 +128,11 @@ public sealed record AccessLogEntry(
         WriteNullable(json, "reason", ReasonCode);
         WriteNullable(json, "clientAddress", ClientAddress);
         WriteNullable(json, "requestId", RequestId);
+        if (PolicyHash is not null)
+        {
+            // Format 2 only: a format-1 entry's bytes are exactly what its writer hashed.
+            json.WriteString("policy", PolicyHash);
+        }
         json.WriteBase64String("prev", PreviousLeafHash);
         json.WriteEndObject();
         json.Flush();

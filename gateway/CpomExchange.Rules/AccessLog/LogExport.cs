@@ -72,8 +72,23 @@ public static class LogExport
         }.ToJsonString();
     }
 
-    /// <summary>An entry from its JSON object (an export line, or an API answer).</summary>
-    public static AccessLogEntry ParseEntry(JsonElement e) => new(
+    /// <summary>
+    /// An entry from its JSON object (an export line, or an API answer): format 1 (no policy hash, as
+    /// written before it was recorded) or 2 (with <c>policy</c>). Any other version is refused.
+    /// </summary>
+    public static AccessLogEntry ParseEntry(JsonElement e)
+    {
+        var version = e.GetProperty("v").GetInt32();
+        string? policy = version switch
+        {
+            1 when !e.TryGetProperty("policy", out _) => null,
+            2 => e.GetProperty("policy").GetString() ?? throw new FormatException("Entrée de format 2 sans empreinte de politique."),
+            _ => throw new FormatException($"Format d'entrée de journal {version} inconnu (1 ou 2 attendu)."),
+        };
+        return ParseFields(e, policy);
+    }
+
+    private static AccessLogEntry ParseFields(JsonElement e, string? policy) => new(
         e.GetProperty("seq").GetInt64(),
         e.GetProperty("controller").GetString()!,
         DateTimeOffset.Parse(e.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
@@ -93,7 +108,8 @@ public static class LogExport
         e.GetProperty("reason").GetString(),
         e.GetProperty("clientAddress").GetString(),
         e.GetProperty("requestId").GetString(),
-        Convert.FromBase64String(e.GetProperty("prev").GetString()!));
+        Convert.FromBase64String(e.GetProperty("prev").GetString()!),
+        policy);
 
     /// <summary>
     /// Verifies an export while reading it, with flat memory whatever the log's length: the header,

@@ -40,6 +40,11 @@ public static class ErrorCatalog
     public const string RoleNotAllowed = "policy.role-not-allowed";
     public const string DirectionNotAllowed = "policy.direction-not-allowed";
     public const string NoOrganisation = "policy.no-organisation";
+    // A disclosure to a third party (seed 001 art. 8) whose authorisation does not cover it, or has ended.
+    public const string DisclosureNotAuthorised = "policy.disclosure-not-authorised";
+    // The record of processing (RGPD art. 30) and the policy history.
+    public const string RegistreBadFormat = "registre.bad-format";
+    public const string PolicyVersionNotFound = "policy.version-not-found";
     // A report (the annual table) for a year its contract did not cover, or that has not begun.
     public const string ReportYearNotCovered = "report.year-not-covered";
 
@@ -150,6 +155,9 @@ public static class ErrorCatalog
         [RateLimited] = "Trop de requêtes",
         [TooManyConcurrent] = "Trop d'opérations simultanées",
         [NoContract] = "Aucun contrat CPOM entre ces organisations",
+        [DisclosureNotAuthorised] = "Communication à un tiers non autorisée",
+        [RegistreBadFormat] = "Format du registre des traitements inconnu",
+        [PolicyVersionNotFound] = "Version de la politique inconnue",
         [ContractNotInForce] = "Contrat CPOM hors de sa période de validité",
         [ExchangeNotInContract] = "Échange non prévu par le contrat",
         [PurposeNotAllowed] = "Finalité non autorisée pour cet échange",

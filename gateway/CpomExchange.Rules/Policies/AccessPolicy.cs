@@ -42,6 +42,9 @@ public sealed record AccessRequest(
 /// <summary>Allow, or deny with a stable reason code and a French sentence.</summary>
 public sealed record AccessDecision(bool Allowed, string? Code, string Message, Contract? Contract)
 {
+    /// <summary>The authorisation that allows a disclosure to a third party (seed 001 art. 8), if that is what was allowed.</summary>
+    public ThirdPartyAuthorisation? Authorisation { get; init; }
+
     internal static AccessDecision Deny(string code, string message) => new(false, code, message, null);
 }
 
@@ -93,6 +96,10 @@ public static class AccessPolicy
         }
 
         var (sender, recipient) = selfSends ? (self, other) : (other, self);
+        if (ThirdPartyDisclosures.Decide(policies, request, exchange, sender, recipient) is { } disclosure)
+        {
+            return disclosure;
+        }
         if (sender.Kind == recipient.Kind || !exchange.From.Contains(sender.Kind) || !exchange.To.Contains(recipient.Kind))
         {
             return AccessDecision.Deny(ErrorCatalog.DirectionNotAllowed,
@@ -110,7 +117,7 @@ public static class AccessPolicy
                 $"La finalité « {request.Purpose} » n'est pas une finalité de l'échange « {exchange.Label} » (finalités admises : {string.Join(", ", exchange.Purposes)}).");
         }
 
-        var contracts = policies.ContractsBetween(self.Id, other.Id).ToList();
+        var contracts = policies.ContractsBetween(self.Id, other.Id, request.Day).ToList();
         if (contracts.Count == 0)
         {
             return AccessDecision.Deny(ErrorCatalog.NoContract, $"Aucun contrat CPOM entre {self.Name} et {Article(other)}.");
@@ -157,6 +164,7 @@ public static class AccessPolicy
     {
         OrganisationKind.Spsti => "SPSTI",
         OrganisationKind.Caisse => "caisse",
+        OrganisationKind.Tiers => "tiers",
         _ => "DREETS",
     };
 

@@ -209,7 +209,7 @@ internal static partial class ExchangeCatalogLoader
         }
         foreach (var value in values)
         {
-            if (PolicyLoader.TryParseKind(value, out var kind))
+            if (PolicyLoader.TryParseKind(value, out var kind) && kind != OrganisationKind.Tiers)
             {
                 kinds.Add(kind);
             }

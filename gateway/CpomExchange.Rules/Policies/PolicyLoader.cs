@@ -25,7 +25,7 @@ public sealed class PolicyException(IReadOnlyList<PolicyError> errors)
 /// Loads <c>organisations.yaml</c> and <c>contracts/*.yaml</c> into an immutable
 /// <see cref="PolicySet"/>. Every file and entry is checked and every error is reported at once.
 /// </summary>
-public static class PolicyLoader
+public static partial class PolicyLoader
 {
     private static readonly IDeserializer Yaml = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
@@ -71,14 +71,32 @@ public static class PolicyLoader
             errors.Add(new PolicyError(directory, "-", "Dossier de politique introuvable."));
             return (null, errors);
         }
-        var organisations = LoadOrganisations(directory, errors);
-        var (purposes, exchanges) = ExchangeCatalogLoader.Load(directory, errors);
-        var contracts = LoadContracts(directory, organisations, purposes, exchanges, errors);
-        if (errors.Count > 0)
+        // The files are read before and after parsing: a deployment writing them meanwhile is read again,
+        // so that the hash names exactly the rules that were parsed.
+        for (var attempt = 1; ; attempt++)
         {
-            return (null, errors);
+            errors.Clear();
+            var files = PolicyFiles.Read(directory);
+            var organisations = LoadOrganisations(directory, errors);
+            var (purposes, exchanges) = ExchangeCatalogLoader.Load(directory, errors);
+            var contracts = LoadContracts(directory, organisations, purposes, exchanges, errors);
+            var authorisations = AuthorisationLoader.Load(directory, organisations, contracts, exchanges, purposes, errors);
+            var hash = PolicyFiles.Hash(files);
+            if (hash != PolicyFiles.Hash(PolicyFiles.Read(directory)) && attempt < 3)
+            {
+                continue;
+            }
+            if (errors.Count > 0)
+            {
+                return (null, errors);
+            }
+            return (new PolicySet(organisations, contracts, exchanges, purposes, Path.GetFullPath(directory))
+            {
+                Authorisations = authorisations,
+                Files = files,
+                Hash = hash,
+            }, errors);
         }
-        return (new PolicySet(organisations, contracts, exchanges, purposes, Path.GetFullPath(directory)), errors);
     }
 
     private static Dictionary<string, Organisation> LoadOrganisations(string directory, List<PolicyError> errors)
@@ -118,7 +136,7 @@ public static class PolicyLoader
             }
             if (!TryParseKind(o.Kind, out var kind))
             {
-                errors.Add(new PolicyError(file, entry, $"Type (kind) « {o.Kind} » inconnu : SPSTI, CAISSE ou DREETS."));
+                errors.Add(new PolicyError(file, entry, $"Type (kind) « {o.Kind} » inconnu : SPSTI, CAISSE, DREETS ou TIERS."));
                 ok = false;
             }
             if (o.Siren is null || !Siret.IsValidSiren(o.Siren))
@@ -131,10 +149,11 @@ public static class PolicyLoader
                 errors.Add(new PolicyError(file, entry, $"SIREN déjà attribué à « {other} »."));
                 ok = false;
             }
+            var dpo = ParseDpo(o.Dpo, file, entry, errors, ref ok);
             if (ok)
             {
                 sirens[o.Siren!] = o.Id!;
-                result[o.Id!] = new Organisation(o.Id!, kind, o.Name!, o.Siren!);
+                result[o.Id!] = new Organisation(o.Id!, kind, o.Name!, o.Siren!) { Dpo = dpo };
             }
         }
         return result;
@@ -219,60 +238,15 @@ public static class PolicyLoader
             foreach (var x in c.Exchanges ?? [])
             {
                 var where = $"{entry} / exchanges[{x.Type}]";
-                if (x.Type is null || !exchanges.TryGetValue(x.Type, out var definition))
-                {
-                    // An unknown exchange is reported once, by its name, whether or not the catalogue loaded.
-                    errors.Add(new PolicyError(file, where, $"Échange « {x.Type} » inconnu de exchanges.yaml."));
-                    continue;
-                }
-                if (enabled.ContainsKey(x.Type))
+                if (x.Type is not null && enabled.ContainsKey(x.Type))
                 {
                     errors.Add(new PolicyError(file, where, "Échange nommé deux fois."));
                     continue;
                 }
-                if (x.Purposes is null || x.Purposes.Count == 0)
+                if (ParseExchange(x, file, where, [c.Parties?.Spsti, c.Parties?.Caisse, c.Parties?.Dreets], purposes, exchanges, errors) is { } parsed)
                 {
-                    errors.Add(new PolicyError(file, where, "Aucune finalité (purposes) pour cet échange."));
-                    continue;
+                    enabled[parsed.Type] = parsed;
                 }
-                foreach (var p in x.Purposes)
-                {
-                    if (!purposes.ContainsKey(p))
-                    {
-                        errors.Add(new PolicyError(file, where, $"Finalité « {p} » inconnue."));
-                    }
-                    else if (!definition.Purposes.Contains(p))
-                    {
-                        errors.Add(new PolicyError(file, where, $"La finalité « {p} » n'est pas une finalité de l'échange « {x.Type} » ({string.Join(", ", definition.Purposes)})."));
-                    }
-                }
-                // The recipients: the catalogue's, narrowed by the contract. A DREETS receives a
-                // company-level exchange only where the contract names it (rule 3 of policies/README.md).
-                var recipients = definition.To.Where(k => k != OrganisationKind.Dreets || definition.Category == DataCategory.Agregat).ToList();
-                if (x.To is not null)
-                {
-                    recipients = [];
-                    foreach (var kind in x.To)
-                    {
-                        if (!TryParseKind(kind, out var parsed))
-                        {
-                            errors.Add(new PolicyError(file, where, $"« to » : type d'organisation « {kind} » inconnu (SPSTI, CAISSE ou DREETS)."));
-                        }
-                        else if (!definition.To.Contains(parsed))
-                        {
-                            errors.Add(new PolicyError(file, where, $"« to » : l'échange « {x.Type} » ne va pas vers un(e) {kind} ({string.Join(", ", definition.To.Select(AccessPolicy.Label))})."));
-                        }
-                        else if (!recipients.Contains(parsed))
-                        {
-                            recipients.Add(parsed);
-                        }
-                    }
-                    if (x.To.Count == 0)
-                    {
-                        errors.Add(new PolicyError(file, where, "« to » vide : retirez-le, ou nommez les destinataires."));
-                    }
-                }
-                enabled[x.Type] = new ContractExchange(x.Type, x.Purposes.Distinct(StringComparer.Ordinal).ToList()) { To = recipients };
             }
             if (c.Masking?.Threshold is { } threshold && threshold < 2)
             {
@@ -287,16 +261,24 @@ public static class PolicyLoader
                     errors.Add(new PolicyError(file, entry, $"Seuil de masquage (masking.threshold) {own} : inférieur à celui du catalogue pour « {masked.Type} » ({masked.Masking!.Threshold}) ; un contrat peut relever ce seuil, jamais l'abaisser."));
                 }
             }
+            var amendments = ParseAmendments(c.Avenants, file, entry, [c.Parties?.Spsti, c.Parties?.Caisse, c.Parties?.Dreets], purposes, exchanges, errors);
             if (errors.Count == before)
             {
                 var contract = new Contract(c.Id!, c.Title ?? c.Id!, c.Seed, c.Parties!.Spsti!, c.Parties.Caisse!, c.Parties.Dreets!, start!.Value, end!.Value,
                     c.Term!.Note, volets, enabled, c.Masking?.Threshold, file)
                 {
                     ReportingUntil = reportingUntil ?? Contract.DefaultReportingUntil(end.Value),
+                    Amendments = amendments,
                 };
+                CheckAmendments(contract, file, entry, exchanges, errors);
+                // Two contracts between the same parties never overlap, whatever their amendments make of their terms.
                 var overlapping = result.FirstOrDefault(r => r.Spsti == contract.Spsti && r.Caisse == contract.Caisse
-                    && r.Start <= contract.End && contract.Start <= r.End);
-                if (overlapping is not null)
+                    && r.Start <= contract.Latest().End && contract.Start <= r.Latest().End);
+                if (errors.Count > before)
+                {
+                    // An amendment the contract cannot take: reported above.
+                }
+                else if (overlapping is not null)
                 {
                     errors.Add(new PolicyError(file, entry, $"Période qui chevauche celle du contrat « {overlapping.Id} » ({overlapping.File}) entre les mêmes parties."));
                 }
@@ -370,6 +352,7 @@ public static class PolicyLoader
             case "SPSTI": kind = OrganisationKind.Spsti; return true;
             case "CAISSE": kind = OrganisationKind.Caisse; return true;
             case "DREETS": kind = OrganisationKind.Dreets; return true;
+            case "TIERS": kind = OrganisationKind.Tiers; return true;
             default: kind = default; return false;
         }
     }
@@ -386,6 +369,7 @@ public static class PolicyLoader
         public string? Kind { get; set; }
         public string? Name { get; set; }
         public string? Siren { get; set; }
+        public DpoEntry? Dpo { get; set; }
     }
 
     private sealed class ContractFile
@@ -398,6 +382,7 @@ public static class PolicyLoader
         public List<VoletEntry>? Volets { get; set; }
         public List<ContractExchangeEntry>? Exchanges { get; set; }
         public ContractMaskingEntry? Masking { get; set; }
+        public List<AmendmentEntry>? Avenants { get; set; }
     }
 
     private sealed class VoletEntry
@@ -411,6 +396,9 @@ public static class PolicyLoader
         public string? Type { get; set; }
         public List<string>? Purposes { get; set; }
         public List<string>? To { get; set; }
+        public string? Controllers { get; set; }
+        public string? Arrangement { get; set; }
+        public string? ContactPoint { get; set; }
     }
 
     private sealed class ContractMaskingEntry

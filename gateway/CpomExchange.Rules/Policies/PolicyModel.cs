@@ -11,6 +11,11 @@ public enum OrganisationKind
     Caisse,
     /// <summary>DREETS, or DEETS overseas.</summary>
     Dreets,
+    /// <summary>
+    /// A third party: no party to any CPOM (an ARACT, the OPPBTP: seed 001 art. 10), which receives a
+    /// dataset only under an authorisation of the policy (001 art. 8; <see cref="ThirdPartyAuthorisation"/>).
+    /// </summary>
+    Tiers,
 }
 
 /// <summary>What kind of data an exchange carries, which decides who may ever touch it.</summary>
@@ -27,7 +32,11 @@ public enum DataCategory
 }
 
 /// <summary>An organisation: one data controller with its own DPO.</summary>
-public sealed record Organisation(string Id, OrganisationKind Kind, string Name, string Siren);
+public sealed record Organisation(string Id, OrganisationKind Kind, string Name, string Siren)
+{
+    /// <summary>How to reach its data protection officer (RGPD art. 37(7), art. 30(1)(a)); null when the policy does not say.</summary>
+    public DpoContact? Dpo { get; init; }
+}
 
 /// <summary>A volet (theme) of a CPOM.</summary>
 public sealed record Volet(string Code, string Label);
@@ -41,6 +50,9 @@ public sealed record ContractExchange(string Type, IReadOnlyList<string> Purpose
     /// where the contract names it (policies/README.md, rule 3).
     /// </summary>
     public IReadOnlyList<OrganisationKind> To { get; init; } = [];
+
+    /// <summary>Whether the parties are separate or joint controllers of this exchange (RGPD art. 26), and under which arrangement.</summary>
+    public ControllerArrangement Controllers { get; init; } = ControllerArrangement.Separate;
 }
 
 /// <summary>A CPOM contract between an SPSTI, a caisse and a DREETS, in force from <see cref="Start"/> to <see cref="End"/> inclusive.</summary>
@@ -61,6 +73,12 @@ public sealed record Contract(
 {
     /// <summary>The three parties.</summary>
     public IEnumerable<string> Parties => [Spsti, Caisse, Dreets];
+
+    /// <summary>The contract's amendments (avenants), by effective date; <see cref="ContractVersions.On"/> applies those in force on a day.</summary>
+    public IReadOnlyList<Amendment> Amendments { get; init; } = [];
+
+    /// <summary>The ids of the amendments this version of the contract includes (none for the contract as signed).</summary>
+    public IReadOnlyList<string> AppliedAmendments { get; init; } = [];
 
     /// <summary>True when both organisations are parties to this contract.</summary>
     public bool Binds(string a, string b) => a != b && Parties.Contains(a) && Parties.Contains(b);
@@ -238,4 +256,22 @@ public sealed record PolicySet(
 {
     /// <summary>The contracts binding two organisations, whatever their term.</summary>
     public IEnumerable<Contract> ContractsBetween(string a, string b) => Contracts.Where(c => c.Binds(a, b));
+
+    /// <summary>
+    /// The contracts binding two organisations, each as amended on <paramref name="day"/>: the version a
+    /// decision taken that day applies (seed 004 art. 8, "modifié, dans sa durée ou son contenu, par avenant").
+    /// </summary>
+    public IEnumerable<Contract> ContractsBetween(string a, string b, DateOnly day) => ContractsBetween(a, b).Select(c => c.On(day));
+
+    /// <summary>The authorised disclosures to third parties (seed 001 art. 8).</summary>
+    public IReadOnlyList<ThirdPartyAuthorisation> Authorisations { get; init; } = [];
+
+    /// <summary>
+    /// The SHA-256 of the policy files (<see cref="PolicyFiles.Hash"/>): which version of the rules took a
+    /// decision. Every access-log entry records it.
+    /// </summary>
+    public string Hash { get; init; } = string.Empty;
+
+    /// <summary>The policy files as read, by path relative to <see cref="Directory"/> (with <c>/</c>), line endings normalised.</summary>
+    public IReadOnlyDictionary<string, string> Files { get; init; } = new Dictionary<string, string>();
 }

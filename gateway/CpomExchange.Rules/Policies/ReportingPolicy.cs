@@ -79,6 +79,7 @@ public static class ReportingPolicy
     {
         ArgumentNullException.ThrowIfNull(policies);
         ArgumentNullException.ThrowIfNull(contract);
+        contract = contract.On(day);
         if (organisation != contract.Spsti)
         {
             return Deny(ErrorCatalog.RoleNotAllowed, $"Le tableau de suivi du contrat « {contract.Id} » est établi par son SPSTI, {policies.Organisations[contract.Spsti].Name}.");

@@ -114,6 +114,10 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("PolicyHash")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
                     b.Property<byte[]>("PreviousLeafHash")
                         .IsRequired()
                         .HasColumnType("bytea");
@@ -421,6 +425,41 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                     b.HasIndex("State", "NextAttemptAtUtc");
 
                     b.ToTable("notify_outbox", (string)null);
+                });
+
+            modelBuilder.Entity("CpomExchange.Infrastructure.PolicyHistory.PolicyVersionEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("DeployedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Files")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<DateTime>("InForceFromUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Instance")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Hash");
+
+                    b.ToTable("policy_versions", (string)null);
                 });
 
             modelBuilder.Entity("CpomExchange.Infrastructure.Storage.AgentEntity", b =>

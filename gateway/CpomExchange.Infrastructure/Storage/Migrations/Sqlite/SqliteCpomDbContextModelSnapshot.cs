@@ -109,6 +109,10 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PolicyHash")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("PreviousLeafHash")
                         .IsRequired()
                         .HasColumnType("BLOB");
@@ -410,6 +414,39 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.HasIndex("State", "NextAttemptAtUtc");
 
                     b.ToTable("notify_outbox", (string)null);
+                });
+
+            modelBuilder.Entity("CpomExchange.Infrastructure.PolicyHistory.PolicyVersionEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeployedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Files")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("InForceFromUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Instance")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Hash");
+
+                    b.ToTable("policy_versions", (string)null);
                 });
 
             modelBuilder.Entity("CpomExchange.Infrastructure.Storage.AgentEntity", b =>
