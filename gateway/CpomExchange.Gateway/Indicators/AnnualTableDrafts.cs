@@ -34,7 +34,7 @@ internal sealed partial class AnnualTableDrafts(PolicySet policies, AccessDecisi
     public IReadOnlyList<string> Columns => policies.Exchanges[ReportingPolicy.Indicators].Schema.Columns.Select(c => c.Name).ToList();
 
     /// <summary>Drafts the table of <paramref name="contractId"/> for <paramref name="year"/>, or refuses (logged).</summary>
-    public async Task<Outcome<AnnualTableDraft>> DraftAsync(HttpContext http, string? contractId, int? year)
+    public async Task<Datasets.Outcome<AnnualTableDraft>> DraftAsync(HttpContext http, string? contractId, int? year)
     {
         var caller = Caller.From(http.User);
         var found = policies.Contracts.FirstOrDefault(c => c.Id == contractId);
