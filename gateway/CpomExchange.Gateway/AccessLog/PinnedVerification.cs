@@ -42,7 +42,7 @@ internal sealed record PinnedCheck(
 internal sealed class PinnedVerification(AuditService audit, AccessLogReader reader, IKeyProvider keys, CpomDbContext db, AccessDecisions decisions, TimeProvider time)
 {
     /// <summary>Verifies the caller's log, compares it with their previous check, and pins it when it holds.</summary>
-    public async Task<Outcome<PinnedCheck>> VerifyAsync(HttpContext http, Caller caller)
+    public async Task<Problems.Outcome<PinnedCheck>> VerifyAsync(HttpContext http, Caller caller)
     {
         var verified = await audit.VerifyAsync(http, caller);
         if (!verified.Succeeded)
