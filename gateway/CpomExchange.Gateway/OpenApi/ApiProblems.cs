@@ -80,6 +80,30 @@ internal static class ApiProblems
         ["GET /api/v1/audit/proofs/inclusion"] = new Dictionary<int, string[]> { [400] = [ErrorCatalog.MissingParameter], [403] = [ErrorCatalog.RoleNotAllowed], [404] = [ErrorCatalog.DatasetNotFound] },
         ["GET /api/v1/audit/proofs/consistency"] = new Dictionary<int, string[]> { [400] = [ErrorCatalog.MissingParameter], [403] = [ErrorCatalog.RoleNotAllowed], [404] = [ErrorCatalog.DatasetNotFound] },
         ["POST /api/v1/audit/subjects"] = new Dictionary<int, string[]> { [400] = [ErrorCatalog.MissingParameter], [403] = [ErrorCatalog.RoleNotAllowed] },
+        ["GET /api/v1/outbox"] = new Dictionary<int, string[]> { [400] = Inputs },
+        ["GET /api/v1/registre"] = new Dictionary<int, string[]>
+        {
+            [400] = [ErrorCatalog.MissingParameter, ErrorCatalog.RegistreBadFormat], [403] = [ErrorCatalog.RoleNotAllowed], [404] = [ErrorCatalog.UnknownOrganisation],
+        },
+        ["GET /api/v1/policy/versions"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed] },
+        ["GET /api/v1/policy/diff"] = new Dictionary<int, string[]>
+        {
+            [400] = [ErrorCatalog.MissingParameter], [403] = [ErrorCatalog.RoleNotAllowed], [404] = [ErrorCatalog.PolicyVersionNotFound],
+        },
+        ["GET /api/v1/admin/notifications"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed] },
+        ["POST /api/v1/admin/notifications/{id}/retry"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed], [404] = [ErrorCatalog.NotifyNotFound] },
+        ["GET /api/v1/admin/notifications/addresses"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed] },
+        ["PUT /api/v1/admin/notifications/addresses/{organisation}/{role}"] = new Dictionary<int, string[]>
+        {
+            [400] = [ErrorCatalog.AdminInvalidRequest, ErrorCatalog.NotifyInvalidAddress, ErrorCatalog.NotifyUnknownEvent], [403] = [ErrorCatalog.RoleNotAllowed],
+            [404] = [ErrorCatalog.UnknownOrganisation],
+        },
+        ["GET /api/v1/me/notifications"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed] },
+        ["PUT /api/v1/me/notifications"] = new Dictionary<int, string[]>
+        {
+            [400] = [ErrorCatalog.NotifyInvalidAddress, ErrorCatalog.NotifyUnknownEvent], [403] = [ErrorCatalog.RoleNotAllowed],
+        },
+        ["DELETE /api/v1/me/notifications"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed] },
         ["GET /api/v1/indicators"] = new Dictionary<int, string[]>
         {
             [400] = [ErrorCatalog.MissingParameter, ErrorCatalog.ReportYearNotCovered], [403] = Policy,

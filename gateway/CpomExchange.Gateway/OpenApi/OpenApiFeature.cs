@@ -44,7 +44,8 @@ internal static class OpenApiFeature
             options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
                 var description = context.Description;
-                var key = $"{description.HttpMethod} /{description.RelativePath}";
+                // The document writes a path without its route constraints ({id:long} is {id}): so do the keys.
+                var key = $"{description.HttpMethod} /{System.Text.RegularExpressions.Regex.Replace(description.RelativePath ?? string.Empty, @"\{(\w+):[^}]+\}", "{$1}")}";
                 // What the handlers read and write themselves (streamed bodies), which the metadata cannot say.
                 switch (key)
                 {
