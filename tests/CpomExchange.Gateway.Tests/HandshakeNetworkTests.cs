@@ -161,7 +161,11 @@ public sealed class PublicationPointGateway(X509RevocationMode mode, bool interm
         request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([point.Url(name + ".crl")]));
         var serial = RandomNumberGenerator.GetBytes(12);
         serial[0] &= 0x7F;
-        using var issued = request.Create(issuer, DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow.AddDays(30), serial);
+        // Never beyond the issuer's end: the intermediate was issued for 30 days a moment before, and a
+        // second ticking between the two "now + 30 days" made Create refuse (a race that failed the test).
+        var issuerEnd = new DateTimeOffset(issuer.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        var end = DateTimeOffset.UtcNow.AddDays(30);
+        using var issued = request.Create(issuer, DateTimeOffset.UtcNow.AddMinutes(-10), end > issuerEnd ? issuerEnd : end, serial);
         return issued.CopyWithPrivateKey(key);
     }
 
