@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CpomExchange.Cli.Text;
+using CpomExchange.Rules.Text;
 using CpomExchange.Tests.Shared;
 
 namespace CpomExchange.Cli.Tests;

@@ -4,6 +4,7 @@ using CpomExchange.Cli.Client;
 using CpomExchange.Cli.Text;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Policies;
+using CpomExchange.Rules.Text;
 
 namespace CpomExchange.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class InfoCommands
             var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(parse.GetValue(CpomCli.PoliciesOption)));
             if (!policies.Exchanges.TryGetValue(exchangeType, out var exchange))
             {
-                var suggestion = Suggestions.Closest(exchangeType, policies.Exchanges.Keys) is { } best ? $" Vouliez-vous dire « {best} » ?" : string.Empty;
+                var suggestion = Suggestions.Sentence(exchangeType, policies.Exchanges.Keys);
                 throw new UsageException($"Type d'échange « {exchangeType} » inconnu.{suggestion} Types connus : {string.Join(", ", policies.Exchanges.Keys)}.");
             }
             if (!path.Exists)

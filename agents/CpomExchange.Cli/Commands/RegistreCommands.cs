@@ -6,6 +6,7 @@ using CpomExchange.Cli.Text;
 using CpomExchange.Documents;
 using CpomExchange.Rules.Policies;
 using CpomExchange.Rules.Registre;
+using CpomExchange.Rules.Text;
 
 namespace CpomExchange.Cli.Commands;
 
@@ -43,7 +44,7 @@ internal static class RegistreCommands
             var organisation = parse.GetValue(org)!;
             if (!policies.Organisations.ContainsKey(organisation))
             {
-                var suggestion = Suggestions.Closest(organisation, policies.Organisations.Keys) is { } best ? $" Vouliez-vous dire « {best} » ?" : string.Empty;
+                var suggestion = Suggestions.Sentence(organisation, policies.Organisations.Keys);
                 throw new UsageException($"Organisation « {organisation} » inconnue.{suggestion} Organisations : {string.Join(", ", policies.Organisations.Keys)}.");
             }
             var target = OutputFile.Check(path, parse.GetValue(force));

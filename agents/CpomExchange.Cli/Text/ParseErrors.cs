@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using CpomExchange.Rules.Text;
 
 namespace CpomExchange.Cli.Text;
 
@@ -140,7 +141,7 @@ internal static partial class ParseErrors
         {
             candidates = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
         }
-        return Suggestions.Closest(token, candidates) is { } best ? $" Vouliez-vous dire « {best} » ?" : string.Empty;
+        return Suggestions.Sentence(token, candidates);
     }
 
     private static string Expected(string type) => type.Replace("System.Nullable`1[", string.Empty, StringComparison.Ordinal).TrimEnd(']') switch

@@ -3,6 +3,7 @@ using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.Pki;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Policies;
+using CpomExchange.Rules.Text;
 
 namespace CpomExchange.Gateway.Operations;
 
@@ -210,25 +211,8 @@ public static class OperatorCommands
 
     private static string Suggestion(string typed)
     {
-        var best = Known.FirstOrDefault(k => k.StartsWith(typed + " ", StringComparison.Ordinal)) ?? Known.MinBy(k => Distance(k, typed));
-        return best is not null && (best.StartsWith(typed + " ", StringComparison.Ordinal) || Distance(best, typed) <= Math.Max(2, typed.Length / 3)) ? $" Vouliez-vous dire « {best} » ?" : string.Empty;
-    }
-
-    /// <summary>The Levenshtein distance between two words.</summary>
-    private static int Distance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-            previous = current;
-        }
-        return previous[b.Length];
+        var best = Known.FirstOrDefault(k => k.StartsWith(typed + " ", StringComparison.Ordinal)) ?? Known.MinBy(k => Suggestions.Distance(k, typed));
+        return best is not null && (best.StartsWith(typed + " ", StringComparison.Ordinal) || Suggestions.Distance(best, typed) <= Math.Max(2, typed.Length / 3)) ? $" Vouliez-vous dire « {best} » ?" : string.Empty;
     }
 
     private sealed record OperatorSettings(GatewayOptions Options, StorageOptions Storage, CpomHome Home, string Environment, bool Development);

@@ -1,7 +1,10 @@
-namespace CpomExchange.Cli.Text;
+namespace CpomExchange.Rules.Text;
 
-/// <summary>The word a person probably meant: "Vouliez-vous dire « upload » ?"</summary>
-internal static class Suggestions
+/// <summary>
+/// The word a person probably meant: "Vouliez-vous dire « upload » ?" Shared by <c>cpom</c> and the
+/// gateway's operator commands, so that a typo gets the same kind of answer from both.
+/// </summary>
+public static class Suggestions
 {
     /// <summary>
     /// The candidate closest to <paramref name="typed"/>: within two edits (one for words of four
@@ -24,6 +27,10 @@ internal static class Suggestions
             .Select(x => x.Candidate)
             .FirstOrDefault();
     }
+
+    /// <summary>" Vouliez-vous dire « X » ?" for the <see cref="Closest"/> candidate, or nothing.</summary>
+    public static string Sentence(string typed, IEnumerable<string> candidates) =>
+        Closest(typed, candidates) is { } best ? $" Vouliez-vous dire « {best} » ?" : string.Empty;
 
     /// <summary>The Levenshtein distance between <paramref name="a"/> and <paramref name="b"/>.</summary>
     public static int Distance(string a, string b)
