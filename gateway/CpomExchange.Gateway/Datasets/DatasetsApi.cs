@@ -1,4 +1,3 @@
-using System.Net.Mime;
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Hosting;
@@ -304,36 +303,14 @@ internal static partial class DatasetsApi
 
     private static string? Code(IResult problem) => problem is ProblemHttpResult p ? (string?)p.ProblemDetails.Extensions["code"] : null;
 
-    private static ProblemHttpResult Refusal(AccessDecision decision)
-    {
-        var status = decision.Code switch
-        {
-            ErrorCatalog.MissingPurpose => 400,
-            ErrorCatalog.UnknownExchange or ErrorCatalog.UnknownOrganisation => 400,
-            _ => 403,
-        };
-        return Problem.Of(status, decision.Code!, decision.Message);
-    }
-
-    private static bool IsCsv(string contentType) =>
-        ContentTypeIs(contentType, "text/csv") || ContentTypeIs(contentType, MediaTypeNames.Text.Plain) || ContentTypeIs(contentType, "application/csv");
-
-    private static bool ContentTypeIs(string contentType, string mediaType) =>
-        contentType.Split(';')[0].Trim().Equals(mediaType, StringComparison.OrdinalIgnoreCase);
-
-    private static string NewDatasetId() => "ds_" + Guid.CreateVersion7().ToString("N");
+    /// <summary>A policy refusal as its answer: the status is the catalogue entry's.</summary>
+    private static ProblemHttpResult Refusal(AccessDecision decision) => Problem.From(decision.Refusal!);
 
     internal static DatasetInfo ToInfo(DatasetEntity d) => new(
         d.Id, d.Type, d.FromOrganisation, d.ToOrganisation, d.Purpose, d.Object, d.Rows, d.Sha256, d.Length, d.ContractId,
         DateTime.SpecifyKind(d.CreatedAtUtc, DateTimeKind.Utc), d.Status,
         d.ShreddedAtUtc is { } shredded ? DateTime.SpecifyKind(shredded, DateTimeKind.Utc) : null, d.ReplyTo, d.MaskedCells,
         d.AcknowledgedAtUtc is { } acknowledged ? DateTime.SpecifyKind(acknowledged, DateTimeKind.Utc) : null, d.AcknowledgedBy);
-
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Stored dataset {DatasetId} ({ExchangeType}, {Rows} rows) from agent {AgentId}.")]
-    private static partial void LogStored(ILogger logger, string datasetId, string agentId, string exchangeType, long rows);
-
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Rejected a {ExchangeType} file from agent {AgentId}: {ErrorCount} error(s); nothing stored.")]
-    private static partial void LogRejected(ILogger logger, string agentId, string exchangeType, long errorCount);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Stored payload of dataset {DatasetId} failed authentication.")]
     private static partial void LogCorrupted(ILogger logger, Exception exception, string datasetId);

@@ -12,6 +12,7 @@ using CpomExchange.Gateway.WebConsole;
 using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.AccessLog;
 using CpomExchange.Infrastructure.Keys;
+using CpomExchange.Infrastructure.Minimisation;
 using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Pki;
 using CpomExchange.Infrastructure.Storage;
@@ -140,6 +141,8 @@ public static partial class GatewayApp
         services.AddScoped<AccessJournal>();
         services.AddScoped<AccessLogReader>();
         services.AddScoped<AccessDecisions>();
+        services.AddScoped<LinkedDatasets>();
+        services.AddScoped<UploadPipeline>();
         services.AddScoped<DatasetShredder>();
         services.AddScoped<AnnualTableReader>();
         services.AddHostedService<DatasetRetentionService>();

@@ -42,6 +42,9 @@ public sealed record AccessRequest(
 /// <summary>Allow, or deny with a stable reason code and a French sentence.</summary>
 public sealed record AccessDecision(bool Allowed, string? Code, string Message, Contract? Contract)
 {
+    /// <summary>The refusal (its status from the catalogue), or null when allowed.</summary>
+    public Refusal? Refusal => Allowed ? null : new Refusal(Code!, Message);
+
     internal static AccessDecision Deny(string code, string message) => new(false, code, message, null);
 }
 
