@@ -75,7 +75,53 @@ public sealed class AuditPinningCliTests(GatewayFixture gateway) : IClassFixture
         proxy.Rewrite = Task.FromResult;
         var honest = await CliRunner.RunAsync(Via(proxy, organisation + "-dpo", "audit", "verify"));
         Assert.True(honest.Exit == ExitCodes.Ok, honest.Err);
-        Assert.Contains("n'a fait que croître", honest.Out, StringComparison.Ordinal);
+        Assert.Contains($"{pinned} entrées signées), le journal s'est allongé de", honest.Out, StringComparison.Ordinal);
+        Assert.Contains("preuve de cohérence vérifiée", honest.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ALogWhoseSignedCheckpointDidNotMove_IsSaidUnchanged_AndItsUnsignedEntriesExplained()
+    {
+        await ListInboxAsync("carsat-pdl", 9);
+        await using var proxy = await CheckpointProxy.StartAsync(gateway, "carsat-pdl-dpo");
+        JsonArray? seen = null;
+        proxy.Rewrite = checkpoints =>
+        {
+            seen ??= (JsonArray)checkpoints.DeepClone();
+            return Task.FromResult((JsonArray)seen.DeepClone());
+        };
+        var first = await CliRunner.RunAsync(Via(proxy, "carsat-pdl-dpo", "audit", "verify"));
+        Assert.True(first.Exit == ExitCodes.Ok, first.Err);
+        var pinned = PinnedSize(proxy, "carsat-pdl");
+        // Entries the checkpoint presented (the same as at the first review) does not cover.
+        await ListInboxAsync("carsat-pdl", 4);
+
+        var again = await CliRunner.RunAsync(Via(proxy, "carsat-pdl-dpo", "audit", "verify"));
+        Assert.True(again.Exit == ExitCodes.Ok, again.Err);
+        Assert.Contains($"le journal signé n'a pas changé : toujours {pinned} entrées.", again.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("allongé", again.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("→", again.Out, StringComparison.Ordinal);
+        Assert.Contains("pas encore couverte(s) par un point de contrôle signé : c'est normal", again.Out, StringComparison.Ordinal);
+        Assert.Contains("la prochaine les couvrira", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AReviewBeforeAnyCheckpoint_ThenTheFirstCheckpoint_AreEachSaidForWhatTheyAre()
+    {
+        await ListInboxAsync("satm", 9);
+        await using var proxy = await CheckpointProxy.StartAsync(gateway, "satm-dpo");
+        proxy.Rewrite = _ => Task.FromResult(new JsonArray());
+        var before = await CliRunner.RunAsync(Via(proxy, "satm-dpo", "audit", "verify"));
+        Assert.True(before.Exit == ExitCodes.Ok, before.Err);
+        Assert.Contains("Première vérification depuis ce poste : la clé publique du journal est mémorisée", before.Out, StringComparison.Ordinal);
+        Assert.Contains("pas encore couverte(s) par un point de contrôle signé", before.Out, StringComparison.Ordinal);
+
+        proxy.Rewrite = Task.FromResult;
+        var first = await CliRunner.RunAsync(Via(proxy, "satm-dpo", "audit", "verify"));
+        Assert.True(first.Exit == ExitCodes.Ok, first.Err);
+        Assert.Contains($"Premier point de contrôle signé depuis votre dernière vérification sur ce poste (le ", first.Out, StringComparison.Ordinal);
+        Assert.Contains($"il ({PinnedSize(proxy, "satm")} entrées) est mémorisé", first.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("Première vérification", first.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -146,27 +146,4 @@ public sealed class CpomCliTests(GatewayFixture gateway) : IClassFixture<Gateway
         // The inbox of the certificate the file names: the Carsat's, with what PREVY just sent it.
         Assert.Contains(created.RootElement.GetProperty("id").GetString(), doc.RootElement.GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("id").GetString()));
     }
-
-    [Fact]
-    public async Task DevInit_NeverOverwrites_AndRegistersEveryIdentity()
-    {
-        var before = await File.ReadAllTextAsync(Path.Combine(gateway.DevDirectory, "prevy-agent.pem"));
-        var result = await CliRunner.RunAsync("dev", "init", "--home", gateway.Home, "--policies", GatewayFixture.PoliciesDirectory);
-        Assert.True(result.Exit == ExitCodes.Ok, result.Err);
-        Assert.Contains("rien n'a été remplacé", result.Out, StringComparison.Ordinal);
-        Assert.Equal(before, await File.ReadAllTextAsync(Path.Combine(gateway.DevDirectory, "prevy-agent.pem")));
-
-        var fresh = Path.Combine(_work, "home");
-        var created = await CliRunner.RunAsync("dev", "init", "--home", fresh, "--policies", GatewayFixture.PoliciesDirectory, "--json");
-        Assert.True(created.Exit == ExitCodes.Ok, created.Err);
-        using var doc = JsonDocument.Parse(created.Out);
-        // 12 agents + 12 DPOs + 4 PDP cells + 4 services sociaux + admin.
-        Assert.Equal(33, doc.RootElement.GetProperty("created").GetArrayLength());
-        foreach (var ext in new[] { ".pem", ".key", ".pfx" })
-        {
-            Assert.True(File.Exists(Path.Combine(fresh, "dev", "pst38-pdp" + ext)));
-        }
-        Assert.True(File.Exists(Path.Combine(fresh, "dev", "carsat-ra-service-social.pem")));
-        CpomExchange.Infrastructure.Storage.CpomDatabase.ClearPools();
-    }
 }

@@ -45,11 +45,12 @@ public sealed class ExchangeStoryCliTests(GatewayFixture gateway) : IClassFixtur
         Assert.Contains("<5", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
 
         var withoutReply = await CliRunner.RunAsync(As("carsat-lr-agent", "upload", Sample("sinistralite.csv"), "--type", "sinistralite", "--to", "prevy", "--purpose", "sinistralite"));
-        Assert.Equal(ExitCodes.Refused, withoutReply.Exit);
-        Assert.Contains("replyTo", withoutReply.Err, StringComparison.Ordinal);
+        // A missing argument, noticed by the gateway (400): wrong usage, as when cpom notices one.
+        Assert.Equal(ExitCodes.Usage, withoutReply.Exit);
+        Assert.Contains("minimisation.reply-to-required", withoutReply.Err, StringComparison.Ordinal);
 
         // The sender withdraws its list: destroyed at once, and the recipient sees it.
-        var withdraw = await CliRunner.RunAsync(As("prevy-agent", "withdraw", adherents));
+        var withdraw = await CliRunner.RunAsync(As("prevy-agent", "withdraw", adherents, "--yes"));
         Assert.True(withdraw.Exit == ExitCodes.Ok, withdraw.Err);
         var seen = await CliRunner.RunAsync(As("carsat-lr-agent", "status", adherents));
         Assert.Contains("retiré par l'expéditeur", seen.Out, StringComparison.Ordinal);
@@ -67,7 +68,8 @@ public sealed class ExchangeStoryCliTests(GatewayFixture gateway) : IClassFixtur
 
     private async Task<string> DownloadTextAsync(string identity, string id, string purpose)
     {
-        var file = Path.Combine(_work, id + ".csv");
+        // A dataset may be downloaded more than once (before and after a change): a file of its own each time.
+        var file = Path.Combine(_work, $"{id}-{Guid.NewGuid():N}.csv");
         var result = await CliRunner.RunAsync(As(identity, "download", id, "--purpose", purpose, "-o", file));
         Assert.True(result.Exit == ExitCodes.Ok, result.Err);
         return await File.ReadAllTextAsync(file);

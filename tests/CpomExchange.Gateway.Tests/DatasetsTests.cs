@@ -231,7 +231,7 @@ public sealed class DatasetsTests(GatewayFixture gateway) : IClassFixture<Gatewa
         // its payload, and the gateway's Information line about it.
         Assert.Contains((await ClearTextSearch.SearchAsync(gateway, created.Id)).Found, f => f.StartsWith("table datasets", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(gateway.Home, "payloads", created.Id + ".cpom")));
-        Assert.Single(gateway.Logs.Containing($"Stored dataset {created.Id} (adherents, 8 rows) from agent prevy-agent"));
+        Assert.Single(gateway.Logs.Containing($"Jeu de données {created.Id} enregistré (adherents, 8 ligne(s)), déposé par l'agent prevy-agent."));
     }
 
     [Fact]

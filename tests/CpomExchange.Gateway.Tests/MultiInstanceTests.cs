@@ -211,7 +211,7 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
         }
         // The rounds that did shred were one instance's at a time: their counts add up to the expired datasets.
         var shredded = fixture.A.Output.Concat(fixture.B.Output)
-            .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"Retention: (\d+) dataset\(s\) crypto-shredded"))
+            .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"Conservation : (\d+) jeu\(x\) de données arrivé\(s\) à échéance détruit"))
             .Where(m => m.Success).Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(expired.Count, shredded);
 

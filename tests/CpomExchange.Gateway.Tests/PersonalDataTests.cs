@@ -51,7 +51,7 @@ public sealed class PersonalDataTests(GatewayFixture gateway) : IClassFixture<Ga
             + $"{NoConsentNir};SANSACCORD;Alix;12/02/1990;06 00 00 00 03;alix.sansaccord@example.org;79402654223514;non;;Restrictions;T2;non;;Dr Anne Lefèvre;cellule-pdp@spsti.example\r\n";
         var refusedContent = new ByteArrayContent(Encoding.UTF8.GetBytes(refusedFile));
         refusedContent.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        const string rejected = "Rejected a signalements-pdp file from agent cist971-pdp";
+        const string rejected = "Fichier signalements-pdp de l'agent cist971-pdp refusé";
         var rejectedBefore = gateway.Logs.Containing(rejected).Count;
         var refused = await pdp.PostAsync("api/v1/datasets?type=signalements-pdp&to=cgss-guadeloupe&purpose=pdp", refusedContent);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
@@ -65,7 +65,7 @@ public sealed class PersonalDataTests(GatewayFixture gateway) : IClassFixture<Ga
         Assert.Contains("access_log_entries", search.Tables);
         Assert.Contains((await ClearTextSearch.SearchAsync(gateway, id)).Found, f => f.StartsWith("table datasets", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(gateway.Home, "payloads", id + ".cpom")));
-        Assert.Single(gateway.Logs.Containing($"Stored dataset {id} (signalements-pdp, 1 rows) from agent cist971-pdp"));
+        Assert.Single(gateway.Logs.Containing($"Jeu de données {id} enregistré (signalements-pdp, 1 ligne(s)), déposé par l'agent cist971-pdp."));
         Assert.Equal(rejectedBefore + 1, gateway.Logs.Containing(rejected).Count);
     }
 

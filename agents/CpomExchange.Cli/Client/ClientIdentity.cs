@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using CpomExchange.Infrastructure;
 
 namespace CpomExchange.Cli.Client;
 
@@ -25,7 +24,7 @@ public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>
 /// Who <c>cpom</c> speaks as, and to which gateway: <c>--as &lt;id&gt;</c> (a development identity of
-/// <c>$CPOM_HOME/dev/</c>), else <c>--cert</c>/<c>--key</c>, else a config file (<c>--config</c>,
+/// <c>dev/</c> of the gateway's state folder, see <see cref="StateFolder"/>), else <c>--cert</c>/<c>--key</c>, else a config file (<c>--config</c>,
 /// <c>$CPOM_CONFIG</c>, or <c>~/.config/cpom/config.json</c>).
 /// </summary>
 public sealed record ClientIdentity(Uri Gateway, X509Certificate2 Certificate, X509Certificate2? ServerCa)
@@ -37,7 +36,7 @@ public sealed record ClientIdentity(Uri Gateway, X509Certificate2 Certificate, X
     public static ClientIdentity Resolve(string? gateway, string? asId, string? cert, string? key, string? ca, string? configPath, string? home)
     {
         var config = LoadConfig(configPath);
-        var homeDir = CpomHome.FromEnvironment(home);
+        var homeDir = StateFolder.Resolve(home);
         string certPath, keyPath;
         string? caPath = ca ?? config?.Ca;
         if (asId is not null)
@@ -54,7 +53,7 @@ public sealed record ClientIdentity(Uri Gateway, X509Certificate2 Certificate, X
             keyPath = Path.Combine(homeDir.DevDirectory, asId + ".key");
             if (!File.Exists(certPath))
             {
-                throw new UsageException($"Identité de développement « {asId} » introuvable dans {homeDir.DevDirectory} (lancez la passerelle en Development ou « cpom dev init »).");
+                throw new UsageException(MissingIdentity(asId, homeDir));
             }
             caPath ??= Path.Combine(homeDir.DevDirectory, "ca.pem");
         }
@@ -101,6 +100,20 @@ public sealed record ClientIdentity(Uri Gateway, X509Certificate2 Certificate, X
             }
         }
         return new ClientIdentity(new Uri(uri.ToString().TrimEnd('/') + "/"), certificate, serverCa);
+    }
+
+    /// <summary>Where the development identities are, and how to point <c>cpom</c> at them.</summary>
+    private static string MissingIdentity(string id, StateFolder home)
+    {
+        var text = $"Identité de développement « {id} » introuvable : pas de {Path.Combine(home.DevDirectory, id + ".pem")} (dossier d'état pris dans {home.Origin}).\n"
+            + "  La passerelle crée les identités de développement au démarrage, dans l'environnement Development, dans son dossier d'état :\n"
+            + "  $CPOM_HOME, sinon .cpom/ du dossier d'où elle a été lancée. Indiquez ce même dossier à cpom :\n"
+            + "    cpom ... --home /chemin/du/depot/.cpom      ou      export CPOM_HOME=/chemin/du/depot/.cpom";
+        if (StateFolder.FindAbove(id + ".pem") is { } above)
+        {
+            text += $"\n  Un dossier d'état qui la contient existe plus haut : --home {above}";
+        }
+        return text;
     }
 
     private static CliConfig? LoadConfig(string? path)

@@ -219,7 +219,18 @@ public sealed class GatewayClient : IDisposable
         {
             // Not a problem document: described below from the status.
         }
-        return new GatewayProblem(status, $"http.{status}", response.ReasonPhrase ?? string.Empty,
+        // Not the reason phrase (English): a French title from the status.
+        var title = status switch
+        {
+            401 => "Authentification refusée",
+            403 => "Accès refusé",
+            404 => "Introuvable",
+            429 => "Trop de requêtes",
+            502 or 503 or 504 => "Passerelle indisponible",
+            >= 500 => "Erreur de la passerelle",
+            _ => $"Réponse HTTP {status}",
+        };
+        return new GatewayProblem(status, $"http.{status}", title,
             status == (int)HttpStatusCode.TooManyRequests ? "Trop de requêtes : réessayez plus tard." : $"Réponse HTTP {status} inattendue.", [], 0);
     }
 

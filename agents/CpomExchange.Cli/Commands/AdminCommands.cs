@@ -1,97 +1,40 @@
 using System.CommandLine;
 using System.Text.Json;
 using CpomExchange.Cli.Client;
-using CpomExchange.Infrastructure;
-using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Cli.Text;
 
 namespace CpomExchange.Cli.Commands;
 
-/// <summary><c>cpom admin agent ...</c>: the directory of agents, for administrators; <c>cpom admin migrate</c>: the database schema, for operators.</summary>
+/// <summary>
+/// <c>cpom admin agent ...</c>: the directory of agents; <c>cpom admin rotate-kek</c>: the key-encryption key. Both
+/// through the API, for administrators; the database's schema is the operator's (the gateway's <c>migrate</c>).
+/// </summary>
 internal static class AdminCommands
 {
-    public static Command Build(TextWriter stdout, TextWriter stderr, Option<string?> homeOption, Option<bool> jsonOption)
+    public static Command Build(CliIo io)
     {
         var agent = new Command("agent", "Gérer l'annuaire des agents (rôle admin).");
-        agent.Subcommands.Add(Add(stdout, stderr));
-        agent.Subcommands.Add(List(stdout, stderr));
-        agent.Subcommands.Add(SetDisabled(stdout, stderr, "disable", "Désactiver un agent : il est refusé immédiatement.", true));
-        agent.Subcommands.Add(SetDisabled(stdout, stderr, "enable", "Réactiver un agent.", false));
-        agent.Subcommands.Add(ReplaceCertificate(stdout, stderr));
+        agent.Subcommands.Add(Add(io));
+        agent.Subcommands.Add(List(io));
+        agent.Subcommands.Add(SetDisabled(io, "disable", "Désactiver un agent : il est refusé immédiatement.", true));
+        agent.Subcommands.Add(SetDisabled(io, "enable", "Réactiver un agent.", false));
+        agent.Subcommands.Add(ReplaceCertificate(io));
         var admin = new Command("admin", "Administration de la passerelle.");
         admin.Subcommands.Add(agent);
-        admin.Subcommands.Add(RotateKek(stdout, stderr));
-        admin.Subcommands.Add(Migrate(stdout, stderr, homeOption, jsonOption));
+        admin.Subcommands.Add(RotateKek(io));
         return admin;
     }
 
-    /// <summary>
-    /// <c>cpom admin migrate</c>: brings the database up to date, run by the operator before starting
-    /// instances with <c>Storage:MigrateAtStartup=false</c>. The database comes from the same settings
-    /// as the gateway's: <c>Storage__Provider</c> and <c>Storage__ConnectionString</c> in the environment
-    /// (a password stays out of the command line), <c>--provider</c> to override the first.
-    /// </summary>
-    private static Command Migrate(TextWriter stdout, TextWriter stderr, Option<string?> homeOption, Option<bool> jsonOption)
+    private static Command Add(CliIo io)
     {
-        var provider = new Option<string?>("--provider") { Description = "Sqlite ou Postgres (défaut : $Storage__Provider, sinon Sqlite)." };
-        var check = new Option<bool>("--check") { Description = "Ne rien appliquer : code de sortie 1 s'il reste des migrations à appliquer." };
-        var command = new Command("migrate", "Mettre à jour le schéma de la base de données (Storage__Provider, Storage__ConnectionString).") { provider, check };
-        command.SetAction(async (parse, ct) =>
-        {
-            var output = new Output(stdout, stderr, parse.GetValue(jsonOption));
-            var storage = StorageOptions.FromEnvironment(parse.GetValue(provider));
-            var home = CpomHome.FromEnvironment(parse.GetValue(homeOption));
-            try
-            {
-                CpomDatabase.ConnectionString(storage, home);
-            }
-            catch (InvalidOperationException e)
-            {
-                await stderr.WriteLineAsync(e.Message);
-                return ExitCodes.Usage;
-            }
-            try
-            {
-                await using var db = await CpomDatabase.OpenAsync(storage, home, migrate: false, ct);
-                var pending = await CpomDatabase.PendingMigrationsAsync(db, ct);
-                IReadOnlyList<string> applied = parse.GetValue(check) || pending.Count == 0 ? [] : await CpomDatabase.MigrateAsync(db, ct);
-                if (output.Json)
-                {
-                    output.WriteJson(new { provider = storage.Provider, pending = parse.GetValue(check) ? pending : Array.Empty<string>(), applied });
-                }
-                else if (parse.GetValue(check))
-                {
-                    stdout.WriteLine(pending.Count == 0
-                        ? $"Base de données {storage.Provider} à jour."
-                        : $"{pending.Count} migration(s) à appliquer ({storage.Provider}) : {string.Join(", ", pending)}");
-                }
-                else
-                {
-                    stdout.WriteLine(applied.Count == 0
-                        ? $"Base de données {storage.Provider} déjà à jour : rien à appliquer."
-                        : $"{applied.Count} migration(s) appliquée(s) ({storage.Provider}) : {string.Join(", ", applied)}");
-                }
-                return parse.GetValue(check) && pending.Count > 0 ? ExitCodes.Error : ExitCodes.Ok;
-            }
-            catch (System.Data.Common.DbException e)
-            {
-                // The provider's message names the host or the error, never the password.
-                await stderr.WriteLineAsync($"Base de données {storage.Provider} injoignable ou refusée : {e.Message}");
-                return ExitCodes.Unreachable;
-            }
-        });
-        return command;
-    }
-
-    private static Command Add(TextWriter stdout, TextWriter stderr)
-    {
-        var id = new Option<string>("--id") { Description = "Identifiant de l'agent (minuscules, chiffres, tirets).", Required = true };
-        var cert = new Option<FileInfo>("--cert") { Description = "Certificat de l'agent (PEM).", Required = true };
-        var org = new Option<string?>("--org") { Description = "Organisation de l'agent (ex. prevy)." };
-        var roles = new Option<string>("--roles") { Description = "Rôles séparés par des virgules (agent, pdp, service-social, dpo, admin).", Required = true };
-        var name = new Option<string>("--name") { Description = "Nom affiché.", Required = true };
+        var id = new Option<string>("--id") { Description = "Identifiant de l'agent (minuscules, chiffres, tirets).", HelpName = "ID", Required = true };
+        var cert = new Option<FileInfo>("--cert") { Description = "Certificat de l'agent (PEM).", HelpName = "FICHIER", Required = true };
+        var org = new Option<string?>("--org") { Description = "Organisation de l'agent (ex. prevy).", HelpName = "ORGANISATION" };
+        var roles = new Option<string>("--roles") { Description = "Rôles séparés par des virgules (agent, pdp, service-social, dpo, admin).", HelpName = "RÔLES", Required = true };
+        var name = new Option<string>("--name") { Description = "Nom affiché.", HelpName = "NOM", Required = true };
         var command = new Command("add", "Enregistrer un agent.") { id, cert, org, roles, name };
         // --cert here is the new agent's certificate: the administrator's own is --admin-cert/--admin-key, --as or the configuration.
-        CpomCli.Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        CpomCli.Attach(command, io, async (client, output, parse, ct) =>
         {
             var pem = await ReadPemAsync(parse.GetValue(cert)!, ct);
             var body = new
@@ -109,11 +52,11 @@ internal static class AdminCommands
         return command;
     }
 
-    private static Command List(TextWriter stdout, TextWriter stderr)
+    private static Command List(CliIo io)
     {
-        var org = new Option<string?>("--org") { Description = "Seulement les agents de cette organisation." };
+        var org = new Option<string?>("--org") { Description = "Seulement les agents de cette organisation.", HelpName = "ORGANISATION" };
         var command = new Command("list", "Lister les agents.") { org };
-        CpomCli.Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        CpomCli.Attach(command, io, async (client, output, parse, ct) =>
         {
             var organisation = parse.GetValue(org);
             var list = await client.GetJsonAsync("api/v1/admin/agents" + (organisation is null ? string.Empty : "?organisation=" + Uri.EscapeDataString(organisation)), ct);
@@ -123,22 +66,27 @@ internal static class AdminCommands
                 return ExitCodes.Ok;
             }
             var agents = list.GetProperty("agents").EnumerateArray().ToList();
-            output.Out.WriteLine($"{agents.Count} agent(s) :");
-            output.Out.WriteLine($"{"IDENTIFIANT",-32} {"ORGANISATION",-18} {"RÔLES",-22} {"ÉTAT",-10} CERTIFICAT (SHA-256, début)  EXPIRE LE");
+            output.Out.WriteLine($"{Formats.Number(agents.Count)} agent(s) :");
+            var table = new Table("IDENTIFIANT", "ORGANISATION", "RÔLES", "ÉTAT", "CERTIFICAT (SHA-256, début)", "EXPIRE LE");
             foreach (var a in agents)
             {
-                output.Out.WriteLine($"{a.GetProperty("id").GetString(),-32} {a.GetProperty("organisation").GetString() ?? "-",-18} {string.Join(",", a.GetProperty("roles").EnumerateArray().Select(r => r.GetString())),-22} {(a.GetProperty("disabled").GetBoolean() ? "désactivé" : "actif"),-10} {a.GetProperty("certificateSha256").GetString()![..16]}...    {a.GetProperty("certificateNotAfter").GetDateTime():dd/MM/yyyy}");
+                table.Add(a.GetProperty("id").GetString(), a.GetProperty("organisation").GetString(),
+                    string.Join(",", a.GetProperty("roles").EnumerateArray().Select(r => r.GetString())),
+                    a.GetProperty("disabled").GetBoolean() ? "désactivé" : "actif",
+                    a.GetProperty("certificateSha256").GetString()![..16] + "…",
+                    Formats.Date(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(a.GetProperty("certificateNotAfter").GetDateTimeOffset(), Formats.Zone()).DateTime)));
             }
+            table.WriteTo(output.Out);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static Command SetDisabled(TextWriter stdout, TextWriter stderr, string verb, string description, bool disabled)
+    private static Command SetDisabled(CliIo io, string verb, string description, bool disabled)
     {
         var id = new Argument<string>("ID") { Description = "Identifiant de l'agent." };
         var command = new Command(verb, description) { id };
-        CpomCli.Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        CpomCli.Attach(command, io, async (client, output, parse, ct) =>
         {
             var agent = await client.SendJsonAsync(HttpMethod.Patch, $"api/v1/admin/agents/{Uri.EscapeDataString(parse.GetValue(id)!)}", new { disabled }, ct);
             Print(output, agent, disabled ? "Agent désactivé" : "Agent réactivé");
@@ -147,12 +95,12 @@ internal static class AdminCommands
         return command;
     }
 
-    private static Command ReplaceCertificate(TextWriter stdout, TextWriter stderr)
+    private static Command ReplaceCertificate(CliIo io)
     {
         var id = new Argument<string>("ID") { Description = "Identifiant de l'agent." };
-        var cert = new Option<FileInfo>("--new-cert") { Description = "Le nouveau certificat de l'agent (PEM).", Required = true };
+        var cert = new Option<FileInfo>("--new-cert") { Description = "Le nouveau certificat de l'agent (PEM).", HelpName = "FICHIER", Required = true };
         var command = new Command("replace-cert", "Remplacer le certificat d'un agent (renouvellement avant expiration).") { id, cert };
-        CpomCli.Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        CpomCli.Attach(command, io, async (client, output, parse, ct) =>
         {
             var pem = await ReadPemAsync(parse.GetValue(cert)!, ct);
             var agent = await client.SendJsonAsync(HttpMethod.Patch, $"api/v1/admin/agents/{Uri.EscapeDataString(parse.GetValue(id)!)}", new { certificate = pem }, ct);
@@ -167,7 +115,7 @@ internal static class AdminCommands
     /// 202 and does it in the background, resuming after a crash), then follows it until it completes
     /// (<c>--no-wait</c>: returns at once; <c>--status</c>: only shows the latest rotation).
     /// </summary>
-    private static Command RotateKek(TextWriter stdout, TextWriter stderr)
+    private static Command RotateKek(CliIo io)
     {
         var noWait = new Option<bool>("--no-wait") { Description = "Rendre la main dès la demande acceptée, sans attendre la fin du ré-enveloppement." };
         var status = new Option<bool>("--status") { Description = "Afficher l'état de la dernière rotation, sans en demander une." };
@@ -176,7 +124,7 @@ internal static class AdminCommands
         {
             noWait, status,
         };
-        CpomCli.Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        CpomCli.Attach(command, io, async (client, output, parse, ct) =>
         {
             const string route = "api/v1/admin/keys/rotate-kek";
             var rotation = parse.GetValue(status)
@@ -224,8 +172,8 @@ internal static class AdminCommands
         return rotation.GetProperty("state").GetString() switch
         {
             "pending" => $"Rotation {id} demandée : en attente de la nouvelle version de la clé.",
-            "rewrapping" => $"Rotation {id} : clé de chiffrement des clés {keyId} ; {rewrapped} clé(s) ré-enveloppée(s), {remaining} restante(s).",
-            _ => $"Rotation {id} terminée : clé de chiffrement des clés {keyId} ; {rewrapped} clé(s) ré-enveloppée(s).",
+            "rewrapping" => $"Rotation {id} : clé de chiffrement des clés {keyId} ; {Formats.Number(rewrapped)} clé(s) ré-enveloppée(s), {(remaining is { } left ? Formats.Number(left) : "?")} restante(s).",
+            _ => $"Rotation {id} terminée : clé de chiffrement des clés {keyId} ; {Formats.Number(rewrapped)} clé(s) ré-enveloppée(s).",
         };
     }
 
@@ -250,6 +198,6 @@ internal static class AdminCommands
         output.Out.WriteLine($"  organisation : {agent.GetProperty("organisation").GetString() ?? "-"}");
         output.Out.WriteLine($"  rôles        : {string.Join(", ", agent.GetProperty("roles").EnumerateArray().Select(r => r.GetString()))}");
         output.Out.WriteLine($"  état         : {(agent.GetProperty("disabled").GetBoolean() ? "désactivé" : "actif")}");
-        output.Out.WriteLine($"  certificat   : {agent.GetProperty("certificateSubject").GetString()} (SHA-256 {agent.GetProperty("certificateSha256").GetString()}, expire le {agent.GetProperty("certificateNotAfter").GetDateTime():dd/MM/yyyy})");
+        output.Out.WriteLine($"  certificat   : {agent.GetProperty("certificateSubject").GetString()} (SHA-256 {agent.GetProperty("certificateSha256").GetString()}, expire le {Formats.Time(agent.GetProperty("certificateNotAfter").GetDateTimeOffset())})");
     }
 }

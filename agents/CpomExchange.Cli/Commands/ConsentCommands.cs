@@ -1,12 +1,13 @@
 using System.CommandLine;
 using CpomExchange.Cli.Client;
+using CpomExchange.Cli.Text;
 
 namespace CpomExchange.Cli.Commands;
 
 /// <summary><c>cpom withdraw-consent</c>: the PDP cell removes a worker who withdrew consent (RGPD art. 7(3)) from a signalement it sent.</summary>
 internal static class ConsentCommands
 {
-    public static Command Build(TextWriter stdout, TextWriter stderr)
+    public static Command Build(CliIo io)
     {
         var id = new Argument<string>("ID") { Description = "Identifiant du signalement que votre cellule PDP a envoyé." };
         var nir = new Option<string?>("--nir") { Description = "Le NIR de la personne ; « - » pour le lire sur l'entrée standard (il ne reste alors ni dans l'historique ni dans la liste des processus)." };
@@ -16,7 +17,7 @@ internal static class ConsentCommands
         var command = new Command("withdraw-consent",
             "Retirer d'un signalement envoyé une personne qui a retiré son consentement : le signalement est réécrit sans elle, l'ancienne version détruite, le destinataire en est informé.")
         { id, nir, reference, purpose, caseObject };
-        CpomCli.Attach(command, stdout, stderr, async (client, output, parse, ct) =>
+        CpomCli.Attach(command, io, async (client, output, parse, ct) =>
         {
             var (givenNir, givenReference) = (parse.GetValue(nir), parse.GetValue(reference));
             if ((givenNir is null) == (givenReference is null))
@@ -25,7 +26,7 @@ internal static class ConsentCommands
             }
             if (givenNir == "-")
             {
-                givenNir = (await Console.In.ReadLineAsync(ct))?.Trim();
+                givenNir = (await io.Console.Input.ReadLineAsync(ct))?.Trim();
             }
             var datasetId = parse.GetValue(id)!;
             var path = $"api/v1/datasets/{Uri.EscapeDataString(datasetId)}/consent-withdrawals?purpose={Uri.EscapeDataString(parse.GetValue(purpose)!)}"
@@ -37,7 +38,7 @@ internal static class ConsentCommands
                 return ExitCodes.Ok;
             }
             var info = GatewayClient.ToDataset(answer);
-            output.Out.WriteLine($"Personne retirée du signalement {info.Id} : {info.Rows} personne(s) restante(s).");
+            output.Out.WriteLine($"Personne retirée du signalement {info.Id} : {Formats.Number(info.Rows)} personne(s) restante(s).");
             output.Out.WriteLine("  La nouvelle version remplace l'ancienne, détruite ; le destinataire la voit et en accusera réception de nouveau.");
             return ExitCodes.Ok;
         });

@@ -1,26 +1,31 @@
 using System.Text.Json;
 using CpomExchange.Cli.Client;
 using System.Text;
+using CpomExchange.Cli.Text;
 using CpomExchange.Rules.Csv;
 
 namespace CpomExchange.Cli.Commands;
 
 /// <summary>
 /// What <c>cpom</c> prints: French for people, JSON (<c>--json</c>) for scripts. Everything goes
-/// through <see cref="TerminalWriter"/>: <see cref="CpomCli.RunAsync"/> wraps the process's writers
-/// before any command sees them, and this class wraps whatever it is given, so no command can print
-/// a control or bidirectional character a counterpart put in a purpose, an object or an id.
+/// through <see cref="TerminalWriter"/>: <see cref="CpomCli.RunAsync(string[], TextWriter, TextWriter, CancellationToken)"/>
+/// wraps the process's writers before any command sees them, and this class wraps whatever it is
+/// given, so no command can print a control or bidirectional character a counterpart put in a
+/// purpose, an object or an id.
 /// </summary>
-internal sealed class Output(TextWriter stdout, TextWriter stderr, bool json)
+internal sealed class Output(CliIo io, bool json)
 {
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public TextWriter Out { get; } = TerminalWriter.Wrap(stdout);
-    public TextWriter Err { get; } = TerminalWriter.Wrap(stderr);
+    public TextWriter Out { get; } = TerminalWriter.Wrap(io.Out);
+    public TextWriter Err { get; } = TerminalWriter.Wrap(io.Err);
     public bool Json { get; } = json;
 
+    /// <summary>Where a confirmation is asked.</summary>
+    public CliConsole Console { get; } = io.Console;
+
     /// <summary>Whether errors go to this process's console (then a progress bar may be drawn there).</summary>
-    public bool ErrorIsConsole => ReferenceEquals(TerminalWriter.Unwrap(Err), Console.Error);
+    public bool ErrorIsConsole => ReferenceEquals(TerminalWriter.Unwrap(Err), System.Console.Error);
 
     public void WriteJson(object value) => Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
@@ -29,35 +34,30 @@ internal sealed class Output(TextWriter stdout, TextWriter stderr, bool json)
         Out.WriteLine($"Jeu de données : {d.Id}");
         Out.WriteLine($"  échange     : {d.Type}, de {d.From} vers {d.To}");
         Out.WriteLine($"  finalité    : {d.Purpose}{(d.Object is null ? string.Empty : $" (objet : {d.Object})")}");
-        Out.WriteLine($"  lignes      : {d.Rows}");
-        Out.WriteLine($"  taille      : {d.Size} octets");
+        Out.WriteLine($"  lignes      : {Formats.Number(d.Rows)}");
+        Out.WriteLine($"  taille      : {Formats.Number(d.Size)} octets");
         Out.WriteLine($"  SHA-256     : {d.Sha256}");
         Out.WriteLine($"  contrat     : {d.Contract}");
-        Out.WriteLine($"  déposé le   : {d.CreatedAt.ToLocalTime():dd/MM/yyyy HH:mm:ss}");
+        Out.WriteLine($"  déposé le   : {Formats.Time(d.CreatedAt, seconds: true)}");
         if (d.ReplyTo is not null)
         {
             Out.WriteLine($"  répond à    : {d.ReplyTo}");
         }
         if (d.MaskedCells > 0)
         {
-            Out.WriteLine($"  masquage    : {d.MaskedCells} cellule(s) de petits effectifs remplacée(s) par leur marqueur");
+            Out.WriteLine($"  masquage    : {Masking.Describe(d)}");
         }
         if (d.Status != "available")
         {
-            Out.WriteLine($"  état        : {StatusLabel(d.Status)} le {d.ShreddedAt?.ToLocalTime():dd/MM/yyyy HH:mm} (contenu détruit)");
+            Out.WriteLine($"  état        : {Labels.Status(d.Status)} le {(d.ShreddedAt is { } at ? Formats.Time(at) : "-")} (contenu détruit)");
         }
     }
 
-    /// <summary>The French name of a dataset state.</summary>
-    public static string StatusLabel(string status) => status switch
-    {
-        "available" => "disponible",
-        "withdrawn" => "retiré par l'expéditeur",
-        "expired" => "détruit en fin de conservation",
-        _ => status,
-    };
-
-    /// <summary>A refusal by the gateway, on stderr (or stdout as JSON).</summary>
+    /// <summary>
+    /// A refusal by the gateway, on stderr (or stdout as JSON). The exit code follows the status: a
+    /// request the gateway cannot take as written (400: unknown type, purpose or organisation, a
+    /// parameter too long) is wrong usage, as when <c>cpom</c> notices it itself.
+    /// </summary>
     public int Problem(GatewayProblem problem)
     {
         if (Json)
@@ -66,21 +66,25 @@ internal sealed class Output(TextWriter stdout, TextWriter stderr, bool json)
         }
         else
         {
-            Err.WriteLine($"Refusé ({problem.Status}, {problem.Code}) : {problem.Title}");
+            Err.WriteLine($"{(problem.Status >= 500 ? "Erreur de la passerelle" : "Refusé")} ({problem.Status}, {problem.Code}) : {problem.Title}");
             if (!string.IsNullOrEmpty(problem.Detail))
             {
                 Err.WriteLine($"  {problem.Detail}");
             }
             WriteErrors(problem.Errors.Select(e => new CsvRowError(e.Line, e.Column, e.Value, e.Code, e.Reason)), problem.ErrorCount);
         }
-        return problem.Status switch
-        {
-            422 => ExitCodes.InvalidFile,
-            404 or 410 => ExitCodes.NotFound,
-            >= 500 => ExitCodes.ServerError,
-            _ => ExitCodes.Refused,
-        };
+        return ExitCode(problem.Status);
     }
+
+    /// <summary>The exit code of an HTTP refusal (README, "Exit codes").</summary>
+    public static int ExitCode(int status) => status switch
+    {
+        400 => ExitCodes.Usage,
+        422 => ExitCodes.InvalidFile,
+        404 or 410 => ExitCodes.NotFound,
+        >= 500 => ExitCodes.ServerError,
+        _ => ExitCodes.Refused,
+    };
 
     /// <summary>The lines of a file report, one per error.</summary>
     public void WriteErrors(IEnumerable<CsvRowError> errors, long total)
@@ -89,14 +93,14 @@ internal sealed class Output(TextWriter stdout, TextWriter stderr, bool json)
         foreach (var e in errors)
         {
             listed++;
-            var where = e.Line > 0 ? $"ligne {e.Line}" : "fichier";
+            var where = e.Line > 0 ? $"ligne {Formats.Number(e.Line)}" : "fichier";
             var column = e.Column is null ? string.Empty : $", colonne {e.Column}";
             var value = string.IsNullOrEmpty(e.Value) ? string.Empty : $" [valeur : {e.Value}]";
             Err.WriteLine($"  {where}{column} : {e.Reason} ({e.Code}){value}");
         }
         if (total > listed)
         {
-            Err.WriteLine($"  ... et {total - listed} autre(s) erreur(s).");
+            Err.WriteLine($"  ... et {Formats.Number(total - listed)} autre(s) erreur(s).");
         }
     }
 }

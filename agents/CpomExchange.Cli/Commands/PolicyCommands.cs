@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CpomExchange.Cli.Text;
 using CpomExchange.Rules.Policies;
 
 namespace CpomExchange.Cli.Commands;
@@ -6,13 +7,15 @@ namespace CpomExchange.Cli.Commands;
 /// <summary><c>cpom policy check [DIR]</c>: the gateway's validation of the policy files, offline.</summary>
 internal static class PolicyCommands
 {
-    public static Command Build(TextWriter stdout, TextWriter stderr, Option<bool> json)
+    public static Command Build(CliIo io)
     {
         var dir = new Argument<string?>("DOSSIER") { Description = "Le dossier des politiques (défaut : $CPOM_POLICIES, ./policies ou celui livré avec cpom).", Arity = ArgumentArity.ZeroOrOne };
         var check = new Command("check", "Vérifier les fichiers de politique, comme la passerelle au démarrage.") { dir };
         check.SetAction(parse =>
         {
-            var output = new Output(stdout, stderr, parse.GetValue(json));
+            var output = new Output(io, parse.GetValue(CpomCli.JsonOption));
+            var stdout = output.Out;
+            var stderr = output.Err;
             var folder = PolicyLoader.ResolveDirectory(parse.GetValue(dir));
             var (policies, errors) = PolicyLoader.TryLoad(folder);
             if (policies is null)
@@ -50,14 +53,16 @@ internal static class PolicyCommands
                 stdout.WriteLine();
                 stdout.WriteLine($"{c.Id} — {c.Title}");
                 stdout.WriteLine($"  parties : {policies.Organisations[c.Spsti].Name} (SPSTI), {policies.Organisations[c.Caisse].Name} (caisse), {policies.Organisations[c.Dreets].Name} (DREETS)");
-                stdout.WriteLine($"  durée   : du {c.Start:dd/MM/yyyy} au {c.End:dd/MM/yyyy}{(c.TermNote is null ? string.Empty : $" ({c.TermNote})")}");
+                stdout.WriteLine($"  durée   : du {Formats.Date(c.Start)} au {Formats.Date(c.End)}{(c.TermNote is null ? string.Empty : $" ({c.TermNote})")}");
                 stdout.WriteLine($"  volets  : {string.Join(" ; ", c.Volets.Select(v => v.Label))}");
                 stdout.WriteLine("  échanges :");
+                var table = new Table("TYPE", "DE → VERS", "FINALITÉS");
                 foreach (var x in c.Exchanges.Values)
                 {
                     var definition = policies.Exchanges[x.Type];
-                    stdout.WriteLine($"    - {x.Type,-20} {string.Join("/", definition.From.Select(AccessPolicy.Label))} → {string.Join("/", definition.To.Select(AccessPolicy.Label)),-15} finalité {string.Join(", ", x.Purposes)}");
+                    table.Add(x.Type, $"{string.Join("/", definition.From.Select(AccessPolicy.Label))} → {string.Join("/", x.To.Count > 0 ? x.To.Select(AccessPolicy.Label) : definition.To.Select(AccessPolicy.Label))}", string.Join(", ", x.Purposes));
                 }
+                table.WriteTo(stdout, "    ");
             }
             return ExitCodes.Ok;
         });

@@ -64,6 +64,6 @@ internal sealed partial class AccessJournal(CpomDbContext db, AccessLogWriter wr
         await batcher.AppendAsync(controllers, draft, cancellationToken);
     }
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Operation by {AgentId} concerning no controller: {Action}, {Outcome}, request {RequestId}.")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Opération de {AgentId} ne concernant aucun responsable de traitement : {Action}, {Outcome}, requête {RequestId}.")]
     private static partial void LogWithoutController(ILogger logger, string agentId, string action, string outcome, string requestId);
 }

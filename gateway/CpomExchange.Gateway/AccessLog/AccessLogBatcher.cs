@@ -134,9 +134,9 @@ public sealed partial class AccessLogBatcher(IServiceScopeFactory scopes, Access
         }
     }
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Access-log group commit of {Count} entries failed; each request answers with the error.")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Échec de l'écriture groupée de {Count} entrée(s) du journal des accès ; chaque requête concernée répond en erreur.")]
     private static partial void LogFailed(ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "An access-log entry ({Action}, request {RequestId}) could not be appended; its request fails alone, the rest of its group commit goes on.")]
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Une entrée du journal des accès ({Action}, requête {RequestId}) n'a pas pu être écrite ; seule sa requête échoue, le reste du groupe est écrit.")]
     private static partial void LogEntryFailed(ILogger logger, Exception exception, string action, string? requestId);
 }

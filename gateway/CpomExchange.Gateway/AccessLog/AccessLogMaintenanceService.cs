@@ -44,9 +44,9 @@ internal sealed partial class AccessLogMaintenanceService(IServiceScopeFactory s
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Access log retention: {Count} entries purged.")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Conservation du journal des accès : {Count} entrée(s) purgée(s).")]
     private static partial void LogPurged(ILogger logger, long count);
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Access log maintenance failed; retrying at the next round.")]
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Échec de la maintenance du journal des accès ; nouvel essai au prochain passage.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -114,7 +114,7 @@ internal static class AuditApi
         catch (Exception e) when (e is DbUpdateException or FormatException)
         {
             // A damaged log may refuse the entry of this very review; the export is the evidence the DPO needs.
-            http.RequestServices.GetRequiredService<ILogger<VerificationInfo>>().LogWarning(e, "The export of a damaged access log could not be logged in it.");
+            http.RequestServices.GetRequiredService<ILogger<VerificationInfo>>().LogWarning(e, "L'export d'un journal des accès endommagé n'a pas pu y être consigné.");
         }
         var head = await reader.HeadAsync(controller, http.RequestAborted);
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"journal-{controller}.{format}\"";
@@ -167,7 +167,7 @@ internal static class AuditApi
         catch (Exception e) when (!result.Valid && e is DbUpdateException or FormatException or InvalidOperationException)
         {
             // A damaged log may refuse the entry of this very review: the DPO still gets the verdict.
-            http.RequestServices.GetRequiredService<ILogger<VerificationInfo>>().LogWarning(e, "The review of a damaged access log could not be logged in it.");
+            http.RequestServices.GetRequiredService<ILogger<VerificationInfo>>().LogWarning(e, "La vérification d'un journal des accès endommagé n'a pas pu y être consignée.");
         }
         var latest = result.LatestCheckpoint is null ? null
             : (await reader.CheckpointsAsync(caller.Organisation!, http.RequestAborted)).FirstOrDefault(c => c.Checkpoint.TreeSize == result.LatestCheckpoint.TreeSize);

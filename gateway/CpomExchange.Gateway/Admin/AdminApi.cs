@@ -293,6 +293,6 @@ internal static partial class AdminApi
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex AgentId();
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Directory change by admin {AdminId}: {Change} agent {AgentId} ({Organisation}, roles {Roles}).")]
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Annuaire modifié par l'administrateur {AdminId} : agent {AgentId} ({Organisation}, rôles {Roles}), modification {Change}.")]
     private static partial void LogChange(ILogger logger, string adminId, string change, string agentId, string? organisation, string roles);
 }

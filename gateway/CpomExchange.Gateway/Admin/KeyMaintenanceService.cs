@@ -115,15 +115,15 @@ internal sealed partial class KeyMaintenanceService(IServiceScopeFactory scopes,
         base.Dispose();
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Key maintenance: the data keys of {Count} dataset(s) stored by an earlier version moved into the database.")]
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Maintenance des clés : les clés de données de {Count} jeu(x) de données d'une version antérieure ont été déplacées dans la base.")]
     private static partial void LogLegacyMoved(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Key rotation {Id} completed: {Count} wrapped key(s) now wrapped by {KeyId}.")]
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Rotation de clé {Id} terminée : {Count} clé(s) désormais enveloppée(s) par {KeyId}.")]
     private static partial void LogRotated(ILogger logger, long id, string keyId, long count);
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Key maintenance: {Count} wrapped key(s) re-wrapped with the current key-encryption key.")]
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Maintenance des clés : {Count} clé(s) ré-enveloppée(s) par la clé de chiffrement des clés actuelle.")]
     private static partial void LogRewrapped(ILogger logger, long count);
 
-    [LoggerMessage(EventId = 4104, Level = LogLevel.Error, Message = "Key maintenance failed; it resumes at the next round.")]
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Error, Message = "Échec de la maintenance des clés ; elle reprendra au prochain passage.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

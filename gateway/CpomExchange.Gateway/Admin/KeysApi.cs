@@ -83,6 +83,6 @@ internal static partial class KeysApi
 
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Admin {AdminId} asked for key rotation {Id}.")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "L'administrateur {AdminId} a demandé la rotation de clé {Id}.")]
     private static partial void LogRequested(ILogger logger, string adminId, long id);
 }

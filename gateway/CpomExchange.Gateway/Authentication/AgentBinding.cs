@@ -110,6 +110,6 @@ internal sealed partial class AgentBinding(IHttpContextAccessor accessor, CpomDb
             organisation is not null && policies.Organisations.ContainsKey(organisation) ? [organisation] : []);
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Refused a valid certificate registered to no agent (SHA-256 {Fingerprint}).")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Certificat valide refusé : il n'est enregistré pour aucun agent (SHA-256 {Fingerprint}).")]
     private static partial void LogUnknownCertificate(ILogger logger, string fingerprint);
 }

@@ -195,9 +195,9 @@ internal sealed partial class RefusalJournal(AccessLogBatcher batcher, RefusalLi
         new(when, refusal.AgentId, refusal.AgentName, null, refusal.Fingerprint, LogActions.Authenticate, null, null, count, null, null, summary, null,
             AccessLogEntry.Denied, refusal.Code, address, requestId);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Refused authentication {Code} of certificate {Fingerprint} from {Address}, concerning no organisation's log.")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Authentification refusée ({Code}) du certificat {Fingerprint} depuis {Address}, qui ne concerne le journal d'aucune organisation.")]
     private static partial void LogWithoutController(ILogger logger, string code, string fingerprint, string address);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Could not log {Count} identical refusals {Code} of certificate {Fingerprint} between {First:o} and {Last:o}.")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Impossible de journaliser {Count} refus identiques ({Code}) du certificat {Fingerprint} entre {First:o} et {Last:o}.")]
     private static partial void LogSummaryFailed(ILogger logger, Exception exception, long count, string code, string fingerprint, DateTimeOffset first, DateTimeOffset last);
 }

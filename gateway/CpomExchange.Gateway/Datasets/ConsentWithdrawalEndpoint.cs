@@ -320,9 +320,9 @@ internal static partial class DatasetsApi
     }
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error,
-        Message = "Dataset {DatasetId} was re-written, but its old payload {PayloadName} could not be deleted from the store: delete it (it holds the withdrawn person).")]
+        Message = "Jeu de données {DatasetId} réécrit, mais son ancien contenu {PayloadName} n'a pas pu être supprimé du stockage : supprimez-le (il contient la personne retirée).")]
     private static partial void LogOldVersionLeft(ILogger logger, Exception exception, string datasetId, string payloadName);
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Dataset {DatasetId}: one person withdrawn by agent {AgentId} (consent withdrawn); {Rows} row(s) left.")]
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Jeu de données {DatasetId} : une personne retirée par l'agent {AgentId} (consentement retiré) ; {Rows} ligne(s) restante(s).")]
     private static partial void LogConsentWithdrawn(ILogger logger, string datasetId, string agentId, long rows);
 }

@@ -108,7 +108,7 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
         await db.Datasets.Where(d => d.Id == dataset.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.FilesDeletedAtUtc, now), cancellationToken);
     }
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Dataset {DatasetId} crypto-shredded ({Status}).")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Jeu de données {DatasetId} détruit : sa clé est effacée ({Status}).")]
     private static partial void LogShredded(ILogger logger, string datasetId, string status);
 }
 
@@ -147,9 +147,9 @@ internal sealed partial class DatasetRetentionService(IServiceScopeFactory scope
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Retention: {Count} dataset(s) crypto-shredded.")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Conservation : {Count} jeu(x) de données arrivé(s) à échéance détruit(s), leur clé effacée.")]
     private static partial void LogExpired(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "Retention job failed; retrying at the next round.")]
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "Échec de la tâche de conservation des jeux de données ; nouvel essai au prochain passage.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -312,6 +312,6 @@ internal static partial class DatasetsApi
         d.ShreddedAtUtc is { } shredded ? DateTime.SpecifyKind(shredded, DateTimeKind.Utc) : null, d.ReplyTo, d.MaskedCells,
         d.AcknowledgedAtUtc is { } acknowledged ? DateTime.SpecifyKind(acknowledged, DateTimeKind.Utc) : null, d.AcknowledgedBy);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Stored payload of dataset {DatasetId} failed authentication.")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Le contenu chiffré du jeu de données {DatasetId} ne passe pas la vérification d'authenticité : altéré ou substitué.")]
     private static partial void LogCorrupted(ILogger logger, Exception exception, string datasetId);
 }

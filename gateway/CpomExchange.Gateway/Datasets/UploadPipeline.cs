@@ -269,12 +269,12 @@ internal sealed partial class UploadPipeline(
         }
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Stored dataset {DatasetId} ({ExchangeType}, {Rows} rows) from agent {AgentId}.")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Jeu de données {DatasetId} enregistré ({ExchangeType}, {Rows} ligne(s)), déposé par l'agent {AgentId}.")]
     private static partial void LogStored(ILogger logger, string datasetId, string agentId, string exchangeType, long rows);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Rejected a {ExchangeType} file from agent {AgentId}: {ErrorCount} error(s); nothing stored.")]
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Fichier {ExchangeType} de l'agent {AgentId} refusé : {ErrorCount} erreur(s) ; rien n'a été conservé.")]
     private static partial void LogRejected(ILogger logger, string agentId, string exchangeType, long errorCount);
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Refused an upload from agent {AgentId}: the spool quota is full ({UsedBytes} of {MaxBytes} bytes); nothing stored.")]
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Dépôt de l'agent {AgentId} refusé : l'espace de tri des gros fichiers est plein ({UsedBytes} octets sur {MaxBytes}) ; rien n'a été conservé.")]
     private static partial void LogSpoolFull(ILogger logger, Exception exception, string agentId, long usedBytes, long maxBytes);
 }

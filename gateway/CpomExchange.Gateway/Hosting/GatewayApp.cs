@@ -115,7 +115,7 @@ public static partial class GatewayApp
         {
             if (!storage.MigrateAtStartup && (await CpomDatabase.PendingMigrationsAsync(db)).Count > 0)
             {
-                throw new InvalidOperationException("La base de données n'est pas à jour : lancez « cpom admin migrate » (Storage:MigrateAtStartup=false).");
+                throw new InvalidOperationException("La base de données n'est pas à jour : lancez « dotnet CpomExchange.Gateway.dll migrate » (Storage:MigrateAtStartup=false).");
             }
             // The deployment's one pseudonymisation key, from the shared database (created or imported once).
             services.AddSingleton(await PseudonymKeyStore.LoadAsync(db, keys, home.KeyDirectory, time));
@@ -358,9 +358,9 @@ public static partial class GatewayApp
         LogBootstrap(logger, bootstrap.AdminId);
     }
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Registered the bootstrap administrator {AgentId}: the directory had no enabled admin.")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Administrateur initial {AgentId} enregistré : l'annuaire n'avait aucun administrateur actif.")]
     private static partial void LogBootstrap(ILogger logger, string agentId);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CpomExchange gateway: state in {Home}, database {Provider}, payloads in {Payloads}, policies from {Policies} ({Contracts} contracts); {Cleaned} interrupted upload(s) cleaned up; files of {Leftovers} shredded dataset(s) deleted.")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Passerelle CpomExchange : état dans {Home}, base {Provider}, contenus dans {Payloads}, politique {Policies} ({Contracts} contrats) ; {Cleaned} dépôt(s) interrompu(s) nettoyé(s) ; fichiers de {Leftovers} jeu(x) de données détruit(s) supprimés.")]
     private static partial void LogStarting(ILogger logger, string home, string provider, string payloads, string policies, int contracts, int cleaned, int leftovers);
 }

@@ -93,9 +93,9 @@ internal static partial class IndicatorsApi
         return Results.Empty;
     }
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Annual table of contract {ContractId}: a stored actions file failed its integrity check.")]
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Tableau de suivi du contrat {ContractId} : un fichier d'actions conservé ne passe pas la vérification d'intégrité.")]
     private static partial void LogCorrupted(ILogger logger, Exception exception, string contractId);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Annual table of contract {ContractId}: {Rows} stored action rows no longer pass the catalogue's columns and were skipped.")]
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Tableau de suivi du contrat {ContractId} : {Rows} ligne(s) d'actions conservée(s) ne correspondent plus aux colonnes du catalogue et sont ignorée(s).")]
     private static partial void LogUnreadable(ILogger logger, long rows, string contractId);
 }

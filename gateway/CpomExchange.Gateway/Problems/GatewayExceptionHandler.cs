@@ -63,9 +63,9 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
         return (500, ErrorCatalog.Internal, "Erreur interne de la passerelle. L'exploitant peut la retrouver par l'identifiant de la requête.");
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "Outage: answered 503 {Code}.")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "Dépendance indisponible : réponse 503 {Code}.")]
     private static partial void LogOutage(ILogger logger, Exception exception, string code);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Answered 500 {Code}.")]
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Erreur interne : réponse 500 {Code}.")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string code);
 }

@@ -131,10 +131,10 @@ public static class DevPki
     {
         ArgumentNullException.ThrowIfNull(certificate);
         using var key = certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("ECDSA private key expected.");
-        CpomHome.WritePrivateFile(Path.Combine(directory, id + ".key"), System.Text.Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem()));
+        CpomHome.WritePrivateFile(Path.Combine(directory, id + ".key"), Pem(key.ExportPkcs8PrivateKeyPem()));
         CpomHome.WritePrivateFile(Path.Combine(directory, id + ".pfx"), certificate.Export(X509ContentType.Pkcs12, string.Empty));
         // The certificate last: its presence means the identity is complete.
-        File.WriteAllText(Path.Combine(directory, id + ".pem"), certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(directory, id + ".pem"), certificate.ExportCertificatePem() + "\n");
     }
 
     private static X509Certificate2 LoadOrCreateCa(string dir)
@@ -145,8 +145,8 @@ public static class DevPki
         }
         var ca = CreateCa("CpomExchange Development CA");
         using var key = ca.GetECDsaPrivateKey()!;
-        CpomHome.WritePrivateFile(Path.Combine(dir, "ca.key"), System.Text.Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem()));
-        File.WriteAllText(Path.Combine(dir, CaFile), ca.ExportCertificatePem());
+        CpomHome.WritePrivateFile(Path.Combine(dir, "ca.key"), Pem(key.ExportPkcs8PrivateKeyPem()));
+        File.WriteAllText(Path.Combine(dir, CaFile), ca.ExportCertificatePem() + "\n");
         return ca;
     }
 
@@ -173,9 +173,16 @@ public static class DevPki
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(CertificateFacts.ServerAuthOid)], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         using var cert = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2), RandomSerial());
-        CpomHome.WritePrivateFile(Path.Combine(dir, "gateway.key"), System.Text.Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem()));
-        File.WriteAllText(pem, cert.ExportCertificatePem());
+        CpomHome.WritePrivateFile(Path.Combine(dir, "gateway.key"), Pem(key.ExportPkcs8PrivateKeyPem()));
+        File.WriteAllText(pem, cert.ExportCertificatePem() + "\n");
     }
+
+    /// <summary>
+    /// A PEM block as written to a file: .NET exports it without a final line feed, and a file without
+    /// one glues its last line to the next file's first when concatenated (<c>cat cert.pem key.pem</c>,
+    /// the bundle curl, ab or openssl take), which no PEM reader accepts.
+    /// </summary>
+    private static byte[] Pem(string block) => System.Text.Encoding.ASCII.GetBytes(block + "\n");
 
     private static byte[] RandomSerial()
     {

@@ -39,19 +39,7 @@ public sealed class StorageOptions
     /// <summary>The Azure Blob Storage container, with <see cref="PayloadStore"/> = <c>AzureBlob</c>.</summary>
     public AzureBlobStorageOptions AzureBlob { get; set; } = new();
 
-    /// <summary>
-    /// The database the environment names as the gateway's (<c>Storage__Provider</c>,
-    /// <c>Storage__ConnectionString</c>), SQLite by default; <paramref name="provider"/> overrides
-    /// the first. For the command line, which reads no configuration file: a password stays out of
-    /// its arguments.
-    /// </summary>
-    public static StorageOptions FromEnvironment(string? provider = null) => new()
-    {
-        Provider = provider ?? Environment.GetEnvironmentVariable("Storage__Provider") ?? Sqlite,
-        ConnectionString = Environment.GetEnvironmentVariable("Storage__ConnectionString"),
-    };
-
-    /// <summary>Applies the migrations when the gateway starts (default); else <c>cpom admin migrate</c> does.</summary>
+    /// <summary>Applies the migrations when the gateway starts (default); else the gateway binary's <c>migrate</c> command does.</summary>
     public bool MigrateAtStartup { get; set; } = true;
 }
 
