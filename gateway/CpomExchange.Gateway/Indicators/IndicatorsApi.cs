@@ -27,6 +27,13 @@ namespace CpomExchange.Gateway.Indicators;
 /// </summary>
 internal static partial class IndicatorsApi
 {
+    /// <summary>The indicators feature's services: the reader of the stored tables and counts.</summary>
+    public static IServiceCollection AddIndicators(this IServiceCollection services)
+    {
+        services.AddScoped<AnnualTableReader>();
+        return services;
+    }
+
     public static RouteGroupBuilder MapIndicatorsApi(this RouteGroupBuilder api)
     {
         api.MapGet("/indicators", DraftAsync).LimitPerOrganisation(OrganisationWork.IndicatorsDraft);
