@@ -58,6 +58,14 @@ public sealed record LogVerification(
     /// </summary>
     public LogStart? VerifiedStart { get; init; }
 
+    /// <summary>The verdict's equality: <see cref="VerifiedStart"/>, a state for the next verification, is not part of it.</summary>
+    public bool Equals(LogVerification? other) => other is not null && Valid == other.Valid && EntriesChecked == other.EntriesChecked
+        && CheckpointsChecked == other.CheckpointsChecked && FirstBadSeq == other.FirstBadSeq && Problem == other.Problem
+        && EqualityComparer<Checkpoint?>.Default.Equals(LatestCheckpoint, other.LatestCheckpoint) && UnsignedTail == other.UnsignedTail;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Valid, EntriesChecked, CheckpointsChecked, FirstBadSeq, Problem, LatestCheckpoint, UnsignedTail);
+
     /// <summary>A French summary for people.</summary>
     public string Summary => Valid
         ? $"Journal intègre : {EntriesChecked} entrée(s) et {CheckpointsChecked} point(s) de contrôle signés vérifiés"
