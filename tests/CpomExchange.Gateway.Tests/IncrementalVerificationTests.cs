@@ -36,12 +36,15 @@ public sealed class IncrementalVerificationTests(GatewayFixture gateway) : IClas
         await using var db = await gateway.OpenDatabaseAsync();
         var connection = db.Database.GetDbConnection();
         await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = (db.Database.IsNpgsql()
+        await using (var drop = connection.CreateCommand())
+        {
+            drop.CommandText = db.Database.IsNpgsql()
                 ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER;"
-                : "DROP TRIGGER IF EXISTS access_log_entries_append_only;")
-            + "UPDATE access_log_entries SET \"AgentId\" = 'quelqu-un-d-autre' WHERE \"Controller\" = @c AND \"Seq\" = @s;"
-            + (db.Database.IsNpgsql() ? "ALTER TABLE access_log_entries ENABLE TRIGGER USER;" : "");
+                : "DROP TRIGGER IF EXISTS access_log_entries_append_only;";
+            await drop.ExecuteNonQueryAsync();
+        }
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE access_log_entries SET \"AgentId\" = 'quelqu-un-d-autre' WHERE \"Controller\" = @c AND \"Seq\" = @s;";
         var c = command.CreateParameter();
         c.ParameterName = "c";
         c.Value = controller;
