@@ -107,7 +107,6 @@ public static partial class GatewayApp
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration("Cpom");
         services.AddSingleton(home);
-        services.AddSingleton(policies);
         services.AddSingleton(time);
         services.AddSingleton(validator);
         services.AddSingleton(crls);
@@ -124,7 +123,9 @@ public static partial class GatewayApp
             // The deployment's one pseudonymisation key, from the shared database (created or imported once).
             services.AddSingleton(await PseudonymKeyStore.LoadAsync(db, keys, home.KeyDirectory, time));
             // The policy history (RGPD art. 5(2)): this policy is recorded once, when an instance first runs it.
-            await PolicyHistoryStore.RecordAsync(db, policies, builder.Configuration["Cpom:Policy:DeployedBy"], Environment.MachineName, time.GetUtcNow());
+            // With the third-party authorisations administrators added (kept there); PolicySet resolves to the one in force.
+            var (current, _, _) = await PolicyHistoryStore.RecordAsync(db, policies, builder.Configuration["Cpom:Policy:DeployedBy"], Environment.MachineName, time.GetUtcNow());
+            services.AddPolicyState(new PolicyState(policies, current), builder.Configuration);
         }
         var accessLogOptions = builder.Configuration.GetSection("Cpom:AccessLog").Get<AccessLogOptions>() ?? new AccessLogOptions();
         services.AddSingleton(accessLogOptions);

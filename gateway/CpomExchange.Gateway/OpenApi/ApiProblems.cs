@@ -86,6 +86,12 @@ internal static class ApiProblems
             [400] = [ErrorCatalog.MissingParameter, ErrorCatalog.RegistreBadFormat], [403] = [ErrorCatalog.RoleNotAllowed], [404] = [ErrorCatalog.UnknownOrganisation],
         },
         ["GET /api/v1/policy/versions"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed] },
+        ["POST /api/v1/admin/authorisations"] = new Dictionary<int, string[]>
+        {
+            [400] = [ErrorCatalog.AuthorisationInvalid, ErrorCatalog.AuthorisationBadDates], [403] = [ErrorCatalog.RoleNotAllowed, ErrorCatalog.AuthorisationNotDiscloser],
+            [409] = [ErrorCatalog.AuthorisationDuplicate, ErrorCatalog.AuthorisationOverlap],
+        },
+        ["GET /api/v1/admin/authorisations"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed] },
         ["GET /api/v1/policy/diff"] = new Dictionary<int, string[]>
         {
             [400] = [ErrorCatalog.MissingParameter], [403] = [ErrorCatalog.RoleNotAllowed], [404] = [ErrorCatalog.PolicyVersionNotFound],

@@ -42,6 +42,12 @@ public static class ErrorCatalog
     public const string NoOrganisation = "policy.no-organisation";
     // A disclosure to a third party (seed 001 art. 8) whose authorisation does not cover it, or has ended.
     public const string DisclosureNotAuthorised = "policy.disclosure-not-authorised";
+    // An administrator's third-party authorisation refused: form, dates, a reference used twice, an overlap, another organisation's data.
+    public const string AuthorisationInvalid = "authorisation.invalid";
+    public const string AuthorisationBadDates = "authorisation.bad-dates";
+    public const string AuthorisationDuplicate = "authorisation.duplicate-reference";
+    public const string AuthorisationOverlap = "authorisation.overlap";
+    public const string AuthorisationNotDiscloser = "authorisation.not-discloser";
     // The record of processing (RGPD art. 30) and the policy history.
     public const string RegistreBadFormat = "registre.bad-format";
     public const string PolicyVersionNotFound = "policy.version-not-found";
@@ -156,6 +162,11 @@ public static class ErrorCatalog
         [TooManyConcurrent] = "Trop d'opérations simultanées",
         [NoContract] = "Aucun contrat CPOM entre ces organisations",
         [DisclosureNotAuthorised] = "Communication à un tiers non autorisée",
+        [AuthorisationInvalid] = "Autorisation de communication à un tiers invalide",
+        [AuthorisationBadDates] = "Dates de l'autorisation invalides",
+        [AuthorisationDuplicate] = "Référence d'autorisation déjà utilisée",
+        [AuthorisationOverlap] = "Autorisation chevauchant une autorisation existante",
+        [AuthorisationNotDiscloser] = "Autorisation portant sur les données d'une autre organisation",
         [RegistreBadFormat] = "Format du registre des traitements inconnu",
         [PolicyVersionNotFound] = "Version de la politique inconnue",
         [ContractNotInForce] = "Contrat CPOM hors de sa période de validité",
