@@ -40,7 +40,11 @@ internal static class AccountabilityApi
     private static (string? Organisation, ProblemHttpResult? Problem) Scope(Caller caller, PolicySet policies, string? org)
     {
         var scope = RegistreService.Scope(caller, policies, org);
-        return scope.Succeeded ? (scope.Value, null) : (null, scope.Refusal.ToProblem());
+        if (scope.Succeeded)
+        {
+            return (scope.Value, null);
+        }
+        return (null, scope.Refusal.ToProblem());
     }
 
     private static async Task<IResult> RegistreAsync(HttpContext http, PolicySet policies, RegistreService registre,
