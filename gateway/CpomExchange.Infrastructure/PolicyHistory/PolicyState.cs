@@ -12,6 +12,7 @@ namespace CpomExchange.Infrastructure.PolicyHistory;
 /// </summary>
 public sealed class PolicyState(PolicySet folder, PolicySet current)
 {
+    private readonly Lock _gate = new();
     private PolicySet _current = current;
 
     /// <summary>The policy as read from the folder, without the administered authorisations.</summary>
@@ -20,24 +21,35 @@ public sealed class PolicyState(PolicySet folder, PolicySet current)
     /// <summary>The policy in force on this instance.</summary>
     public PolicySet Current => Volatile.Read(ref _current);
 
-    /// <summary>Replaces the policy in force (after an addition this instance committed).</summary>
+    /// <summary>
+    /// Replaces the policy in force (after an addition this instance committed, or one read from the history),
+    /// unless the one in force already holds more administered authorisations: the file only grows, so a
+    /// shorter one is an older read that lost a race (two additions committed in one order, applied in the other).
+    /// </summary>
     public void Set(PolicySet policies)
     {
         ArgumentNullException.ThrowIfNull(policies);
-        Volatile.Write(ref _current, policies);
+        lock (_gate)
+        {
+            if (Administered(policies).Length >= Administered(_current).Length)
+            {
+                Volatile.Write(ref _current, policies);
+            }
+        }
     }
 
+    private static string Administered(PolicySet policies) => policies.Files.GetValueOrDefault(PolicyFiles.AdministeredFile) ?? string.Empty;
+
     /// <summary>
-    /// Applies the administered authorisations of the latest version of the history when they differ from
-    /// those in force here. Returns the errors when this folder refuses them (the policy in force then stays:
+    /// Applies the administered authorisations of the latest version of the history when they go further
+    /// than those in force here. Returns the errors when this folder refuses them (the policy in force then stays:
     /// an authorisation only ever allows more, so keeping the older set refuses what is in doubt).
     /// </summary>
     public async Task<IReadOnlyList<PolicyError>> RefreshAsync(CpomDbContext db, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
         var administered = await PolicyHistoryStore.AdministeredAsync(db, cancellationToken);
-        var mine = Current.Files.GetValueOrDefault(PolicyFiles.AdministeredFile);
-        if (administered is null || administered == mine)
+        if (administered is null || administered.Length <= Administered(Current).Length)
         {
             return [];
         }

@@ -4,8 +4,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CpomExchange.Infrastructure.Agents;
 using CpomExchange.Infrastructure.Pki;
+using CpomExchange.Infrastructure.PolicyHistory;
+using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Policies;
 using CpomExchange.Tests.Shared;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CpomExchange.Gateway.Tests.Registre;
@@ -204,6 +208,35 @@ public sealed class AuthorisationAdminTests(GatewayFixture gateway) : IClassFixt
         var list = await admin.GetFromJsonAsync<JsonElement>("api/v1/admin/authorisations");
         Assert.Equal(["PST38/CARSAT-LR 2026-A", "PST38/CARSAT-LR 2026-C"],
             list.GetProperty("authorisations").EnumerateArray().Where(a => a.GetProperty("to").GetString() == "carsat-lr").Select(a => a.GetProperty("reference").GetString()));
+    }
+
+    [Fact]
+    public async Task AnotherInstance_AppliesTheAuthorisation_WhenItRereadsTheHistory()
+    {
+        await using var second = await gateway.CreateInstanceAsync();
+        await second.StartAsync();
+        var address = new Uri(second.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
+        using var agent = GatewayFixture.CreateClient(gateway.DevDirectory, address, gateway.Identity("pst38-agent"));
+        const string query = "api/v1/datasets?type=adherents&to=satm&purpose=ciblage";
+        using (var refused = await agent.PostAsync(query, Calls.Csv(Adherents)))
+        {
+            Assert.Equal("policy.no-contract", (await refused.ReadProblemAsync(HttpStatusCode.Forbidden)).Code());
+        }
+        using (var recorded = await PostAsync("admin", Proposal("PST38/SATM 2026", "satm", Today, Today.AddYears(1))))
+        {
+            Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
+        }
+        // What its background job does every few seconds, done now.
+        await using (var scope = second.Services.CreateAsyncScope())
+        {
+            Assert.Empty(await second.Services.GetRequiredService<PolicyState>().RefreshAsync(scope.ServiceProvider.GetRequiredService<CpomDbContext>()));
+        }
+        Assert.Equal(gateway.Services.GetRequiredService<PolicySet>().Hash, second.Services.GetRequiredService<PolicySet>().Hash);
+        using (var allowed = await agent.PostAsync(query, Calls.Csv(Adherents)))
+        {
+            await allowed.IdAsync();
+        }
+        await second.StopAsync();
     }
 
     [Fact]
