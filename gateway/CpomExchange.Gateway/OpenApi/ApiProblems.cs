@@ -83,7 +83,7 @@ internal static class ApiProblems
         ["GET /api/v1/outbox"] = new Dictionary<int, string[]> { [400] = Inputs },
         ["GET /api/v1/registre"] = new Dictionary<int, string[]>
         {
-            [400] = [ErrorCatalog.MissingParameter, ErrorCatalog.RegistreBadFormat], [403] = [ErrorCatalog.RoleNotAllowed], [404] = [ErrorCatalog.UnknownOrganisation],
+            [400] = [ErrorCatalog.MissingParameter, ErrorCatalog.RegistreBadFormat, ErrorCatalog.UnknownOrganisation], [403] = [ErrorCatalog.RoleNotAllowed],
         },
         ["GET /api/v1/policy/versions"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed] },
         ["POST /api/v1/admin/authorisations"] = new Dictionary<int, string[]>

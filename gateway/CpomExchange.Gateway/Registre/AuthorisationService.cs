@@ -39,7 +39,7 @@ internal sealed partial class AuthorisationService(CpomDbContext db, PolicyState
     /// <summary>The refusal of a caller who is not an administrator, or null.</summary>
     public static Refusal? NotAdmin(Caller caller) => caller.Roles.Contains(Roles.Admin)
         ? null
-        : new Refusal(403, ErrorCatalog.RoleNotAllowed, "L'enregistrement d'une autorisation de communication à un tiers est réservé au rôle admin.");
+        : new Refusal(ErrorCatalog.RoleNotAllowed, "L'enregistrement d'une autorisation de communication à un tiers est réservé au rôle admin.");
 
     /// <summary>The authorisations in force on this instance, the folder's and the administered ones.</summary>
     public Outcome<IReadOnlyList<ThirdPartyAuthorisation>> List(Caller caller) =>
@@ -55,7 +55,7 @@ internal sealed partial class AuthorisationService(CpomDbContext db, PolicyState
         }
         var now = time.GetUtcNow();
         AuthorisationAddition? added;
-        AuthorisationRefusal? refusal;
+        Refusal? refusal;
         IReadOnlyList<string> controllers = [];
         await using (var transaction = await CpomDatabase.BeginWriteAsync(db, http.RequestAborted))
         {
@@ -76,7 +76,7 @@ internal sealed partial class AuthorisationService(CpomDbContext db, PolicyState
         if (added is null)
         {
             await LogRefusalAsync(http, caller, proposal, refusal!.Code);
-            return new Refusal(Status(refusal.Code), refusal.Code, refusal.Detail);
+            return refusal;
         }
         state.Set(added.Policies);
         var x = added.Authorisation;
@@ -94,13 +94,6 @@ internal sealed partial class AuthorisationService(CpomDbContext db, PolicyState
     }
 
     private static string Object(string reference) => "autorisation " + (reference.Length > 60 ? reference[..60] : reference);
-
-    private static int Status(string code) => code switch
-    {
-        ErrorCatalog.AuthorisationNotDiscloser => 403,
-        ErrorCatalog.AuthorisationDuplicate or ErrorCatalog.AuthorisationOverlap => 409,
-        _ => 400,
-    };
 
     [LoggerMessage(EventId = 7104, Level = LogLevel.Information, Message = "Autorisation de communication à un tiers « {Reference} » enregistrée par {AdminId} : de {From} à {To} ; politique {Hash}.")]
     private static partial void LogAdded(ILogger logger, string adminId, string reference, string from, string to, string hash);

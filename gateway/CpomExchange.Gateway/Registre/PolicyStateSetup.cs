@@ -7,22 +7,17 @@ namespace CpomExchange.Gateway.Registre;
 /// <summary>
 /// The policy in force as a service: <see cref="PolicyState"/> once, <see cref="PolicySet"/> resolved through
 /// it at each use (so that an authorisation an administrator adds applies to the next decision), and the job
-/// that brings in those another instance added.
+/// that brings in those another instance added (every <c>Cpom:Policy:RefreshSeconds</c>, validated with the other settings).
 /// </summary>
 internal static class PolicyStateSetup
 {
-    public static IServiceCollection AddPolicyState(this IServiceCollection services, PolicyState state, IConfiguration configuration)
+    public static IServiceCollection AddPolicyState(this IServiceCollection services, PolicyState state, TimeSpan refresh)
     {
         services.AddSingleton(state);
         services.AddTransient(sp => sp.GetRequiredService<PolicyState>().Current);
         services.AddScoped<AuthorisationService>();
         services.AddScoped<RegistreService>();
-        var seconds = configuration.GetValue("Cpom:Policy:RefreshSeconds", 10);
-        if (seconds <= 0)
-        {
-            throw new InvalidOperationException($"Cpom:Policy:RefreshSeconds doit être un nombre de secondes positif (valeur : {seconds}).");
-        }
-        services.AddHostedService(sp => new PolicyRefreshService(sp.GetRequiredService<IServiceScopeFactory>(), state, TimeSpan.FromSeconds(seconds),
+        services.AddHostedService(sp => new PolicyRefreshService(sp.GetRequiredService<IServiceScopeFactory>(), state, refresh,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyRefreshService>>()));
         return services;
     }

@@ -31,14 +31,14 @@ internal sealed class RegistreService(PolicySet policies, AccessJournal journal,
             org ??= caller.Organisation;
             if (org is null)
             {
-                return new Refusal(400, ErrorCatalog.MissingParameter, "Indiquez l'organisation (paramètre org).");
+                return new Refusal(ErrorCatalog.MissingParameter, "Indiquez l'organisation (paramètre org).");
             }
         }
         else if (caller.Roles.Contains(Roles.Dpo) && caller.Organisation is not null)
         {
             if (org is not null && org != caller.Organisation)
             {
-                return new Refusal(403, ErrorCatalog.RoleNotAllowed, "Le DPO d'une organisation n'obtient que les documents de la sienne.");
+                return new Refusal(ErrorCatalog.RoleNotAllowed, "Le DPO d'une organisation n'obtient que les documents de la sienne.");
             }
             org = caller.Organisation;
         }
@@ -48,14 +48,14 @@ internal sealed class RegistreService(PolicySet policies, AccessJournal journal,
         }
         return policies.Organisations.ContainsKey(org)
             ? org
-            : new Refusal(404, ErrorCatalog.UnknownOrganisation, $"Organisation « {org} » inconnue de la politique.");
+            : new Refusal(ErrorCatalog.UnknownOrganisation, $"Organisation « {org} » inconnue de la politique.");
     }
 
     /// <summary>The refusal of a caller who is neither a DPO nor an administrator, or null (the console's guard).</summary>
     public static Refusal? NotDpoOrAdmin(Caller caller) =>
         caller.Roles.Contains(Roles.Admin) || (caller.Roles.Contains(Roles.Dpo) && caller.Organisation is not null) ? null : NotAllowed;
 
-    private static Refusal NotAllowed => new(403, ErrorCatalog.RoleNotAllowed,
+    private static Refusal NotAllowed => new(ErrorCatalog.RoleNotAllowed,
         "Les documents de conformité (registre, historique de la politique) sont produits pour le DPO de l'organisation (rôle dpo) ou un administrateur (rôle admin).");
 
     /// <summary>The record of <paramref name="organisation"/> with the contracts as on <paramref name="day"/> (default: the legal today); logged.</summary>

@@ -22,13 +22,6 @@ public sealed record AuthorisationProposal(
     string? Purpose,
     string? Note);
 
-/// <summary>Why a proposal is refused: a stable code of the catalogue and every problem found.</summary>
-public sealed record AuthorisationRefusal(string Code, IReadOnlyList<string> Problems)
-{
-    /// <summary>The problems as one French sentence.</summary>
-    public string Detail => string.Join(" ", Problems);
-}
-
 /// <summary>An accepted authorisation: the policy it makes, the administered file it is appended to, and itself.</summary>
 public sealed record AuthorisationAddition(PolicySet Policies, string Administered, ThirdPartyAuthorisation Authorisation);
 
@@ -75,11 +68,11 @@ public static class AdministeredAuthorisations
     /// <summary>
     /// Checks <paramref name="proposal"/>, submitted by <paramref name="addedBy"/> of <paramref name="callerOrganisation"/>
     /// (null: the gateway's operator) on <paramref name="today"/>, against <paramref name="folder"/> with the
-    /// <paramref name="administered"/> authorisations already given; returns the addition, or the refusal.
+    /// <paramref name="administered"/> authorisations already given; returns the addition, or the refusal (every problem found, in French).
     /// An administrator of an organisation records only the disclosures of its own data (it signed the letters);
     /// the gateway's operator records any.
     /// </summary>
-    public static (AuthorisationAddition? Added, AuthorisationRefusal? Refusal) Add(PolicySet folder, string? administered, AuthorisationProposal proposal,
+    public static (AuthorisationAddition? Added, Refusal? Refusal) Add(PolicySet folder, string? administered, AuthorisationProposal proposal,
         string? callerOrganisation, string addedBy, DateTimeOffset at, DateOnly today)
     {
         ArgumentNullException.ThrowIfNull(folder);
@@ -92,7 +85,7 @@ public static class AdministeredAuthorisations
         var problems = Shape(proposal, out var date, out var until);
         if (problems.Count > 0)
         {
-            return (null, new AuthorisationRefusal(ErrorCatalog.AuthorisationInvalid, problems));
+            return (null, new Refusal(ErrorCatalog.AuthorisationInvalid, string.Join(" ", problems)));
         }
         if (until < date)
         {
@@ -106,7 +99,7 @@ public static class AdministeredAuthorisations
         if (current is null)
         {
             // The history holds authorisations this folder refuses (a contract removed since): nothing is added on top.
-            return (null, new AuthorisationRefusal(ErrorCatalog.AuthorisationInvalid, errors.Select(e => e.ToString()).ToList()));
+            return (null, new Refusal(ErrorCatalog.AuthorisationInvalid, string.Join(" ", errors.Select(e => e.ToString()))));
         }
         if (current.Authorisations.FirstOrDefault(a => a.Reference == proposal.Reference) is { } same)
         {
@@ -141,12 +134,12 @@ public static class AdministeredAuthorisations
         if (next is null)
         {
             // What the loader says of this entry (unknown contract, a party as third party, health data...): every problem at once.
-            return (null, new AuthorisationRefusal(ErrorCatalog.AuthorisationInvalid, problemsAfter.Select(e => e.Message).ToList()));
+            return (null, new Refusal(ErrorCatalog.AuthorisationInvalid, string.Join(" ", problemsAfter.Select(e => e.Message))));
         }
         return (new AuthorisationAddition(next, text.ToString(), next.Authorisations.Single(a => a.Reference == proposal.Reference)), null);
     }
 
-    private static (AuthorisationAddition?, AuthorisationRefusal?) Refuse(string code, string problem) => (null, new AuthorisationRefusal(code, [problem]));
+    private static (AuthorisationAddition?, Refusal?) Refuse(string code, string detail) => (null, new Refusal(code, detail));
 
     /// <summary>Every problem of form (before the rules): required fields, dates, lengths, control characters.</summary>
     private static List<string> Shape(AuthorisationProposal p, out DateOnly date, out DateOnly until)

@@ -18,7 +18,7 @@ public sealed class AdministeredAuthorisationsTests
         string date = "2026-12-01", string until = "2027-11-30", string[]? exchanges = null, string purpose = "ciblage") =>
         new(reference, date, until, "cpom-pst38-2025", from, to, exchanges ?? ["adherents"], purpose, null);
 
-    private static (AuthorisationAddition? Added, AuthorisationRefusal? Refusal) Add(AuthorisationProposal proposal, string? administered = null, string? callerOrganisation = null) =>
+    private static (AuthorisationAddition? Added, CpomExchange.Rules.Errors.Refusal? Refusal) Add(AuthorisationProposal proposal, string? administered = null, string? callerOrganisation = null) =>
         AdministeredAuthorisations.Add(Folder, administered, proposal, callerOrganisation, "admin", At, Today);
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class AdministeredAuthorisationsTests
         var (added, refusal) = Add(proposal, callerOrganisation: callerOrganisation);
         Assert.Null(added);
         Assert.True(code == refusal!.Code, $"{why}: {refusal.Code} {refusal.Detail}");
-        Assert.NotEmpty(refusal.Problems);
+        Assert.False(string.IsNullOrWhiteSpace(refusal.Detail));
     }
 
     [Fact]

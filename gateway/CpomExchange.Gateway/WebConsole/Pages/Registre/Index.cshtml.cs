@@ -69,7 +69,7 @@ internal sealed class IndexModel(RegistreService registre) : RoleGuardedPage
         }
         if (RegistreFormats.Parse(format) is not { } chosen)
         {
-            return Refuse(new Refusal(400, ErrorCatalog.RegistreBadFormat, "Format du registre : xlsx, ods, md ou json."));
+            return Refuse(new Refusal(ErrorCatalog.RegistreBadFormat, "Format du registre : xlsx, ods, md ou json."));
         }
         await registre.DownloadAsync(HttpContext, Caller, scope.Value, chosen, Jour);
         return new EmptyResult();
