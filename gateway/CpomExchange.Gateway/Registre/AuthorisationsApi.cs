@@ -1,4 +1,5 @@
 using CpomExchange.Gateway.Authentication;
+using CpomExchange.Gateway.Problems;
 using CpomExchange.Rules.Policies;
 using Microsoft.AspNetCore.Http.HttpResults;
 
