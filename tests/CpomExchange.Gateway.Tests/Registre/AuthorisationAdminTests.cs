@@ -220,7 +220,8 @@ public sealed class AuthorisationAdminTests(GatewayFixture gateway) : IClassFixt
         const string query = "api/v1/datasets?type=adherents&to=satm&purpose=ciblage";
         using (var refused = await agent.PostAsync(query, Calls.Csv(Adherents)))
         {
-            Assert.Equal("policy.no-contract", (await refused.ReadProblemAsync(HttpStatusCode.Forbidden)).Code());
+            // Between two SPSTI, without an authorisation: the catalogue's direction refuses it.
+            Assert.Equal("policy.direction-not-allowed", (await refused.ReadProblemAsync(HttpStatusCode.Forbidden)).Code());
         }
         using (var recorded = await PostAsync("admin", Proposal("PST38/SATM 2026", "satm", Today, Today.AddYears(1))))
         {
