@@ -5,6 +5,8 @@ public enum RegistreFormat
 {
     /// <summary>An Office Open XML spreadsheet (.xlsx), like the CNIL's model registre; opens in LibreOffice and Excel.</summary>
     Xlsx,
+    /// <summary>An OpenDocument spreadsheet (.ods, ISO/IEC 26300), the format of LibreOffice and of the French administration's reference for interoperability (RGI).</summary>
+    Ods,
     /// <summary>Markdown, to read or to paste into a document.</summary>
     Markdown,
     /// <summary>JSON, for tools.</summary>
@@ -14,10 +16,11 @@ public enum RegistreFormat
 /// <summary>Names, media types and file extensions of the formats.</summary>
 public static class RegistreFormats
 {
-    /// <summary>The format named <paramref name="name"/> (xlsx, md or markdown, json), case-insensitive; null if unknown.</summary>
+    /// <summary>The format named <paramref name="name"/> (xlsx, ods, md or markdown, json), case-insensitive; null if unknown.</summary>
     public static RegistreFormat? Parse(string? name) => name?.ToLowerInvariant() switch
     {
         "xlsx" => RegistreFormat.Xlsx,
+        "ods" => RegistreFormat.Ods,
         "md" or "markdown" => RegistreFormat.Markdown,
         "json" => RegistreFormat.Json,
         _ => null,
@@ -30,6 +33,7 @@ public static class RegistreFormats
     public static string MediaType(RegistreFormat format) => format switch
     {
         RegistreFormat.Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        RegistreFormat.Ods => RegistreOds.MediaType,
         RegistreFormat.Markdown => "text/markdown; charset=utf-8",
         _ => "application/json; charset=utf-8",
     };
@@ -38,6 +42,7 @@ public static class RegistreFormats
     public static string Extension(RegistreFormat format) => format switch
     {
         RegistreFormat.Xlsx => "xlsx",
+        RegistreFormat.Ods => "ods",
         RegistreFormat.Markdown => "md",
         _ => "json",
     };

@@ -28,7 +28,14 @@ internal static class RegistreSpreadsheet
         var workbook = document.AddWorkbookPart();
         workbook.Workbook = new Workbook();
         var sheets = workbook.Workbook.AppendChild(new Sheets());
+        AddSheet(workbook, sheets, 1, "Responsable", ControllerSheet(record));
+        AddSheet(workbook, sheets, 2, "Traitements", ProcessingSheet(record));
+        workbook.Workbook.Save();
+    }
 
+    /// <summary>The rows of the sheet "Responsable" (shared with the OpenDocument spreadsheet).</summary>
+    internal static List<string[]> ControllerSheet(RecordOfProcessing record)
+    {
         var c = record.Controller;
         var controller = new List<string[]>
         {
@@ -43,8 +50,12 @@ internal static class RegistreSpreadsheet
             new[] { "Nombre de traitements", record.Entries.Count.ToString(CultureInfo.InvariantCulture) },
         };
         controller.AddRange(record.SecurityMeasures.Select((m, i) => new[] { i == 0 ? "Mesures de sécurité (art. 32)" : string.Empty, m }));
-        AddSheet(workbook, sheets, 1, "Responsable", controller);
+        return controller;
+    }
 
+    /// <summary>The rows of the sheet "Traitements": the header, then one row per processing.</summary>
+    internal static List<string[]> ProcessingSheet(RecordOfProcessing record)
+    {
         var rows = new List<string[]> { Columns };
         rows.AddRange(record.Entries.Select(e => new[]
         {
@@ -54,8 +65,7 @@ internal static class RegistreSpreadsheet
             string.Join(" ; ", e.Recipients), e.Transfers, e.Retention, e.RetentionDays.ToString(CultureInfo.InvariantCulture), e.Controllership.Statement,
             $"{e.Controllership.RespondingOrganisation} : {e.Controllership.RespondingDpo}", e.Disclosure ?? string.Empty, string.Join(" ; ", e.Measures),
         }));
-        AddSheet(workbook, sheets, 2, "Traitements", rows);
-        workbook.Workbook.Save();
+        return rows;
     }
 
     private static void AddSheet(WorkbookPart workbook, Sheets sheets, uint id, string name, IEnumerable<string[]> rows)

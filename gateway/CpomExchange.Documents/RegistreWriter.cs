@@ -11,7 +11,7 @@ namespace CpomExchange.Documents;
 
 /// <summary>
 /// Renders a <see cref="RecordOfProcessing"/> (built from the policy by <see cref="RegistreBuilder"/>)
-/// as a spreadsheet, Markdown or JSON. Nothing here adds content: every cell comes from the record.
+/// as a spreadsheet (Office or OpenDocument), Markdown or JSON. Nothing here adds content: every cell comes from the record.
 /// </summary>
 public static class RegistreWriter
 {
@@ -35,6 +35,15 @@ public static class RegistreWriter
             case RegistreFormat.Markdown:
                 var bytes = new UTF8Encoding(false).GetBytes(Markdown(record));
                 await output.WriteAsync(bytes, cancellationToken);
+                break;
+            case RegistreFormat.Ods:
+                // Sizes in each local header (seekable), so no data descriptor after the stored mimetype.
+                using (var buffer = new MemoryStream())
+                {
+                    RegistreOds.Write(record, buffer);
+                    buffer.Position = 0;
+                    await buffer.CopyToAsync(output, cancellationToken);
+                }
                 break;
             default:
                 // The SDK wants a seekable stream (a ZIP package); an HTTP response is not one.

@@ -39,7 +39,7 @@ public sealed class CliLanguageTests
         { ["upload"], ["L'option --type est obligatoire.", "L'option --purpose est obligatoire.", "Argument obligatoire manquant : FICHIER (cpom upload FICHIER ...).", "Aide : cpom upload --help"] },
         { ["download", "ds_1", "--purpose"], ["L'option --purpose demande une valeur.", "Aide : cpom download --help"] },
         { ["audit", "list", "--page", "deux"], ["Valeur « deux » invalide pour --page : nombre entier attendu.", "Aide : cpom audit list --help"] },
-        { ["admin"], ["Précisez la commande : cpom admin agent | rotate-kek | notify.", "Aide : cpom admin --help"] },
+        { ["admin"], ["Précisez la commande : cpom admin agent | rotate-kek | notify | authorisation.", "Aide : cpom admin --help"] },
         { ["validate", "a.csv", "b.csv", "--type", "adherents"], ["Argument en trop : « b.csv ».", "Aide : cpom validate --help"] },
     };
 
@@ -73,7 +73,7 @@ public sealed class CliLanguageTests
     public async Task TheHelpOfEveryCommand_IsFrench_AndGivesAnExample()
     {
         var commands = Commands().ToList();
-        Assert.Equal(37, commands.Count);
+        Assert.Equal(40, commands.Count);
         foreach (var (path, command) in commands)
         {
             var result = await CliRunner.RunAsync([.. path, "--help"]);

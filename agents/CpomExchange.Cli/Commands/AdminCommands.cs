@@ -6,7 +6,7 @@ using CpomExchange.Cli.Text;
 namespace CpomExchange.Cli.Commands;
 
 /// <summary>
-/// <c>cpom admin agent ...</c>: the directory of agents; <c>cpom admin rotate-kek</c>: the key-encryption key. Both
+/// <c>cpom admin agent ...</c>: the directory of agents; <c>cpom admin rotate-kek</c>: the key-encryption key; <c>cpom admin authorisation ...</c>: third-party authorisations. Both
 /// through the API, for administrators; the database's schema is the operator's (the gateway's <c>migrate</c>).
 /// </summary>
 internal static class AdminCommands
@@ -23,6 +23,7 @@ internal static class AdminCommands
         admin.Subcommands.Add(agent);
         admin.Subcommands.Add(RotateKek(io));
         admin.Subcommands.Add(NotificationCommands.Admin(io));
+        admin.Subcommands.Add(AuthorisationCommands.Build(io));
         return admin;
     }
 

@@ -19,8 +19,8 @@ internal static class RegistreCommands
     public static Command Registre(CliIo io, TimeProvider? time = null)
     {
         var org = new Option<string>("--org") { Description = "L'organisation (identifiant de organisations.yaml, ex. pst38).", HelpName = "ORG", Required = true };
-        var outputFile = new Option<FileInfo>("--output", "-o") { Description = "Fichier à écrire (.xlsx, .md ou .json).", HelpName = "FICHIER", Required = true };
-        var format = new Option<string?>("--format") { Description = "xlsx, md ou json (défaut : d'après l'extension du fichier, sinon xlsx).", HelpName = "FORMAT" };
+        var outputFile = new Option<FileInfo>("--output", "-o") { Description = "Fichier à écrire (.xlsx, .ods, .md ou .json).", HelpName = "FICHIER", Required = true };
+        var format = new Option<string?>("--format") { Description = "xlsx, ods, md ou json (défaut : d'après l'extension du fichier, sinon xlsx).", HelpName = "FORMAT" };
         var day = new Option<string?>("--day") { Description = "Lire les contrats, avenants compris, tels qu'au jour donné (AAAA-MM-JJ ; défaut : aujourd'hui).", HelpName = "DATE" };
         var force = OutputFile.ForceOption();
         var command = new Command("registre", "Produire le registre des activités de traitement (RGPD art. 30) d'une organisation, à partir des politiques.")
@@ -32,7 +32,7 @@ internal static class RegistreCommands
             var output = new Output(io, parse.GetValue(CpomCli.JsonOption));
             var path = parse.GetValue(outputFile)!.FullName;
             var chosen = parse.GetValue(format) is { } name
-                ? RegistreFormats.Parse(name) ?? throw new UsageException($"Format « {name} » inconnu : xlsx, md ou json.")
+                ? RegistreFormats.Parse(name) ?? throw new UsageException($"Format « {name} » inconnu : xlsx, ods, md ou json.")
                 : RegistreFormats.FromPath(path) ?? RegistreFormat.Xlsx;
             var now = (time ?? TimeProvider.System).GetUtcNow();
             var on = DateOnly.FromDateTime(now.UtcDateTime);

@@ -33,6 +33,12 @@ internal static class HelpExamples
         ["cpom admin agent enable"] = ["cpom admin agent enable prevy-agent-2 --as admin"],
         ["cpom admin agent replace-cert"] = ["cpom admin agent replace-cert prevy-agent-2 --new-cert agent2-2027.pem --as admin"],
         ["cpom admin rotate-kek"] = ["cpom admin rotate-kek --as admin"],
+        ["cpom admin authorisation"] = ["cpom admin authorisation list --as admin"],
+        ["cpom admin authorisation add"] =
+        [
+            "cpom admin authorisation add --reference \"PST38/CARSAT-LR 2026-02\" --date 2026-02-05 --until 2026-12-31 --contract cpom-pst38-2025 --from pst38 --to carsat-lr --exchanges adherents --purpose ciblage --as admin",
+        ],
+        ["cpom admin authorisation list"] = ["cpom admin authorisation list --as admin"],
         ["cpom admin notify"] = ["cpom admin notify list --org carsat-lr --as admin"],
         ["cpom admin notify set"] = ["cpom admin notify set carsat-lr agent accueil@carsat-lr.example --events file-received,file-withdrawn --as admin"],
         ["cpom admin notify list"] = ["cpom admin notify list --org carsat-lr --as admin"],

@@ -29,10 +29,11 @@ internal sealed partial class AccessJournal(CpomDbContext db, AccessLogWriter wr
 
     /// <summary>
     /// Records an operation. <paramref name="reasonCode"/> null means allowed. The entry goes to the
-    /// caller's organisation and to <paramref name="concerned"/>.
+    /// caller's organisation and to <paramref name="concerned"/>. The entry names <paramref name="policyHash"/>,
+    /// by default the policy this request decided under.
     /// </summary>
     public async Task RecordAsync(HttpContext http, Caller caller, string action, string? exchangeType, string? datasetId, long? rows,
-        string? counterpart, string? purpose, string? @object, string? reasonCode, IReadOnlyCollection<string> concerned)
+        string? counterpart, string? purpose, string? @object, string? reasonCode, IReadOnlyCollection<string> concerned, string? policyHash = null)
     {
         var controllers = concerned.Where(policies.Organisations.ContainsKey).ToList();
         // A disclosure to a third party (seed 001 art. 8) concerns every party of the contract whose data it is.
@@ -50,7 +51,7 @@ internal sealed partial class AccessJournal(CpomDbContext db, AccessLogWriter wr
         var legalBasis = purpose is not null && policies.Purposes.TryGetValue(purpose, out var p) ? p.LegalBasis.ToString() : null;
         var draft = new AccessLogDraft(time.GetUtcNow(), caller.AgentId, caller.DisplayName, caller.Organisation, caller.Fingerprint, action, exchangeType,
             datasetId, rows, counterpart, purpose, @object, legalBasis, reasonCode is null ? AccessLogEntry.Allowed : AccessLogEntry.Denied, reasonCode,
-            http.Connection.RemoteIpAddress?.ToString(), http.TraceIdentifier);
+            http.Connection.RemoteIpAddress?.ToString(), http.TraceIdentifier) { PolicyHash = policyHash ?? policies.Hash };
         await AppendAsync(controllers, draft, http.RequestAborted);
     }
 

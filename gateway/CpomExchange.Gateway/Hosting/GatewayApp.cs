@@ -69,7 +69,6 @@ public static partial class GatewayApp
         var services = builder.Services;
         settings.Register(services);
         services.AddSingleton(home);
-        services.AddSingleton(policies);
         services.AddSingleton(time);
         services.AddSingleton(tls.Validator);
         services.AddSingleton(tls.Crls);
@@ -86,7 +85,9 @@ public static partial class GatewayApp
             // The deployment's one pseudonymisation key, from the shared database (created or imported once).
             services.AddSingleton(await PseudonymKeyStore.LoadAsync(db, keys, home.KeyDirectory, time));
             // The policy history (RGPD art. 5(2)): this policy is recorded once, when an instance first runs it.
-            await PolicyHistoryStore.RecordAsync(db, policies, builder.Configuration["Cpom:Policy:DeployedBy"], Environment.MachineName, time.GetUtcNow());
+            // With the third-party authorisations administrators added (kept there); PolicySet resolves to the one in force.
+            var (current, _, _) = await PolicyHistoryStore.RecordAsync(db, policies, options.Policy.DeployedBy, Environment.MachineName, time.GetUtcNow());
+            services.AddPolicyState(new PolicyState(policies, current), TimeSpan.FromSeconds(options.Policy.RefreshSeconds));
         }
         services.AddSingleton<GatewayInstance>();
         services.AddStorage(storage, connectionString, await CreatePayloadStoreAsync(storage, home));

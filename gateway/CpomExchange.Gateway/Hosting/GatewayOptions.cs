@@ -28,6 +28,9 @@ public sealed class GatewayOptions
 
     /// <summary>How often the datasets' retention runs.</summary>
     public RetentionOptions Retention { get; set; } = new();
+
+    /// <summary>The policy's history and refresh (<c>Cpom:Policy</c>).</summary>
+    public PolicyOptions Policy { get; set; } = new();
 }
 
 /// <summary>Section <c>Cpom:Retention</c>: how often the datasets past their retention are destroyed.</summary>
@@ -181,4 +184,14 @@ public sealed class LimitOptions
 
     /// <summary>How long a client may take to send its request headers.</summary>
     public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Section <c>Cpom:Policy</c>.</summary>
+public sealed class PolicyOptions
+{
+    /// <summary>Who deploys this policy, recorded in the policy history with the version it starts.</summary>
+    public string? DeployedBy { get; set; }
+
+    /// <summary>How often an instance applies the third-party authorisations recorded on another (seconds).</summary>
+    public int RefreshSeconds { get; set; } = 10;
 }

@@ -108,6 +108,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"Cpom:Retention:CheckEverySeconds : {options.Retention.CheckEverySeconds} ; une valeur strictement positive est attendue.");
         }
         Positive(failures, "Cpom:Retention:CheckEveryMinutes", options.Retention.CheckEveryMinutes);
+        Positive(failures, "Cpom:Policy:RefreshSeconds", options.Policy.RefreshSeconds);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -83,9 +83,15 @@ internal static class ApiProblems
         ["GET /api/v1/outbox"] = new Dictionary<int, string[]> { [400] = Inputs },
         ["GET /api/v1/registre"] = new Dictionary<int, string[]>
         {
-            [400] = [ErrorCatalog.MissingParameter, ErrorCatalog.RegistreBadFormat], [403] = [ErrorCatalog.RoleNotAllowed], [404] = [ErrorCatalog.UnknownOrganisation],
+            [400] = [ErrorCatalog.MissingParameter, ErrorCatalog.RegistreBadFormat, ErrorCatalog.UnknownOrganisation], [403] = [ErrorCatalog.RoleNotAllowed],
         },
         ["GET /api/v1/policy/versions"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed] },
+        ["POST /api/v1/admin/authorisations"] = new Dictionary<int, string[]>
+        {
+            [400] = [ErrorCatalog.AuthorisationInvalid, ErrorCatalog.AuthorisationBadDates], [403] = [ErrorCatalog.RoleNotAllowed, ErrorCatalog.AuthorisationNotDiscloser],
+            [409] = [ErrorCatalog.AuthorisationDuplicate, ErrorCatalog.AuthorisationOverlap],
+        },
+        ["GET /api/v1/admin/authorisations"] = new Dictionary<int, string[]> { [403] = [ErrorCatalog.RoleNotAllowed] },
         ["GET /api/v1/policy/diff"] = new Dictionary<int, string[]>
         {
             [400] = [ErrorCatalog.MissingParameter], [403] = [ErrorCatalog.RoleNotAllowed], [404] = [ErrorCatalog.PolicyVersionNotFound],

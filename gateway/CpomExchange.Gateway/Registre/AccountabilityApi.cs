@@ -1,4 +1,3 @@
-using System.Globalization;
 using CpomExchange.Documents;
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
@@ -33,39 +32,22 @@ internal static class AccountabilityApi
         api.MapGet("/registre", RegistreAsync);
         api.MapGet("/policy/versions", VersionsAsync);
         api.MapGet("/policy/diff", DiffAsync);
+        api.MapAuthorisationsApi();
         return api;
     }
 
-    /// <summary>The organisation whose documents <paramref name="caller"/> asks for, or the refusal.</summary>
+    /// <summary>The organisation whose documents <paramref name="caller"/> asks for, or the refusal (<see cref="RegistreService.Scope"/>).</summary>
     private static (string? Organisation, ProblemHttpResult? Problem) Scope(Caller caller, PolicySet policies, string? org)
     {
-        if (caller.Roles.Contains(Roles.Admin))
+        var scope = RegistreService.Scope(caller, policies, org);
+        if (scope.Succeeded)
         {
-            org ??= caller.Organisation;
-            if (org is null)
-            {
-                return (null, Problem.Of(400, ErrorCatalog.MissingParameter, "Indiquez l'organisation (paramètre org)."));
-            }
+            return (scope.Value, null);
         }
-        else if (caller.Roles.Contains(Roles.Dpo) && caller.Organisation is not null)
-        {
-            if (org is not null && org != caller.Organisation)
-            {
-                return (null, Problem.Of(403, ErrorCatalog.RoleNotAllowed, "Le DPO d'une organisation n'obtient que les documents de la sienne."));
-            }
-            org = caller.Organisation;
-        }
-        else
-        {
-            return (null, Problem.Of(403, ErrorCatalog.RoleNotAllowed,
-                "Les documents de conformité (registre, historique de la politique) sont produits pour le DPO de l'organisation (rôle dpo) ou un administrateur (rôle admin)."));
-        }
-        return policies.Organisations.ContainsKey(org)
-            ? (org, null)
-            : (null, Problem.Of(404, ErrorCatalog.UnknownOrganisation, $"Organisation « {org} » inconnue de la politique."));
+        return (null, scope.Refusal.ToProblem());
     }
 
-    private static async Task<IResult> RegistreAsync(HttpContext http, PolicySet policies, AccessJournal journal, TimeProvider time,
+    private static async Task<IResult> RegistreAsync(HttpContext http, PolicySet policies, RegistreService registre,
         [FromQuery] string? org, [FromQuery] string? format, [FromQuery] DateOnly? day)
     {
         var caller = Caller.From(http.User);
@@ -76,16 +58,9 @@ internal static class AccountabilityApi
         }
         if (RegistreFormats.Parse(format ?? "json") is not { } chosen)
         {
-            return Problem.Of(400, ErrorCatalog.RegistreBadFormat, "Format du registre : xlsx, md ou json.");
+            return Problem.Of(400, ErrorCatalog.RegistreBadFormat, "Format du registre : xlsx, ods, md ou json.");
         }
-        var now = time.GetUtcNow();
-        var record = RegistreBuilder.Build(policies, organisation!, day ?? DateOnly.FromDateTime(now.UtcDateTime), now);
-        await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, record.Entries.Count, null, null,
-            "registre " + RegistreFormats.Extension(chosen), null, [organisation!]);
-        http.Response.ContentType = RegistreFormats.MediaType(chosen);
-        http.Response.Headers.ContentDisposition =
-            $"attachment; filename=\"registre-{organisation}-{record.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.{RegistreFormats.Extension(chosen)}\"";
-        await RegistreWriter.WriteAsync(record, chosen, http.Response.Body, http.RequestAborted);
+        await registre.DownloadAsync(http, caller, organisation!, chosen, day);
         return Results.Empty;
     }
 

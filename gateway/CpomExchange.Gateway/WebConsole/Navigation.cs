@@ -21,6 +21,7 @@ internal static class Navigation
         new("/TableauAnnuel", "/TableauAnnuel", "Tableau annuel", [Roles.Agent, Roles.Pdp]),
         new("/Journal/Index", "/Journal", "Journal des accès", [Roles.Dpo]),
         new("/Journal/Verifier", "/Journal/Verifier", "Vérifier le journal", [Roles.Dpo]),
+        new("/Registre/Index", "/Registre", "Registre des traitements", [Roles.Dpo, Roles.Admin]),
         new("/Admin/Index", "/Admin", "Annuaire", [Roles.Admin]),
     ];
 

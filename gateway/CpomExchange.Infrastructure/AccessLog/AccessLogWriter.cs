@@ -53,9 +53,9 @@ public sealed class AccessLogOptions
 /// </summary>
 /// <remarks>
 /// Every entry records the hash of the policy the decision was taken under (format 2): the draft's, else
-/// that of <paramref name="policies"/>, the policy this gateway runs.
+/// that of <paramref name="policies"/>, the policy this gateway runs now (administered authorisations included).
 /// </remarks>
-public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options, TimeProvider time, Rules.Policies.PolicySet? policies = null)
+public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options, TimeProvider time, PolicyHistory.PolicyState? policies = null)
 {
     /// <summary>
     /// Appends <paramref name="draft"/> to the log of each controller, in a stable order. The caller
@@ -97,7 +97,7 @@ public sealed class AccessLogWriter(IKeyProvider keys, AccessLogOptions options,
             Clip(draft.Organisation, 100), Clip(draft.CertificateSha256, 64)!, Clip(draft.Action, 32)!, Clip(draft.ExchangeType, 64), Clip(draft.DatasetId, 64),
             draft.Rows, Clip(draft.Counterpart, 100), Clip(draft.Purpose, 64), Clip(draft.Object, 80), Clip(draft.LegalBasis, 500), Clip(draft.Outcome, 16)!,
             Clip(draft.ReasonCode, 64), Clip(draft.ClientAddress, 64), Clip(draft.RequestId, 128), head.LastLeafHash,
-            Clip(draft.PolicyHash ?? NullIfEmpty(policies?.Hash), 80));
+            Clip(draft.PolicyHash ?? NullIfEmpty(policies?.Current.Hash), 80));
         var leaf = entry.LeafHash();
         var range = CompactRange.Deserialize(head.Size, head.Range);
         range.Append(leaf);

@@ -20,22 +20,56 @@ public static class PolicyHistoryStore
     private const string LockName = "policy-history";
 
     /// <summary>
-    /// Records that <paramref name="policies"/> is in force from <paramref name="now"/>, unless it already
-    /// is the latest version of the history. Serialised between instances (they may start together with
-    /// the same new policy: one row). Returns the version in force and whether this call added it.
+    /// Records that the policy of <paramref name="folder"/>, with the authorisations administrators added
+    /// (<see cref="PolicyFiles.AdministeredFile"/> of the latest version: they outlive a new folder), is in
+    /// force from <paramref name="now"/>, unless it already is the latest version of the history. Serialised
+    /// between instances (they may start together with the same new policy: one row; an administrator may add
+    /// an authorisation meanwhile: it is read under the same lock). Returns the policy this instance applies,
+    /// the version in force and whether this call added it. Throws <see cref="PolicyException"/> when the
+    /// folder refuses an authorisation of the history (a contract removed that an authorisation names).
     /// </summary>
-    public static async Task<(PolicyVersionInfo Version, bool Added)> RecordAsync(CpomDbContext db, PolicySet policies, string? deployedBy, string instance,
+    public static async Task<(PolicySet Policies, PolicyVersionInfo Version, bool Added)> RecordAsync(CpomDbContext db, PolicySet folder, string? deployedBy, string instance,
         DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(policies);
+        ArgumentNullException.ThrowIfNull(folder);
         await using var transaction = await CpomDatabase.BeginWriteAsync(db, cancellationToken);
-        await CpomDatabase.LockAsync(db, LockName, cancellationToken);
+        await LockAsync(db, cancellationToken);
         var latest = await db.PolicyVersions.AsNoTracking().OrderByDescending(v => v.Id).FirstOrDefaultAsync(cancellationToken);
+        var (policies, errors) = AdministeredAuthorisations.Apply(folder, latest is null ? null : Administered(latest.Files));
+        if (policies is null)
+        {
+            throw new PolicyException(errors);
+        }
         if (latest is not null && latest.Hash == policies.Hash)
         {
-            return (ToInfo(latest, null), false);
+            return (policies, ToInfo(latest, null), false);
         }
+        var added = await AppendAsync(db, policies, deployedBy, instance, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (policies, added, true);
+    }
+
+    /// <summary>Takes the history's lock for the rest of the current write transaction (one writer of the history at a time, across instances).</summary>
+    public static Task LockAsync(CpomDbContext db, CancellationToken cancellationToken = default) => CpomDatabase.LockAsync(db, LockName, cancellationToken);
+
+    /// <summary>The authorisations administrators added (<see cref="PolicyFiles.AdministeredFile"/>) as of the latest version; null when none.</summary>
+    public static async Task<string?> AdministeredAsync(CpomDbContext db, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var files = await db.PolicyVersions.AsNoTracking().OrderByDescending(v => v.Id).Select(v => v.Files).FirstOrDefaultAsync(cancellationToken);
+        return files is null ? null : Administered(files);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="policies"/> as the version in force from <paramref name="now"/>, in the caller's
+    /// write transaction, under <see cref="LockAsync"/> (saved, not committed).
+    /// </summary>
+    public static async Task<PolicyVersionInfo> AppendAsync(CpomDbContext db, PolicySet policies, string? deployedBy, string instance, DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(policies);
         var added = new PolicyVersionEntity
         {
             Hash = policies.Hash,
@@ -46,9 +80,11 @@ public static class PolicyHistoryStore
         };
         db.PolicyVersions.Add(added);
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return (ToInfo(added, null), true);
+        return ToInfo(added, null);
     }
+
+    private static string? Administered(string files) =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(files)!.GetValueOrDefault(PolicyFiles.AdministeredFile);
 
     /// <summary>Every version, oldest first, each with the time the next one replaced it.</summary>
     public static async Task<IReadOnlyList<PolicyVersionInfo>> ListAsync(CpomDbContext db, CancellationToken cancellationToken = default)

@@ -46,6 +46,12 @@ public static class ErrorCatalog
     public const string NoOrganisation = "policy.no-organisation";
     // A disclosure to a third party (seed 001 art. 8) whose authorisation does not cover it, or has ended.
     public const string DisclosureNotAuthorised = "policy.disclosure-not-authorised";
+    // An administrator's third-party authorisation refused: form, dates, a reference used twice, an overlap, another organisation's data.
+    public const string AuthorisationInvalid = "authorisation.invalid";
+    public const string AuthorisationBadDates = "authorisation.bad-dates";
+    public const string AuthorisationDuplicate = "authorisation.duplicate-reference";
+    public const string AuthorisationOverlap = "authorisation.overlap";
+    public const string AuthorisationNotDiscloser = "authorisation.not-discloser";
     // The record of processing (RGPD art. 30) and the policy history.
     public const string RegistreBadFormat = "registre.bad-format";
     public const string PolicyVersionNotFound = "policy.version-not-found";
@@ -163,6 +169,11 @@ public static class ErrorCatalog
         [TooManyConcurrent] = new("Trop d'opérations simultanées", 429),
         [NoContract] = new("Aucun contrat CPOM entre ces organisations", 403),
         [DisclosureNotAuthorised] = new("Communication à un tiers non autorisée", 403),
+        [AuthorisationInvalid] = new("Autorisation de communication à un tiers invalide", 400),
+        [AuthorisationBadDates] = new("Dates de l'autorisation invalides", 400),
+        [AuthorisationDuplicate] = new("Référence d'autorisation déjà utilisée", 409),
+        [AuthorisationOverlap] = new("Autorisation chevauchant une autorisation existante", 409),
+        [AuthorisationNotDiscloser] = new("Autorisation portant sur les données d'une autre organisation", 403),
         [RegistreBadFormat] = new("Format du registre des traitements inconnu", 400),
         [PolicyVersionNotFound] = new("Version de la politique inconnue", 404),
         [ContractNotInForce] = new("Contrat CPOM hors de sa période de validité", 403),

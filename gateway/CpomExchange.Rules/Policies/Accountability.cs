@@ -63,6 +63,9 @@ public sealed record ThirdPartyAuthorisation(
     /// <summary>An optional note: what the letters say, who signed them.</summary>
     public string? Note { get; init; }
 
+    /// <summary>The administrator who added it through the API (null for one written in <c>authorisations.yaml</c>).</summary>
+    public string? AddedBy { get; init; }
+
     /// <summary>True from the letters' date to <see cref="Until"/>, both included.</summary>
     public bool InForce(DateOnly day) => Date <= day && day <= Until;
 

@@ -14,12 +14,31 @@ internal static class AuthorisationLoader
         IReadOnlyDictionary<string, ExchangeDefinition> exchanges, IReadOnlyDictionary<string, Purpose> purposes, List<PolicyError> errors)
     {
         const string file = PolicyFiles.AuthorisationsFile;
-        var result = new List<ThirdPartyAuthorisation>();
         if (!File.Exists(Path.Combine(directory, file)))
         {
-            return result;
+            return [];
         }
         var doc = PolicyLoader.Read<AuthorisationsFile>(Path.Combine(directory, file), file, errors);
+        return Check(doc, file, organisations, contracts, exchanges, purposes, errors);
+    }
+
+    /// <summary>
+    /// Loads the authorisations an administrator added through the API (<see cref="PolicyFiles.AdministeredFile"/>,
+    /// kept in the policy history): the same schema and the same checks as <c>authorisations.yaml</c>.
+    /// </summary>
+    public static List<ThirdPartyAuthorisation> LoadText(string text, IReadOnlyDictionary<string, Organisation> organisations, IReadOnlyList<Contract> contracts,
+        IReadOnlyDictionary<string, ExchangeDefinition> exchanges, IReadOnlyDictionary<string, Purpose> purposes, List<PolicyError> errors)
+    {
+        const string file = PolicyFiles.AdministeredFile;
+        using var reader = new StringReader(text);
+        var doc = PolicyLoader.Parse<AuthorisationsFile>(reader, file, errors);
+        return Check(doc, file, organisations, contracts, exchanges, purposes, errors);
+    }
+
+    private static List<ThirdPartyAuthorisation> Check(AuthorisationsFile? doc, string file, IReadOnlyDictionary<string, Organisation> organisations, IReadOnlyList<Contract> contracts,
+        IReadOnlyDictionary<string, ExchangeDefinition> exchanges, IReadOnlyDictionary<string, Purpose> purposes, List<PolicyError> errors)
+    {
+        var result = new List<ThirdPartyAuthorisation>();
         var references = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (a, index) in (doc?.Authorisations ?? []).Select((a, i) => (a, i)))
         {
@@ -73,7 +92,7 @@ internal static class AuthorisationLoader
             if (errors.Count == before)
             {
                 result.Add(new ThirdPartyAuthorisation(a.Reference!, date!.Value, until!.Value, a.Contract!, a.From!, a.To!, a.Exchanges!.Distinct(StringComparer.Ordinal).ToList(),
-                    a.Purpose!, file) { Note = a.Note });
+                    a.Purpose!, file) { Note = a.Note, AddedBy = a.AddedBy });
             }
 
             DateOnly? ParseDate(string? value, string field)
@@ -145,5 +164,7 @@ internal static class AuthorisationLoader
         public List<string>? Exchanges { get; set; }
         public string? Purpose { get; set; }
         public string? Note { get; set; }
+        public string? AddedBy { get; set; }
+        public string? AddedAt { get; set; }
     }
 }

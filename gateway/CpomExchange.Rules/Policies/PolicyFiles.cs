@@ -13,6 +13,13 @@ public static class PolicyFiles
     public const string AuthorisationsFile = "authorisations.yaml";
 
     /// <summary>
+    /// The authorisations an administrator added through the API: not a file of the folder (never read from
+    /// it), but a file of every policy version recorded since, so that the hash, the history and the diff
+    /// show each addition like any change of the rules.
+    /// </summary>
+    public const string AdministeredFile = "admin/authorisations.yaml";
+
+    /// <summary>
     /// The files the loader reads, by path relative to <paramref name="directory"/> with <c>/</c>:
     /// <c>organisations.yaml</c>, <c>exchanges.yaml</c>, <c>authorisations.yaml</c> and every file of
     /// <c>contracts/</c>. Line endings are normalised to <c>\n</c>, so that one policy checked out on

@@ -328,9 +328,15 @@ public static partial class PolicyLoader
             errors.Add(new PolicyError(file, "-", "Fichier introuvable."));
             return null;
         }
+        using var reader = File.OpenText(path);
+        return Parse<T>(reader, file, errors);
+    }
+
+    /// <summary>Parses YAML text that is not a file of the folder (the authorisations added through the API).</summary>
+    internal static T? Parse<T>(TextReader reader, string file, List<PolicyError> errors) where T : class
+    {
         try
         {
-            using var reader = File.OpenText(path);
             var value = Yaml.Deserialize<T>(reader);
             if (value is null)
             {

@@ -44,8 +44,8 @@ public sealed class RegistreApiTests(GatewayFixture gateway) : IClassFixture<Gat
     [InlineData("pst38-agent", "api/v1/registre", HttpStatusCode.Forbidden, "policy.role-not-allowed")]
     [InlineData("pst38-pdp", "api/v1/policy/versions", HttpStatusCode.Forbidden, "policy.role-not-allowed")]
     [InlineData("admin", "api/v1/registre", HttpStatusCode.BadRequest, "request.missing-parameter")]
-    [InlineData("admin", "api/v1/registre?org=nulle-part", HttpStatusCode.NotFound, "request.unknown-organisation")]
-    [InlineData("pst38-dpo", "api/v1/registre?format=ods", HttpStatusCode.BadRequest, "registre.bad-format")]
+    [InlineData("admin", "api/v1/registre?org=nulle-part", HttpStatusCode.BadRequest, "request.unknown-organisation")]
+    [InlineData("pst38-dpo", "api/v1/registre?format=pdf", HttpStatusCode.BadRequest, "registre.bad-format")]
     [InlineData("pst38-dpo", "api/v1/policy/diff?from=00000000&to=11111111", HttpStatusCode.NotFound, "policy.version-not-found")]
     public async Task Refusals(string identity, string path, HttpStatusCode status, string code)
     {

@@ -11,10 +11,10 @@ namespace CpomExchange.Rules.Tests.Registre;
 /// <summary>The three renderings of the record say what the record says, one row or section per processing.</summary>
 public sealed class RegistreDocumentTests
 {
-    private static readonly RecordOfProcessing Record =
+    internal static readonly RecordOfProcessing Record =
         RegistreBuilder.Build(PolicyLoader.Load(TestPaths.Policies), "pst38", new DateOnly(2026, 3, 2), new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero));
 
-    private static async Task<byte[]> RenderAsync(RegistreFormat format)
+    internal static async Task<byte[]> RenderAsync(RegistreFormat format)
     {
         using var output = new MemoryStream();
         await RegistreWriter.WriteAsync(Record, format, output);
@@ -69,10 +69,11 @@ public sealed class RegistreDocumentTests
     [InlineData("registre.xlsx", RegistreFormat.Xlsx)]
     [InlineData("registre.MD", RegistreFormat.Markdown)]
     [InlineData("registre.json", RegistreFormat.Json)]
+    [InlineData("registre.ods", RegistreFormat.Ods)]
     public void TheFormat_FollowsTheExtension(string file, RegistreFormat format) => Assert.Equal(format, RegistreFormats.FromPath(file));
 
     [Fact]
-    public void AnUnknownExtension_ImpliesNoFormat() => Assert.Null(RegistreFormats.FromPath("registre.ods"));
+    public void AnUnknownExtension_ImpliesNoFormat() => Assert.Null(RegistreFormats.FromPath("registre.pdf"));
 
     [Theory]
     [InlineData(0, "A")]
