@@ -81,9 +81,10 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
             return;
         }
         using var client = new SmtpClient { Timeout = settings.Smtp.TimeoutSeconds * 1000 };
-        if (!string.IsNullOrWhiteSpace(settings.Smtp.TrustAnchor))
+        // Loaded for this round's connection and disposed with it (the callback runs only during the handshake).
+        using var anchor = string.IsNullOrWhiteSpace(settings.Smtp.TrustAnchor) ? null : X509CertificateLoader.LoadCertificateFromFile(settings.Smtp.TrustAnchor);
+        if (anchor is not null)
         {
-            var anchor = X509CertificateLoader.LoadCertificateFromFile(settings.Smtp.TrustAnchor);
             client.ServerCertificateValidationCallback = (_, certificate, _, errors) => ChainsTo(certificate, errors, anchor);
         }
         try
@@ -121,7 +122,8 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
             }
             try
             {
-                await client.SendAsync(ToMime(n, from), CancellationToken.None);
+                // The addresses go in the envelope only: colleagues told of the same event never see each other's address.
+                await client.SendAsync(ToMime(n, from), from, Recipients(n), CancellationToken.None);
             }
             catch (SmtpCommandException e) when ((int)e.StatusCode >= 500)
             {
@@ -176,10 +178,8 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
     {
         var message = new MimeMessage();
         message.From.Add(from);
-        foreach (var address in n.Recipients.Split(',', StringSplitOptions.RemoveEmptyEntries))
-        {
-            message.To.Add(MailboxAddress.Parse(address));
-        }
+        // An empty group (RFC 5322 §3.4, "undisclosed recipients"): the header names nobody; the envelope (RCPT TO) carries the addresses.
+        message.To.Add(new GroupAddress(UndisclosedRecipients));
         message.Subject = n.Subject;
         // The same identifier at every attempt: a relay that deduplicates sees one message.
         // Letters only after the sequence number: no run of digits a reader (or a scanner) could take for a SIRET.
@@ -189,6 +189,12 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         message.Body = new BodyBuilder { TextBody = n.TextBody, HtmlBody = n.HtmlBody }.ToMessageBody();
         return message;
     }
+
+    /// <summary>The display name of the empty <c>To</c> group.</summary>
+    internal const string UndisclosedRecipients = "Destinataires non divulgués";
+
+    private static List<MailboxAddress> Recipients(NotificationEntity n) =>
+        n.Recipients.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(MailboxAddress.Parse).ToList();
 
     private static string Letters(long value) =>
         string.Concat(value.ToString("x16", System.Globalization.CultureInfo.InvariantCulture).Select(c => (char)('a' + Convert.ToInt32(c.ToString(), 16))));

@@ -22,6 +22,7 @@ internal static class Navigation
         new("/Journal/Index", "/Journal", "Journal des accès", [Roles.Dpo]),
         new("/Journal/Verifier", "/Journal/Verifier", "Vérifier le journal", [Roles.Dpo]),
         new("/Admin/Index", "/Admin", "Annuaire", [Roles.Admin]),
+        new("/Notifications/Index", "/Notifications", "Notifications", Everyone),
     ];
 
     /// <summary>The entries <paramref name="user"/>'s roles may see.</summary>
