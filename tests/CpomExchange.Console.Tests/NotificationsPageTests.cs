@@ -72,7 +72,7 @@ public sealed class NotificationsPageTests(ConsoleFixture console)
         var (status, body) = await ConsoleForms.PostAsync(console, "cgss-guadeloupe-agent", "/Notifications?handler=Organisation",
             [new("Organisation", "cgss-guadeloupe"), new("Role", "agent"), new("Adresses", "pirate@ailleurs.example")]);
         Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains("réservée au rôle admin", body, StringComparison.Ordinal);
+        Assert.Contains("policy.role-not-allowed", body, StringComparison.Ordinal);
         Assert.Empty(await RoleAddressesAsync("cgss-guadeloupe"));
 
         // The administrator has no organisation: no own address.

@@ -83,9 +83,9 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         using var client = new SmtpClient { Timeout = settings.Smtp.TimeoutSeconds * 1000 };
         // Loaded for this round's connection and disposed with it (the callback runs only during the handshake).
         using var anchor = string.IsNullOrWhiteSpace(settings.Smtp.TrustAnchor) ? null : X509CertificateLoader.LoadCertificateFromFile(settings.Smtp.TrustAnchor);
-        if (anchor is not null)
+        if (anchor is { } trusted)
         {
-            client.ServerCertificateValidationCallback = (_, certificate, _, errors) => ChainsTo(certificate, errors, anchor);
+            client.ServerCertificateValidationCallback = (_, certificate, _, errors) => ChainsTo(certificate, errors, trusted);
         }
         try
         {

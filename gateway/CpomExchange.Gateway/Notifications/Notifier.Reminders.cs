@@ -78,7 +78,7 @@ internal sealed partial class Notifier
     /// </summary>
     public async Task<bool> LogVerificationFailedAsync(CpomDbContext db, string organisation, DateOnly day, long? firstBadSeq, CancellationToken cancellationToken = default)
     {
-        var key = $"{NotificationEvents.LogVerificationFailed}:{organisation}:{day:yyyy-MM-dd}";
+        var key = $"{NotificationEvents.LogVerificationFailed}:{organisation}:{day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}";
         if (await ExistsAsync(db, key, cancellationToken))
         {
             return false;

@@ -88,7 +88,8 @@ internal sealed partial class ReminderService(IServiceScopeFactory scopes, Polic
         var today = decisions.Today;
         var june30 = new DateOnly(today.Year, 6, 30);
         var daysLeft = june30.DayNumber - today.DayNumber;
-        if (daysLeft >= 0 && AnnualThresholds.FirstOrDefault(t => daysLeft <= t) is var threshold and > 0)
+        var threshold = daysLeft < 0 ? 0 : AnnualThresholds.FirstOrDefault(t => daysLeft <= t);
+        if (threshold > 0)
         {
             var year = today.Year - 1;
             var (yearStartUtc, _) = AnnualIndicators.UtcBounds(today.Year, decisions.Zone);

@@ -32,7 +32,7 @@ public sealed class AnnualTableReminderTests(ReminderGatewayFixture gateway) : I
         Assert.Equal(["prevy-agent@prevy.example"], mail.EnvelopeTo);
         Assert.Equal("Tableau de suivi annuel 2026 à transmettre avant le 30/06/2027", mail.Message.Subject);
         Assert.Contains("n'a pas encore été transmis à CARSAT Languedoc-Roussillon", mail.Text, StringComparison.Ordinal);
-        MailScan.AssertNoIdentifier(mail, "-", ["999000045"]);
+        MailScan.AssertNoIdentifier(mail, "ds_aucun", ["999000045"]);
 
         // PREVY sends its 2026 table on 10 June.
         gateway.Clock.Set(new DateTimeOffset(2027, 6, 10, 8, 0, 0, TimeSpan.Zero));

@@ -27,7 +27,7 @@ public sealed class CertificateReminderTests(ReminderGatewayFixture gateway) : I
         var mail = await gateway.Smtp.WaitForAsync(m => m.Event == NotificationEvents.CertificateExpiring);
         Assert.Equal(["court@prevy.example", ReminderGatewayFixture.Administrator], mail.EnvelopeTo);
         Assert.Equal("Certificat bientôt expiré : agent prevy-certificat-court", mail.Message.Subject);
-        MailScan.AssertNoIdentifier(mail, "-", ["999000045", "NTRFR"]);
+        MailScan.AssertNoIdentifier(mail, "ds_aucun", ["999000045", "NTRFR"]);
 
         // The next rounds, and a restart: once.
         await gateway.RestartAsync();

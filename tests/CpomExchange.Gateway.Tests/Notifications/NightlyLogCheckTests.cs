@@ -41,7 +41,7 @@ public sealed class NightlyLogCheckTests(ReminderGatewayFixture gateway) : IClas
         Assert.Equal(PrevyDpo, mail.EnvelopeTo);
         Assert.Equal("Alerte : le journal des accès de PREVY ne se vérifie pas", mail.Message.Subject);
         Assert.Contains("La vérification automatique du 11/03/2027 du journal des accès de PREVY a échoué", mail.Text, StringComparison.Ordinal);
-        MailScan.AssertNoIdentifier(mail, "-", [.. sirets, .. sirets.Select(s => s[..9]), "quelqu-un-d-autre"]);
+        MailScan.AssertNoIdentifier(mail, "ds_aucun", [.. sirets, .. sirets.Select(s => s[..9]), "quelqu-un-d-autre"]);
         Assert.Single(gateway.Logs.Lines, l => l.Level == LogLevel.Error && l.Text.Contains("journal des accès de prevy NE SE VÉRIFIE PAS", StringComparison.Ordinal));
 
         // Later polls of the same night, and a restart: no second check, no second alert.
