@@ -35,11 +35,30 @@ public sealed class NotificationOptions
     /// </summary>
     public List<string> Administrators { get; set; } = [];
 
+    /// <summary>
+    /// Optional webhooks, per organisation (<c>Notifications:Webhooks:carsat-lr:Url</c>, <c>:Secret</c>): every
+    /// message to that organisation is also posted, signed, to its system (same outbox, same retries).
+    /// </summary>
+    public Dictionary<string, WebhookSettings> Webhooks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A PEM file of the authority the webhooks' servers chain to (a private CA); empty: the system's.</summary>
+    public string? WebhookTrustAnchor { get; set; }
+
     /// <summary>Section <c>Notifications:Reminders</c>: the scheduled reminders.</summary>
     public ReminderSettings Reminders { get; set; } = new();
 
     /// <summary>Section <c>Notifications:LogCheck</c>: the nightly verification of every organisation's access log.</summary>
     public LogCheckSettings LogCheck { get; set; } = new();
+}
+
+/// <summary>An organisation's webhook.</summary>
+public sealed class WebhookSettings
+{
+    /// <summary>The <c>https://</c> address the gateway posts to.</summary>
+    public Uri? Url { get; set; }
+
+    /// <summary>The shared secret of the HMAC-SHA-256 signature (32 characters at least; from the environment).</summary>
+    public string? Secret { get; set; }
 }
 
 /// <summary>Section <c>Notifications:Reminders</c>.</summary>
@@ -145,6 +164,21 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
             && (!Uri.TryCreate(options.ConsoleUrl, UriKind.Absolute, out var console) || console.Scheme != Uri.UriSchemeHttps))
         {
             errors.Add($"Notifications:ConsoleUrl « {options.ConsoleUrl} » doit être une adresse https:// absolue.");
+        }
+        foreach (var (organisation, hook) in options.Webhooks)
+        {
+            if (hook.Url is not { IsAbsoluteUri: true } url || url.Scheme != Uri.UriSchemeHttps)
+            {
+                errors.Add($"Notifications:Webhooks:{organisation}:Url doit être une adresse https:// absolue.");
+            }
+            if (hook.Secret is not { Length: >= 32 })
+            {
+                errors.Add($"Notifications:Webhooks:{organisation}:Secret : 32 caractères au moins (variable d'environnement Notifications__Webhooks__{organisation}__Secret).");
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(options.WebhookTrustAnchor) && !File.Exists(options.WebhookTrustAnchor))
+        {
+            errors.Add($"Notifications:WebhookTrustAnchor : fichier introuvable ({options.WebhookTrustAnchor}).");
         }
         if (options.Administrators.FirstOrDefault(a => !NotificationsApi.ValidAddress(a)) is { } admin)
         {

@@ -65,7 +65,7 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
         // Only this round sends now (the lease): a message still "sending" was left by a sender that stopped or lost the lease.
-        var left = await db.Notifications.Where(n => n.State == NotificationStates.Sending)
+        var left = await db.Notifications.Where(n => n.State == NotificationStates.Sending && n.Recipients != WebhookSender.Recipient)
             .ExecuteUpdateAsync(s => s.SetProperty(n => n.State, NotificationStates.Uncertain)
                 .SetProperty(n => n.LastError, "Envoi interrompu avant la réponse du serveur : peut-être reçu, non renvoyé."), cancellationToken);
         if (left > 0)
@@ -74,7 +74,7 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         }
         var now = time.GetUtcNow().UtcDateTime;
         var due = await db.Notifications.AsNoTracking()
-            .Where(n => n.State == NotificationStates.Pending && n.NextAttemptAtUtc <= now)
+            .Where(n => n.State == NotificationStates.Pending && n.NextAttemptAtUtc <= now && n.Recipients != WebhookSender.Recipient)
             .OrderBy(n => n.Id).Take(settings.BatchSize).ToListAsync(cancellationToken);
         if (due.Count == 0)
         {
@@ -153,7 +153,7 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         }
     }
 
-    private static Task SettleAsync(CpomDbContext db, long id, string state, DateTime? sentAt, string? error, CancellationToken cancellationToken) =>
+    internal static Task SettleAsync(CpomDbContext db, long id, string state, DateTime? sentAt, string? error, CancellationToken cancellationToken) =>
         // From "sending", or from "uncertain" when a new holder judged this sender gone while it was still at work.
         db.Notifications.Where(x => x.Id == id && (x.State == NotificationStates.Sending || x.State == NotificationStates.Uncertain))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, state).SetProperty(x => x.SentAtUtc, sentAt).SetProperty(x => x.LastError, error)
@@ -207,7 +207,7 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         _ => SecureSocketOptions.StartTls,
     };
 
-    private static bool ChainsTo(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2 anchor)
+    internal static bool ChainsTo(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2 anchor)
     {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {

@@ -17,6 +17,8 @@ internal static class NotificationsFeature
         services.AddScoped<NotificationAddressBook>();
         services.AddSingleton<NotificationSender>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationSender>());
+        services.AddSingleton<WebhookSender>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
         services.AddSingleton<ReminderService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReminderService>());
         services.AddSingleton<LogCheckService>();

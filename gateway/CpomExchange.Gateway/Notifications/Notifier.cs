@@ -106,6 +106,24 @@ internal sealed partial class Notifier(PolicySet policies, IOptions<Notification
             NextAttemptAtUtc = now,
             CreatedAtUtc = now,
         });
+        if (options.Value.Webhooks.ContainsKey(organisation))
+        {
+            // The organisation's system is told too, through the same outbox (its own row, its own retries).
+            db.Notifications.Add(new NotificationEntity
+            {
+                Event = eventName,
+                OrganisationId = organisation,
+                DatasetId = datasetId,
+                DedupKey = dedupKey is null ? null : dedupKey + ":" + WebhookSender.Recipient,
+                Recipients = WebhookSender.Recipient,
+                Subject = message.Subject,
+                TextBody = WebhookSender.Body(eventName, organisation, datasetId, now),
+                HtmlBody = string.Empty,
+                State = NotificationStates.Pending,
+                NextAttemptAtUtc = now,
+                CreatedAtUtc = now,
+            });
+        }
         await db.SaveChangesAsync(cancellationToken);
     }
 
