@@ -2,6 +2,7 @@ using CpomExchange.Gateway.Datasets;
 using CpomExchange.Gateway.Hosting;
 using CpomExchange.Infrastructure.AccessLog;
 using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.AccessLog;
 using CpomExchange.Rules.Policies;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -89,18 +90,29 @@ internal sealed partial class LogCheckService(IServiceScopeFactory scopes, Polic
         var failed = new List<string>();
         foreach (var organisation in policies.Organisations.Keys.Order(StringComparer.Ordinal))
         {
-            var result = await reader.VerifyAsync(organisation, cancellationToken);
-            if (result.Valid)
+            LogVerification? result;
+            try
+            {
+                result = await reader.VerifyAsync(organisation, cancellationToken);
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or System.Data.Common.DbException))
+            {
+                // A log that cannot even be read back (a field altered beyond parsing) does not verify: fail closed.
+                // A database that is down throws DbException instead: the round is tried again, nobody is alerted.
+                LogUnreadable(logger, e, organisation);
+                result = null;
+            }
+            if (result is { Valid: true })
             {
                 LogVerified(logger, organisation, result.EntriesChecked, result.CheckpointsChecked);
                 continue;
             }
             failed.Add(organisation);
-            LogTampered(logger, organisation, result.FirstBadSeq, result.Problem);
+            LogTampered(logger, organisation, result?.FirstBadSeq, result?.Problem ?? "journal illisible");
             try
             {
                 db.ChangeTracker.Clear();
-                await notifier.LogVerificationFailedAsync(db, organisation, night, result.FirstBadSeq, cancellationToken);
+                await notifier.LogVerificationFailedAsync(db, organisation, night, result?.FirstBadSeq, cancellationToken);
             }
             catch (DbUpdateException)
             {
@@ -118,6 +130,9 @@ internal sealed partial class LogCheckService(IServiceScopeFactory scopes, Polic
 
     [LoggerMessage(EventId = 8202, Level = LogLevel.Error, Message = "Vérification nocturne : le journal des accès de {Organisation} NE SE VÉRIFIE PAS (première entrée en cause : {FirstBad}) : {Problem}. Son DPO est alerté.")]
     private static partial void LogTampered(ILogger logger, string organisation, long? firstBad, string? problem);
+
+    [LoggerMessage(EventId = 8204, Level = LogLevel.Error, Message = "Vérification nocturne : le journal des accès de {Organisation} ne peut pas être relu.")]
+    private static partial void LogUnreadable(ILogger logger, Exception exception, string organisation);
 
     [LoggerMessage(EventId = 8203, Level = LogLevel.Error, Message = "Échec de la vérification nocturne des journaux des accès ; nouvel essai au prochain passage.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
