@@ -26,7 +26,7 @@ internal sealed class NotificationAddressBook(CpomDbContext db, PolicySet polici
     public static Refusal? NoOrganisation(Caller caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        return caller.Organisation is null ? new Refusal(403, ErrorCatalog.RoleNotAllowed, "Seul un agent d'une organisation reçoit des notifications.") : null;
+        return caller.Organisation is null ? new Refusal(ErrorCatalog.RoleNotAllowed, "Seul un agent d'une organisation reçoit des notifications.") : null;
     }
 
     /// <summary>The caller's own address(es).</summary>
@@ -49,7 +49,7 @@ internal sealed class NotificationAddressBook(CpomDbContext db, PolicySet polici
         var address = request.Address?.Trim();
         if (address is null || !ValidAddress(address))
         {
-            return new Refusal(400, ErrorCatalog.NotifyInvalidAddress, "Adresse (address) invalide : une adresse électronique seule (nom@domaine), 254 caractères au plus.");
+            return new Refusal(ErrorCatalog.NotifyInvalidAddress, "Adresse (address) invalide : une adresse électronique seule (nom@domaine), 254 caractères au plus.");
         }
         if (CheckEvents(request.Events) is { } unknown)
         {
@@ -103,16 +103,16 @@ internal sealed class NotificationAddressBook(CpomDbContext db, PolicySet polici
         }
         if (!policies.Organisations.ContainsKey(organisation))
         {
-            return new Refusal(404, ErrorCatalog.UnknownOrganisation, $"Organisation « {organisation} » inconnue de la politique.");
+            return new Refusal(ErrorCatalog.UnknownOrganisation, $"Organisation « {organisation} » inconnue de la politique.") { Status = 404 };
         }
         if (!AddressRoles.Contains(role))
         {
-            return new Refusal(400, ErrorCatalog.AdminInvalidRequest, $"Rôle « {role} » inconnu : {string.Join(", ", AddressRoles)}.");
+            return new Refusal(ErrorCatalog.AdminInvalidRequest, $"Rôle « {role} » inconnu : {string.Join(", ", AddressRoles)}.");
         }
         var addresses = (request.Addresses ?? []).Select(a => a.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (addresses.FirstOrDefault(a => !ValidAddress(a)) is { } bad)
         {
-            return new Refusal(400, ErrorCatalog.NotifyInvalidAddress, $"Adresse « {bad} » invalide : une adresse électronique seule (nom@domaine), 254 caractères au plus.");
+            return new Refusal(ErrorCatalog.NotifyInvalidAddress, $"Adresse « {bad} » invalide : une adresse électronique seule (nom@domaine), 254 caractères au plus.");
         }
         if (CheckEvents(request.Events) is { } unknown)
         {
@@ -144,7 +144,7 @@ internal sealed class NotificationAddressBook(CpomDbContext db, PolicySet polici
 
     private static Refusal? CheckEvents(IReadOnlyList<string>? events) =>
         events?.FirstOrDefault(e => !NotificationEvents.All.Contains(e)) is { } unknown
-            ? new Refusal(400, ErrorCatalog.NotifyUnknownEvent, $"Événement « {unknown} » inconnu : {string.Join(", ", NotificationEvents.All)}.")
+            ? new Refusal(ErrorCatalog.NotifyUnknownEvent, $"Événement « {unknown} » inconnu : {string.Join(", ", NotificationEvents.All)}.")
             : null;
 
     private static string? Events(IReadOnlyList<string>? events) => events is null || events.Count == 0 ? null : string.Join(',', events.Distinct());

@@ -1,6 +1,7 @@
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Notifications;
 using CpomExchange.Gateway.Problems;
+using CpomExchange.Rules.Errors;
 using CpomExchange.Infrastructure.Notifications;
 using CpomExchange.Rules.Policies;
 using Microsoft.AspNetCore.Mvc;
