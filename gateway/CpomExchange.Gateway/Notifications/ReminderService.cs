@@ -93,9 +93,9 @@ internal sealed partial class ReminderService(IServiceScopeFactory scopes, Polic
         {
             var year = today.Year - 1;
             var (yearStartUtc, _) = AnnualIndicators.UtcBounds(today.Year, decisions.Zone);
-            foreach (var signed in policies.Contracts)
+            // Each contract as amended today (ContractsBetween applies the amendments in force).
+            foreach (var contract in policies.Contracts.SelectMany(c => policies.ContractsBetween(c.Spsti, c.Caisse, today).Where(v => v.Id == c.Id)))
             {
-                var contract = signed.On(today);
                 if (!(contract.InForce(today) || contract.InReportingPeriod(today)) || !contract.Covers(year) || !contract.Exchanges.ContainsKey(ReportingPolicy.Indicators))
                 {
                     continue;
