@@ -12,7 +12,7 @@ namespace CpomExchange.Cli.Commands;
 /// </summary>
 internal static class NotificationCommands
 {
-    private const string Events = "file-received, file-acknowledged, file-withdrawn, file-expired, retention-ending, annual-table-due, certificate-expiring, log-verification-failed";
+    private const string Events = "file-received, file-acknowledged, file-withdrawn, file-expired, file-new-version, retention-ending, annual-table-due, certificate-expiring, log-verification-failed";
 
     public static Command Admin(CliIo io)
     {

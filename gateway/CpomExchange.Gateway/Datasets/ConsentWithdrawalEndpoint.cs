@@ -208,6 +208,8 @@ internal static partial class DatasetsApi
                 tracked.AcknowledgedAtUtc = null;
                 tracked.AcknowledgedBy = null;
                 await db.SaveChangesAsync(CancellationToken.None);
+                // In the same transaction: the recipient learns that a new version awaits their acknowledgement.
+                await http.RequestServices.GetRequiredService<CpomExchange.Gateway.Notifications.Notifier>().NewVersionAsync(db, tracked, CancellationToken.None);
                 await journal.RecordAsync(http, caller, LogActions.ConsentWithdrawal, tracked.Type, tracked.Id, tracked.Rows, tracked.ToOrganisation, purpose,
                     caseObject ?? "retrait du consentement (RGPD art. 7(3))", null, [tracked.ToOrganisation]);
                 await transaction.CommitAsync(CancellationToken.None);

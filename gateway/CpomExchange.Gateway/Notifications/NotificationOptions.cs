@@ -28,6 +28,69 @@ public sealed class NotificationOptions
 
     /// <summary>How many messages one round sends at most.</summary>
     public int BatchSize { get; set; } = 50;
+
+    /// <summary>
+    /// The gateway's administrators' addresses (<c>Notifications:Administrators:0</c>...): told of every
+    /// certificate about to expire. Administrators belong to no organisation, so their address is a setting.
+    /// </summary>
+    public List<string> Administrators { get; set; } = [];
+
+    /// <summary>
+    /// Optional webhooks, per organisation (<c>Notifications:Webhooks:carsat-lr:Url</c>, <c>:Secret</c>): every
+    /// message to that organisation is also posted, signed, to its system (same outbox, same retries).
+    /// </summary>
+    public Dictionary<string, WebhookSettings> Webhooks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A PEM file of the authority the webhooks' servers chain to (a private CA); empty: the system's.</summary>
+    public string? WebhookTrustAnchor { get; set; }
+
+    /// <summary>Section <c>Notifications:Reminders</c>: the scheduled reminders.</summary>
+    public ReminderSettings Reminders { get; set; } = new();
+
+    /// <summary>Section <c>Notifications:LogCheck</c>: the nightly verification of every organisation's access log.</summary>
+    public LogCheckSettings LogCheck { get; set; } = new();
+}
+
+/// <summary>An organisation's webhook.</summary>
+public sealed class WebhookSettings
+{
+    /// <summary>The <c>https://</c> address the gateway posts to.</summary>
+    public Uri? Url { get; set; }
+
+    /// <summary>The shared secret of the HMAC-SHA-256 signature (32 characters at least; from the environment).</summary>
+    public string? Secret { get; set; }
+}
+
+/// <summary>Section <c>Notifications:Reminders</c>.</summary>
+public sealed class ReminderSettings
+{
+    /// <summary>Whether the reminders run on their own (a test may run their rounds itself).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often one instance (the lease's holder) looks for reminders due, in seconds.</summary>
+    public int CheckEverySeconds { get; set; } = 3600;
+
+    /// <summary>A received file not yet downloaded: its recipient is reminded this many days before its retention ends.</summary>
+    public int RetentionDaysBefore { get; set; } = 7;
+
+    /// <summary>A certificate: its agent and the administrators are told this many days before it expires.</summary>
+    public int CertificateDaysBefore { get; set; } = 30;
+}
+
+/// <summary>Section <c>Notifications:LogCheck</c>.</summary>
+public sealed class LogCheckSettings
+{
+    /// <summary>Whether the nightly check runs.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The time of day it runs, in <c>Cpom:TimeZone</c>, <c>HH:mm</c> (off-peak).</summary>
+    public string At { get; set; } = "03:30";
+
+    /// <summary>How often each instance looks whether the check is due, in seconds.</summary>
+    public int PollSeconds { get; set; } = 60;
+
+    /// <summary>The time of day as a <see cref="TimeOnly"/>, or null when <see cref="At"/> is not <c>HH:mm</c>.</summary>
+    public TimeOnly? Time => TimeOnly.TryParseExact(At, "HH:mm", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var t) ? t : null;
 }
 
 /// <summary>Section <c>Notifications:Smtp</c>.</summary>
@@ -101,6 +164,34 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
             && (!Uri.TryCreate(options.ConsoleUrl, UriKind.Absolute, out var console) || console.Scheme != Uri.UriSchemeHttps))
         {
             errors.Add($"Notifications:ConsoleUrl « {options.ConsoleUrl} » doit être une adresse https:// absolue.");
+        }
+        foreach (var (organisation, hook) in options.Webhooks)
+        {
+            if (hook.Url is not { IsAbsoluteUri: true } url || url.Scheme != Uri.UriSchemeHttps)
+            {
+                errors.Add($"Notifications:Webhooks:{organisation}:Url doit être une adresse https:// absolue.");
+            }
+            if (hook.Secret is not { Length: >= 32 })
+            {
+                errors.Add($"Notifications:Webhooks:{organisation}:Secret : 32 caractères au moins (variable d'environnement Notifications__Webhooks__{organisation}__Secret).");
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(options.WebhookTrustAnchor) && !File.Exists(options.WebhookTrustAnchor))
+        {
+            errors.Add($"Notifications:WebhookTrustAnchor : fichier introuvable ({options.WebhookTrustAnchor}).");
+        }
+        if (options.Administrators.FirstOrDefault(a => !NotificationsApi.ValidAddress(a)) is { } admin)
+        {
+            errors.Add($"Notifications:Administrators : adresse « {admin} » invalide (une adresse électronique seule).");
+        }
+        var reminders = options.Reminders;
+        if (reminders.CheckEverySeconds < 1 || reminders.RetentionDaysBefore < 1 || reminders.CertificateDaysBefore < 1)
+        {
+            errors.Add("Notifications:Reminders : CheckEverySeconds, RetentionDaysBefore et CertificateDaysBefore doivent être positifs.");
+        }
+        if (options.LogCheck.Time is null || options.LogCheck.PollSeconds < 1)
+        {
+            errors.Add($"Notifications:LogCheck : At « {options.LogCheck.At} » doit être une heure HH:mm et PollSeconds positif.");
         }
         if (options.PollSeconds < 1 || options.RetryBaseSeconds < 1 || options.RetryMaxSeconds < options.RetryBaseSeconds || options.BatchSize < 1)
         {

@@ -30,6 +30,18 @@ internal static class NotificationRecipients
             .ToList();
     }
 
+    /// <summary>The own address of <paramref name="agentId"/> (if they set one and want <paramref name="eventName"/>), and <paramref name="others"/>: distinct, sorted.</summary>
+    public static async Task<IReadOnlyList<string>> AgentAndAsync(CpomDbContext db, string eventName, string agentId, IEnumerable<string> others,
+        CancellationToken cancellationToken)
+    {
+        var own = await db.NotificationAddresses.AsNoTracking().Where(a => a.AgentId == agentId).ToListAsync(cancellationToken);
+        return own.Where(a => Wants(a.Events, eventName)).Select(a => a.Address)
+            .Concat(others)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Order(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+    }
+
     /// <summary>True when <paramref name="events"/> (comma-separated; null or empty: all) includes <paramref name="eventName"/>.</summary>
     public static bool Wants(string? events, string eventName) =>
         string.IsNullOrWhiteSpace(events) || events.Split(',', StringSplitOptions.TrimEntries).Contains(eventName, StringComparer.Ordinal);

@@ -65,7 +65,7 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
         // Only this round sends now (the lease): a message still "sending" was left by a sender that stopped or lost the lease.
-        var left = await db.Notifications.Where(n => n.State == NotificationStates.Sending)
+        var left = await db.Notifications.Where(n => n.State == NotificationStates.Sending && n.Recipients != WebhookSender.Recipient)
             .ExecuteUpdateAsync(s => s.SetProperty(n => n.State, NotificationStates.Uncertain)
                 .SetProperty(n => n.LastError, "Envoi interrompu avant la réponse du serveur : peut-être reçu, non renvoyé."), cancellationToken);
         if (left > 0)
@@ -74,17 +74,18 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         }
         var now = time.GetUtcNow().UtcDateTime;
         var due = await db.Notifications.AsNoTracking()
-            .Where(n => n.State == NotificationStates.Pending && n.NextAttemptAtUtc <= now)
+            .Where(n => n.State == NotificationStates.Pending && n.NextAttemptAtUtc <= now && n.Recipients != WebhookSender.Recipient)
             .OrderBy(n => n.Id).Take(settings.BatchSize).ToListAsync(cancellationToken);
         if (due.Count == 0)
         {
             return;
         }
         using var client = new SmtpClient { Timeout = settings.Smtp.TimeoutSeconds * 1000 };
-        if (!string.IsNullOrWhiteSpace(settings.Smtp.TrustAnchor))
+        // Loaded for this round's connection and disposed with it (the callback runs only during the handshake).
+        using var anchor = string.IsNullOrWhiteSpace(settings.Smtp.TrustAnchor) ? null : X509CertificateLoader.LoadCertificateFromFile(settings.Smtp.TrustAnchor);
+        if (anchor is { } trusted)
         {
-            var anchor = X509CertificateLoader.LoadCertificateFromFile(settings.Smtp.TrustAnchor);
-            client.ServerCertificateValidationCallback = (_, certificate, _, errors) => ChainsTo(certificate, errors, anchor);
+            client.ServerCertificateValidationCallback = (_, certificate, _, errors) => ChainsTo(certificate, errors, trusted);
         }
         try
         {
@@ -121,7 +122,8 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
             }
             try
             {
-                await client.SendAsync(ToMime(n, from), CancellationToken.None);
+                // The addresses go in the envelope only: colleagues told of the same event never see each other's address.
+                await client.SendAsync(ToMime(n, from), from, Recipients(n), CancellationToken.None);
             }
             catch (SmtpCommandException e) when ((int)e.StatusCode >= 500)
             {
@@ -151,7 +153,7 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         }
     }
 
-    private static Task SettleAsync(CpomDbContext db, long id, string state, DateTime? sentAt, string? error, CancellationToken cancellationToken) =>
+    internal static Task SettleAsync(CpomDbContext db, long id, string state, DateTime? sentAt, string? error, CancellationToken cancellationToken) =>
         // From "sending", or from "uncertain" when a new holder judged this sender gone while it was still at work.
         db.Notifications.Where(x => x.Id == id && (x.State == NotificationStates.Sending || x.State == NotificationStates.Uncertain))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, state).SetProperty(x => x.SentAtUtc, sentAt).SetProperty(x => x.LastError, error)
@@ -176,10 +178,8 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
     {
         var message = new MimeMessage();
         message.From.Add(from);
-        foreach (var address in n.Recipients.Split(',', StringSplitOptions.RemoveEmptyEntries))
-        {
-            message.To.Add(MailboxAddress.Parse(address));
-        }
+        // An empty group (RFC 5322 §3.4, "undisclosed recipients"): the header names nobody; the envelope (RCPT TO) carries the addresses.
+        message.To.Add(new GroupAddress(UndisclosedRecipients));
         message.Subject = n.Subject;
         // The same identifier at every attempt: a relay that deduplicates sees one message.
         // Letters only after the sequence number: no run of digits a reader (or a scanner) could take for a SIRET.
@@ -189,6 +189,12 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         message.Body = new BodyBuilder { TextBody = n.TextBody, HtmlBody = n.HtmlBody }.ToMessageBody();
         return message;
     }
+
+    /// <summary>The display name of the empty <c>To</c> group.</summary>
+    internal const string UndisclosedRecipients = "Destinataires non divulgués";
+
+    private static List<MailboxAddress> Recipients(NotificationEntity n) =>
+        n.Recipients.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(MailboxAddress.Parse).ToList();
 
     private static string Letters(long value) =>
         string.Concat(value.ToString("x16", System.Globalization.CultureInfo.InvariantCulture).Select(c => (char)('a' + Convert.ToInt32(c.ToString(), 16))));
@@ -201,7 +207,7 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
         _ => SecureSocketOptions.StartTls,
     };
 
-    private static bool ChainsTo(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2 anchor)
+    internal static bool ChainsTo(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2 anchor)
     {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {

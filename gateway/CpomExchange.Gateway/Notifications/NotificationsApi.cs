@@ -94,126 +94,36 @@ internal static class NotificationsApi
         return TypedResults.Ok(ToInfo(row));
     }
 
-    private static async Task<Results<Ok<NotificationAddressList>, ProblemHttpResult>> AddressesAsync(HttpContext http, CpomDbContext db, string? organisation = null)
+    private static async Task<Results<Ok<NotificationAddressList>, ProblemHttpResult>> AddressesAsync(HttpContext http, NotificationAddressBook book, string? organisation = null)
     {
-        if (AdminApi.Forbidden(Caller.From(http.User)) is { } forbidden)
-        {
-            return forbidden;
-        }
-        var query = db.NotificationAddresses.AsNoTracking();
-        if (organisation is not null)
-        {
-            query = query.Where(a => a.OrganisationId == organisation);
-        }
-        var rows = await query.OrderBy(a => a.OrganisationId).ThenBy(a => a.Role).ThenBy(a => a.AgentId).ThenBy(a => a.Address).ToListAsync(http.RequestAborted);
-        return TypedResults.Ok(new NotificationAddressList(rows.Select(ToInfo).ToList()));
+        var listed = await book.ListAsync(Caller.From(http.User), organisation, http.RequestAborted);
+        return listed.Succeeded ? TypedResults.Ok(new NotificationAddressList(listed.Value)) : listed.Refusal.ToProblem();
     }
 
     private static async Task<Results<Ok<NotificationAddressList>, ProblemHttpResult>> SetRoleAddressesAsync(string organisation, string role, RoleAddresses request,
-        HttpContext http, CpomDbContext db, PolicySet policies, TimeProvider time, AccessJournal journal)
+        HttpContext http, NotificationAddressBook book)
     {
-        var caller = Caller.From(http.User);
-        if (AdminApi.Forbidden(caller) is { } forbidden)
-        {
-            return forbidden;
-        }
-        if (!policies.Organisations.ContainsKey(organisation))
-        {
-            return Problem.Of(404, ErrorCatalog.UnknownOrganisation, $"Organisation « {organisation} » inconnue de la politique.");
-        }
-        if (!Roles.All.Contains(role) || role == Roles.Admin)
-        {
-            return Problem.Of(400, ErrorCatalog.AdminInvalidRequest, $"Rôle « {role} » inconnu : {string.Join(", ", Roles.All.Where(r => r != Roles.Admin))}.");
-        }
-        var addresses = (request.Addresses ?? []).Select(a => a.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        if (addresses.FirstOrDefault(a => !ValidAddress(a)) is { } bad)
-        {
-            return Problem.Of(400, ErrorCatalog.NotifyInvalidAddress, $"Adresse « {bad} » invalide : une adresse électronique seule (nom@domaine), 254 caractères au plus.");
-        }
-        if (CheckEvents(request.Events) is { } unknown)
-        {
-            return unknown;
-        }
-        var now = time.GetUtcNow().UtcDateTime;
-        await using (var transaction = await CpomDatabase.BeginWriteAsync(db, http.RequestAborted))
-        {
-            await db.NotificationAddresses.Where(a => a.OrganisationId == organisation && a.Role == role && a.AgentId == null).ExecuteDeleteAsync(http.RequestAborted);
-            db.NotificationAddresses.AddRange(addresses.Select(a => new NotificationAddressEntity
-            {
-                OrganisationId = organisation, Role = role, Address = a, Events = Events(request.Events), UpdatedAtUtc = now,
-            }));
-            await db.SaveChangesAsync(http.RequestAborted);
-            await journal.RecordAsync(http, caller, LogActions.AdminChange, null, null, null, null, null,
-                Truncate($"notifications {role} : {addresses.Count} adresse(s)"), null, [organisation]);
-            await transaction.CommitAsync(http.RequestAborted);
-        }
-        var rows = await db.NotificationAddresses.AsNoTracking().Where(a => a.OrganisationId == organisation && a.Role == role && a.AgentId == null)
-            .OrderBy(a => a.Address).ToListAsync(http.RequestAborted);
-        return TypedResults.Ok(new NotificationAddressList(rows.Select(ToInfo).ToList()));
+        var set = await book.SetRoleAsync(http, Caller.From(http.User), organisation, role, request);
+        return set.Succeeded ? TypedResults.Ok(new NotificationAddressList(set.Value)) : set.Refusal.ToProblem();
     }
 
-    private static async Task<Ok<NotificationAddressList>> OwnAsync(HttpContext http, CpomDbContext db)
+    private static async Task<Ok<NotificationAddressList>> OwnAsync(HttpContext http, NotificationAddressBook book) =>
+        TypedResults.Ok(new NotificationAddressList(await book.OwnAsync(Caller.From(http.User), http.RequestAborted)));
+
+    private static async Task<Results<Ok<NotificationAddressList>, ProblemHttpResult>> SetOwnAsync(OwnAddress request, HttpContext http, NotificationAddressBook book)
     {
-        var caller = Caller.From(http.User);
-        var rows = await db.NotificationAddresses.AsNoTracking().Where(a => a.AgentId == caller.AgentId).ToListAsync(http.RequestAborted);
-        return TypedResults.Ok(new NotificationAddressList(rows.Select(ToInfo).ToList()));
+        var set = await book.SetOwnAsync(http, Caller.From(http.User), request);
+        return set.Succeeded ? TypedResults.Ok(new NotificationAddressList(set.Value)) : set.Refusal.ToProblem();
     }
 
-    private static async Task<Results<Ok<NotificationAddressList>, ProblemHttpResult>> SetOwnAsync(OwnAddress request, HttpContext http, CpomDbContext db,
-        TimeProvider time, AccessJournal journal)
+    private static async Task<Ok<NotificationAddressList>> DeleteOwnAsync(HttpContext http, NotificationAddressBook book)
     {
-        var caller = Caller.From(http.User);
-        if (caller.Organisation is null)
-        {
-            return Problem.Of(403, ErrorCatalog.RoleNotAllowed, "Seul un agent d'une organisation reçoit des notifications.");
-        }
-        var address = request.Address?.Trim();
-        if (address is null || !ValidAddress(address))
-        {
-            return Problem.Of(400, ErrorCatalog.NotifyInvalidAddress, "Adresse (address) invalide : une adresse électronique seule (nom@domaine), 254 caractères au plus.");
-        }
-        if (CheckEvents(request.Events) is { } unknown)
-        {
-            return unknown;
-        }
-        await using (var transaction = await CpomDatabase.BeginWriteAsync(db, http.RequestAborted))
-        {
-            await db.NotificationAddresses.Where(a => a.AgentId == caller.AgentId).ExecuteDeleteAsync(http.RequestAborted);
-            db.NotificationAddresses.Add(new NotificationAddressEntity
-            {
-                OrganisationId = caller.Organisation, AgentId = caller.AgentId, Address = address, Events = Events(request.Events), UpdatedAtUtc = time.GetUtcNow().UtcDateTime,
-            });
-            await db.SaveChangesAsync(http.RequestAborted);
-            await journal.RecordAsync(http, caller, LogActions.AdminChange, null, null, null, null, null, "adresse de notification personnelle", null, []);
-            await transaction.CommitAsync(http.RequestAborted);
-        }
-        return await OwnAsync(http, db);
-    }
-
-    private static async Task<Ok<NotificationAddressList>> DeleteOwnAsync(HttpContext http, CpomDbContext db)
-    {
-        var caller = Caller.From(http.User);
-        await db.NotificationAddresses.Where(a => a.AgentId == caller.AgentId).ExecuteDeleteAsync(http.RequestAborted);
+        await book.DeleteOwnAsync(Caller.From(http.User), http.RequestAborted);
         return TypedResults.Ok(new NotificationAddressList([]));
     }
 
-    /// <summary>One bare address: no display name, no list, no line break (nothing a header could be forged with).</summary>
-    internal static bool ValidAddress(string address) =>
-        address.Length is > 2 and <= 254
-        && !address.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is ',' or ';' or '<' or '>' or '"')
-        && MimeKit.MailboxAddress.TryParse(address, out var parsed) && parsed.Address == address && address.IndexOf('@', StringComparison.Ordinal) > 0;
-
-    private static ProblemHttpResult? CheckEvents(IReadOnlyList<string>? events) =>
-        events?.FirstOrDefault(e => !NotificationEvents.All.Contains(e)) is { } unknown
-            ? Problem.Of(400, ErrorCatalog.NotifyUnknownEvent, $"Événement « {unknown} » inconnu : {string.Join(", ", NotificationEvents.All)}.")
-            : null;
-
-    private static string? Events(IReadOnlyList<string>? events) => events is null || events.Count == 0 ? null : string.Join(',', events.Distinct());
-
-    private static string Truncate(string text) => text.Length > 80 ? text[..80] : text;
-
-    private static NotificationAddressInfo ToInfo(NotificationAddressEntity a) =>
-        new(a.OrganisationId, a.Role, a.AgentId, a.Address, a.Events is null ? [] : a.Events.Split(','));
+    /// <summary>One bare address (see <see cref="NotificationAddressBook.ValidAddress"/>).</summary>
+    internal static bool ValidAddress(string address) => NotificationAddressBook.ValidAddress(address);
 
     private static NotificationInfo ToInfo(NotificationEntity n) => new(n.Id, n.Event, n.OrganisationId, n.DatasetId,
         n.Recipients.Split(',', StringSplitOptions.RemoveEmptyEntries), n.Subject, n.State, n.Attempts,

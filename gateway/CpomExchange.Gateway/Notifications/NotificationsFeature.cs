@@ -12,9 +12,17 @@ internal static class NotificationsFeature
     {
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
-        services.AddSingleton<Notifier>();
+        // Scoped: it writes in the caller's transaction and takes the legal time zone from AccessDecisions.
+        services.AddScoped<Notifier>();
+        services.AddScoped<NotificationAddressBook>();
         services.AddSingleton<NotificationSender>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationSender>());
+        services.AddSingleton<WebhookSender>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
+        services.AddSingleton<ReminderService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReminderService>());
+        services.AddSingleton<LogCheckService>();
+        services.AddHostedService(sp => sp.GetRequiredService<LogCheckService>());
         return services;
     }
 

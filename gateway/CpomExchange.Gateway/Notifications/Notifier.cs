@@ -1,4 +1,4 @@
-using CpomExchange.Gateway.Hosting;
+using CpomExchange.Gateway.Datasets;
 using CpomExchange.Infrastructure.Notifications;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Policies;
@@ -10,11 +10,12 @@ namespace CpomExchange.Gateway.Notifications;
 /// <summary>
 /// Writes notifications to the outbox, in the caller's transaction: called where the event's own rows
 /// are saved, before the commit, so that the event and its notification commit or roll back together.
-/// The addresses are resolved and the message rendered now; the sender only sends.
+/// The addresses are resolved and the message rendered now; the sender only sends. Dates are written
+/// in the gateway's legal time zone, the one every decision uses (<see cref="AccessDecisions.Zone"/>).
 /// </summary>
-internal sealed class Notifier(PolicySet policies, IOptions<NotificationOptions> options, IOptions<GatewayOptions> gateway, TimeProvider time)
+internal sealed partial class Notifier(PolicySet policies, IOptions<NotificationOptions> options, AccessDecisions decisions, TimeProvider time)
 {
-    private readonly TimeZoneInfo _zone = TimeZoneInfo.FindSystemTimeZoneById(gateway.Value.TimeZone);
+    private readonly TimeZoneInfo _zone = decisions.Zone;
 
     /// <summary>A file arrived: its recipient's agents of the roles that may download it are told.</summary>
     public Task FileReceivedAsync(CpomDbContext db, DatasetEntity dataset, CancellationToken cancellationToken = default)
@@ -57,6 +58,22 @@ internal sealed class Notifier(PolicySet policies, IOptions<NotificationOptions>
     }
 
     /// <summary>
+    /// A person was removed from a file after withdrawing consent (RGPD art. 7(3)): its recipient is told
+    /// that a new version awaits their acknowledgement (the earlier receipt no longer stands). Who was removed is never said.
+    /// </summary>
+    public Task NewVersionAsync(CpomDbContext db, DatasetEntity dataset, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        var (label, roles) = Exchange(dataset.Type, e => e.Roles.Download);
+        var message = NotificationContent.Compose($"Nouvelle version à accuser : {label} de {Name(dataset.FromOrganisation)}",
+            [$"{Name(dataset.FromOrganisation)} a retiré une personne, à sa demande (retrait du consentement), du fichier « {label} » qu'il vous avait transmis le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)}. La nouvelle version ({NotificationContent.Rows(dataset.Rows)}) remplace la précédente, qui est détruite.",
+             "Votre accusé de réception portait sur la version précédente : accusez réception de la nouvelle version.",
+             $"Référence du dépôt : {dataset.Id}."],
+            Link(), $"cpom status {dataset.Id}, puis cpom ack {dataset.Id}");
+        return EnqueueAsync(db, NotificationEvents.FileNewVersion, dataset.ToOrganisation, roles, dataset.Id, null, message, cancellationToken);
+    }
+
+    /// <summary>
     /// Adds one message to the outbox for <paramref name="organisation"/>'s addresses of <paramref name="roles"/>
     /// (and its agents of those roles who chose <paramref name="eventName"/>), and saves it in the caller's transaction.
     /// </summary>
@@ -64,8 +81,16 @@ internal sealed class Notifier(PolicySet policies, IOptions<NotificationOptions>
         string? dedupKey, NotificationMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(message);
         var recipients = await NotificationRecipients.ResolveAsync(db, eventName, organisation, roles, cancellationToken);
+        await EnqueueToAsync(db, eventName, organisation, recipients, datasetId, dedupKey, message, cancellationToken);
+    }
+
+    /// <summary>Adds one message to the outbox for <paramref name="recipients"/> (already resolved), and saves it in the caller's transaction.</summary>
+    public async Task EnqueueToAsync(CpomDbContext db, string eventName, string organisation, IReadOnlyList<string> recipients, string? datasetId,
+        string? dedupKey, NotificationMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(message);
         var now = time.GetUtcNow().UtcDateTime;
         db.Notifications.Add(new NotificationEntity
         {
@@ -81,6 +106,24 @@ internal sealed class Notifier(PolicySet policies, IOptions<NotificationOptions>
             NextAttemptAtUtc = now,
             CreatedAtUtc = now,
         });
+        if (options.Value.Webhooks.ContainsKey(organisation))
+        {
+            // The organisation's system is told too, through the same outbox (its own row, its own retries).
+            db.Notifications.Add(new NotificationEntity
+            {
+                Event = eventName,
+                OrganisationId = organisation,
+                DatasetId = datasetId,
+                DedupKey = dedupKey is null ? null : dedupKey + ":" + WebhookSender.Recipient,
+                Recipients = WebhookSender.Recipient,
+                Subject = message.Subject,
+                TextBody = WebhookSender.Body(eventName, organisation, datasetId, now),
+                HtmlBody = string.Empty,
+                State = NotificationStates.Pending,
+                NextAttemptAtUtc = now,
+                CreatedAtUtc = now,
+            });
+        }
         await db.SaveChangesAsync(cancellationToken);
     }
 

@@ -23,6 +23,7 @@ internal static class Navigation
         new("/Journal/Verifier", "/Journal/Verifier", "Vérifier le journal", [Roles.Dpo]),
         new("/Registre/Index", "/Registre", "Registre des traitements", [Roles.Dpo, Roles.Admin]),
         new("/Admin/Index", "/Admin", "Annuaire", [Roles.Admin]),
+        new("/Notifications/Index", "/Notifications", "Notifications", Everyone),
     ];
 
     /// <summary>The entries <paramref name="user"/>'s roles may see.</summary>

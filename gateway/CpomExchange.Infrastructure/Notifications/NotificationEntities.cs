@@ -121,6 +121,9 @@ public static class NotificationEvents
     public const string FileAcknowledged = "file-acknowledged";
     public const string FileWithdrawn = "file-withdrawn";
     public const string FileExpired = "file-expired";
+
+    /// <summary>A person was removed from a file (consent withdrawn): a new version awaits the recipient's acknowledgement.</summary>
+    public const string FileNewVersion = "file-new-version";
     public const string RetentionEnding = "retention-ending";
     public const string AnnualTableDue = "annual-table-due";
     public const string CertificateExpiring = "certificate-expiring";
@@ -128,7 +131,7 @@ public static class NotificationEvents
 
     /// <summary>Every event, in the order the documentation lists them.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [FileReceived, FileAcknowledged, FileWithdrawn, FileExpired, RetentionEnding, AnnualTableDue, CertificateExpiring, LogVerificationFailed];
+        [FileReceived, FileAcknowledged, FileWithdrawn, FileExpired, FileNewVersion, RetentionEnding, AnnualTableDue, CertificateExpiring, LogVerificationFailed];
 }
 
 /// <summary>The notification tables in the model (called from <c>CpomDbContext.OnModelCreating</c>).</summary>

@@ -35,6 +35,11 @@ public sealed class NotificationAddressesTests(NotifyGatewayFixture gateway) : I
         }
         var withdrawn = await gateway.Smtp.WaitForAsync(m => m.Event == "file-withdrawn" && m.Text.Contains(id, StringComparison.Ordinal));
         Assert.Equal(["accueil@carsat-lr.example", "moi@carsat-lr.example"], withdrawn.EnvelopeTo);
+        // One message for both, and neither reads the other's address: no header names either.
+        var headers = string.Join('\n', withdrawn.Message.Headers.Select(h => h.Value));
+        Assert.DoesNotContain("accueil@", headers, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("moi@", headers, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(withdrawn.Message.To.Mailboxes.Concat(withdrawn.Message.Cc.Mailboxes).Concat(withdrawn.Message.Bcc.Mailboxes));
     }
 
     [Theory]

@@ -22,7 +22,9 @@ public sealed class NotificationEventTests(NotifyGatewayFixture gateway) : IClas
 
         var mail = await gateway.Smtp.WaitForAsync(m => m.Text.Contains(id, StringComparison.Ordinal));
         Assert.Equal(["carsat-lr-agent@carsat-lr.example"], mail.EnvelopeTo);
-        Assert.Equal(["carsat-lr-agent@carsat-lr.example"], mail.Message.To.Mailboxes.Select(m => m.Address));
+        // The addresses are in the envelope only: the To header is an empty group.
+        Assert.Empty(mail.Message.To.Mailboxes);
+        Assert.Equal("Destinataires non divulgués", Assert.IsType<MimeKit.GroupAddress>(Assert.Single(mail.Message.To)).Name);
         Assert.True(mail.Secure, "the relay was reached without STARTTLS");
         Assert.Equal(NotificationEvents.FileReceived, mail.Event);
         Assert.StartsWith("Fichier reçu : ", mail.Message.Subject, StringComparison.Ordinal);
@@ -55,6 +57,24 @@ public sealed class NotificationEventTests(NotifyGatewayFixture gateway) : IClas
             .. persons.Select(p => p.Nir), .. persons.Select(p => p.Employer), "PERSONNE1", "Camille", "Lefèvre", "p1@example.org", "cellule-pdp@spsti.example",
             "06 00 00 00 01", "Restrictions d'aptitude", "14/06/1971",
         ]);
+    }
+
+    [Fact]
+    public async Task ConsentWithdrawal_TellsTheServiceSocial_ANewVersionAwaitsItsAcknowledgement_WithoutThePerson()
+    {
+        var persons = Signalements.Persons(72, 3);
+        var id = await (await gateway.PostCsvAsync("pst38-pdp", "type=signalements-pdp&to=carsat-ra&purpose=pdp", Signalements.File(persons))).IdAsync();
+        await gateway.Smtp.WaitForAsync(m => m.Event == NotificationEvents.FileReceived && m.Text.Contains(id, StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.OK, (await gateway.WithdrawConsentAsync("pst38-pdp", id, new { nir = persons[1].Nir })).StatusCode);
+        var mail = await gateway.Smtp.WaitForAsync(m => m.Event == NotificationEvents.FileNewVersion && m.Text.Contains(id, StringComparison.Ordinal));
+        Assert.Equal(["carsat-ra-service-social@carsat-ra.example"], mail.EnvelopeTo);
+        Assert.StartsWith("Nouvelle version à accuser : ", mail.Message.Subject, StringComparison.Ordinal);
+        Assert.Contains("accusez réception de la nouvelle version", mail.Text, StringComparison.Ordinal);
+        Assert.Contains("(2 lignes)", mail.Text, StringComparison.Ordinal);
+        Assert.True(MailScan.Catches(persons[1].Nir));
+        MailScan.AssertNoIdentifier(mail, id, [.. persons.Select(p => p.Nir), .. persons.Select(p => p.Employer), "PERSONNE2", "p2@example.org"]);
+        Assert.Equal([NotificationEvents.FileReceived, NotificationEvents.FileNewVersion], (await gateway.OutboxAsync(id)).Select(n => n.Event));
     }
 
     [Fact]

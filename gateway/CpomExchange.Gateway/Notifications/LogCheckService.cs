@@ -1,0 +1,139 @@
+using CpomExchange.Gateway.Datasets;
+using CpomExchange.Gateway.Hosting;
+using CpomExchange.Infrastructure.AccessLog;
+using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.AccessLog;
+using CpomExchange.Rules.Policies;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CpomExchange.Gateway.Notifications;
+
+/// <summary>
+/// The nightly verification of every organisation's access log (issue 20.4), like the tamper check
+/// managed file-transfer products run each night: at <c>Notifications:LogCheck:At</c> in
+/// <c>Cpom:TimeZone</c>, one instance (the <see cref="LeaseName"/> lease, held until the next night so
+/// that neither another instance nor a restart runs it twice) recomputes each log from the database and
+/// checks it against its signed checkpoints. A log that does not verify: an alert to that organisation's
+/// DPO at once (the outbox, once per log and night) and an error for the operator; a log that verifies:
+/// an information line, no mail. An instance that starts more than <see cref="Window"/> after the hour
+/// waits for the next night.
+/// </summary>
+internal sealed partial class LogCheckService(IServiceScopeFactory scopes, PolicySet policies, IOptions<NotificationOptions> options, TimeProvider time,
+    GatewayInstance instance, ILogger<LogCheckService> logger) : BackgroundService
+{
+    /// <summary>The lease of the nightly check.</summary>
+    public const string LeaseName = "access-log-nightly-check";
+
+    /// <summary>How late after the hour a night's check may still start.</summary>
+    internal static readonly TimeSpan Window = TimeSpan.FromHours(6);
+
+    private DateOnly? _lastNight;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value.LogCheck;
+        if (!settings.Enabled)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.PollSeconds), time);
+        do
+        {
+            try
+            {
+                await RoundAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>Runs the night's check if it is due here; returns the organisations whose log did not verify (null when it did not run).</summary>
+    internal async Task<IReadOnlyList<string>?> RoundAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var zone = scope.ServiceProvider.GetRequiredService<AccessDecisions>().Zone;
+        var at = options.Value.LogCheck.Time ?? new TimeOnly(3, 30);
+        var now = time.GetUtcNow();
+        var local = TimeZoneInfo.ConvertTime(now, zone).DateTime;
+        var night = DateOnly.FromDateTime(local);
+        if (TimeOnly.FromDateTime(local) < at)
+        {
+            night = night.AddDays(-1);
+        }
+        if (_lastNight == night)
+        {
+            return null;
+        }
+        var startLocal = night.ToDateTime(at);
+        // A time the clock skips (spring forward) starts one hour later.
+        var startUtc = TimeZoneInfo.ConvertTimeToUtc(zone.IsInvalidTime(startLocal) ? startLocal.AddHours(1) : startLocal, zone);
+        if (now.UtcDateTime - startUtc > Window)
+        {
+            _lastNight = night;
+            return null;
+        }
+        var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
+        // Held until shortly before the next night's hour: one run a night, whoever holds it and whatever restarts.
+        var until = startUtc.AddHours(20) - now.UtcDateTime;
+        if (!await Leases.TryAcquireAsync(db, LeaseName, instance.Id, until, now.UtcDateTime, cancellationToken))
+        {
+            _lastNight = night;
+            return null;
+        }
+        var reader = scope.ServiceProvider.GetRequiredService<AccessLogReader>();
+        var notifier = scope.ServiceProvider.GetRequiredService<Notifier>();
+        var failed = new List<string>();
+        foreach (var organisation in policies.Organisations.Keys.Order(StringComparer.Ordinal))
+        {
+            LogVerification? result;
+            try
+            {
+                result = await reader.VerifyAsync(organisation, cancellationToken);
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or System.Data.Common.DbException))
+            {
+                // A log that cannot even be read back (a field altered beyond parsing) does not verify: fail closed.
+                // A database that is down throws DbException instead: the round is tried again, nobody is alerted.
+                LogUnreadable(logger, e, organisation);
+                result = null;
+            }
+            if (result is { Valid: true })
+            {
+                LogVerified(logger, organisation, result.EntriesChecked, result.CheckpointsChecked);
+                continue;
+            }
+            failed.Add(organisation);
+            LogTampered(logger, organisation, result?.FirstBadSeq, result?.Problem ?? "journal illisible");
+            try
+            {
+                db.ChangeTracker.Clear();
+                await notifier.LogVerificationFailedAsync(db, organisation, night, result?.FirstBadSeq, cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // Written by another run of the same night (the unique key): the DPO is told once.
+                db.ChangeTracker.Clear();
+            }
+        }
+        // Only once every log was read: a round that failed half-way runs again at the next poll (the alerts are written once each).
+        _lastNight = night;
+        return failed;
+    }
+
+    [LoggerMessage(EventId = 8201, Level = LogLevel.Information, Message = "Vérification nocturne : le journal des accès de {Organisation} est intègre ({Entries} entrée(s), {Checkpoints} point(s) de contrôle).")]
+    private static partial void LogVerified(ILogger logger, string organisation, long entries, int checkpoints);
+
+    [LoggerMessage(EventId = 8202, Level = LogLevel.Error, Message = "Vérification nocturne : le journal des accès de {Organisation} NE SE VÉRIFIE PAS (première entrée en cause : {FirstBad}) : {Problem}. Son DPO est alerté.")]
+    private static partial void LogTampered(ILogger logger, string organisation, long? firstBad, string? problem);
+
+    [LoggerMessage(EventId = 8204, Level = LogLevel.Error, Message = "Vérification nocturne : le journal des accès de {Organisation} ne peut pas être relu.")]
+    private static partial void LogUnreadable(ILogger logger, Exception exception, string organisation);
+
+    [LoggerMessage(EventId = 8203, Level = LogLevel.Error, Message = "Échec de la vérification nocturne des journaux des accès ; nouvel essai au prochain passage.")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
