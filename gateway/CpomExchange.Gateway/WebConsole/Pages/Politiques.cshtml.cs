@@ -1,6 +1,7 @@
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Datasets;
 using CpomExchange.Gateway.Problems;
+using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Errors;
 using CpomExchange.Rules.Policies;
 using Microsoft.AspNetCore.Mvc;
@@ -37,7 +38,7 @@ internal sealed class PolitiquesModel(PolicySet policies, AccessDecisions decisi
 
     public ConsoleLabels Labels { get; } = new(policies);
 
-    protected override Refusal? Check(Caller caller) => Scope(caller, null) is { Refusal: { } refused } ? refused : null;
+    protected override Refusal? Check(Caller caller) => Scope(caller, null).Refusal;
 
     public IActionResult OnGet()
     {
@@ -94,24 +95,24 @@ internal sealed class PolitiquesModel(PolicySet policies, AccessDecisions decisi
     };
 
     /// <summary>A column's kind, in French.</summary>
-    public static string Column(Rules.Csv.ColumnSpec column)
+    public static string Column(ColumnSpec column)
     {
         ArgumentNullException.ThrowIfNull(column);
         var kind = column.Kind switch
         {
-            Rules.Csv.ColumnKind.Siret => "SIRET",
-            Rules.Csv.ColumnKind.Nir => "NIR",
-            Rules.Csv.ColumnKind.Integer => "nombre entier",
-            Rules.Csv.ColumnKind.Decimal => "nombre décimal",
-            Rules.Csv.ColumnKind.Date => "date",
-            Rules.Csv.ColumnKind.Year => "année",
-            Rules.Csv.ColumnKind.Enum => "code parmi : " + string.Join(", ", column.Values ?? []),
-            Rules.Csv.ColumnKind.NafCode => "code NAF",
-            Rules.Csv.ColumnKind.PostalCode => "code postal",
-            Rules.Csv.ColumnKind.Email => "adresse électronique",
-            Rules.Csv.ColumnKind.Phone => "téléphone",
-            Rules.Csv.ColumnKind.Reference => "référence d'un jeu de données",
-            Rules.Csv.ColumnKind.RowReference => "référence d'une ligne",
+            ColumnKind.Siret => "SIRET",
+            ColumnKind.Nir => "NIR",
+            ColumnKind.Integer => "nombre entier",
+            ColumnKind.Decimal => "nombre décimal",
+            ColumnKind.Date => "date",
+            ColumnKind.Year => "année",
+            ColumnKind.Enum => "code parmi : " + string.Join(", ", column.Values ?? []),
+            ColumnKind.NafCode => "code NAF",
+            ColumnKind.PostalCode => "code postal",
+            ColumnKind.Email => "adresse électronique",
+            ColumnKind.Phone => "téléphone",
+            ColumnKind.Reference => "référence d'un jeu de données",
+            ColumnKind.RowReference => "référence d'une ligne",
             _ => "texte",
         };
         return kind + (column.Required ? ", obligatoire" : ", facultative") + (column.Pseudonymised ? ", pseudonymisée hors du fichier" : "");
