@@ -1,5 +1,6 @@
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Datasets;
+using CpomExchange.Gateway.Problems;
 using CpomExchange.Rules.Policies;
 using CpomExchange.Rules.Pseudonymisation;
 using Microsoft.AspNetCore.Mvc;
@@ -22,7 +23,7 @@ internal sealed class PersonneModel(AuditService audit, AccessDecisions decision
     public SubjectFindings? Found { get; private set; }
 
     /// <summary>Why the lookup was refused (a malformed identifier), shown above the form.</summary>
-    public Problems.Refusal? Error { get; private set; }
+    public Refusal? Error { get; private set; }
 
     public ConsoleLabels Labels { get; } = new(policies);
 
