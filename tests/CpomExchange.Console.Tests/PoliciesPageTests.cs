@@ -69,6 +69,6 @@ public sealed class PoliciesPageTests(ConsoleFixture console)
             Assert.Equal(0, await page.Locator(".cpom-contrat").CountAsync());
         }
         var unknown = await console.OpenAsync("admin");
-        Assert.Equal((int)HttpStatusCode.NotFound, (await unknown.GotoAsync(console.Origin + "/Politiques?org=inconnue"))!.Status);
+        Assert.Equal((int)HttpStatusCode.BadRequest, (await unknown.GotoAsync(console.Origin + "/Politiques?org=inconnue"))!.Status);
     }
 }

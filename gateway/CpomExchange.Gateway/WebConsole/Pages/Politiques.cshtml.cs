@@ -1,6 +1,5 @@
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Datasets;
-using CpomExchange.Gateway.Problems;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Errors;
 using CpomExchange.Rules.Policies;
@@ -67,15 +66,15 @@ internal sealed class PolitiquesModel(PolicySet policies, AccessDecisions decisi
         {
             return org is null || policies.Organisations.ContainsKey(org)
                 ? (org, null)
-                : (null, new Refusal(404, ErrorCatalog.UnknownOrganisation, $"Organisation « {org} » inconnue de la politique."));
+                : (null, new Refusal(ErrorCatalog.UnknownOrganisation, $"Organisation « {org} » inconnue de la politique."));
         }
         if (caller.Roles.Contains(Roles.Dpo) && caller.Organisation is not null)
         {
             return org is null || org == caller.Organisation
                 ? (caller.Organisation, null)
-                : (null, new Refusal(403, ErrorCatalog.RoleNotAllowed, "Le DPO d'une organisation ne consulte que la politique qui s'applique à la sienne."));
+                : (null, new Refusal(ErrorCatalog.RoleNotAllowed, "Le DPO d'une organisation ne consulte que la politique qui s'applique à la sienne."));
         }
-        return (null, new Refusal(403, ErrorCatalog.RoleNotAllowed,
+        return (null, new Refusal(ErrorCatalog.RoleNotAllowed,
             "La politique en vigueur est consultée par le DPO de l'organisation (rôle dpo) ou par un administrateur (rôle admin)."));
     }
 

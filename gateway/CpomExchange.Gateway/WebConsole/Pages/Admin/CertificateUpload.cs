@@ -1,4 +1,3 @@
-using CpomExchange.Gateway.Problems;
 using CpomExchange.Rules.Errors;
 
 namespace CpomExchange.Gateway.WebConsole.Pages.Admin;
@@ -14,11 +13,11 @@ internal static class CertificateUpload
     {
         if (file is { Length: > MaxBytes })
         {
-            return (null, new Refusal(400, ErrorCatalog.AdminBadCertificate, "Le fichier est trop gros pour être un certificat (64 Kio au plus)."));
+            return (null, new Refusal(ErrorCatalog.AdminBadCertificate, "Le fichier est trop gros pour être un certificat (64 Kio au plus)."));
         }
         if (file is not { Length: > 0 })
         {
-            return (null, new Refusal(400, ErrorCatalog.AdminInvalidRequest, "Choisissez le fichier du certificat de l'agent (PEM ou DER)."));
+            return (null, new Refusal(ErrorCatalog.AdminInvalidRequest, "Choisissez le fichier du certificat de l'agent (PEM ou DER)."));
         }
         using var buffer = new MemoryStream();
         await file.CopyToAsync(buffer, cancellationToken);

@@ -1,5 +1,6 @@
 using CpomExchange.Gateway.Admin;
 using CpomExchange.Gateway.Problems;
+using CpomExchange.Rules.Errors;
 using CpomExchange.Rules.Policies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;

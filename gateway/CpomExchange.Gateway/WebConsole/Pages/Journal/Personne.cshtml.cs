@@ -1,6 +1,6 @@
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Datasets;
-using CpomExchange.Gateway.Problems;
+using CpomExchange.Rules.Errors;
 using CpomExchange.Rules.Policies;
 using CpomExchange.Rules.Pseudonymisation;
 using Microsoft.AspNetCore.Mvc;
