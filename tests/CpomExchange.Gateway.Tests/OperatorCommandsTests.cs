@@ -65,6 +65,18 @@ public sealed class OperatorCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task WrongSettings_AreAllNamed_AndNothingIsCreated()
+    {
+        // The operator's commands read the settings as the gateway does: validated, every wrong one named at once.
+        var refused = await RunAsync("migrate", "--Cpom:Home", _home, "--Cpom:TimeZone", "Europe/Nowhere", "--Cpom:Limits:ConcurrentUploadsPerOrganisation", "0");
+        Assert.Equal(OperatorCommands.Usage, refused.Exit);
+        Assert.Contains("Commande impossible : 2 réglage(s) invalide(s)", refused.Err, StringComparison.Ordinal);
+        Assert.Contains("Cpom:TimeZone", refused.Err, StringComparison.Ordinal);
+        Assert.Contains("Cpom:Limits:ConcurrentUploadsPerOrganisation", refused.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_home, "cpom.db")));
+    }
+
+    [Fact]
     public async Task Postgres_CreatesTheSchemaWithItsAppendOnlyTriggers()
     {
         var server = await PostgresServer.GetAsync();

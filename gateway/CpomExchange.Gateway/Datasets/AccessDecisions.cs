@@ -33,6 +33,24 @@ internal sealed class AccessDecisions(PolicySet policies, TimeProvider time, IOp
         return decision;
     }
 
+    /// <summary>
+    /// Decides an action on one dataset the caller's organisation sent or received
+    /// (<see cref="DatasetPolicy"/>: direction, policy, the purpose it was sent for); on refusal,
+    /// logs under the caller's organisation and the dataset's other controller.
+    /// </summary>
+    public async Task<AccessDecision> DecideOnDatasetAsync(HttpContext http, Caller caller, DataAction action, DatasetFacts dataset,
+        string? purpose, string? @object)
+    {
+        var decision = DatasetPolicy.Decide(policies, caller.Roles, caller.Organisation, action, dataset, purpose, Today);
+        if (!decision.Allowed)
+        {
+            var other = caller.Organisation == dataset.From ? dataset.To : dataset.From;
+            await journal.RecordAsync(http, caller, AccessJournal.ActionOf(action), dataset.Type, dataset.Id, null, other, purpose, @object,
+                decision.Code, [other]);
+        }
+        return decision;
+    }
+
     private static TimeZoneInfo FindZone(string id)
     {
         try

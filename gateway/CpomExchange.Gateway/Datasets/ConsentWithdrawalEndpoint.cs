@@ -72,27 +72,13 @@ internal static partial class DatasetsApi
         {
             return await NotFoundAsync(db, journal, http, caller, LogActions.ConsentWithdrawal, id, purpose, caseObject);
         }
-        if (row.FromOrganisation != caller.Organisation)
-        {
-            return await RefuseAsync(Problem.Of(403, ErrorCatalog.DirectionNotAllowed,
-                "Seul l'expéditeur d'un jeu de données en retire une personne ; le destinataire peut demander ce retrait à l'expéditeur."));
-        }
-        if (!policies.Exchanges.TryGetValue(row.Type, out var exchange) || exchange.Roles.WithdrawConsent.Count == 0 || exchange.RowReference is null)
-        {
-            return await RefuseAsync(Problem.Of(400, ErrorCatalog.ConsentNotApplicable,
-                $"Un jeu de données « {row.Type} » ne désigne pas de personnes que l'on puisse en retirer ; retirez le jeu de données entier si nécessaire."));
-        }
-        var decision = await decisions.DecideAsync(http, caller, DataAction.WithdrawConsent, row.Type, row.ToOrganisation, purpose, caseObject, id,
-            asSender: true, concerned: [row.ToOrganisation]);
+        // Direction, an exchange whose rows name people, the policy, the purpose it was sent for: one decision.
+        var decision = await decisions.DecideOnDatasetAsync(http, caller, DataAction.WithdrawConsent, DatasetOperations.Facts(row), purpose, caseObject);
         if (!decision.Allowed)
         {
             return Refusal(decision);
         }
-        if (purpose != row.Purpose)
-        {
-            return await RefuseAsync(Problem.Of(403, ErrorCatalog.PurposeNotAllowed,
-                $"Ce jeu de données a été transmis pour la finalité « {row.Purpose} » : une personne n'en est retirée que pour celle-ci."));
-        }
+        var exchange = policies.Exchanges[row.Type];
         if (row.Status != DatasetStatus.Available)
         {
             return await RefuseAsync(Problem.Of(410, ErrorCatalog.DatasetPurged, "Ce jeu de données a déjà été détruit : plus personne n'y figure."));

@@ -99,8 +99,7 @@ internal sealed partial class DatasetOperations
     /// </summary>
     private async Task<(DatasetEntity? Row, ProblemHttpResult? Refusal)> OpenForRecipientAsync(HttpContext http, Caller caller, string id, string? purpose, string? caseObject)
     {
-        var (row, denied) = await AuthorizeRecipientAsync(http, caller, LogActions.Download, DataAction.Download, id, purpose, caseObject,
-            "Seul le destinataire télécharge le contenu d'un jeu de données ; l'expéditeur en consulte les métadonnées.", "il ne peut être téléchargé que pour celle-ci");
+        var (row, denied) = await AuthorizeRecipientAsync(http, caller, LogActions.Download, DataAction.Download, id, purpose, caseObject);
         if (row is null)
         {
             return (null, denied);

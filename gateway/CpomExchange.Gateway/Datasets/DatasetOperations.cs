@@ -144,8 +144,7 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
     public async Task<OperationOutcome<DatasetInfo>> AcknowledgeAsync(HttpContext http, string id, string? purpose, string? caseObject)
     {
         var caller = Caller.From(http.User);
-        var (row, denied) = await AuthorizeRecipientAsync(http, caller, LogActions.Acknowledge, DataAction.Acknowledge, id, purpose, caseObject,
-            "Seul le destinataire accuse réception d'un jeu de données.", "sa réception ne peut être accusée que pour celle-ci");
+        var (row, denied) = await AuthorizeRecipientAsync(http, caller, LogActions.Acknowledge, DataAction.Acknowledge, id, purpose, caseObject);
         if (row is null)
         {
             return denied!;
@@ -203,7 +202,7 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
     /// sent for. Every refusal is logged.
     /// </summary>
     private async Task<(DatasetEntity? Row, ProblemHttpResult? Refusal)> AuthorizeRecipientAsync(HttpContext http, Caller caller, string logAction, DataAction action,
-        string id, string? purpose, string? caseObject, string notRecipient, string onlyForThatPurpose)
+        string id, string? purpose, string? caseObject)
     {
         if (RequestInputs.Check(policies, purpose, purposeRequired: true, caseObject) is { } bad)
         {
@@ -215,27 +214,17 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
         {
             return (null, await NotFoundAsync(db, journal, http, caller, logAction, id, purpose, caseObject));
         }
-        if (row.ToOrganisation != caller.Organisation)
-        {
-            var refusal = Problem.Of(403, ErrorCatalog.DirectionNotAllowed, notRecipient);
-            await journal.RecordAsync(http, caller, logAction, row.Type, id, null, row.ToOrganisation, purpose, caseObject, Code(refusal), [row.ToOrganisation]);
-            return (null, refusal);
-        }
-        var decision = await decisions.DecideAsync(http, caller, action, row.Type, row.FromOrganisation, purpose, caseObject, id, concerned: [row.FromOrganisation]);
+        var decision = await decisions.DecideOnDatasetAsync(http, caller, action, Facts(row), purpose, caseObject);
         if (!decision.Allowed)
         {
             return (null, Refusal(decision));
         }
-        if (purpose != row.Purpose)
-        {
-            // Purpose limitation (RGPD art. 5(1)(b)): data sent for one purpose is read, and acknowledged, for that purpose.
-            var refusal = Problem.Of(403, ErrorCatalog.PurposeNotAllowed,
-                $"Ce jeu de données a été transmis pour la finalité « {row.Purpose} » : {onlyForThatPurpose}.");
-            await journal.RecordAsync(http, caller, logAction, row.Type, id, null, row.FromOrganisation, purpose, caseObject, Code(refusal), [row.FromOrganisation]);
-            return (null, refusal);
-        }
         return (row, null);
     }
+
+    /// <summary>What the rules know of a stored dataset.</summary>
+    public static DatasetFacts Facts(DatasetEntity row) =>
+        new(row.Id, row.Type, row.FromOrganisation, row.ToOrganisation, row.Purpose, row.Status == DatasetStatus.Available);
 
     /// <summary>The dataset <paramref name="id"/> if the caller's organisation sent or received it.</summary>
     public static Task<DatasetEntity?> FindVisibleAsync(CpomDbContext db, string id, Caller caller, CancellationToken cancellationToken) =>

@@ -8,6 +8,7 @@ using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Minimisation;
 using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Infrastructure.Telemetry;
 using CpomExchange.Rules.AccessLog;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Errors;
@@ -123,6 +124,11 @@ internal sealed partial class UploadPipeline(
             {
                 LogStored(logger, entity.Id, caller.AgentId, entity.Type, entity.Rows);
             }
+            // Counted here, whichever face sent the file (the API, the console), with the bytes the hash read.
+            var exchange = GatewayMetrics.Exchange(decision.Exchange.Type, policies.Exchanges.ContainsKey);
+            GatewayMetrics.DatasetsAccepted.Add(entities.Count, exchange);
+            GatewayMetrics.RowsAccepted.Add(entities.Sum(e => e.Rows), exchange);
+            GatewayMetrics.BytesAccepted.Add(source.BytesRead, exchange);
             if (!decision.Split)
             {
                 return new UploadOutcome { Stored = entities };
@@ -169,6 +175,9 @@ internal sealed partial class UploadPipeline(
     {
         await journal.RecordAsync(http, caller, LogActions.Upload, parameters.Type, parameters.ReplyTo, rows, counterpart, parameters.Purpose, parameters.Object,
             refusal.Code, refusal.Concerned);
+        // Labels take only catalogue values: an exchange the caller typed that the catalogue lacks is "other".
+        GatewayMetrics.DatasetsRefused.Add(1, GatewayMetrics.Exchange(parameters.Type, policies.Exchanges.ContainsKey),
+            new KeyValuePair<string, object?>("code", ErrorCatalog.Codes.Contains(refusal.Code) ? refusal.Code : "other"));
         return new UploadOutcome { Refusal = refusal };
     }
 

@@ -53,15 +53,15 @@ public static partial class GatewayApp
         // Fails now, in French, on a missing connection string.
         var connectionString = CpomDatabase.ConnectionString(storage, home, options.Limits.DatabaseBusyTimeoutSeconds);
 
+        var time = builder.Services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider))?.ImplementationInstance as TimeProvider ?? TimeProvider.System;
         if (builder.Environment.IsDevelopment())
         {
             await using var db = await CpomDatabase.OpenAsync(storage, home, migrate: storage.MigrateAtStartup);
-            await DevPki.EnsureAsync(home, policies, db);
-            await NotificationsFeature.EnsureDemoAddressesAsync(db, TimeProvider.System);
+            await DevPki.EnsureAsync(home, policies, db, time: time);
+            await NotificationsFeature.EnsureDemoAddressesAsync(db, time);
         }
 
         // A host may supply its own clock (the tests move it past a contract's term); else the system's.
-        var time = builder.Services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider))?.ImplementationInstance as TimeProvider ?? TimeProvider.System;
         var tls = KestrelSetup.LoadTlsMaterial(options.Tls, home, builder.Environment, time);
         var refusals = new RefusalLimiter(settings.Refusals, time);
         builder.WebHost.UseGatewayKestrel(builder.Configuration["urls"], options, tls, refusals);
@@ -116,7 +116,7 @@ public static partial class GatewayApp
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
-            await BootstrapAdministratorAsync(db, options.Bootstrap, tls.Validator, app.Logger);
+            await BootstrapAdministratorAsync(db, options.Bootstrap, tls.Validator, time, app.Logger);
             // Files of datasets whose shredding a crash or a store outage interrupted.
             leftovers = await scope.ServiceProvider.GetRequiredService<DatasetShredder>().DeleteLeftoversAsync();
         }
@@ -217,7 +217,7 @@ public static partial class GatewayApp
     /// Registers the configured first administrator when the directory has no enabled admin, so that a
     /// production deployment can register everyone else through the administration API.
     /// </summary>
-    private static async Task BootstrapAdministratorAsync(CpomDbContext db, BootstrapOptions bootstrap, ClientCertificateValidator validator, ILogger logger)
+    private static async Task BootstrapAdministratorAsync(CpomDbContext db, BootstrapOptions bootstrap, ClientCertificateValidator validator, TimeProvider time, ILogger logger)
     {
         if (string.IsNullOrWhiteSpace(bootstrap.AdminCertificate))
         {
@@ -233,7 +233,7 @@ public static partial class GatewayApp
         {
             throw new InvalidOperationException($"Cpom:Bootstrap:AdminCertificate : {problem}");
         }
-        await CpomExchange.Infrastructure.Agents.AgentDirectory.RegisterIfAbsentAsync(db, bootstrap.AdminId, bootstrap.AdminName, null, [Roles.Admin], certificate);
+        await CpomExchange.Infrastructure.Agents.AgentDirectory.RegisterIfAbsentAsync(db, bootstrap.AdminId, bootstrap.AdminName, null, [Roles.Admin], certificate, time: time);
         LogBootstrap(logger, bootstrap.AdminId);
     }
 

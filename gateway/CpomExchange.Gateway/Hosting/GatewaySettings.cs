@@ -20,8 +20,10 @@ internal sealed record GatewaySettings(
     HealthOptions Health)
 {
     /// <summary>Binds each section of <paramref name="configuration"/> once and validates them all.</summary>
+    /// <param name="configuration">The configuration.</param>
+    /// <param name="stopped">What the failure stops, in the message's first words (the start, an operator's command).</param>
     /// <exception cref="InvalidOperationException">One setting or more is invalid; the message names each, one a line.</exception>
-    public static GatewaySettings Read(IConfiguration configuration)
+    public static GatewaySettings Read(IConfiguration configuration, string stopped = "La passerelle ne démarre pas")
     {
         var settings = new GatewaySettings(
             configuration.GetSection("Cpom").Get<GatewayOptions>() ?? new GatewayOptions(),
@@ -34,7 +36,7 @@ internal sealed record GatewaySettings(
         failures.AddRange(Failures(new OtherSettingsValidator().Validate(null, settings)));
         if (failures.Count > 0)
         {
-            throw new InvalidOperationException($"La passerelle ne démarre pas : {failures.Count} réglage(s) invalide(s).\n- " + string.Join("\n- ", failures));
+            throw new InvalidOperationException($"{stopped} : {failures.Count} réglage(s) invalide(s).\n- " + string.Join("\n- ", failures));
         }
         return settings;
     }

@@ -198,13 +198,19 @@ public static class OperatorCommands
         try
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. args], ContentRootPath = AppContext.BaseDirectory });
-            var options = builder.Configuration.GetSection("Cpom").Get<GatewayOptions>() ?? new GatewayOptions();
-            var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-            return new OperatorSettings(options, storage, CpomHome.FromEnvironment(options.Home), builder.Environment.EnvironmentName, builder.Environment.IsDevelopment());
+            // The gateway's own reading: every section bound once and validated, every wrong setting named.
+            var settings = GatewaySettings.Read(builder.Configuration, "Commande impossible");
+            return new OperatorSettings(settings.Gateway, settings.Storage, CpomHome.FromEnvironment(settings.Gateway.Home), builder.Environment.EnvironmentName,
+                builder.Environment.IsDevelopment());
         }
         catch (FormatException e)
         {
             stderr.WriteLine($"Réglages illisibles : {e.Message}");
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            stderr.WriteLine(e.Message);
             return null;
         }
     }

@@ -8,10 +8,10 @@ namespace CpomExchange.Infrastructure.Agents;
 /// <summary>The directory of agents: who a certificate is.</summary>
 public static class AgentDirectory
 {
-    /// <summary>Registers an agent unless one with that id already exists.</summary>
+    /// <summary>Registers an agent unless one with that id already exists, dated by <paramref name="time"/> (the system clock by default).</summary>
     /// <returns>True when the agent was added now.</returns>
     public static async Task<bool> RegisterIfAbsentAsync(CpomDbContext db, string id, string displayName, string? organisation,
-        IReadOnlyList<string> roles, X509Certificate2 certificate, CancellationToken cancellationToken = default)
+        IReadOnlyList<string> roles, X509Certificate2 certificate, CancellationToken cancellationToken = default, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(certificate);
@@ -30,7 +30,7 @@ public static class AgentDirectory
             CertificateNotAfterUtc = certificate.NotAfter.ToUniversalTime(),
             CertificateIssuer = certificate.Issuer,
             CertificateNotBeforeUtc = certificate.NotBefore.ToUniversalTime(),
-            CreatedAtUtc = DateTime.UtcNow,
+            CreatedAtUtc = (time ?? TimeProvider.System).GetUtcNow().UtcDateTime,
         });
         await db.SaveChangesAsync(cancellationToken);
         return true;

@@ -46,17 +46,23 @@ public static class DevPki
         return result;
     }
 
-    /// <summary>Creates what is missing of the development PKI and registers every identity.</summary>
+    /// <summary>
+    /// Creates what is missing of the development PKI and registers every identity; the
+    /// certificates' validity starts from <paramref name="time"/>'s now (the system clock by default).
+    /// </summary>
     /// <returns>The identities created now (not those that already existed).</returns>
-    public static async Task<IReadOnlyList<string>> EnsureAsync(CpomHome home, PolicySet policies, CpomDbContext db, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> EnsureAsync(CpomHome home, PolicySet policies, CpomDbContext db, CancellationToken cancellationToken = default,
+        TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
+        var now = time.GetUtcNow();
         ArgumentNullException.ThrowIfNull(home);
         ArgumentNullException.ThrowIfNull(policies);
         ArgumentNullException.ThrowIfNull(db);
         var dir = home.DevDirectory;
         CpomHome.CreatePrivateDirectory(dir);
-        using var ca = LoadOrCreateCa(dir);
-        EnsureGatewayCertificate(dir, ca);
+        using var ca = LoadOrCreateCa(dir, time);
+        EnsureGatewayCertificate(dir, ca, now);
         var created = new List<string>();
         foreach (var identity in Identities(policies))
         {
@@ -65,12 +71,12 @@ public static class DevPki
             {
                 var org = identity.Organisation is null ? null : policies.Organisations[identity.Organisation];
                 using var issued = IssueClientCertificate(ca, identity.Id, org?.Name, org?.Siren,
-                    DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2));
+                    now.AddDays(-1), now.AddYears(2));
                 WriteIdentity(dir, identity.Id, issued);
                 created.Add(identity.Id);
             }
             using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(pem));
-            await AgentDirectory.RegisterIfAbsentAsync(db, identity.Id, identity.DisplayName, identity.Organisation, identity.Roles, certificate, cancellationToken);
+            await AgentDirectory.RegisterIfAbsentAsync(db, identity.Id, identity.DisplayName, identity.Organisation, identity.Roles, certificate, cancellationToken, time);
         }
         return created;
     }
@@ -112,8 +118,9 @@ public static class DevPki
     }
 
     /// <summary>Creates a self-signed CA certificate (ECDSA P-256) valid for ten years.</summary>
-    public static X509Certificate2 CreateCa(string commonName)
+    public static X509Certificate2 CreateCa(string commonName, TimeProvider? time = null)
     {
+        var now = (time ?? TimeProvider.System).GetUtcNow();
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var name = new X500DistinguishedNameBuilder();
         name.AddCountryOrRegion("FR");
@@ -123,7 +130,7 @@ public static class DevPki
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10));
+        return request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
     }
 
     /// <summary>Writes <c>&lt;id&gt;.pem</c>, <c>&lt;id&gt;.key</c> and <c>&lt;id&gt;.pfx</c> (empty password).</summary>
@@ -137,20 +144,20 @@ public static class DevPki
         File.WriteAllText(Path.Combine(directory, id + ".pem"), certificate.ExportCertificatePem() + "\n");
     }
 
-    private static X509Certificate2 LoadOrCreateCa(string dir)
+    private static X509Certificate2 LoadOrCreateCa(string dir, TimeProvider time)
     {
         if (File.Exists(Path.Combine(dir, CaFile)))
         {
             return LoadCa(dir);
         }
-        var ca = CreateCa("CpomExchange Development CA");
+        var ca = CreateCa("CpomExchange Development CA", time);
         using var key = ca.GetECDsaPrivateKey()!;
         CpomHome.WritePrivateFile(Path.Combine(dir, "ca.key"), Pem(key.ExportPkcs8PrivateKeyPem()));
         File.WriteAllText(Path.Combine(dir, CaFile), ca.ExportCertificatePem() + "\n");
         return ca;
     }
 
-    private static void EnsureGatewayCertificate(string dir, X509Certificate2 ca)
+    private static void EnsureGatewayCertificate(string dir, X509Certificate2 ca, DateTimeOffset now)
     {
         var pem = Path.Combine(dir, "gateway.pem");
         if (File.Exists(pem))
@@ -172,7 +179,7 @@ public static class DevPki
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(CertificateFacts.ServerAuthOid)], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
-        using var cert = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2), RandomSerial());
+        using var cert = request.Create(ca, now.AddDays(-1), now.AddYears(2), RandomSerial());
         CpomHome.WritePrivateFile(Path.Combine(dir, "gateway.key"), Pem(key.ExportPkcs8PrivateKeyPem()));
         File.WriteAllText(pem, cert.ExportCertificatePem() + "\n");
     }

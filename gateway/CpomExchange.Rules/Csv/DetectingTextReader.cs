@@ -8,7 +8,7 @@ namespace CpomExchange.Rules.Csv;
 /// on the first non-ASCII byte, so a file streams through without being held in memory; after that
 /// the chosen encoding is strict and a byte it cannot decode raises <see cref="CsvDecodingException"/>.
 /// </summary>
-public sealed class DetectingTextReader : TextReader
+internal sealed class DetectingTextReader : TextReader
 {
     private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly Lazy<Encoding> StrictWindows1252 = new(() =>
@@ -258,7 +258,7 @@ public sealed class DetectingTextReader : TextReader
 }
 
 /// <summary>The bytes of a file are neither UTF-8 nor Windows-1252.</summary>
-public sealed class CsvDecodingException(long byteOffset, string encoding, Exception inner, long line = 0)
+internal sealed class CsvDecodingException(long byteOffset, string encoding, Exception inner, long line = 0)
     : Exception($"Undecodable byte at offset {byteOffset} for {encoding}.", inner)
 {
     /// <summary>The line of the file (1-based) that holds the undecodable byte; 0 when unknown.</summary>
