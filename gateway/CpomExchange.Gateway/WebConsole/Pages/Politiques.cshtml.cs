@@ -48,7 +48,7 @@ internal sealed class PolitiquesModel(PolicySet policies, AccessDecisions decisi
         }
         Organisation = organisation;
         Contracts = policies.Contracts.Where(c => organisation is null || c.Parties.Contains(organisation))
-            .Select(c => c.On(Today)).OrderBy(c => c.Title, StringComparer.Ordinal).ToList();
+            .Select(c => policies.ContractsBetween(c.Spsti, c.Caisse, Today).First(v => v.Id == c.Id)).OrderBy(c => c.Title, StringComparer.Ordinal).ToList();
         var named = Contracts.SelectMany(c => c.Exchanges.Keys).ToHashSet(StringComparer.Ordinal);
         Exchanges = policies.Exchanges.Values.Where(e => named.Contains(e.Type)).ToList();
         var served = Exchanges.SelectMany(e => e.Purposes).ToHashSet(StringComparer.Ordinal);
