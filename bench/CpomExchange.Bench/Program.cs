@@ -6,6 +6,14 @@ using CpomExchange.Infrastructure.Storage;
 
 // The benchmark command: prints figures beside their targets, then one `bench: name=value unit`
 // line per figure. See BENCHMARKS.md.
+if (args.Length > 0 && OfflineVerifyBench.Commands.Contains(args[0]))
+{
+    return await OfflineVerifyBench.RunAsync(args);
+}
+if (args.Length > 0 && args[0] == CpomExchange.Bench.Transfer.GatewayFigures.Command)
+{
+    return await CpomExchange.Bench.Transfer.GatewayFigures.RunAsync(args);
+}
 var options = BenchOptions.Parse(args, Console.Error);
 if (options is null)
 {

@@ -44,8 +44,8 @@ internal static class AuditVerifyCommand
         LogVerification result;
         try
         {
-            using var reader = export.OpenText();
-            (header, result) = await LogExport.VerifyStreamAsync(reader, key, ct);
+            await using var stream = new FileStream(export.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            (header, result) = LogExport.VerifyStream(stream, key, ct);
         }
         catch (FormatException e)
         {

@@ -479,7 +479,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         }
     }
 
-    private static async Task FillAsync(DbContextOptions<SqliteCpomDbContext> dbOptions, AccessLogWriter writer, DraftFactory drafts, string controller,
+    internal static async Task FillAsync(DbContextOptions<SqliteCpomDbContext> dbOptions, AccessLogWriter writer, DraftFactory drafts, string controller,
         int count, CancellationToken cancellationToken)
     {
         string[] controllers = [controller];
@@ -544,13 +544,14 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         await using var writer = new StreamWriter(file, new UTF8Encoding(false), 64 * 1024) { NewLine = "\n" };
         await writer.WriteLineAsync(LogExport.HeaderLine(new LogExportHeader(Controller, signing.KeyId, signing.PublicKeySpki, DateTimeOffset.UtcNow,
             start.Size, start.Range.Serialize(), start.LastLeafHash, headSize)));
-        foreach (var stored in entries)
-        {
-            await writer.WriteLineAsync(LogExport.EntryLine(stored));
-        }
+        // Checkpoints first, as the gateway's export has written them since cpom verifies while reading.
         foreach (var c in checkpoints)
         {
             await writer.WriteLineAsync(LogExport.CheckpointLine(c));
+        }
+        foreach (var stored in entries)
+        {
+            await writer.WriteLineAsync(LogExport.EntryLine(stored));
         }
         cancellationToken.ThrowIfCancellationRequested();
     }
@@ -635,7 +636,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         new[] { home.DatabaseFile, home.DatabaseFile + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length) / (1024.0 * 1024.0);
 
     /// <summary>A log database as the gateway opens it (SQLite in WAL mode, local keys) and what writes to it.</summary>
-    private sealed record LogBench(CpomHome Home, DbContextOptions<SqliteCpomDbContext> DbOptions, LocalKeyProvider Keys, AccessLogWriter Writer, DraftFactory Drafts)
+    internal sealed record LogBench(CpomHome Home, DbContextOptions<SqliteCpomDbContext> DbOptions, LocalKeyProvider Keys, AccessLogWriter Writer, DraftFactory Drafts)
     {
         public static async Task<LogBench> OpenAsync(CpomHome home, CancellationToken cancellationToken)
         {

@@ -276,7 +276,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
 
     // What `cpom upload FILE --type adherents --to carsat-lr --purpose sinistralite` does
     // (CpomCli.UploadCommand without a terminal, hence without a progress bar).
-    private static async Task<(string Id, string Sha)> UploadAsync(GatewayClient client, string file, CancellationToken cancellationToken)
+    internal static async Task<(string Id, string Sha)> UploadAsync(GatewayClient client, string file, CancellationToken cancellationToken)
     {
         await using var stream = new FileInfo(file).OpenRead();
         var answer = await client.UploadAsync(stream, AdherentsType, AdherentsRecipient, AdherentsPurpose, null, null, null, cancellationToken);
@@ -303,7 +303,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
         return latencies;
     }
 
-    private static async Task<string> WriteAdherentsAsync(string path, int rows, CancellationToken cancellationToken)
+    internal static async Task<string> WriteAdherentsAsync(string path, int rows, CancellationToken cancellationToken)
     {
         await using var writer = new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 16);
         await writer.WriteAsync("siret;raison_sociale\r\n");
@@ -347,7 +347,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
     }
 
     /// <summary>32 clients, each with one keep-alive connection, GET the path in a loop for the given time.</summary>
-    private static async Task<Hammered> HammerAsync(Func<int, HttpClient> clientFactory, string path, int seconds, CancellationToken cancellationToken)
+    internal static async Task<Hammered> HammerAsync(Func<int, HttpClient> clientFactory, string path, int seconds, CancellationToken cancellationToken)
     {
         var clients = Enumerable.Range(0, InboxClients).Select(clientFactory).ToArray();
         try
@@ -416,7 +416,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
     private sealed record UploadRun(string WarmUpId, string Id, string Sha, double Seconds, double? ResidentBeforeMiB, double? PeakMiB);
 
     /// <summary>Requests per second and latencies of 32 clients.</summary>
-    private sealed record Hammered(double Rate, double P50, double P99)
+    internal sealed record Hammered(double Rate, double P50, double P99)
     {
         public string Describe() => $"{Report.Format(Rate)} req/s (p50 {Report.Format(P50)} ms, p99 {Report.Format(P99)} ms)";
     }

@@ -140,6 +140,65 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
             c => c.VerifyWith(signing.PublicKeySpki), start, head?.Size, cancellationToken);
     }
 
+    /// <summary>
+    /// Verifies only what was appended after <paramref name="from"/>: the state a previous verification
+    /// recomputed itself at a signed checkpoint (<see cref="LogVerification.VerifiedStart"/>: size, compact
+    /// range, last leaf hash), never a state read from the database. The checkpoint of that size must still be
+    /// there with the same root (a replaced or removed checkpoint is reported), every later checkpoint's
+    /// signature and root are checked, and every later entry is chained from <paramref name="from"/>'s last
+    /// leaf: the cost is that of the new entries. Entries before <paramref name="from"/> are not read again:
+    /// only <see cref="VerifyAsync"/> (the full verification) can find a rewrite there. A log purged beyond
+    /// <paramref name="from"/> is verified in full.
+    /// </summary>
+    public async Task<LogVerification> VerifyFromAsync(string controller, LogStart from, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        var head = await HeadAsync(controller, cancellationToken);
+        if (from.Size == 0 || (head is not null && head.PurgedBelow > from.Size))
+        {
+            return await VerifyAsync(controller, cancellationToken);
+        }
+        var signing = await keys.GetSigningKeyAsync(cancellationToken);
+        var rows = await db.AccessLogCheckpoints.AsNoTracking().Where(c => c.Controller == controller && c.TreeSize >= from.Size)
+            .OrderBy(c => c.TreeSize).ToListAsync(cancellationToken);
+        var checkpoints = rows.Select(ToSigned).ToList();
+        if (checkpoints.Count == 0 || checkpoints[0].Checkpoint.TreeSize != from.Size)
+        {
+            return new LogVerification(false, 0, 0, from.Size - 1,
+                $"le point de contrôle signé de taille {from.Size}, déjà vérifié, a disparu du journal.", null, 0);
+        }
+        var entries = EntriesFromAsync(controller, from.Size, cancellationToken);
+        return await LogVerifier.VerifyAsync(controller, entries, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), from, head?.Size, cancellationToken);
+    }
+
+    /// <summary>
+    /// Verifies from the last state <paramref name="verified"/> remembers for this log (in full the first
+    /// time), and remembers the new one when the log is intact.
+    /// </summary>
+    public async Task<LogVerification> VerifySinceLastAsync(string controller, VerifiedCheckpoints verified, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(verified);
+        var result = verified.Get(controller) is { } from
+            ? await VerifyFromAsync(controller, from, cancellationToken)
+            : await VerifyAsync(controller, cancellationToken);
+        if (result.Valid && result.VerifiedStart is { } start)
+        {
+            verified.Remember(controller, start);
+        }
+        return result;
+    }
+
+    private async IAsyncEnumerable<StoredEntry> EntriesFromAsync(string controller, long fromSeq,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var joined = db.AccessLogEntries.AsNoTracking().Where(e => e.Controller == controller && e.Seq >= fromSeq).OrderBy(e => e.Seq)
+            .Join(db.AccessLogLeaves.AsNoTracking(), e => new { e.Controller, e.Seq }, l => new { l.Controller, l.Seq }, (e, l) => new { Entry = e, l.Hash });
+        await foreach (var row in joined.AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            yield return new StoredEntry(AccessLogWriter.FromEntity(row.Entry), row.Hash);
+        }
+    }
+
     /// <summary>The stored leaf hashes of the first <paramref name="size"/> entries.</summary>
     public async Task<IReadOnlyList<byte[]>> LeavesAsync(string controller, long size, CancellationToken cancellationToken = default) =>
         await db.AccessLogLeaves.AsNoTracking().Where(l => l.Controller == controller && l.Seq < size).OrderBy(l => l.Seq).Select(l => l.Hash).ToListAsync(cancellationToken);

@@ -112,6 +112,19 @@ public static class LogExport
         policy);
 
     /// <summary>
+    /// Verifies an export read from its bytes, as <see cref="VerifyStreamAsync"/> does and with the same
+    /// verdicts and errors, but several times faster: lines parsed from UTF-8 without a string or a
+    /// document each, leaves hashed on every processor, then checked in order. Memory stays flat (a
+    /// chunk of 1 MiB of lines and its entries) whatever the log's length. What <c>cpom audit verify FILE</c> runs.
+    /// </summary>
+    public static (LogExportHeader Header, LogVerification Result) VerifyStream(Stream stream, byte[]? publicKeySpki = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return ExportStreamVerifier.Verify(stream, publicKeySpki, cancellationToken);
+    }
+
+    /// <summary>
     /// Verifies an export while reading it, with flat memory whatever the log's length: the header,
     /// then the signed checkpoints (the gateway writes them before the entries), then each entry as
     /// it comes. Throws <see cref="FormatException"/> naming a line that cannot be read.
@@ -172,7 +185,7 @@ public static class LogExport
         return (header, result);
     }
 
-    private static object ParseLine(string line, int number)
+    internal static object ParseLine(string line, int number)
     {
         try
         {

@@ -51,6 +51,21 @@ public sealed record LogVerification(
     Checkpoint? LatestCheckpoint,
     long UnsignedTail)
 {
+    /// <summary>
+    /// Where a later verification may start (<see cref="LogVerifier.VerifyFrom"/> and the readers built on it): the
+    /// compact range and last leaf at <see cref="LatestCheckpoint"/>, as this verification computed them from the
+    /// entries themselves (never read from the store). Null when no checkpoint was checked or the log is not valid.
+    /// </summary>
+    public LogStart? VerifiedStart { get; init; }
+
+    /// <summary>The verdict's equality: <see cref="VerifiedStart"/>, a state for the next verification, is not part of it.</summary>
+    public bool Equals(LogVerification? other) => other is not null && Valid == other.Valid && EntriesChecked == other.EntriesChecked
+        && CheckpointsChecked == other.CheckpointsChecked && FirstBadSeq == other.FirstBadSeq && Problem == other.Problem
+        && EqualityComparer<Checkpoint?>.Default.Equals(LatestCheckpoint, other.LatestCheckpoint) && UnsignedTail == other.UnsignedTail;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Valid, EntriesChecked, CheckpointsChecked, FirstBadSeq, Problem, LatestCheckpoint, UnsignedTail);
+
     /// <summary>A French summary for people.</summary>
     public string Summary => Valid
         ? $"Journal intègre : {EntriesChecked} entrée(s) et {CheckpointsChecked} point(s) de contrôle signés vérifiés"
@@ -125,7 +140,7 @@ public static class LogVerifier
     }
 
     /// <summary>One verification, entry by entry: each step returns the verdict when it finds a problem, else null.</summary>
-    private sealed class Run
+    internal sealed class Run
     {
         private readonly string _logId;
         private readonly LogStart _start;
@@ -140,6 +155,7 @@ public static class LogVerifier
         private Checkpoint? _latest;
 
         private readonly long? _headSize;
+        private LogStart? _verifiedStart;
 
         public Run(string logId, IReadOnlyList<SignedCheckpoint> checkpoints, LogStart start, long? headSize)
         {
@@ -170,8 +186,11 @@ public static class LogVerifier
             return CheckCheckpoints() is { } startProblem ? Bad(_start.Size, startProblem) : null;
         }
 
-        /// <summary>Checks the next entry: its place, its log, its leaf, its link, and the checkpoints it completes.</summary>
-        public LogVerification? Add(StoredEntry stored)
+        /// <summary>
+        /// Checks the next entry: its place, its log, its leaf, its link, and the checkpoints it completes.
+        /// <paramref name="computedLeaf"/>, when given, is <c>stored.Entry.LeafHash()</c> computed beforehand (on another thread).
+        /// </summary>
+        public LogVerification? Add(StoredEntry stored, byte[]? computedLeaf = null)
         {
             var entry = stored.Entry;
             if (entry.Seq < _expected)
@@ -190,7 +209,7 @@ public static class LogVerifier
             {
                 return Bad(entry.Seq, $"l'entrée n° {entry.Seq} appartient au journal « {entry.Controller} ».");
             }
-            var leaf = entry.LeafHash();
+            var leaf = computedLeaf ?? entry.LeafHash();
             if (stored.StoredLeafHash is not null && !CryptographicOperations.FixedTimeEquals(leaf, stored.StoredLeafHash))
             {
                 return Bad(entry.Seq, $"le contenu de l'entrée n° {entry.Seq} a été modifié.");
@@ -217,7 +236,7 @@ public static class LogVerifier
             {
                 return Bad(_range.Size, $"les entrées à partir du n° {_range.Size} manquent : le journal en annonce {head} (journal tronqué).");
             }
-            return new LogVerification(true, _entriesChecked, _checkedCheckpoints, null, null, _latest, _range.Size - _lastGood);
+            return new LogVerification(true, _entriesChecked, _checkedCheckpoints, null, null, _latest, _range.Size - _lastGood) { VerifiedStart = _verifiedStart };
         }
 
         private LogVerification Bad(long seq, string problem) => new(false, _entriesChecked, _checkedCheckpoints, seq, problem, _latest, 0);
@@ -232,6 +251,8 @@ public static class LogVerifier
                 }
                 _latest = _pending[_next].Checkpoint;
                 _lastGood = _range.Size;
+                // Where a later verification may start: this checkpoint's range and last leaf, as recomputed here (about 20 hashes).
+                _verifiedStart = new LogStart(_range.Size, CompactRange.Deserialize(_range.Size, _range.Serialize()), _previous);
                 _checkedCheckpoints++;
                 _next++;
             }
