@@ -11,6 +11,7 @@ internal sealed record BenchOptions
     public const string SoakSuite = "soak";
     public const string TransferSuite = "transfer";
     public const string InstancesSuite = "instances";
+    public const string JournalSuite = "journal";
 
     public required string Suite { get; init; }
 
@@ -59,13 +60,15 @@ internal sealed record BenchOptions
                        TLS (uploads through cpom's client, the gateway's peak memory, downloads,
                        inbox under 32 clients, signalements-pdp latency) and the access log's
                        appends/s and verification (B5); writes its table into BENCHMARKS.md
+          journal      issue #19: the DPO console's page of the access log (page and capped
+                       count under filters) and its overview counts, on a log of M entries
           instances    issue #8: one controller's access-log appends/s on PostgreSQL through two
                        gateway processes (32 clients listing the inbox), beside four controllers
                        and one instance; writes its block into BENCHMARKS.md
 
         Options:
           --entries N          appends per append scenario (access-log, transfer's B5; default 20000)
-          --verify-entries M   size of the log verified (access-log, transfer's B5; default 1000000)
+          --verify-entries M   size of the log verified (access-log, transfer's B5) or listed (journal); default 1000000
           --mb N               MiB encrypted and decrypted (crypto; default 256)
           --sirets N           distinct SIRETs pseudonymised and validated (crypto; default 1000000)
           --clients N          concurrent clients (soak; default 8)
@@ -86,7 +89,7 @@ internal sealed record BenchOptions
             return null;
         }
         var suite = args[0];
-        if (suite is not (AccessLogSuite or CryptoSuite or AllSuites or SoakSuite or TransferSuite or InstancesSuite))
+        if (suite is not (AccessLogSuite or CryptoSuite or AllSuites or SoakSuite or TransferSuite or InstancesSuite or JournalSuite))
         {
             error.WriteLine($"Unknown suite '{suite}'.");
             error.WriteLine(Usage);
@@ -116,7 +119,7 @@ internal sealed record BenchOptions
             var (min, appliesTo) = name switch
             {
                 "--entries" => (10, new[] { AccessLogSuite, TransferSuite }),
-                "--verify-entries" => (1_000, [AccessLogSuite, TransferSuite]),
+                "--verify-entries" => (1_000, [AccessLogSuite, TransferSuite, JournalSuite]),
                 "--mb" => (1, [CryptoSuite]),
                 "--sirets" => (1_000, [CryptoSuite]),
                 "--clients" => (1, [SoakSuite]),

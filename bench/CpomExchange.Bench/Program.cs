@@ -43,6 +43,10 @@ try
     {
         await new CryptoSuite(options, report).RunAsync(root, cancellation.Token);
     }
+    if (options.Suite is BenchOptions.JournalSuite)
+    {
+        await new JournalSuite(options, report).RunAsync(root, cancellation.Token);
+    }
     if (options.Suite is BenchOptions.SoakSuite)
     {
         await new CpomExchange.Bench.Soak.SoakSuite(options, report).RunAsync(root, cancellation.Token);

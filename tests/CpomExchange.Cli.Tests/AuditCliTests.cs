@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CpomExchange.Tests.Shared;
-using Microsoft.EntityFrameworkCore;
 
 namespace CpomExchange.Cli.Tests;
 
@@ -75,21 +74,7 @@ public sealed class AuditCliTests(GatewayFixture gateway) : IClassFixture<Gatewa
 
         // Someone with write access to the gateway's database rewrites an entry already covered by
         // the checkpoint this machine pinned (as AccessLogTests does: triggers dropped first).
-        await using (var db = await gateway.OpenDatabaseAsync())
-        {
-            var connection = db.Database.GetDbConnection();
-            await connection.OpenAsync();
-            await using (var triggers = connection.CreateCommand())
-            {
-                triggers.CommandText = db.Database.IsNpgsql()
-                    ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER"
-                    : "DROP TRIGGER IF EXISTS access_log_entries_append_only";
-                await triggers.ExecuteNonQueryAsync();
-            }
-            await using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE access_log_entries SET \"AgentId\" = 'quelqu-un-d-autre' WHERE \"Controller\" = 'carsat-lr' AND \"Seq\" = 2";
-            Assert.Equal(1, await command.ExecuteNonQueryAsync());
-        }
+        Assert.Equal(1, await LogTampering.RewriteAsync(gateway, "UPDATE access_log_entries SET \"AgentId\" = 'quelqu-un-d-autre' WHERE \"Controller\" = 'carsat-lr' AND \"Seq\" = 2"));
         var third = await CliRunner.RunAsync(As("carsat-lr-dpo", "audit", "verify"));
         Assert.Equal(ExitCodes.Integrity, third.Exit);
         Assert.Contains("Journal NON intègre", third.Err, StringComparison.Ordinal);

@@ -1,7 +1,6 @@
 using CpomExchange.Cli.Commands;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Tests.Shared;
-using Microsoft.EntityFrameworkCore;
 
 namespace CpomExchange.Cli.Tests;
 
@@ -49,25 +48,10 @@ public sealed class CliOutputTests(GatewayFixture gateway) : IClassFixture<Gatew
         }
         // The gateway no longer writes such values (they are refused, then logged made visible); an
         // older gateway or a hand in the database may have: the CLI is the last line.
-        await using (var db = await gateway.OpenDatabaseAsync())
-        {
-            var connection = db.Database.GetDbConnection();
-            await connection.OpenAsync();
-            await using (var triggers = connection.CreateCommand())
-            {
-                triggers.CommandText = db.Database.IsNpgsql()
-                    ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER"
-                    : "DROP TRIGGER IF EXISTS access_log_entries_append_only";
-                await triggers.ExecuteNonQueryAsync();
-            }
-            await using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE access_log_entries SET \"Purpose\" = @p, \"Object\" = @p, \"AgentId\" = @p WHERE \"Controller\" = 'carsat-pdl' AND \"Action\" = 'list'";
-            var value = command.CreateParameter();
-            value.ParameterName = "p";
-            value.Value = Hostile;
-            command.Parameters.Add(value);
-            Assert.True(await command.ExecuteNonQueryAsync() >= 1);
-        }
+        var rewritten = await LogTampering.RewriteAsync(gateway,
+            "UPDATE access_log_entries SET \"Purpose\" = @p, \"Object\" = @p, \"AgentId\" = @p WHERE \"Controller\" = 'carsat-pdl' AND \"Action\" = 'list'",
+            new Dictionary<string, object> { ["p"] = Hostile });
+        Assert.True(rewritten >= 1, rewritten.ToString(System.Globalization.CultureInfo.InvariantCulture));
         string[] Args(params string[] args) => [.. args, "--as", "carsat-pdl-dpo", "--home", gateway.Home, "--gateway", gateway.BaseAddress.ToString()];
 
         var list = await CliRunner.RunAsync(Args("audit", "list", "--action", "list"));

@@ -161,4 +161,59 @@ public sealed class DirectoryPageTests(ConsoleFixture console)
         await admin.ReloadAsync();
         Assert.Equal("désactivé", await admin.Locator("#etat").InnerTextAsync());
     }
+
+    [Fact]
+    public async Task Admin_ReplacesACertificate_AfterConfirmation_TheOldIsRefusedAtOnce_TheNewLogsIn_AndTheChangeIsLogged()
+    {
+        var id = "satm-renouvele-" + Guid.NewGuid().ToString("N")[..6];
+        var oldPem = WriteCertificate(id, DateTimeOffset.UtcNow.AddYears(1));
+        // The new certificate's files are named for the browser that presents it; the agent stays the same.
+        var newPem = WriteCertificate(id + "-n", DateTimeOffset.UtcNow.AddYears(2));
+        var admin = await console.OpenAsync("admin", "/Admin/Nouveau");
+        await RegisterAsync(admin, id, "Agent renouvelé", "satm", "agent", oldPem);
+        var oldFingerprint = await admin.Locator("#fiche dd").Nth(7).InnerTextAsync();
+        var oldBrowser = await console.OpenAsync(id);
+
+        // Without the confirmation box nothing changes.
+        await admin.SetInputFilesAsync("#certificat", newPem);
+        await admin.ClickAsync("button:has-text('Remplacer le certificat')");
+        Assert.Contains("Cochez la case", await admin.Locator("#erreur").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(oldFingerprint, await admin.Locator("#fiche dd").Nth(7).InnerTextAsync());
+        Assert.True((await oldBrowser.ReloadAsync())!.Ok);
+
+        await admin.SetInputFilesAsync("#certificat", newPem);
+        await admin.CheckAsync("#confirme-certificat", new() { Force = true });
+        await admin.ClickAsync("button:has-text('Remplacer le certificat')");
+        Assert.StartsWith("Le certificat de l'agent est remplacé", await admin.Locator("#fait").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains($"CN={id}-n", await admin.Locator("#fiche").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.NotEqual(oldFingerprint, await admin.Locator("#fiche dd").Nth(7).InnerTextAsync());
+        await console.AssertAccessibleAsync(admin);
+
+        // The old certificate is refused at its next request; the new one is the same agent.
+        Assert.Equal(401, (await oldBrowser.ReloadAsync())!.Status);
+        var newBrowser = await console.OpenAsync(id + "-n");
+        Assert.Contains(id, await newBrowser.Locator("dl").InnerTextAsync(), StringComparison.Ordinal);
+
+        // The replacement is in SATM's log, which its DPO reviews.
+        var dpo = await console.OpenAsync("satm-dpo", "/Journal?action=admin-change&agent=admin");
+        await dpo.Locator("#entrees tbody tr a").First.ClickAsync();
+        Assert.Contains($"certificate {id}", await dpo.Locator("#entree").InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CertificatePost_WithoutTheAdminRoleIs403_EvenWithAValidToken_AndWithoutATokenIsRefused()
+    {
+        foreach (var identity in new[] { "satm-dpo", "satm-agent" })
+        {
+            var (status, body) = await ConsoleForms.PostAsync(console, identity, "/Admin/Agent?id=satm-agent&handler=Certificat", [new("ConfirmeCertificat", "true")]);
+            Assert.Equal(HttpStatusCode.Forbidden, status);
+            Assert.Contains("policy.role-not-allowed", body, StringComparison.Ordinal);
+        }
+        var (noToken, _) = await ConsoleForms.PostAsync(console, "admin", "/Admin/Agent?id=satm-agent&handler=Certificat", [new("ConfirmeCertificat", "true")], withToken: false);
+        Assert.Equal(HttpStatusCode.BadRequest, noToken);
+        // The control: the administrator with a token reaches the handler (which wants a file).
+        var (adminStatus, adminBody) = await ConsoleForms.PostAsync(console, "admin", "/Admin/Agent?id=satm-agent&handler=Certificat", [new("ConfirmeCertificat", "true")]);
+        Assert.Equal(HttpStatusCode.BadRequest, adminStatus);
+        Assert.Contains("Choisissez le fichier du certificat", adminBody, StringComparison.Ordinal);
+    }
 }

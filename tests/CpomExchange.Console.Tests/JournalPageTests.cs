@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using CpomExchange.Rules.AccessLog;
-using Microsoft.EntityFrameworkCore;
+using CpomExchange.Tests.Shared;
 using Microsoft.Playwright;
 
 namespace CpomExchange.Console.Tests;
@@ -117,7 +117,8 @@ public sealed class JournalPageTests(ConsoleFixture console)
         await ConsoleFixture.ScreenshotAsync(page, "journal-verifier");
 
         // Whoever can write to the database changes entry 3 of this log (triggers dropped first).
-        await SqlAsync("cist971", true, "UPDATE access_log_entries SET \"AgentId\" = \"AgentId\" || '-x' WHERE \"Controller\" = @c AND \"Seq\" = 3");
+        Assert.Equal(1, await LogTampering.RewriteAsync(console.Gateway, "UPDATE access_log_entries SET \"AgentId\" = \"AgentId\" || '-x' WHERE \"Controller\" = @c AND \"Seq\" = 3",
+            LogTampering.Controller("cist971")));
         try
         {
             await page.ClickAsync("button:has-text('Vérifier')");
@@ -128,38 +129,8 @@ public sealed class JournalPageTests(ConsoleFixture console)
         }
         finally
         {
-            await SqlAsync("cist971", false, "UPDATE access_log_entries SET \"AgentId\" = substr(\"AgentId\", 1, length(\"AgentId\") - 2) WHERE \"Controller\" = @c AND \"Seq\" = 3");
-        }
-    }
-
-    /// <summary>Runs <paramref name="sql"/> on the gateway's database for log <paramref name="organisation"/>, the append-only triggers out of the way.</summary>
-    private async Task SqlAsync(string organisation, bool dropTriggers, string sql)
-    {
-        await using var db = await console.Gateway.OpenDatabaseAsync();
-        var connection = db.Database.GetDbConnection();
-        await connection.OpenAsync();
-        var postgres = db.Database.IsNpgsql();
-        var statements = new List<string>();
-        if (dropTriggers || postgres)
-        {
-            statements.Add(postgres
-                ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER"
-                : "DROP TRIGGER IF EXISTS access_log_entries_append_only");
-        }
-        statements.Add(sql);
-        if (postgres && !dropTriggers)
-        {
-            statements.Add("ALTER TABLE access_log_entries ENABLE TRIGGER USER");
-        }
-        foreach (var statement in statements)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = statement;
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "c";
-            parameter.Value = organisation;
-            command.Parameters.Add(parameter);
-            await command.ExecuteNonQueryAsync();
+            await LogTampering.RewriteAsync(console.Gateway, "UPDATE access_log_entries SET \"AgentId\" = substr(\"AgentId\", 1, length(\"AgentId\") - 2) WHERE \"Controller\" = @c AND \"Seq\" = 3",
+                LogTampering.Controller("cist971"), enableTriggersAfter: true);
         }
     }
 
@@ -217,7 +188,11 @@ public sealed class JournalPageTests(ConsoleFixture console)
         Assert.DoesNotContain(tag, text, StringComparison.Ordinal);
     }
 
-    public static TheoryData<string> DpoPages => new() { "/Journal", "/Journal/Entree?n=0", "/Journal/Verifier", "/Journal/Export?format=csv", "/Journal/Export?format=jsonl" };
+    public static TheoryData<string> DpoPages => new()
+    {
+        "/Journal", "/Journal/Entree?n=0", "/Journal/Verifier", "/Journal/Export?format=csv", "/Journal/Export?format=jsonl",
+        "/Journal/VueEnsemble", "/Journal/VueEnsemble?du=2026-01-01&au=2026-01-31", "/Journal/Personne",
+    };
 
     [Theory]
     [MemberData(nameof(DpoPages))]

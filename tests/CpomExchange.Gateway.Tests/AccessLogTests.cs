@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using CpomExchange.Rules.AccessLog;
 using CpomExchange.Tests.Shared;
-using Microsoft.EntityFrameworkCore;
 
 namespace CpomExchange.Gateway.Tests;
 
@@ -317,55 +316,22 @@ public sealed class AccessLogTests(GatewayFixture gateway) : IClassFixture<Gatew
         await ListInboxAsync(organisation + "-agent", 11);
         Assert.True((await VerifyAsync(organisation + "-dpo")).GetProperty("valid").GetBoolean());
 
-        long expectedFirstBad;
-        await using (var db = await gateway.OpenDatabaseAsync())
+        // Whoever has write access to the database can drop or disable the triggers first.
+        const string Columns = "\"TimeUtc\", \"AgentId\", \"AgentName\", \"Organisation\", \"CertificateSha256\", \"Action\", \"ExchangeType\", \"DatasetId\", \"Rows\", \"Counterpart\", \"Purpose\", \"Object\", \"LegalBasis\", \"Outcome\", \"ReasonCode\", \"ClientAddress\", \"RequestId\", \"PreviousLeafHash\"";
+        var (sql, expectedFirstBad) = tampering switch
         {
-            var connection = db.Database.GetDbConnection();
-            await connection.OpenAsync();
-            async Task Sql(string sql)
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = sql;
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = "c";
-                parameter.Value = organisation;
-                command.Parameters.Add(parameter);
-                await command.ExecuteNonQueryAsync();
-            }
-            // Whoever has write access to the database can drop or disable the triggers first.
-            await Sql(db.Database.IsNpgsql()
-                ? "ALTER TABLE access_log_entries DISABLE TRIGGER USER; ALTER TABLE access_log_leaves DISABLE TRIGGER USER;"
-                : "DROP TRIGGER IF EXISTS access_log_entries_append_only; DROP TRIGGER IF EXISTS access_log_leaves_no_update; DROP TRIGGER IF EXISTS access_log_leaves_no_delete;");
-            const string Columns = "\"TimeUtc\", \"AgentId\", \"AgentName\", \"Organisation\", \"CertificateSha256\", \"Action\", \"ExchangeType\", \"DatasetId\", \"Rows\", \"Counterpart\", \"Purpose\", \"Object\", \"LegalBasis\", \"Outcome\", \"ReasonCode\", \"ClientAddress\", \"RequestId\", \"PreviousLeafHash\"";
-            switch (tampering)
-            {
-                case "change-field":
-                    await Sql("UPDATE access_log_entries SET \"AgentId\" = 'quelqu-un-d-autre' WHERE \"Controller\" = @c AND \"Seq\" = 5");
-                    expectedFirstBad = 5;
-                    break;
-                case "delete":
-                    await Sql("DELETE FROM access_log_entries WHERE \"Controller\" = @c AND \"Seq\" = 3");
-                    expectedFirstBad = 3;
-                    break;
-                case "insert":
-                    // Make room at 6 and copy entry 2 there, leaves included: a plausible forged entry.
-                    await Sql("UPDATE access_log_entries SET \"Seq\" = \"Seq\" + 1000 WHERE \"Controller\" = @c AND \"Seq\" >= 6; UPDATE access_log_entries SET \"Seq\" = \"Seq\" - 999 WHERE \"Controller\" = @c AND \"Seq\" >= 1006;"
-                        + "UPDATE access_log_leaves SET \"Seq\" = \"Seq\" + 1000 WHERE \"Controller\" = @c AND \"Seq\" >= 6; UPDATE access_log_leaves SET \"Seq\" = \"Seq\" - 999 WHERE \"Controller\" = @c AND \"Seq\" >= 1006;"
-                        + $"INSERT INTO access_log_entries (\"Controller\", \"Seq\", {Columns}) SELECT \"Controller\", 6, {Columns} FROM access_log_entries WHERE \"Controller\" = @c AND \"Seq\" = 2;"
-                        + "INSERT INTO access_log_leaves (\"Controller\", \"Seq\", \"Hash\") SELECT \"Controller\", 6, \"Hash\" FROM access_log_leaves WHERE \"Controller\" = @c AND \"Seq\" = 2;");
-                    expectedFirstBad = 6;
-                    break;
-                case "reorder":
-                    await Sql("UPDATE access_log_entries SET \"Seq\" = -1 WHERE \"Controller\" = @c AND \"Seq\" = 7; UPDATE access_log_entries SET \"Seq\" = 7 WHERE \"Controller\" = @c AND \"Seq\" = 8; UPDATE access_log_entries SET \"Seq\" = 8 WHERE \"Controller\" = @c AND \"Seq\" = -1;"
-                        + "UPDATE access_log_leaves SET \"Seq\" = -1 WHERE \"Controller\" = @c AND \"Seq\" = 7; UPDATE access_log_leaves SET \"Seq\" = 7 WHERE \"Controller\" = @c AND \"Seq\" = 8; UPDATE access_log_leaves SET \"Seq\" = 8 WHERE \"Controller\" = @c AND \"Seq\" = -1;");
-                    expectedFirstBad = 7;
-                    break;
-                default:
-                    await Sql("DELETE FROM access_log_entries WHERE \"Controller\" = @c AND \"Seq\" >= 9");
-                    expectedFirstBad = 9;
-                    break;
-            }
-        }
+            "change-field" => ("UPDATE access_log_entries SET \"AgentId\" = 'quelqu-un-d-autre' WHERE \"Controller\" = @c AND \"Seq\" = 5", 5L),
+            "delete" => ("DELETE FROM access_log_entries WHERE \"Controller\" = @c AND \"Seq\" = 3", 3L),
+            // Make room at 6 and copy entry 2 there, leaves included: a plausible forged entry.
+            "insert" => ("UPDATE access_log_entries SET \"Seq\" = \"Seq\" + 1000 WHERE \"Controller\" = @c AND \"Seq\" >= 6; UPDATE access_log_entries SET \"Seq\" = \"Seq\" - 999 WHERE \"Controller\" = @c AND \"Seq\" >= 1006;"
+                + "UPDATE access_log_leaves SET \"Seq\" = \"Seq\" + 1000 WHERE \"Controller\" = @c AND \"Seq\" >= 6; UPDATE access_log_leaves SET \"Seq\" = \"Seq\" - 999 WHERE \"Controller\" = @c AND \"Seq\" >= 1006;"
+                + $"INSERT INTO access_log_entries (\"Controller\", \"Seq\", {Columns}) SELECT \"Controller\", 6, {Columns} FROM access_log_entries WHERE \"Controller\" = @c AND \"Seq\" = 2;"
+                + "INSERT INTO access_log_leaves (\"Controller\", \"Seq\", \"Hash\") SELECT \"Controller\", 6, \"Hash\" FROM access_log_leaves WHERE \"Controller\" = @c AND \"Seq\" = 2;", 6L),
+            "reorder" => ("UPDATE access_log_entries SET \"Seq\" = -1 WHERE \"Controller\" = @c AND \"Seq\" = 7; UPDATE access_log_entries SET \"Seq\" = 7 WHERE \"Controller\" = @c AND \"Seq\" = 8; UPDATE access_log_entries SET \"Seq\" = 8 WHERE \"Controller\" = @c AND \"Seq\" = -1;"
+                + "UPDATE access_log_leaves SET \"Seq\" = -1 WHERE \"Controller\" = @c AND \"Seq\" = 7; UPDATE access_log_leaves SET \"Seq\" = 7 WHERE \"Controller\" = @c AND \"Seq\" = 8; UPDATE access_log_leaves SET \"Seq\" = 8 WHERE \"Controller\" = @c AND \"Seq\" = -1;", 7L),
+            _ => ("DELETE FROM access_log_entries WHERE \"Controller\" = @c AND \"Seq\" >= 9", 9L),
+        };
+        Assert.True(await LogTampering.RewriteAsync(gateway, sql, LogTampering.Controller(organisation)) > 0, tampering);
 
         // Online: the gateway recomputes.
         var online = await VerifyAsync(organisation + "-dpo");

@@ -11,7 +11,7 @@ internal sealed record DailyCount(DateOnly Day, string Action, string Outcome, l
 
 /// <summary>
 /// What a DPO's overview shows for a period of local days: entries per day by action and outcome,
-/// refusals by reason, the counterparts and agents met most often.
+/// refusals by reason, the counterparts and agents met most often, the volumes per exchange and purpose.
 /// </summary>
 internal sealed record AuditOverview(
     DateOnly From,
@@ -21,6 +21,12 @@ internal sealed record AuditOverview(
     IReadOnlyList<KeyCount> TopCounterparts,
     IReadOnlyList<KeyCount> TopAgents)
 {
+    /// <summary>Entries by exchange type, most frequent first (entries naming no exchange left out).</summary>
+    public IReadOnlyList<KeyCount> ByExchange { get; init; } = [];
+
+    /// <summary>Entries by purpose, most frequent first (entries naming no purpose left out).</summary>
+    public IReadOnlyList<KeyCount> ByPurpose { get; init; } = [];
+
     /// <summary>Every day of the period, in order.</summary>
     public IEnumerable<DateOnly> Days
     {
@@ -90,7 +96,11 @@ internal sealed class AuditOverviewService(AccessLogSummary summary, AccessJourn
         var reasons = await summary.RefusalReasonsAsync(controller, fromUtc, toUtc, cancellationToken);
         var counterparts = await summary.TopCounterpartsAsync(controller, fromUtc, toUtc, Top, cancellationToken);
         var agents = await summary.TopAgentsAsync(controller, fromUtc, toUtc, Top, cancellationToken);
-        var overview = new AuditOverview(from, to, daily, reasons, counterparts, agents);
+        var overview = new AuditOverview(from, to, daily, reasons, counterparts, agents)
+        {
+            ByExchange = await summary.ByExchangeAsync(controller, fromUtc, toUtc, cancellationToken),
+            ByPurpose = await summary.ByPurposeAsync(controller, fromUtc, toUtc, cancellationToken),
+        };
         await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, overview.Total, null, null,
             $"vue d'ensemble {from:yyyy-MM-dd} {to:yyyy-MM-dd}", null, []);
         return overview;

@@ -47,6 +47,12 @@ internal sealed partial class AuditService(
     /// <summary>The last page that can be asked for: its offset fits in an int whatever the page size.</summary>
     public const int MaxPage = (int.MaxValue / MaxPageSize) + 1;
 
+    /// <summary>
+    /// The purpose a subject lookup is logged under: answering a person's request of access (RGPD
+    /// art. 15), which the DPO's log shows as such among the organisation's own reviews.
+    /// </summary>
+    public const string SubjectAccessPurpose = "rgpd-art15";
+
     /// <summary>The refusal of a caller who is not a DPO of an organisation, or null.</summary>
     public static Refusal? NotDpo(Caller caller)
     {
@@ -297,7 +303,7 @@ internal sealed partial class AuditService(
         }
         var entries = await reader.ForDatasetsAsync(controller, concerning, http.RequestAborted);
         // The log holds the pseudonym that was looked up, never the identifier.
-        await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, entries.Count, null, null, "recherche " + pseudonym, null, []);
+        await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, entries.Count, null, SubjectAccessPurpose, "recherche " + pseudonym, null, []);
         return new SubjectFindings(kind, pseudonym, concerning, entries);
     }
 

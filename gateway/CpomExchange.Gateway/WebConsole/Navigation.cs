@@ -19,9 +19,12 @@ internal static class Navigation
         new("/Recus/Index", "/Recus", "Fichiers reçus", Roles.DataRoles),
         new("/Envoyes/Index", "/Envoyes", "Fichiers envoyés", Roles.DataRoles),
         new("/TableauAnnuel", "/TableauAnnuel", "Tableau annuel", [Roles.Agent, Roles.Pdp]),
+        new("/Journal/VueEnsemble", "/Journal/VueEnsemble", "Vue d'ensemble", [Roles.Dpo]),
         new("/Journal/Index", "/Journal", "Journal des accès", [Roles.Dpo]),
         new("/Journal/Verifier", "/Journal/Verifier", "Vérifier le journal", [Roles.Dpo]),
+        new("/Journal/Personne", "/Journal/Personne", "Personne concernée", [Roles.Dpo]),
         new("/Registre/Index", "/Registre", "Registre des traitements", [Roles.Dpo, Roles.Admin]),
+        new("/Politiques", "/Politiques", "Politiques", [Roles.Dpo, Roles.Admin]),
         new("/Admin/Index", "/Admin", "Annuaire", [Roles.Admin]),
         new("/Notifications/Index", "/Notifications", "Notifications", Everyone),
     ];

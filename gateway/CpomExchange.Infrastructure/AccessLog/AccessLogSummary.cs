@@ -41,6 +41,28 @@ public sealed class AccessLogSummary(CpomDbContext db)
         return rows.Select(r => new KeyCount(r.Key ?? "", null, r.Count)).OrderByDescending(r => r.Count).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>Entries by exchange type (entries naming none left out), most frequent first.</summary>
+    public async Task<IReadOnlyList<KeyCount>> ByExchangeAsync(string controller, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken = default)
+    {
+        var rows = await InPeriod(controller, fromUtc, toUtc)
+            .Where(e => e.ExchangeType != null)
+            .GroupBy(e => e.ExchangeType)
+            .Select(g => new { g.Key, Count = g.LongCount() })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new KeyCount(r.Key!, null, r.Count)).OrderByDescending(r => r.Count).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Entries by purpose (entries naming none left out), most frequent first.</summary>
+    public async Task<IReadOnlyList<KeyCount>> ByPurposeAsync(string controller, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken = default)
+    {
+        var rows = await InPeriod(controller, fromUtc, toUtc)
+            .Where(e => e.Purpose != null)
+            .GroupBy(e => e.Purpose)
+            .Select(g => new { g.Key, Count = g.LongCount() })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new KeyCount(r.Key!, null, r.Count)).OrderByDescending(r => r.Count).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>The <paramref name="top"/> counterparts named most often, most frequent first.</summary>
     public async Task<IReadOnlyList<KeyCount>> TopCounterpartsAsync(string controller, DateTime fromUtc, DateTime toUtc, int top, CancellationToken cancellationToken = default)
     {

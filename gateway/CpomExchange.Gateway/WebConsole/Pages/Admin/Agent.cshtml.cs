@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace CpomExchange.Gateway.WebConsole.Pages.Admin;
 
 /// <summary>
-/// One agent of the directory: its facts, and the forms to disable or enable it (after an explicit
-/// confirmation) and to change its roles. Every change goes through <see cref="DirectoryService"/>:
+/// One agent of the directory: its facts, and the forms to disable or enable it and to replace its
+/// certificate (each after an explicit confirmation), and to change its roles. Every change goes through <see cref="DirectoryService"/>:
 /// the API's checks (an administrator never locks themselves out), the same log entry.
 /// </summary>
 internal sealed class AgentModel(DirectoryService directory, PolicySet policies, TimeProvider time) : AdminPage
@@ -22,6 +22,12 @@ internal sealed class AgentModel(DirectoryService directory, PolicySet policies,
     [BindProperty] public bool Confirme { get; set; }
 
     [BindProperty] public List<string> Roles { get; set; } = [];
+
+    /// <summary>The new certificate of a replacement (PEM or DER file).</summary>
+    [BindProperty] public IFormFile? Certificat { get; set; }
+
+    /// <summary>The confirmation box of a replacement.</summary>
+    [BindProperty] public bool ConfirmeCertificat { get; set; }
 
     public AgentInfo Agent { get; private set; } = null!;
 
@@ -42,6 +48,27 @@ internal sealed class AgentModel(DirectoryService directory, PolicySet policies,
     {
         var changed = await directory.ChangeAsync(HttpContext, Caller, Id, new DirectoryChange(null, null, Roles, null));
         return changed.Succeeded ? RedirectToPage("/Admin/Agent", new { id = Id, fait = "roles" }) : await ShowAsync(changed.Refusal);
+    }
+
+    /// <summary>
+    /// Replaces the agent's certificate (a renewal, a lost key): the API's checks (chain, organisation
+    /// identifier, not already given to anyone), logged in the organisation's log. The directory binds
+    /// an agent to one certificate: the old one is refused from the agent's next request on.
+    /// </summary>
+    public async Task<IActionResult> OnPostCertificatAsync()
+    {
+        if (!ConfirmeCertificat)
+        {
+            return await ShowAsync(new Refusal(ErrorCatalog.AdminInvalidRequest,
+                "Cochez la case pour confirmer le remplacement du certificat : l'ancien sera refusé dès maintenant."));
+        }
+        var (file, problem) = await CertificateUpload.ReadAsync(Certificat, HttpContext.RequestAborted);
+        if (problem is not null)
+        {
+            return await ShowAsync(problem);
+        }
+        var changed = await directory.ChangeAsync(HttpContext, Caller, Id, new DirectoryChange(null, null, null, new CertificateInput(null, file)));
+        return changed.Succeeded ? RedirectToPage("/Admin/Agent", new { id = Id, fait = "certificat" }) : await ShowAsync(changed.Refusal);
     }
 
     private async Task<IActionResult> SetDisabledAsync(bool disabled)

@@ -14,9 +14,6 @@ namespace CpomExchange.Gateway.WebConsole.Pages.Admin;
 /// </summary>
 internal sealed class NouveauModel(DirectoryService directory, PolicySet policies) : AdminPage
 {
-    /// <summary>A certificate file is a few kilobytes; anything larger is not one.</summary>
-    public const int MaxCertificateBytes = 64 * 1024;
-
     [BindProperty] public string? Identifiant { get; set; }
     [BindProperty] public string? Nom { get; set; }
     [BindProperty] public string? Organisation { get; set; }
@@ -34,20 +31,10 @@ internal sealed class NouveauModel(DirectoryService directory, PolicySet policie
 
     public async Task<IActionResult> OnPostAsync()
     {
-        byte[]? file = null;
-        if (Certificat is { Length: > 0 and <= MaxCertificateBytes })
+        var (file, problem) = await CertificateUpload.ReadAsync(Certificat, HttpContext.RequestAborted);
+        if (problem is not null)
         {
-            using var buffer = new MemoryStream();
-            await Certificat.CopyToAsync(buffer, HttpContext.RequestAborted);
-            file = buffer.ToArray();
-        }
-        else if (Certificat is { Length: > MaxCertificateBytes })
-        {
-            return Show(new Refusal(ErrorCatalog.AdminBadCertificate, "Le fichier est trop gros pour être un certificat (64 Kio au plus)."));
-        }
-        else
-        {
-            return Show(new Refusal(ErrorCatalog.AdminInvalidRequest, "Choisissez le fichier du certificat de l'agent (PEM ou DER)."));
+            return Show(problem);
         }
         var registered = await directory.RegisterAsync(HttpContext, Caller,
             new Registration(Identifiant, Nom, string.IsNullOrEmpty(Organisation) ? null : Organisation, Roles, new CertificateInput(null, file)));
