@@ -19,6 +19,7 @@ internal static class Navigation
         new("/Recus/Index", "/Recus", "Fichiers reçus", Roles.DataRoles),
         new("/Envoyes/Index", "/Envoyes", "Fichiers envoyés", Roles.DataRoles),
         new("/TableauAnnuel", "/TableauAnnuel", "Tableau annuel", [Roles.Agent, Roles.Pdp]),
+        new("/Signalements/Index", "/Signalements", "Signalements", [Roles.Pdp, Roles.ServiceSocial]),
         new("/Journal/Index", "/Journal", "Journal des accès", [Roles.Dpo]),
         new("/Journal/Verifier", "/Journal/Verifier", "Vérifier le journal", [Roles.Dpo]),
         new("/Admin/Index", "/Admin", "Annuaire", [Roles.Admin]),
