@@ -35,14 +35,20 @@ internal static class ConsoleCalls
         return await client.GetFromJsonAsync<JsonElement>($"api/v1/datasets/{id}");
     }
 
-    /// <summary>A signalements file of the PDP cell of P.S.T.38 for the Carsat Rhône-Alpes, of one person.</summary>
-    public static Task<string> SendSignalementAsync(this GatewayFixture gateway, int seed)
+    /// <summary>The NIR of the person of <see cref="SendSignalementAsync"/>'s file of <paramref name="seed"/> (valid key).</summary>
+    public static string SignalementNir(int seed)
     {
         var body = $"1850175{seed % 1000:D3}{seed % 997 + 1:D3}";
         var key = 97 - (long.Parse(body, CultureInfo.InvariantCulture) % 97);
+        return $"{body}{key:D2}";
+    }
+
+    /// <summary>A signalements file of the PDP cell of P.S.T.38 for the Carsat Rhône-Alpes, of one person.</summary>
+    public static Task<string> SendSignalementAsync(this GatewayFixture gateway, int seed)
+    {
         var employer = TestSirets.From(700_000_000 + seed * 10L).First();
         var csv = "nir;nom;prenom;date_naissance;telephone;email;siret_employeur;en_arret;date_debut_arret;motif;niveau_complexite;consentement;date_consentement;emetteur_nom;emetteur_contact\r\n" +
-            $"{body}{key:D2};PERSONNE;Camille;14/06/1971;06 00 00 00 01;p1@example.org;{employer};oui;02/01/2026;Restrictions d'aptitude;T3A;oui;09/01/2026;Dr Anne Lefèvre;cellule-pdp@spsti.example\r\n";
+            $"{SignalementNir(seed)};PERSONNE;Camille;14/06/1971;06 00 00 00 01;p1@example.org;{employer};oui;02/01/2026;Restrictions d'aptitude;T3A;oui;09/01/2026;Dr Anne Lefèvre;cellule-pdp@spsti.example\r\n";
         return gateway.SendAsync("pst38-pdp", "type=signalements-pdp&to=carsat-ra&purpose=pdp", csv);
     }
 }

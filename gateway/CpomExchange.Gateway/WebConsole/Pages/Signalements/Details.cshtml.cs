@@ -158,8 +158,8 @@ internal sealed class DetailsModel(DatasetOperations operations, PolicySet polic
     private DatasetRows Pseudonymise(DatasetRows read)
     {
         var columns = policies.Exchanges[read.Info.Type].Schema.Columns;
-        var kinds = read.Header.Select(name => columns.FirstOrDefault(c => c.Name == name) is { Pseudonymised: true } c
-            ? c.Kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret
+        var kinds = read.Header.Select(name => columns.FirstOrDefault(c => c.Name == name) is { Pseudonymised: true } spec
+            ? spec.Kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret
             : (IdentifierKind?)null).ToArray();
         var rows = read.Rows.Select(row => row.Select((cell, i) => i < kinds.Length && kinds[i] is { } kind && cell.Length > 0
             ? pseudonymiser.Pseudonym(kind, cell)
