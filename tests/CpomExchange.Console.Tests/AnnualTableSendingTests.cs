@@ -104,6 +104,21 @@ public sealed class AnnualTableSendingTests(ConsoleFixture console)
         Assert.Equal(HttpStatusCode.Forbidden, dreets);
     }
 
+    [Fact]
+    public async Task Sending_AnotherSpstisTable_IsRefused_AndTheRefusalIsLogged()
+    {
+        var before = await TablesReceivedAsync(Contract.Dreets);
+        var mark = await console.Gateway.HeadAsync("prevy");
+        // PREVY's agent names P.S.T.38's contract in the form.
+        var (status, body) = await ConsoleForms.PostAsync(console, "prevy-agent", $"TableauAnnuel?handler=Confirmer&contrat={ContractId}&annee=2025",
+            [new("contrat", ContractId), new("annee", "2025"), new("confirmation", "oui")]);
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.DoesNotContain("Confirmer l'envoi", body, StringComparison.Ordinal);
+        Assert.Equal(before.Count, (await TablesReceivedAsync(Contract.Dreets)).Count);
+        var refused = Assert.Single((await console.Gateway.SinceAsync("prevy", mark)).Where(e => e.AgentId == "prevy-agent"));
+        Assert.Equal((LogActions.IndicatorsDraft, AccessLogEntry.Denied, ContractId), (refused.Action, refused.Outcome, refused.Object));
+    }
+
     /// <summary>The annual tables <paramref name="organisation"/> received, through the API.</summary>
     private async Task<List<JsonElement>> TablesReceivedAsync(string organisation)
     {
