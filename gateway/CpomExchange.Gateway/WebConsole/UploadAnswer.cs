@@ -23,6 +23,11 @@ internal sealed record UploadAnswer(IReadOnlyList<DatasetInfo> Receipt, SplitUpl
     /// <summary>Reads the upload's answer.</summary>
     public static UploadAnswer From(IResult result)
     {
+        // A typed endpoint's union (Results<Created<…>, …, ProblemHttpResult>) holds the answer itself.
+        while (result is INestedHttpResult nested)
+        {
+            result = nested.Result;
+        }
         switch (result)
         {
             case Created<DatasetInfo> created:
