@@ -25,6 +25,50 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task UnknownTimeZone_StopsTheStart_NamingTheSetting_BeforeAnythingIsCreated()
+    {
+        var home = Directory.CreateTempSubdirectory("cpom-start-").FullName;
+        try
+        {
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => GatewayApp.CreateAsync(
+                ["--environment", "Development", "--urls", "https://127.0.0.1:0", "--Cpom:Home", home, "--Cpom:Policies", GatewayFixture.PoliciesDirectory,
+                    "--Cpom:TimeZone", "Europe/Atlantis"]));
+            Assert.Contains("Cpom:TimeZone : fuseau horaire « Europe/Atlantis » inconnu de ce système", e.Message, StringComparison.Ordinal);
+            // Refused before the first request, and before the state folder gets a database or a development PKI.
+            Assert.Empty(Directory.EnumerateFileSystemEntries(home));
+        }
+        finally
+        {
+            CpomExchange.Infrastructure.Storage.CpomDatabase.ClearPools();
+            Directory.Delete(home, true);
+        }
+    }
+
+    [Fact]
+    public async Task SeveralWrongSettings_AreAllReportedAtOnce_EachByName()
+    {
+        var home = Directory.CreateTempSubdirectory("cpom-start-").FullName;
+        try
+        {
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => GatewayApp.CreateAsync(
+                ["--environment", "Development", "--urls", "https://127.0.0.1:0", "--Cpom:Home", home, "--Cpom:Policies", GatewayFixture.PoliciesDirectory,
+                    "--Cpom:TimeZone", "Nulle/Part", "--Cpom:Limits:MaxRows", "0", "--Storage:Provider", "Oracle", "--Cpom:Keys:Provider", "Coffre",
+                    "--Cpom:AccessLog:CheckpointEverySeconds", "-5"]));
+            Assert.Contains("5 réglage(s) invalide(s)", e.Message, StringComparison.Ordinal);
+            foreach (var setting in new[] { "Cpom:TimeZone", "Cpom:Limits:MaxRows", "Storage:Provider", "Cpom:Keys:Provider", "Cpom:AccessLog:CheckpointEverySeconds" })
+            {
+                Assert.Contains("\n- " + setting, e.Message, StringComparison.Ordinal);
+            }
+            Assert.Empty(Directory.EnumerateFileSystemEntries(home));
+        }
+        finally
+        {
+            CpomExchange.Infrastructure.Storage.CpomDatabase.ClearPools();
+            Directory.Delete(home, true);
+        }
+    }
+
+    [Fact]
     public async Task InvalidPolicy_IsRefused_NamingFileAndEntry()
     {
         var home = Directory.CreateTempSubdirectory("cpom-start-").FullName;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CpomExchange.Gateway.Authentication;
+using CpomExchange.Gateway.Problems;
 using CpomExchange.Infrastructure.AccessLog;
 using CpomExchange.Rules.AccessLog;
 using Microsoft.AspNetCore.Http.HttpResults;

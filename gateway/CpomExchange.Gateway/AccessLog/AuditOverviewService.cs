@@ -74,7 +74,7 @@ internal sealed class AuditOverviewService(AccessLogSummary summary, AccessJourn
         }
         if (to < from || to.DayNumber - from.DayNumber >= MaxDays)
         {
-            return new Refusal(400, ErrorCatalog.AuditBadPeriod, $"Période invalide : du premier au dernier jour, {MaxDays} jours au plus.");
+            return new Refusal(ErrorCatalog.AuditBadPeriod, $"Période invalide : du premier au dernier jour, {MaxDays} jours au plus.");
         }
         var controller = caller.Organisation!;
         var fromUtc = TimeZoneInfo.ConvertTimeToUtc(from.ToDateTime(TimeOnly.MinValue), zone);

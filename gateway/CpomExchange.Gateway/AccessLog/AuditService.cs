@@ -53,7 +53,7 @@ internal sealed partial class AuditService(
         ArgumentNullException.ThrowIfNull(caller);
         return caller.Roles.Contains(Roles.Dpo) && caller.Organisation is not null
             ? null
-            : new Refusal(403, ErrorCatalog.RoleNotAllowed, "Le journal des accès est consulté par le DPO de l'organisation (rôle dpo), pour sa seule organisation.");
+            : new Refusal(ErrorCatalog.RoleNotAllowed, "Le journal des accès est consulté par le DPO de l'organisation (rôle dpo), pour sa seule organisation.");
     }
 
     /// <summary>A page by number, with the exact total (the API's listing).</summary>
@@ -66,7 +66,7 @@ internal sealed partial class AuditService(
         // Checked, not clamped, before anything is read or logged: the offset (page - 1) × pageSize stays an int.
         if (page < 1 || pageSize is < 1 or > MaxPageSize || page > MaxPage)
         {
-            return new Refusal(400, ErrorCatalog.BadPaging, $"Pagination invalide : page de 1 à {MaxPage}, pageSize de 1 à {MaxPageSize}.");
+            return new Refusal(ErrorCatalog.BadPaging, $"Pagination invalide : page de 1 à {MaxPage}, pageSize de 1 à {MaxPageSize}.");
         }
         var (total, entries) = await reader.ListAsync(caller.Organisation!, filter, page, pageSize, http.RequestAborted);
         await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, entries.Count, null, null, "liste", null, []);
@@ -85,7 +85,7 @@ internal sealed partial class AuditService(
         }
         if (pageSize is < 1 or > MaxPageSize || before is < 0)
         {
-            return new Refusal(400, ErrorCatalog.BadPaging, $"Pagination invalide : de 1 à {MaxPageSize} entrées par page.");
+            return new Refusal(ErrorCatalog.BadPaging, $"Pagination invalide : de 1 à {MaxPageSize} entrées par page.");
         }
         var entries = await reader.PageBeforeAsync(caller.Organisation!, filter, before, pageSize + 1, http.RequestAborted);
         var count = await reader.CountAsync(caller.Organisation!, filter, countCap + 1, http.RequestAborted);
@@ -104,7 +104,7 @@ internal sealed partial class AuditService(
         var entry = seq < 0 ? null : await reader.EntryAsync(caller.Organisation!, seq, http.RequestAborted);
         if (entry is null)
         {
-            return new Refusal(404, ErrorCatalog.AuditEntryNotFound, $"Aucune entrée n° {seq} dans le journal de votre organisation (jamais écrite, ou effacée au terme de sa durée de conservation).");
+            return new Refusal(ErrorCatalog.AuditEntryNotFound, $"Aucune entrée n° {seq} dans le journal de votre organisation (jamais écrite, ou effacée au terme de sa durée de conservation).");
         }
         await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, 1, null, null, LogText.Fit($"entrée {seq}", 80), null, []);
         return entry;
@@ -112,7 +112,7 @@ internal sealed partial class AuditService(
 
     /// <summary>The refusal of an export in <paramref name="format"/> by <paramref name="caller"/>, or null.</summary>
     public static Refusal? CheckExport(Caller caller, string format) =>
-        NotDpo(caller) ?? (format is "jsonl" or "csv" ? null : new Refusal(400, ErrorCatalog.MissingParameter, "Format d'export : jsonl ou csv."));
+        NotDpo(caller) ?? (format is "jsonl" or "csv" ? null : new Refusal(ErrorCatalog.MissingParameter, "Format d'export : jsonl ou csv."));
 
     /// <summary>
     /// Writes the export to <paramref name="output"/>: CSV of the entries matching <paramref name="filter"/>
@@ -226,7 +226,7 @@ internal sealed partial class AuditService(
         var checkpoint = treeSize is { } size ? checkpoints.FirstOrDefault(c => c.Checkpoint.TreeSize == size) : checkpoints.LastOrDefault();
         if (checkpoint is null || seq < 0 || seq >= checkpoint.Checkpoint.TreeSize)
         {
-            return new Refusal(404, ErrorCatalog.DatasetNotFound, "Aucun point de contrôle signé de cette taille couvrant cette entrée.");
+            return new Refusal(ErrorCatalog.DatasetNotFound, "Aucun point de contrôle signé de cette taille couvrant cette entrée.");
         }
         var leaves = await reader.LeavesAsync(caller.Organisation!, checkpoint.Checkpoint.TreeSize, cancellationToken);
         var proof = MerkleTree.InclusionProof(leaves, seq, checkpoint.Checkpoint.TreeSize);
@@ -246,7 +246,7 @@ internal sealed partial class AuditService(
         var latest = to is { } size ? checkpoints.FirstOrDefault(c => c.Checkpoint.TreeSize == size) : checkpoints.LastOrDefault();
         if (old is null || latest is null || latest.Checkpoint.TreeSize < from)
         {
-            return new Refusal(404, ErrorCatalog.DatasetNotFound, "Aucun point de contrôle signé de ces tailles.");
+            return new Refusal(ErrorCatalog.DatasetNotFound, "Aucun point de contrôle signé de ces tailles.");
         }
         var leaves = await reader.LeavesAsync(caller.Organisation!, latest.Checkpoint.TreeSize, cancellationToken);
         var proof = MerkleTree.ConsistencyProof(leaves, from, latest.Checkpoint.TreeSize);
@@ -277,7 +277,7 @@ internal sealed partial class AuditService(
         }
         else
         {
-            return new Refusal(400, ErrorCatalog.MissingParameter, "Donnez un SIRET valide (siret) ou un NIR valide (nir), l'un ou l'autre.");
+            return new Refusal(ErrorCatalog.MissingParameter, "Donnez un SIRET valide (siret) ou un NIR valide (nir), l'un ou l'autre.");
         }
         var pseudonym = pseudonymiser.Pseudonym(kind, value);
         var shortKey = pseudonymiser.Short(kind, value);

@@ -1,4 +1,5 @@
 using CpomExchange.Gateway.Authentication;
+using CpomExchange.Gateway.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CpomExchange.Gateway.Admin;

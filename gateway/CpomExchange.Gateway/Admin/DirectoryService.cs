@@ -40,7 +40,7 @@ internal sealed partial class DirectoryService(
         ArgumentNullException.ThrowIfNull(caller);
         return caller.Roles.Contains(Roles.Admin)
             ? null
-            : new Refusal(403, ErrorCatalog.RoleNotAllowed, "L'administration de l'annuaire des agents est réservée au rôle admin.");
+            : new Refusal(ErrorCatalog.RoleNotAllowed, "L'administration de l'annuaire des agents est réservée au rôle admin.");
     }
 
     /// <summary>Registers an agent.</summary>
@@ -53,11 +53,11 @@ internal sealed partial class DirectoryService(
         }
         if (request.Id is null || !AgentId().IsMatch(request.Id))
         {
-            return new Refusal(400, ErrorCatalog.AdminInvalidRequest, "Identifiant (id) requis : minuscules, chiffres et tirets, 2 à 63 caractères.");
+            return new Refusal(ErrorCatalog.AdminInvalidRequest, "Identifiant (id) requis : minuscules, chiffres et tirets, 2 à 63 caractères.");
         }
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
         {
-            return new Refusal(400, ErrorCatalog.AdminInvalidRequest, "Nom (name) requis, 200 caractères au plus.");
+            return new Refusal(ErrorCatalog.AdminInvalidRequest, "Nom (name) requis, 200 caractères au plus.");
         }
         if (CheckRoles(request.Roles, request.Organisation) is { } badRoles)
         {
@@ -75,11 +75,11 @@ internal sealed partial class DirectoryService(
         var fingerprint = CertificateFacts.Sha256Fingerprint(certificate);
         if (await db.Agents.AnyAsync(a => a.Id == request.Id, http.RequestAborted))
         {
-            return new Refusal(409, ErrorCatalog.AdminAgentExists, $"Un agent « {request.Id} » existe déjà.");
+            return new Refusal(ErrorCatalog.AdminAgentExists, $"Un agent « {request.Id} » existe déjà.");
         }
         if (await db.Agents.AnyAsync(a => a.CertificateSha256 == fingerprint, http.RequestAborted))
         {
-            return new Refusal(409, ErrorCatalog.AdminCertificateInUse, "Ce certificat est déjà attribué à un autre agent.");
+            return new Refusal(ErrorCatalog.AdminCertificateInUse, "Ce certificat est déjà attribué à un autre agent.");
         }
         var agent = new AgentEntity
         {
@@ -149,14 +149,14 @@ internal sealed partial class DirectoryService(
         }
         if (agent.Id == caller.AgentId && (change.Disabled == true || (change.Roles is not null && !change.Roles.Contains(Roles.Admin)) || change.Certificate is not null))
         {
-            return new Refusal(409, ErrorCatalog.AdminSelfLockout, "Un administrateur ne désactive pas son propre compte, ne s'ôte pas le rôle admin et ne remplace pas son propre certificat : demandez-le à un autre administrateur.");
+            return new Refusal(ErrorCatalog.AdminSelfLockout, "Un administrateur ne désactive pas son propre compte, ne s'ôte pas le rôle admin et ne remplace pas son propre certificat : demandez-le à un autre administrateur.");
         }
         var changes = new List<string>();
         if (change.Name is not null)
         {
             if (string.IsNullOrWhiteSpace(change.Name) || change.Name.Length > 200)
             {
-                return new Refusal(400, ErrorCatalog.AdminInvalidRequest, "Nom (name) : 1 à 200 caractères.");
+                return new Refusal(ErrorCatalog.AdminInvalidRequest, "Nom (name) : 1 à 200 caractères.");
             }
             agent.DisplayName = change.Name.Trim();
             changes.Add("name");
@@ -184,7 +184,7 @@ internal sealed partial class DirectoryService(
             var fingerprint = CertificateFacts.Sha256Fingerprint(certificate);
             if (await db.Agents.AnyAsync(a => a.CertificateSha256 == fingerprint, http.RequestAborted))
             {
-                return new Refusal(409, ErrorCatalog.AdminCertificateInUse, "Ce certificat est déjà attribué à un agent.");
+                return new Refusal(ErrorCatalog.AdminCertificateInUse, "Ce certificat est déjà attribué à un agent.");
             }
             agent.CertificateSha256 = fingerprint;
             agent.CertificateSubject = certificate.Subject;
@@ -214,27 +214,27 @@ internal sealed partial class DirectoryService(
     {
         if (roles is null || roles.Count == 0)
         {
-            return new Refusal(400, ErrorCatalog.AdminInvalidRequest, $"Rôles (roles) requis, parmi : {string.Join(", ", Roles.All)}.");
+            return new Refusal(ErrorCatalog.AdminInvalidRequest, $"Rôles (roles) requis, parmi : {string.Join(", ", Roles.All)}.");
         }
         var unknown = roles.FirstOrDefault(r => !Roles.All.Contains(r));
         if (unknown is not null)
         {
-            return new Refusal(400, ErrorCatalog.AdminInvalidRequest, $"Rôle « {unknown} » inconnu ; rôles : {string.Join(", ", Roles.All)}.");
+            return new Refusal(ErrorCatalog.AdminInvalidRequest, $"Rôle « {unknown} » inconnu ; rôles : {string.Join(", ", Roles.All)}.");
         }
         if (organisation is null)
         {
             return roles.All(r => r == Roles.Admin)
                 ? null
-                : new Refusal(400, ErrorCatalog.AdminInvalidRequest, "Une organisation (organisation) est requise, sauf pour un compte d'exploitation au seul rôle admin.");
+                : new Refusal(ErrorCatalog.AdminInvalidRequest, "Une organisation (organisation) est requise, sauf pour un compte d'exploitation au seul rôle admin.");
         }
         if (!policies.Organisations.TryGetValue(organisation, out var org))
         {
-            return new Refusal(400, ErrorCatalog.UnknownOrganisation, $"Organisation « {organisation} » inconnue de la politique.");
+            return new Refusal(ErrorCatalog.UnknownOrganisation, $"Organisation « {organisation} » inconnue de la politique.");
         }
         var misfit = roles.FirstOrDefault(r => !Roles.FitsKind(r, org.Kind));
         return misfit is null
             ? null
-            : new Refusal(400, ErrorCatalog.AdminInvalidRequest, $"Le rôle « {misfit} » n'existe pas dans un(e) {AccessPolicy.Label(org.Kind)} (pdp : SPSTI ; service-social : caisse).");
+            : new Refusal(ErrorCatalog.AdminInvalidRequest, $"Le rôle « {misfit} » n'existe pas dans un(e) {AccessPolicy.Label(org.Kind)} (pdp : SPSTI ; service-social : caisse).");
     }
 
     /// <summary>
@@ -255,13 +255,13 @@ internal sealed partial class DirectoryService(
             }
             catch (CryptographicException)
             {
-                problem = new Refusal(400, ErrorCatalog.AdminBadCertificate, "Le fichier n'est pas un certificat X.509 lisible, au format PEM ou DER.");
+                problem = new Refusal(ErrorCatalog.AdminBadCertificate, "Le fichier n'est pas un certificat X.509 lisible, au format PEM ou DER.");
                 return null;
             }
         }
         if (string.IsNullOrWhiteSpace(input.Pem))
         {
-            problem = new Refusal(400, ErrorCatalog.AdminInvalidRequest, "Certificat (certificate) requis, au format PEM.");
+            problem = new Refusal(ErrorCatalog.AdminInvalidRequest, "Certificat (certificate) requis, au format PEM.");
             return null;
         }
         try
@@ -270,7 +270,7 @@ internal sealed partial class DirectoryService(
         }
         catch (CryptographicException)
         {
-            problem = new Refusal(400, ErrorCatalog.AdminBadCertificate, "Le certificat n'est pas un certificat X.509 au format PEM lisible.");
+            problem = new Refusal(ErrorCatalog.AdminBadCertificate, "Le certificat n'est pas un certificat X.509 au format PEM lisible.");
             return null;
         }
     }
@@ -279,7 +279,7 @@ internal sealed partial class DirectoryService(
     {
         if (validator.Validate(certificate) is { } reason)
         {
-            return new Refusal(400, ErrorCatalog.AdminCertificateRefused, reason + " La passerelle le refuserait à la connexion.");
+            return new Refusal(ErrorCatalog.AdminCertificateRefused, reason + " La passerelle le refuserait à la connexion.");
         }
         var identifier = CertificateFacts.OrganizationIdentifier(certificate);
         if (identifier is null)
@@ -290,12 +290,12 @@ internal sealed partial class DirectoryService(
         var org = organisation is null ? null : policies.Organisations.GetValueOrDefault(organisation);
         return siren is not null && org is not null && org.Siren == siren
             ? null
-            : new Refusal(400, ErrorCatalog.OrganisationMismatch, $"L'identifiant d'organisation du certificat ({identifier}) ne correspond pas à l'organisation « {organisation} ».");
+            : new Refusal(ErrorCatalog.OrganisationMismatch, $"L'identifiant d'organisation du certificat ({identifier}) ne correspond pas à l'organisation « {organisation} ».") { Status = StatusCodes.Status400BadRequest };
     }
 
     private static string Truncate(string text) => text.Length > 80 ? text[..80] : text;
 
-    private static Refusal NotFound(string id) => new(404, ErrorCatalog.AdminAgentNotFound, $"Aucun agent « {id} ».");
+    private static Refusal NotFound(string id) => new(ErrorCatalog.AdminAgentNotFound, $"Aucun agent « {id} ».");
 
     private static AgentInfo ToInfo(AgentEntity a) => new(a.Id, a.DisplayName, a.OrganisationId, a.RoleList, a.CertificateSha256, a.CertificateSubject,
         DateTime.SpecifyKind(a.CertificateNotAfterUtc, DateTimeKind.Utc), a.Disabled, DateTime.SpecifyKind(a.CreatedAtUtc, DateTimeKind.Utc))

@@ -155,7 +155,7 @@ internal static partial class DatasetsApi
         var identifiers = exchange.Schema.Columns.Where(c => c.Kind is ColumnKind.Siret or ColumnKind.Nir)
             .Select(c => (Index: header.IndexOf(c.Name), Kind: c.Kind == ColumnKind.Nir ? IdentifierKind.Nir : IdentifierKind.Siret)).ToList();
         var committed = new List<string>();
-        await using var o = await Outgoing.StartRewriteAsync(store, keys, current, contract, exchange, spool, http.RequestAborted);
+        await using var o = await OutgoingDataset.StartRewriteAsync(store, keys, current, contract, exchange, spool.Directory, spool.Quota, http.RequestAborted);
         try
         {
             long removed = 0;

@@ -261,17 +261,8 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
     /// <summary>The stable code of a problem, as the access log records it.</summary>
     public static string? Code(IResult problem) => problem is ProblemHttpResult p ? (string?)p.ProblemDetails.Extensions["code"] : null;
 
-    /// <summary>The answer to a policy refusal: 400 for what the request named wrong, 403 otherwise.</summary>
-    public static ProblemHttpResult Refusal(AccessDecision decision)
-    {
-        var status = decision.Code switch
-        {
-            ErrorCatalog.MissingPurpose => 400,
-            ErrorCatalog.UnknownExchange or ErrorCatalog.UnknownOrganisation => 400,
-            _ => 403,
-        };
-        return Problem.Of(status, decision.Code!, decision.Message);
-    }
+    /// <summary>The answer to a policy refusal: its status is the catalogue entry's.</summary>
+    public static ProblemHttpResult Refusal(AccessDecision decision) => Problem.From(decision.Refusal!);
 
     /// <summary>A dataset's metadata as every face shows it.</summary>
     public static DatasetInfo ToInfo(DatasetEntity d) => new(

@@ -115,14 +115,13 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
 }
 
 /// <summary>Runs the retention of datasets every few minutes (<c>Cpom:Retention:CheckEveryMinutes</c>).</summary>
-internal sealed partial class DatasetRetentionService(IServiceScopeFactory scopes, PolicySet policies, IConfiguration configuration, TimeProvider time,
+internal sealed partial class DatasetRetentionService(IServiceScopeFactory scopes, PolicySet policies, CpomExchange.Gateway.Hosting.RetentionOptions retention, TimeProvider time,
     CpomExchange.Gateway.Hosting.GatewayInstance instance, ILogger<DatasetRetentionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Cpom:Retention:CheckEverySeconds (tests, operators) wins over CheckEveryMinutes.
-        var seconds = configuration.GetValue<int?>("Cpom:Retention:CheckEverySeconds");
-        var period = seconds is > 0 ? TimeSpan.FromSeconds(seconds.Value) : TimeSpan.FromMinutes(Math.Max(1, configuration.GetValue("Cpom:Retention:CheckEveryMinutes", 10)));
+        // Cpom:Retention:CheckEverySeconds (tests, operators) wins over CheckEveryMinutes; both validated at start.
+        var period = retention.Period;
         using var timer = new PeriodicTimer(period, time);
         do
         {

@@ -1,4 +1,3 @@
-using System.Net.Mime;
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Hosting;
@@ -110,19 +109,5 @@ internal static partial class DatasetsApi
 
     private static ProblemHttpResult Refusal(AccessDecision decision) => DatasetOperations.Refusal(decision);
 
-    private static bool IsCsv(string contentType) =>
-        ContentTypeIs(contentType, "text/csv") || ContentTypeIs(contentType, MediaTypeNames.Text.Plain) || ContentTypeIs(contentType, "application/csv");
-
-    private static bool ContentTypeIs(string contentType, string mediaType) =>
-        contentType.Split(';')[0].Trim().Equals(mediaType, StringComparison.OrdinalIgnoreCase);
-
-    private static string NewDatasetId() => "ds_" + Guid.CreateVersion7().ToString("N");
-
     internal static DatasetInfo ToInfo(DatasetEntity d) => DatasetOperations.ToInfo(d);
-
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Jeu de données {DatasetId} enregistré ({ExchangeType}, {Rows} ligne(s)), déposé par l'agent {AgentId}.")]
-    private static partial void LogStored(ILogger logger, string datasetId, string agentId, string exchangeType, long rows);
-
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Fichier {ExchangeType} de l'agent {AgentId} refusé : {ErrorCount} erreur(s) ; rien n'a été conservé.")]
-    private static partial void LogRejected(ILogger logger, string agentId, string exchangeType, long errorCount);
 }

@@ -15,9 +15,9 @@ public sealed record Readiness(bool Ready, IReadOnlyList<DependencyState> Checks
 /// </summary>
 internal static class HealthApi
 {
-    public static IServiceCollection AddReadiness(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>The readiness probe; its <see cref="HealthOptions"/> come from the settings bound at start.</summary>
+    public static IServiceCollection AddReadiness(this IServiceCollection services)
     {
-        services.AddSingleton(configuration.GetSection(HealthOptions.Section).Get<HealthOptions>() ?? new HealthOptions());
         services.AddSingleton<ReadinessProbe>();
         return services;
     }

@@ -1,4 +1,3 @@
-using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Admin;
@@ -8,19 +7,18 @@ using CpomExchange.Gateway.Health;
 using CpomExchange.Gateway.Indicators;
 using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Me;
+using CpomExchange.Gateway.Notifications;
 using CpomExchange.Gateway.OpenApi;
 using CpomExchange.Gateway.Telemetry;
 using CpomExchange.Gateway.Registre;
 using CpomExchange.Gateway.WebConsole;
 using CpomExchange.Infrastructure;
-using CpomExchange.Infrastructure.AccessLog;
 using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Pki;
 using CpomExchange.Infrastructure.PolicyHistory;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Policies;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.EntityFrameworkCore;
 
 namespace CpomExchange.Gateway.Hosting;
@@ -46,71 +44,35 @@ public static partial class GatewayApp
             ApplicationName = typeof(GatewayApp).Assembly.GetName().Name,
         });
         configure?.Invoke(builder);
-        var options = builder.Configuration.GetSection("Cpom").Get<GatewayOptions>() ?? new GatewayOptions();
+        var settings = GatewaySettings.Read(builder.Configuration);
+        var options = settings.Gateway;
+        var storage = settings.Storage;
         var home = CpomHome.FromEnvironment(options.Home);
         CpomHome.CreatePrivateDirectory(home.Root);
         var policies = PolicyLoader.Load(PolicyLoader.ResolveDirectory(options.Policies));
-        var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        // Fails now, in French, on an unknown provider or a missing connection string.
+        // Fails now, in French, on a missing connection string.
         var connectionString = CpomDatabase.ConnectionString(storage, home, options.Limits.DatabaseBusyTimeoutSeconds);
 
         if (builder.Environment.IsDevelopment())
         {
             await using var db = await CpomDatabase.OpenAsync(storage, home, migrate: storage.MigrateAtStartup);
             await DevPki.EnsureAsync(home, policies, db);
-            await CpomExchange.Gateway.Notifications.NotificationsFeature.EnsureDemoAddressesAsync(db, TimeProvider.System);
+            await NotificationsFeature.EnsureDemoAddressesAsync(db, TimeProvider.System);
         }
 
-        var (serverCertificate, anchors, intermediates) = LoadTlsMaterial(options.Tls, home, builder.Environment);
-        var urls = ResolveUrls(builder.Configuration["urls"]);
-        builder.WebHost.UseUrls(urls);
         // A host may supply its own clock (the tests move it past a contract's term); else the system's.
         var time = builder.Services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider))?.ImplementationInstance as TimeProvider ?? TimeProvider.System;
-        var issuers = new X509Certificate2Collection();
-        issuers.AddRange(anchors);
-        issuers.AddRange(intermediates);
-        var crls = new CrlStore(options.Tls.CrlFiles, issuers, time);
-        var validator = new ClientCertificateValidator(anchors, intermediates, options.Tls.RevocationMode, time, crls);
-        var refusals = new RefusalLimiter(builder.Configuration.GetSection(RefusalOptions.Section).Get<RefusalOptions>() ?? new RefusalOptions(), time);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes;
-            kestrel.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(options.Limits.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
-            kestrel.Limits.RequestHeadersTimeout = options.Limits.RequestHeadersTimeout;
-            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
-            kestrel.ConfigureEndpointDefaults(listen => listen.UseRefusedAddressGate(refusals));
-            kestrel.ConfigureHttpsDefaults(https =>
-            {
-                https.ServerCertificate = serverCertificate;
-                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                https.HandshakeTimeout = options.Limits.HandshakeTimeout;
-                // The certificate is required at the handshake (HTTP/2 forbids renegotiation).
-                https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
-                https.CheckCertificateRevocation = false; // done by the validator, as configured
-                https.ClientCertificateValidation = (certificate, _, _) => HandshakeGuard.Validate(certificate, validator, refusals);
-                https.OnAuthenticate = (connection, ssl) =>
-                {
-                    // No network call and a bounded cost for refused certificates, at the handshake too.
-                    HandshakeGuard.Prepare(connection, ssl, validator);
-                    // ANSSI (TLS guide): TLS 1.2 only with ECDHE and AES-GCM or ChaCha20-Poly1305;
-                    // TLS 1.3 suites are all AEAD. No renegotiation.
-                    ssl.AllowRenegotiation = false;
-                    if (!OperatingSystem.IsWindows() && !OperatingSystem.IsMacOS())
-                    {
-                        ssl.CipherSuitesPolicy = TlsPolicy.CipherSuites;
-                    }
-                };
-            });
-        });
+        var tls = KestrelSetup.LoadTlsMaterial(options.Tls, home, builder.Environment, time);
+        var refusals = new RefusalLimiter(settings.Refusals, time);
+        builder.WebHost.UseGatewayKestrel(builder.Configuration["urls"], options, tls, refusals);
 
         var services = builder.Services;
-        services.AddOptions<GatewayOptions>().BindConfiguration("Cpom");
+        settings.Register(services);
         services.AddSingleton(home);
         services.AddSingleton(policies);
         services.AddSingleton(time);
-        services.AddSingleton(validator);
-        services.AddSingleton(crls);
+        services.AddSingleton(tls.Validator);
+        services.AddSingleton(tls.Crls);
         // A host may supply its own key provider instance; else it comes from the configuration.
         var keys = services.LastOrDefault(d => d.ServiceType == typeof(IKeyProvider))?.ImplementationInstance as IKeyProvider
             ?? CreateKeyProvider(options.Keys, home);
@@ -126,71 +88,25 @@ public static partial class GatewayApp
             // The policy history (RGPD art. 5(2)): this policy is recorded once, when an instance first runs it.
             await PolicyHistoryStore.RecordAsync(db, policies, builder.Configuration["Cpom:Policy:DeployedBy"], Environment.MachineName, time.GetUtcNow());
         }
-        var accessLogOptions = builder.Configuration.GetSection("Cpom:AccessLog").Get<AccessLogOptions>() ?? new AccessLogOptions();
-        services.AddSingleton(accessLogOptions);
-        services.AddSingleton<AccessLogWriter>();
-        services.AddSingleton<AccessLogMaintenance>();
-        services.AddSingleton<AccessLogBatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<AccessLogBatcher>());
-        services.AddHostedService<AccessLogMaintenanceService>();
-        services.AddSingleton(storage);
         services.AddSingleton<GatewayInstance>();
-        services.AddSingleton(await CreatePayloadStoreAsync(storage, home));
-        if (storage.Provider == StorageOptions.Postgres)
-        {
-            services.AddDbContextPool<CpomDbContext, PostgresCpomDbContext>(o => o.UseNpgsql(connectionString));
-        }
-        else
-        {
-            services.AddDbContextPool<CpomDbContext, SqliteCpomDbContext>(o => o.UseSqlite(connectionString));
-        }
-        services.AddScoped<AccessJournal>();
-        services.AddScoped<AccessLogReader>();
-        services.AddScoped<AccessDecisions>();
-        services.AddScoped<DatasetShredder>();
-        services.AddScoped<AnnualTableReader>();
-        services.AddDatasetOperations();
-        services.AddAnnualTableDrafts();
-        services.AddHostedService<DatasetRetentionService>();
-        services.AddSingleton<KeyMaintenanceService>();
-        services.AddHostedService(sp => sp.GetRequiredService<KeyMaintenanceService>());
-        CpomExchange.Gateway.Notifications.NotificationsFeature.AddNotifications(services);
-        services.AddProblemDetails();
-        services.AddWebConsole();
+        services.AddStorage(storage, connectionString, await CreatePayloadStoreAsync(storage, home));
+
+        // The features, each registered beside its code.
+        services.AddAccessLog();
+        services.AddDatasets();
+        services.AddIndicators();
+        services.AddKeyMaintenance();
+        services.AddNotifications();
         services.AddAccessLogReview();
         services.AddDirectoryAdministration();
-        services.AddExceptionHandler<CpomExchange.Gateway.Problems.GatewayExceptionHandler>();
-        services.AddCpomCertificateAuthentication(anchors, intermediates, options.Tls.RevocationMode, options.Tls.RevocationTimeout, refusals);
-        services.AddReadiness(builder.Configuration);
+        services.AddWebConsole();
+        services.AddCpomCertificateAuthentication(tls.Anchors, tls.Intermediates, options.Tls.RevocationMode, options.Tls.RevocationTimeout, refusals);
+        services.AddReadiness();
         services.AddAuthorization();
-        services.AddRateLimiter(limiter =>
-        {
-            // Per organisation (all its agents together), after authentication: a misbehaving
-            // client slows down its own organisation, not the others.
-            limiter.GlobalLimiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            {
-                var organisation = http.User.FindFirst(CpomClaims.Organisation)?.Value
-                    ?? http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
-                return organisation is null
-                    ? System.Threading.RateLimiting.RateLimitPartition.GetNoLimiter("anonymous")
-                    : System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(organisation, _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = options.Limits.RequestsPerMinutePerOrganisation,
-                        Window = TimeSpan.FromMinutes(1),
-                        QueueLimit = 0,
-                    });
-            });
-            limiter.OnRejected = async (context, cancellationToken) =>
-            {
-                var retry = context.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(60);
-                CpomExchange.Infrastructure.Telemetry.GatewayMetrics.RateLimited(CpomExchange.Rules.Errors.ErrorCatalog.RateLimited);
-                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await CpomExchange.Gateway.Problems.Problem.Of(429, CpomExchange.Rules.Errors.ErrorCatalog.RateLimited,
-                    $"Votre organisation a dépassé {options.Limits.RequestsPerMinutePerOrganisation} requêtes par minute : réessayez dans {(int)Math.Ceiling(retry.TotalSeconds)} s.")
-                    .ExecuteAsync(context.HttpContext);
-            };
-        });
+        services.AddOrganisationRateLimit(options.Limits);
         services.AddRequestLimits(options.Limits, home);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<CpomExchange.Gateway.Problems.GatewayExceptionHandler>();
         services.AddGatewayMetrics(builder.Configuration);
         services.AddGatewayOpenApi();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
@@ -200,7 +116,7 @@ public static partial class GatewayApp
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
-            await BootstrapAdministratorAsync(db, options.Bootstrap, validator, app.Logger);
+            await BootstrapAdministratorAsync(db, options.Bootstrap, tls.Validator, app.Logger);
             // Files of datasets whose shredding a crash or a store outage interrupted.
             leftovers = await scope.ServiceProvider.GetRequiredService<DatasetShredder>().DeleteLeftoversAsync();
         }
@@ -292,63 +208,9 @@ public static partial class GatewayApp
         api.MapAdminApi();
         api.MapAuditApi();
         api.MapIndicatorsApi();
-        CpomExchange.Gateway.Notifications.NotificationsApi.MapNotificationsApi(api);
+        api.MapNotificationsApi();
         api.MapAccountabilityApi();
         return app;
-    }
-
-    private static string[] ResolveUrls(string? configured)
-    {
-        var urls = string.IsNullOrWhiteSpace(configured)
-            ? [DefaultUrl]
-            : configured.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var plain = urls.FirstOrDefault(u => !u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
-        if (plain is not null)
-        {
-            throw new InvalidOperationException($"La passerelle n'écoute qu'en HTTPS : adresse « {plain} » refusée (--urls / ASPNETCORE_URLS).");
-        }
-        return urls;
-    }
-
-    private static (X509Certificate2 Server, X509Certificate2Collection Anchors, X509Certificate2Collection Intermediates) LoadTlsMaterial(
-        TlsOptions tls, CpomHome home, IWebHostEnvironment environment)
-    {
-        var development = environment.IsDevelopment();
-        string certificatePath, keyPath;
-        if (!string.IsNullOrWhiteSpace(tls.ServerCertificate))
-        {
-            certificatePath = tls.ServerCertificate;
-            keyPath = tls.ServerKey ?? throw new InvalidOperationException("Cpom:Tls:ServerKey est requis avec Cpom:Tls:ServerCertificate.");
-        }
-        else if (development)
-        {
-            certificatePath = Path.Combine(home.DevDirectory, "gateway.pem");
-            keyPath = Path.Combine(home.DevDirectory, "gateway.key");
-        }
-        else
-        {
-            throw new InvalidOperationException("Cpom:Tls:ServerCertificate et Cpom:Tls:ServerKey sont requis hors environnement Development.");
-        }
-        using var pemCertificate = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
-        // Re-import through PKCS#12 so the key is usable by SslStream on every platform.
-        var server = X509CertificateLoader.LoadPkcs12(pemCertificate.Export(X509ContentType.Pkcs12), null);
-
-        var anchorFiles = tls.TrustAnchors.Count > 0
-            ? tls.TrustAnchors
-            : development
-                ? [Path.Combine(home.DevDirectory, DevPki.CaFile)]
-                : throw new InvalidOperationException("Cpom:Tls:TrustAnchors (autorités de certification des clients) est requis hors environnement Development.");
-        var anchors = new X509Certificate2Collection();
-        foreach (var file in anchorFiles)
-        {
-            anchors.ImportFromPemFile(file);
-        }
-        var intermediates = new X509Certificate2Collection();
-        foreach (var file in tls.Intermediates)
-        {
-            intermediates.ImportFromPemFile(file);
-        }
-        return (server, anchors, intermediates);
     }
 
     /// <summary>

@@ -25,6 +25,22 @@ public sealed class GatewayOptions
 
     /// <summary>First start in production: the administrator registered when the directory has none.</summary>
     public BootstrapOptions Bootstrap { get; set; } = new();
+
+    /// <summary>How often the datasets' retention runs.</summary>
+    public RetentionOptions Retention { get; set; } = new();
+}
+
+/// <summary>Section <c>Cpom:Retention</c>: how often the datasets past their retention are destroyed.</summary>
+public sealed class RetentionOptions
+{
+    /// <summary>The period in seconds (tests, operators); wins over <see cref="CheckEveryMinutes"/> when set.</summary>
+    public int? CheckEverySeconds { get; set; }
+
+    /// <summary>The period in minutes.</summary>
+    public int CheckEveryMinutes { get; set; } = 10;
+
+    /// <summary>The period these settings give.</summary>
+    public TimeSpan Period => CheckEverySeconds is > 0 ? TimeSpan.FromSeconds(CheckEverySeconds.Value) : TimeSpan.FromMinutes(CheckEveryMinutes);
 }
 
 /// <summary>Section <c>Cpom:Keys</c>: which key provider holds the key-encryption and signing keys.</summary>

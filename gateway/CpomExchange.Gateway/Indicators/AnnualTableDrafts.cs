@@ -105,14 +105,3 @@ internal sealed partial class AnnualTableDrafts(PolicySet policies, AccessDecisi
     [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Tableau de suivi du contrat {ContractId} : {Rows} ligne(s) d'actions conservée(s) ne correspondent plus aux colonnes du catalogue et sont ignorée(s).")]
     private static partial void LogUnreadable(ILogger logger, long rows, string contractId);
 }
-
-/// <summary>The wiring of the annual table's drafts, which the API and the console share.</summary>
-internal static class AnnualTableDraftsSetup
-{
-    /// <summary>Registers <see cref="AnnualTableDrafts"/>, one per request.</summary>
-    public static IServiceCollection AddAnnualTableDrafts(this IServiceCollection services)
-    {
-        services.AddScoped<AnnualTableDrafts>();
-        return services;
-    }
-}

@@ -113,7 +113,7 @@ internal sealed class AnnualTableReader(CpomDbContext db, IPayloadStore store, I
         try
         {
             var result = await CsvIngestor.IngestAsync(pipe.Reader.AsStream(), schema, null,
-                new CsvIngestOptions { MaxRows = long.MaxValue, OnRow = onRow }, stop.Token);
+                new CsvIngestOptions { MaxRows = long.MaxValue, OnRow = row => onRow(row.Cells) }, stop.Token);
             await decrypting;
             return result.ErrorCount;
         }

@@ -18,6 +18,14 @@ namespace CpomExchange.Gateway.Indicators;
 /// </summary>
 internal static class IndicatorsApi
 {
+    /// <summary>The indicators feature's services: the reader of the stored tables and counts, and the annual table's drafts.</summary>
+    public static IServiceCollection AddIndicators(this IServiceCollection services)
+    {
+        services.AddScoped<AnnualTableReader>();
+        services.AddScoped<AnnualTableDrafts>();
+        return services;
+    }
+
     public static RouteGroupBuilder MapIndicatorsApi(this RouteGroupBuilder api)
     {
         api.MapGet("/indicators", DraftAsync).LimitPerOrganisation(OrganisationWork.IndicatorsDraft);

@@ -20,6 +20,13 @@ internal static class Problem
         return TypedResults.Problem(detail: detail, statusCode: status, title: ErrorCatalog.Title(code), extensions: ext);
     }
 
+    /// <summary>The answer to a refusal the rules decided: its status and title are the catalogue entry's.</summary>
+    public static ProblemHttpResult From(Refusal refusal, IDictionary<string, object?>? extensions = null)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return Of(refusal.Status, refusal.Code, refusal.Detail, extensions);
+    }
+
     /// <summary>Writes a problem directly to the response (outside endpoint results).</summary>
     public static Task WriteAsync(HttpContext context, int status, string code, string detail) =>
         Of(status, code, detail).ExecuteAsync(context);

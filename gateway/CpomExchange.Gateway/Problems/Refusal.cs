@@ -4,17 +4,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CpomExchange.Gateway.Problems;
 
-/// <summary>
-/// A refusal decided by a service that several faces call: the API answers it as
-/// <c>application/problem+json</c>, the console as a French message or page. One decision, one code.
-/// </summary>
-internal sealed record Refusal(int Status, string Code, string Detail)
+/// <summary>How the API answers a refusal of the rules.</summary>
+internal static class RefusalAnswers
 {
-    /// <summary>The catalogue's French title of <see cref="Code"/>.</summary>
-    public string Title => ErrorCatalog.Title(Code);
-
-    /// <summary>The API's answer.</summary>
-    public ProblemHttpResult ToProblem() => Problem.Of(Status, Code, Detail);
+    /// <summary>The API's answer: <c>application/problem+json</c> with the refusal's status and code.</summary>
+    public static ProblemHttpResult ToProblem(this Refusal refusal) => Problem.From(refusal);
 }
 
 /// <summary>What a service answers: a value, or a refusal.</summary>

@@ -1,14 +1,4 @@
-using CpomExchange.Gateway.AccessLog;
 using CpomExchange.Gateway.Datasets;
-using CpomExchange.Gateway.Hosting;
-using CpomExchange.Gateway.Limits;
-using CpomExchange.Infrastructure;
-using CpomExchange.Infrastructure.Keys;
-using CpomExchange.Infrastructure.Payloads;
-using CpomExchange.Infrastructure.Storage;
-using CpomExchange.Rules.Policies;
-using CpomExchange.Rules.Pseudonymisation;
-using Microsoft.Extensions.Options;
 
 namespace CpomExchange.Gateway.WebConsole;
 
@@ -18,8 +8,7 @@ internal sealed record UploadFields(string? Type, string? To, string? Purpose, s
 /// <summary>
 /// The console's only way into the upload: the API's own <c>POST /api/v1/datasets</c> handler, given
 /// the file's part of the form as the request body, so that a file sent from the console is read,
-/// validated, minimised, masked, encrypted, stored and logged exactly as one sent by the CLI. Kept in
-/// this one place while the upload path is being reorganised (issue 17): only this call changes.
+/// validated, minimised, masked, encrypted, stored and logged exactly as one sent by the CLI.
 /// </summary>
 internal static class ConsoleUpload
 {
@@ -27,23 +16,13 @@ internal static class ConsoleUpload
     /// Sends <paramref name="file"/> (read as it arrives, never held whole) as a CSV upload of
     /// <paramref name="fields"/>; returns the API's answer: <c>201</c> with the receipt, or the refusal (already logged).
     /// </summary>
-    public static Task<IResult> SendAsync(HttpContext http, UploadFields fields, Stream file)
+    public static async Task<IResult> SendAsync(HttpContext http, UploadFields fields, Stream file)
     {
         http.Request.Body = file;
         http.Request.ContentType = "text/csv";
         http.Request.ContentLength = null;
-        var services = http.RequestServices;
-        return DatasetsApi.UploadAsync(http, fields.Type, fields.To, fields.Purpose, fields.Object, fields.ReplyTo,
-            services.GetRequiredService<AccessDecisions>(),
-            services.GetRequiredService<AccessJournal>(),
-            services.GetRequiredService<PolicySet>(),
-            services.GetRequiredService<CpomDbContext>(),
-            services.GetRequiredService<IKeyProvider>(),
-            services.GetRequiredService<Pseudonymiser>(),
-            services.GetRequiredService<IPayloadStore>(),
-            services.GetRequiredService<Spool>(),
-            services.GetRequiredService<IOptions<GatewayOptions>>(),
-            services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<ILogger<DatasetInfo>>());
+        var answer = await DatasetsApi.UploadAsync(http, fields.Type, fields.To, fields.Purpose, fields.Object, fields.ReplyTo,
+            http.RequestServices.GetRequiredService<UploadPipeline>());
+        return answer.Result;
     }
 }

@@ -1,5 +1,6 @@
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Problems;
+using CpomExchange.Rules.Errors;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;

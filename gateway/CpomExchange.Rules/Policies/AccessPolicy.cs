@@ -45,6 +45,9 @@ public sealed record AccessDecision(bool Allowed, string? Code, string Message, 
     /// <summary>The authorisation that allows a disclosure to a third party (seed 001 art. 8), if that is what was allowed.</summary>
     public ThirdPartyAuthorisation? Authorisation { get; init; }
 
+    /// <summary>The refusal (its status from the catalogue), or null when allowed.</summary>
+    public Refusal? Refusal => Allowed ? null : new Refusal(Code!, Message);
+
     internal static AccessDecision Deny(string code, string message) => new(false, code, message, null);
 }
 

@@ -48,24 +48,35 @@ public sealed class Pseudonymiser : IDisposable
     /// <summary>The pseudonym of an identifier (normalised here: SIRET without spaces, NIR upper case).</summary>
     public string Pseudonym(IdentifierKind kind, string identifier)
     {
+        ArgumentNullException.ThrowIfNull(identifier);
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        Mac(kind, identifier, mac);
+        Mac(kind, Normalise(kind, identifier), mac);
         return $"v{Version}:" + Base64Url.EncodeToString(mac);
     }
 
     /// <summary>The first 128 bits of the pseudonym, for compact sets of subjects (joins, lookups).</summary>
     public UInt128 Short(IdentifierKind kind, string identifier)
     {
+        ArgumentNullException.ThrowIfNull(identifier);
+        return ShortOfNormalised(kind, Normalise(kind, identifier));
+    }
+
+    /// <summary>
+    /// <see cref="Short"/> of an identifier the caller already normalised (a cell the CSV checks
+    /// normalised): the upload pseudonymises each identifier once, without normalising it again.
+    /// </summary>
+    internal UInt128 ShortOfNormalised(IdentifierKind kind, string normalised)
+    {
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        Mac(kind, identifier, mac);
+        Mac(kind, normalised, mac);
         return new UInt128(BitConverter.ToUInt64(mac[..8]), BitConverter.ToUInt64(mac[8..16]));
     }
 
+    private static string Normalise(IdentifierKind kind, string identifier) => kind == IdentifierKind.Siret ? Siret.Normalise(identifier) : Nir.Normalise(identifier);
+
     // Called once per identifier of an upload: the message is built on the stack, not in strings.
-    private void Mac(IdentifierKind kind, string identifier, Span<byte> destination)
+    private void Mac(IdentifierKind kind, string normalised, Span<byte> destination)
     {
-        ArgumentNullException.ThrowIfNull(identifier);
-        var normalised = kind == IdentifierKind.Siret ? Siret.Normalise(identifier) : Nir.Normalise(identifier);
         var domain = kind == IdentifierKind.Siret ? "cpom/siret/v1:"u8 : "cpom/nir/v1:"u8;
         var length = domain.Length + Encoding.UTF8.GetByteCount(normalised);
         Span<byte> message = length <= 256 ? stackalloc byte[length] : new byte[length];

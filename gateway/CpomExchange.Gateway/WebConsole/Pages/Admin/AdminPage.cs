@@ -1,6 +1,7 @@
 using CpomExchange.Gateway.Admin;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Problems;
+using CpomExchange.Rules.Errors;
 
 namespace CpomExchange.Gateway.WebConsole.Pages.Admin;
 

@@ -48,7 +48,7 @@ internal sealed class AgentModel(DirectoryService directory, PolicySet policies,
     {
         if (!Confirme)
         {
-            return await ShowAsync(new Refusal(400, ErrorCatalog.AdminInvalidRequest,
+            return await ShowAsync(new Refusal(ErrorCatalog.AdminInvalidRequest,
                 disabled ? "Cochez la case pour confirmer la désactivation de l'agent." : "Cochez la case pour confirmer la réactivation de l'agent."));
         }
         var changed = await directory.ChangeAsync(HttpContext, Caller, Id, new DirectoryChange(disabled, null, null, null));

@@ -43,11 +43,11 @@ internal sealed class NouveauModel(DirectoryService directory, PolicySet policie
         }
         else if (Certificat is { Length: > MaxCertificateBytes })
         {
-            return Show(new Refusal(400, ErrorCatalog.AdminBadCertificate, "Le fichier est trop gros pour être un certificat (64 Kio au plus)."));
+            return Show(new Refusal(ErrorCatalog.AdminBadCertificate, "Le fichier est trop gros pour être un certificat (64 Kio au plus)."));
         }
         else
         {
-            return Show(new Refusal(400, ErrorCatalog.AdminInvalidRequest, "Choisissez le fichier du certificat de l'agent (PEM ou DER)."));
+            return Show(new Refusal(ErrorCatalog.AdminInvalidRequest, "Choisissez le fichier du certificat de l'agent (PEM ou DER)."));
         }
         var registered = await directory.RegisterAsync(HttpContext, Caller,
             new Registration(Identifiant, Nom, string.IsNullOrEmpty(Organisation) ? null : Organisation, Roles, new CertificateInput(null, file)));

@@ -63,7 +63,7 @@ internal sealed class IndexModel(AuditService audit, AccessDecisions decisions) 
         return Page();
     }
 
-    internal static readonly Refusal BadPeriod = new(400, ErrorCatalog.AuditBadPeriod,
+    internal static readonly Refusal BadPeriod = new(ErrorCatalog.AuditBadPeriod,
         "Période invalide : des dates au format jj/mm/aaaa, la date de début au plus tard la date de fin.");
 
     /// <summary>

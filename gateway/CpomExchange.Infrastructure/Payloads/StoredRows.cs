@@ -1,12 +1,11 @@
 using System.IO.Pipelines;
 using CpomExchange.Infrastructure.Keys;
-using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Policies;
 using CsvHelper;
 
-namespace CpomExchange.Gateway.Datasets;
+namespace CpomExchange.Infrastructure.Payloads;
 
 /// <summary>
 /// Reads the rows of a stored dataset as the gateway wrote them (the normalised CSV), decrypting
@@ -14,7 +13,7 @@ namespace CpomExchange.Gateway.Datasets;
 /// payload's SHA-256 is checked against the dataset's; any alteration throws
 /// <see cref="PayloadCorruptedException"/>, and the caller must then discard what it did with the rows.
 /// </summary>
-internal static class StoredRows
+public static class StoredRows
 {
     private static readonly CsvReaderOptions Options = new()
     {
