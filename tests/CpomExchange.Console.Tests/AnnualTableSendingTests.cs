@@ -66,7 +66,7 @@ public sealed class AnnualTableSendingTests(ConsoleFixture console)
         var spstiUploads = (await console.Gateway.SinceAsync(contract.Spsti, spstiMark)).Where(e => e.Action == LogActions.Upload).ToList();
         Assert.Equal([(contract.Dreets, AccessLogEntry.Allowed, "pst38-agent"), (contract.Caisse, AccessLogEntry.Allowed, "pst38-agent")],
             spstiUploads.Select(e => (e.Counterpart!, e.Outcome, e.AgentId)).ToList());
-        var dreetsUpload = Assert.Single((await console.Gateway.SinceAsync(contract.Dreets, dreetsMark)).Where(e => e.Action == LogActions.Upload));
+        var dreetsUpload = Assert.Single(await console.Gateway.SinceAsync(contract.Dreets, dreetsMark), e => e.Action == LogActions.Upload);
         Assert.Equal(sent.GetProperty("id").GetString(), dreetsUpload.DatasetId);
     }
 
@@ -96,7 +96,7 @@ public sealed class AnnualTableSendingTests(ConsoleFixture console)
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Contains(ErrorCatalog.RoleNotAllowed, body, StringComparison.Ordinal);
         Assert.Equal(before.Count, (await TablesReceivedAsync(contract.Dreets)).Count);
-        var refused = Assert.Single((await console.Gateway.SinceAsync(contract.Spsti, mark)).Where(e => e.Action == LogActions.Upload));
+        var refused = Assert.Single(await console.Gateway.SinceAsync(contract.Spsti, mark), e => e.Action == LogActions.Upload);
         Assert.Equal(("pst38-pdp", AccessLogEntry.Denied, ErrorCatalog.RoleNotAllowed), (refused.AgentId, refused.Outcome, refused.ReasonCode));
 
         // The DREETS cannot even draft it.
@@ -116,7 +116,7 @@ public sealed class AnnualTableSendingTests(ConsoleFixture console)
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.DoesNotContain("Confirmer l'envoi", body, StringComparison.Ordinal);
         Assert.Equal(before.Count, (await TablesReceivedAsync(Contract.Dreets)).Count);
-        var refused = Assert.Single((await console.Gateway.SinceAsync("prevy", mark)).Where(e => e.AgentId == "prevy-agent"));
+        var refused = Assert.Single(await console.Gateway.SinceAsync("prevy", mark), e => e.AgentId == "prevy-agent");
         Assert.Equal((LogActions.IndicatorsDraft, AccessLogEntry.Denied, ContractId), (refused.Action, refused.Outcome, refused.Object));
     }
 

@@ -64,7 +64,7 @@ public sealed class DepositReportTests(ConsoleFixture console)
             () => page.GetByRole(AriaRole.Button, new() { Name = "Déposer le fichier" }).ClickAsync(), r => r.Request.Method == "POST");
         Assert.Equal(400, response.Status);
         Assert.Contains($"Code : {ErrorCatalog.ReplyToInvalid}", await page.Locator(".fr-alert--error").InnerTextAsync(), StringComparison.Ordinal);
-        var refused = Assert.Single((await console.Gateway.SinceAsync("carsat-lr", mark)).Where(e => e.Action == LogActions.Upload));
+        var refused = Assert.Single(await console.Gateway.SinceAsync("carsat-lr", mark), e => e.Action == LogActions.Upload);
         Assert.Equal((AccessLogEntry.Denied, ErrorCatalog.ReplyToInvalid, "carsat-lr-agent"), (refused.Outcome, refused.ReasonCode, refused.AgentId));
     }
 

@@ -26,6 +26,8 @@ internal sealed class TableauAnnuelModel(AnnualTableDrafts drafts, PolicySet pol
     /// <summary>The longest comment the <c>indicateurs</c> exchange accepts.</summary>
     public const int CommentMaxLength = 500;
 
+    private static readonly IReadOnlyDictionary<string, string> NoComments = new Dictionary<string, string>();
+
     /// <summary>The value of the confirmation field that the confirmation's form alone sends.</summary>
     public const string Confirmed = "oui";
 
@@ -64,7 +66,7 @@ internal sealed class TableauAnnuelModel(AnnualTableDrafts drafts, PolicySet pol
     {
         if (ContractId is not null || Year is not null)
         {
-            await DraftAsync([]);
+            await DraftAsync(NoComments);
         }
     }
 
@@ -154,13 +156,13 @@ internal sealed class TableauAnnuelModel(AnnualTableDrafts drafts, PolicySet pol
         var keys = cles ?? [];
         if (typed.Any(c => c.Length > CommentMaxLength))
         {
-            await DraftAsync([]);
+            await DraftAsync(NoComments);
             Refuse(Problem.Of(400, ErrorCatalog.InvalidRequest, $"Un commentaire dépasse {CommentMaxLength} caractères : {nothingDone}."));
             return false;
         }
         if (typed.Count != keys.Count)
         {
-            await DraftAsync([]);
+            await DraftAsync(NoComments);
             Refuse(Problem.Of(400, ErrorCatalog.InvalidRequest, $"Les commentaires ne correspondent pas aux lignes du tableau : {nothingDone}. Calculez le brouillon à nouveau."));
             return false;
         }
