@@ -85,6 +85,8 @@ public sealed class DepositReportTests(ConsoleFixture console)
 
         var first = page.Locator("#erreurs-page-1");
         var second = page.Locator("#erreurs-page-2");
+        // The answer replaces the form once it has arrived.
+        await first.WaitForAsync();
         Assert.True(await first.IsVisibleAsync());
         Assert.False(await second.IsVisibleAsync());
         Assert.Equal(ErrorReportPageSize, await first.Locator("tbody tr").CountAsync());
