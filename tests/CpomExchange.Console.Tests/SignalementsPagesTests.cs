@@ -64,7 +64,7 @@ public sealed class SignalementsPagesTests(ConsoleFixture console)
         await console.AssertAccessibleAsync(social);
 
         using var pdp = console.Gateway.ClientFor("pst38-pdp");
-        Assert.Equal($"\uFEFFreference;statut;date;commentaire\r\n{id}:1;PRIS_EN_CHARGE;20/01/2026;Premier entretien\r\n",
+        Assert.Equal($"reference;statut;date;commentaire\r\n{id}:1;PRIS_EN_CHARGE;20/01/2026;Premier entretien\r\n",
             await pdp.GetStringAsync($"api/v1/datasets/{retour}/content?purpose=pdp"));
         var cell = await console.OpenAsync("pst38-pdp", "/Signalements");
         Assert.Equal(1, await cell.Locator("section[aria-labelledby=retours-recus] table tbody tr", new() { HasText = retour }).CountAsync());
