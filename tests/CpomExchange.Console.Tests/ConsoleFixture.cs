@@ -60,8 +60,11 @@ public sealed class ConsoleFixture : IAsyncLifetime
         await Gateway.DisposeAsync();
     }
 
-    /// <summary>A new page in a browser that presents the certificate of development identity <paramref name="identity"/>.</summary>
-    public async Task<IPage> OpenAsync(string identity, string path = "/")
+    /// <summary>
+    /// A new page in a browser that presents the certificate of development identity <paramref name="identity"/>
+    /// (with scripts disabled when <paramref name="javaScript"/> is false: the console must work without them).
+    /// </summary>
+    public async Task<IPage> OpenAsync(string identity, string path = "/", bool javaScript = true)
     {
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
         {
@@ -75,6 +78,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
                 },
             ],
             Locale = "fr-FR",
+            JavaScriptEnabled = javaScript,
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
         var page = await context.NewPageAsync();

@@ -36,6 +36,8 @@ internal static class ConsoleFeature
             });
             pages.Conventions.AddPageApplicationModelConvention("/Fichiers/Details",
                 page => page.EndpointMetadata.Add(new OrganisationWorkMetadata(OrganisationWork.Download)));
+            pages.Conventions.AddPageApplicationModelConvention("/Signalements/Details",
+                page => page.EndpointMetadata.Add(new OrganisationWorkMetadata(OrganisationWork.Download)));
             pages.Conventions.AddPageApplicationModelConvention("/TableauAnnuel",
                 page => page.EndpointMetadata.Add(new OrganisationWorkMetadata(OrganisationWork.IndicatorsDraft)));
         });

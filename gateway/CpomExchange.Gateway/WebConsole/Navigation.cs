@@ -20,6 +20,7 @@ internal static class Navigation
         new("/Envoyes/Index", "/Envoyes", "Fichiers envoyés", Roles.DataRoles),
         new("/TableauAnnuel", "/TableauAnnuel", "Tableau annuel", [Roles.Agent, Roles.Pdp]),
         new("/Journal/VueEnsemble", "/Journal/VueEnsemble", "Vue d'ensemble", [Roles.Dpo]),
+        new("/Signalements/Index", "/Signalements", "Signalements", [Roles.Pdp, Roles.ServiceSocial]),
         new("/Journal/Index", "/Journal", "Journal des accès", [Roles.Dpo]),
         new("/Journal/Verifier", "/Journal/Verifier", "Vérifier le journal", [Roles.Dpo]),
         new("/Journal/Personne", "/Journal/Personne", "Personne concernée", [Roles.Dpo]),

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CpomExchange.Gateway.Authentication;
 using CpomExchange.Gateway.Datasets;
 using CpomExchange.Gateway.Me;
@@ -15,8 +14,8 @@ using Microsoft.Net.Http.Headers;
 
 namespace CpomExchange.Gateway.WebConsole.Pages;
 
-/// <summary>One row error of a refused file, as the API lists it.</summary>
-internal sealed record RowError(long Line, string? Column, string? Value, string Code, string Reason);
+/// <summary>A received list that a file of <paramref name="AnsweredBy"/> may answer (<c>replyTo</c>), as the form offers it.</summary>
+internal sealed record AnswerableList(string Id, string AnsweredBy, string Label);
 
 /// <summary>
 /// Déposer un fichier: the exchange, recipient and purpose among those the contracts in force open
@@ -27,8 +26,8 @@ internal sealed record RowError(long Line, string? Column, string? Value, string
 /// own check, which would read (and buffer) the whole form first, is therefore replaced by this one.
 /// </summary>
 [IgnoreAntiforgeryToken]
-internal sealed class DeposerModel(PolicySet policies, AccessDecisions decisions, IAntiforgery antiforgery, IOptions<AntiforgeryOptions> antiforgeryOptions)
-    : PageModel
+internal sealed class DeposerModel(PolicySet policies, AccessDecisions decisions, DatasetOperations operations, IAntiforgery antiforgery,
+    IOptions<AntiforgeryOptions> antiforgeryOptions) : PageModel
 {
     /// <summary>The longest value of a form field other than the file.</summary>
     public const int MaxFieldLength = 4096;
@@ -46,14 +45,25 @@ internal sealed class DeposerModel(PolicySet policies, AccessDecisions decisions
 
     public ProblemHttpResult? Refusal { get; private set; }
 
-    /// <summary>The errors of a refused file, by line.</summary>
-    public IReadOnlyList<RowError> Errors { get; private set; } = [];
+    /// <summary>The errors of a refused file, by line, paged.</summary>
+    public ErrorReport? Report { get; private set; }
+
+    /// <summary>
+    /// The received lists a file may answer: those of the exchanges a <c>reply-to</c> rule links to what
+    /// the caller may send, sent for that rule's purpose by a counterpart the caller may answer, still
+    /// available (read through the inbox's own listing, logged as one). The server checks the link again.
+    /// </summary>
+    public IReadOnlyList<AnswerableList> Answerable { get; private set; } = [];
 
     public ConsoleLabels Labels { get; } = new(policies);
 
     public TimeZoneInfo Zone => decisions.Zone;
 
-    public void OnGet() => Describe();
+    public async Task OnGetAsync()
+    {
+        Describe();
+        await ListAnswerableAsync();
+    }
 
     public async Task<IActionResult> OnPostAsync()
     {
@@ -99,9 +109,12 @@ internal sealed class DeposerModel(PolicySet policies, AccessDecisions decisions
         if (file is null)
         {
             Show(Problem.Of(400, ErrorCatalog.MissingParameter, "Choisissez le fichier à déposer."));
-            return Page();
         }
-        Show(await ConsoleUpload.SendAsync(HttpContext, Posted, file.Body));
+        else
+        {
+            Show(await ConsoleUpload.SendAsync(HttpContext, Posted, file.Body));
+        }
+        await ListAnswerableAsync();
         return Page();
     }
 
@@ -122,30 +135,43 @@ internal sealed class DeposerModel(PolicySet policies, AccessDecisions decisions
 
     private void Show(IResult result)
     {
-        switch (result)
+        var answer = UploadAnswer.From(result);
+        Receipt = answer.Receipt;
+        Split = answer.Split;
+        Refusal = answer.Refusal;
+        if (answer.Refusal is { } refused)
         {
-            case Created<DatasetInfo> created:
-                Receipt = [created.Value!];
-                break;
-            case JsonHttpResult<SplitUploadResponse> split:
-                Split = split.Value;
-                Receipt = split.Value!.Datasets;
-                break;
-            case ProblemHttpResult problem:
-                Refusal = problem;
-                Response.StatusCode = problem.StatusCode;
-                if (problem.ProblemDetails.Extensions.TryGetValue("errors", out var errors) && errors is not null)
-                {
-                    Errors = JsonSerializer.SerializeToElement(errors).EnumerateArray().Select(e => new RowError(
-                        e.GetProperty("line").GetInt64(), e.GetProperty("column").GetString(), e.GetProperty("value").GetString(),
-                        e.GetProperty("code").GetString()!, e.GetProperty("reason").GetString()!)).ToList();
-                }
-                break;
-            default:
-                Refusal = Problem.Of(500, ErrorCatalog.Internal, "Réponse inattendue du dépôt.");
-                Response.StatusCode = 500;
-                break;
+            Response.StatusCode = refused.StatusCode;
+            Report = answer.Errors.Count > 0 ? new ErrorReport(answer.Errors, answer.ErrorCount) : null;
         }
+    }
+
+    private async Task ListAnswerableAsync()
+    {
+        var links = Sendable
+            .SelectMany(e => policies.Exchanges[e.Type].Minimisation.Where(r => r.Rule == MinimisationRules.ReplyTo)
+                .Select(r => (Answering: e.Type, Counterpart: e.Counterpart, Rule: r)))
+            .ToList();
+        if (links.Count == 0)
+        {
+            return;
+        }
+        var lists = new List<AnswerableList>();
+        foreach (var listed in links.Select(l => l.Rule.Exchange).Distinct(StringComparer.Ordinal))
+        {
+            var inbox = await operations.InboxAsync(HttpContext, null, null, new DatasetFilter(Type: listed));
+            foreach (var d in inbox.Value ?? [])
+            {
+                var answering = links.FirstOrDefault(l => l.Rule.Exchange == d.Type && l.Rule.Purpose == d.Purpose && l.Counterpart == d.From
+                    && d.Status == CpomExchange.Infrastructure.Storage.DatasetStatus.Available);
+                if (answering.Answering is not null)
+                {
+                    lists.Add(new AnswerableList(d.Id, answering.Answering,
+                        $"{Labels.Exchange(d.Type)} de {Labels.Organisation(d.From)}, reçue le {Formats.Moment(d.CreatedAt, Zone)} ({Formats.Number(d.Rows)} ligne(s)){(d.Object is null ? "" : $", « {d.Object} »")} – {d.Id}"));
+                }
+            }
+        }
+        Answerable = lists;
     }
 
     private void Describe()
