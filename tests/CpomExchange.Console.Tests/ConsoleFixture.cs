@@ -60,6 +60,10 @@ public sealed class ConsoleFixture : IAsyncLifetime
         await Gateway.DisposeAsync();
     }
 
+    private const int OpenContexts = 12;
+
+    private readonly ConcurrentQueue<IBrowserContext> _contexts = new();
+
     /// <summary>
     /// A new page in a browser that presents the certificate of development identity <paramref name="identity"/>
     /// (with scripts disabled when <paramref name="javaScript"/> is false: the console must work without them).
@@ -81,6 +85,13 @@ public sealed class ConsoleFixture : IAsyncLifetime
             JavaScriptEnabled = javaScript,
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
+        // The tests of the collection run one after another and use a few pages each: the oldest
+        // contexts are closed, or every page of the run stays open (a renderer each) until the end.
+        _contexts.Enqueue(context);
+        while (_contexts.Count > OpenContexts && _contexts.TryDequeue(out var oldest))
+        {
+            await oldest.CloseAsync();
+        }
         var page = await context.NewPageAsync();
         var errors = _pageErrors.GetOrCreateValue(page);
         page.Console += (_, message) =>
