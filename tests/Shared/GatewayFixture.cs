@@ -85,6 +85,10 @@ public class GatewayFixture : IAsyncLifetime
         "--Logging:LogLevel:Default", "Warning",
         // Small checkpoint interval so that the tests see several signed checkpoints.
         "--Cpom:AccessLog:CheckpointEveryEntries", "4",
+        // No work that depends on the time of day: the nightly log check (from 03:30 Paris until 6 hours
+        // later, it verifies every log at start) and the reminders run only in the tests that drive them.
+        "--Notifications:LogCheck:Enabled", "false",
+        "--Notifications:Reminders:Enabled", "false",
     ], builder =>
     {
         // Everything the gateway logs at Information and above, for the tests that search it for identifiers.
