@@ -1,3 +1,4 @@
+using CpomExchange.Gateway.Hosting;
 using CpomExchange.Infrastructure.AccessLog;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Policies;
@@ -6,42 +7,33 @@ namespace CpomExchange.Gateway.AccessLog;
 
 /// <summary>Runs <see cref="AccessLogMaintenance"/>: checkpoints every few seconds, the retention purge every hour.</summary>
 internal sealed partial class AccessLogMaintenanceService(IServiceScopeFactory scopes, AccessLogMaintenance maintenance, PolicySet policies,
-    AccessLogOptions options, TimeProvider time, CpomExchange.Gateway.Hosting.GatewayInstance instance, ILogger<AccessLogMaintenanceService> logger) : BackgroundService
+    AccessLogOptions options, TimeProvider time, GatewayInstance instance, ILogger<AccessLogMaintenanceService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var period = TimeSpan.FromSeconds(Math.Clamp(options.CheckpointEverySeconds / 2.0, 1, 30));
         var nextPurge = DateTimeOffset.MinValue;
-        using var timer = new PeriodicTimer(period, time);
-        do
+        // A failed round is logged and the next one tries again; appends never wait for this job.
+        await PeriodicRounds.RunAsync(period, time, async ct =>
         {
-            try
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
+            // One instance at a time (the lease outlives a few rounds, so a stopped holder is replaced soon).
+            if (!await Leases.TryAcquireAsync(db, Leases.AccessLogMaintenance, instance.Id, period * 4, time.GetUtcNow().UtcDateTime, ct))
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
-                // One instance at a time (the lease outlives a few rounds, so a stopped holder is replaced soon).
-                if (!await Leases.TryAcquireAsync(db, Leases.AccessLogMaintenance, instance.Id, period * 4, time.GetUtcNow().UtcDateTime, stoppingToken))
-                {
-                    continue;
-                }
-                await maintenance.CheckpointDueAsync(db, stoppingToken);
-                if (time.GetUtcNow() >= nextPurge)
-                {
-                    var purged = await maintenance.PurgeAsync(db, policies.Organisations.Keys, stoppingToken);
-                    if (purged > 0)
-                    {
-                        LogPurged(logger, purged);
-                    }
-                    nextPurge = time.GetUtcNow().AddHours(1);
-                }
+                return;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            await maintenance.CheckpointDueAsync(db, ct);
+            if (time.GetUtcNow() >= nextPurge)
             {
-                // The next round tries again; appends never wait for this job.
-                LogFailed(logger, e);
+                var purged = await maintenance.PurgeAsync(db, policies.Organisations.Keys, ct);
+                if (purged > 0)
+                {
+                    LogPurged(logger, purged);
+                }
+                nextPurge = time.GetUtcNow().AddHours(1);
             }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        }, e => LogFailed(logger, e), stoppingToken);
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Conservation du journal des accès : {Count} entrée(s) purgée(s).")]

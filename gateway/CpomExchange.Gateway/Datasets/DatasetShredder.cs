@@ -1,3 +1,4 @@
+using CpomExchange.Gateway.Hosting;
 using CpomExchange.Infrastructure.AccessLog;
 using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Storage;
@@ -115,38 +116,29 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
 }
 
 /// <summary>Runs the retention of datasets every few minutes (<c>Cpom:Retention:CheckEveryMinutes</c>).</summary>
-internal sealed partial class DatasetRetentionService(IServiceScopeFactory scopes, PolicySet policies, CpomExchange.Gateway.Hosting.RetentionOptions retention, TimeProvider time,
-    CpomExchange.Gateway.Hosting.GatewayInstance instance, ILogger<DatasetRetentionService> logger) : BackgroundService
+internal sealed partial class DatasetRetentionService(IServiceScopeFactory scopes, PolicySet policies, RetentionOptions retention, TimeProvider time,
+    GatewayInstance instance, ILogger<DatasetRetentionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Cpom:Retention:CheckEverySeconds (tests, operators) wins over CheckEveryMinutes; both validated at start.
         var period = retention.Period;
-        using var timer = new PeriodicTimer(period, time);
-        do
+        await PeriodicRounds.RunAsync(period, time, async ct =>
         {
-            try
+            await using var scope = scopes.CreateAsyncScope();
+            // Several instances share the database: the one holding the lease runs the round.
+            var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
+            if (!await Leases.TryAcquireAsync(db, Leases.DatasetRetention, instance.Id, period * 2, time.GetUtcNow().UtcDateTime, ct))
             {
-                await using var scope = scopes.CreateAsyncScope();
-                // Several instances share the database: the one holding the lease runs the round.
-                var db = scope.ServiceProvider.GetRequiredService<CpomDbContext>();
-                if (!await Leases.TryAcquireAsync(db, Leases.DatasetRetention, instance.Id, period * 2, time.GetUtcNow().UtcDateTime, stoppingToken))
-                {
-                    continue;
-                }
-                var expired = await scope.ServiceProvider.GetRequiredService<DatasetShredder>().ExpireDueAsync(policies, stoppingToken);
-                if (expired > 0)
-                {
-                    LogExpired(logger, expired);
-                    CpomExchange.Infrastructure.Telemetry.GatewayMetrics.RetentionPurges.Add(expired);
-                }
+                return;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            var expired = await scope.ServiceProvider.GetRequiredService<DatasetShredder>().ExpireDueAsync(policies, ct);
+            if (expired > 0)
             {
-                LogFailed(logger, e);
+                LogExpired(logger, expired);
+                CpomExchange.Infrastructure.Telemetry.GatewayMetrics.RetentionPurges.Add(expired);
             }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        }, e => LogFailed(logger, e), stoppingToken);
     }
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Conservation : {Count} jeu(x) de données arrivé(s) à échéance détruit(s), leur clé effacée.")]

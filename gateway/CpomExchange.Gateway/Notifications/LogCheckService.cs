@@ -37,19 +37,7 @@ internal sealed partial class LogCheckService(IServiceScopeFactory scopes, Polic
         {
             return;
         }
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.PollSeconds), time);
-        do
-        {
-            try
-            {
-                await RoundAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        await PeriodicRounds.RunAsync(TimeSpan.FromSeconds(settings.PollSeconds), time, RoundAsync, e => LogFailed(logger, e), stoppingToken);
     }
 
     /// <summary>Runs the night's check if it is due here; returns the organisations whose log did not verify (null when it did not run).</summary>

@@ -37,19 +37,7 @@ internal sealed partial class NotificationSender(IServiceScopeFactory scopes, IO
             return;
         }
         var period = TimeSpan.FromSeconds(settings.PollSeconds);
-        using var timer = new PeriodicTimer(period, time);
-        do
-        {
-            try
-            {
-                await RoundAsync(settings, period, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        await PeriodicRounds.RunAsync(period, time, ct => RoundAsync(settings, period, ct), e => LogFailed(logger, e), stoppingToken);
     }
 
     /// <summary>One round: takes the lease, settles what a stopped sender left, sends what is due.</summary>

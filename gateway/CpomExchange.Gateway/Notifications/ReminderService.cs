@@ -34,23 +34,14 @@ internal sealed partial class ReminderService(IServiceScopeFactory scopes, Polic
             return;
         }
         var period = TimeSpan.FromSeconds(options.Value.Reminders.CheckEverySeconds);
-        using var timer = new PeriodicTimer(period, time);
-        do
+        await PeriodicRounds.RunAsync(period, time, async ct =>
         {
-            try
+            var written = await RoundAsync(period, ct);
+            if (written > 0)
             {
-                var written = await RoundAsync(period, stoppingToken);
-                if (written > 0)
-                {
-                    LogWritten(logger, written);
-                }
+                LogWritten(logger, written);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        }, e => LogFailed(logger, e), stoppingToken);
     }
 
     /// <summary>One round: takes the lease, writes the reminders due and not yet written; returns how many.</summary>
@@ -93,8 +84,8 @@ internal sealed partial class ReminderService(IServiceScopeFactory scopes, Polic
         {
             var year = today.Year - 1;
             var (yearStartUtc, _) = AnnualIndicators.UtcBounds(today.Year, decisions.Zone);
-            // Each contract as amended today (ContractsBetween applies the amendments in force).
-            foreach (var contract in policies.Contracts.SelectMany(c => policies.ContractsBetween(c.Spsti, c.Caisse, today).Where(v => v.Id == c.Id)))
+            // Each contract as amended today.
+            foreach (var contract in policies.Contracts.Select(c => c.On(today)))
             {
                 if (!(contract.InForce(today) || contract.InReportingPeriod(today)) || !contract.Covers(year) || !contract.Exchanges.ContainsKey(ReportingPolicy.Indicators))
                 {

@@ -59,19 +59,7 @@ internal sealed partial class WebhookSender(IServiceScopeFactory scopes, IOption
             return;
         }
         var period = TimeSpan.FromSeconds(settings.PollSeconds);
-        using var timer = new PeriodicTimer(period, time);
-        do
-        {
-            try
-            {
-                await RoundAsync(settings, period, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        await PeriodicRounds.RunAsync(period, time, ct => RoundAsync(settings, period, ct), e => LogFailed(logger, e), stoppingToken);
     }
 
     private async Task RoundAsync(NotificationOptions settings, TimeSpan period, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using CpomExchange.Gateway.Hosting;
 using CpomExchange.Infrastructure.PolicyHistory;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Policies;
@@ -32,28 +33,21 @@ internal sealed partial class PolicyRefreshService(IServiceScopeFactory scopes, 
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(period, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        // The start-up already applied the history: the first refresh waits one period.
+        await PeriodicRounds.RunAsync(period, time, async ct =>
         {
-            try
+            await using var scope = scopes.CreateAsyncScope();
+            var before = state.Current.Hash;
+            var errors = await state.RefreshAsync(scope.ServiceProvider.GetRequiredService<CpomDbContext>(), ct);
+            if (errors.Count > 0)
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var before = state.Current.Hash;
-                var errors = await state.RefreshAsync(scope.ServiceProvider.GetRequiredService<CpomDbContext>(), stoppingToken);
-                if (errors.Count > 0)
-                {
-                    LogRefused(logger, string.Join(" ; ", errors));
-                }
-                else if (state.Current.Hash != before)
-                {
-                    LogRefreshed(logger, PolicyFiles.Short(state.Current.Hash));
-                }
+                LogRefused(logger, string.Join(" ; ", errors));
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            else if (state.Current.Hash != before)
             {
-                LogFailed(logger, e);
+                LogRefreshed(logger, PolicyFiles.Short(state.Current.Hash));
             }
-        }
+        }, e => LogFailed(logger, e), stoppingToken, atStart: false);
     }
 
     [LoggerMessage(EventId = 7101, Level = LogLevel.Information, Message = "Politique mise à jour depuis l'historique (autorisation ajoutée sur une autre instance) : version {Hash}.")]

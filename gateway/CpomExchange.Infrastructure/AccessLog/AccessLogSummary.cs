@@ -31,37 +31,16 @@ public sealed class AccessLogSummary(CpomDbContext db)
     }
 
     /// <summary>Refusals by reason code, most frequent first.</summary>
-    public async Task<IReadOnlyList<KeyCount>> RefusalReasonsAsync(string controller, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken = default)
-    {
-        var rows = await InPeriod(controller, fromUtc, toUtc)
-            .Where(e => e.Outcome == AccessLogEntry.Denied)
-            .GroupBy(e => e.ReasonCode)
-            .Select(g => new { g.Key, Count = g.LongCount() })
-            .ToListAsync(cancellationToken);
-        return rows.Select(r => new KeyCount(r.Key ?? "", null, r.Count)).OrderByDescending(r => r.Count).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
-    }
+    public Task<IReadOnlyList<KeyCount>> RefusalReasonsAsync(string controller, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken = default) =>
+        CountByAsync(InPeriod(controller, fromUtc, toUtc).Where(e => e.Outcome == AccessLogEntry.Denied), e => e.ReasonCode, cancellationToken);
 
     /// <summary>Entries by exchange type (entries naming none left out), most frequent first.</summary>
-    public async Task<IReadOnlyList<KeyCount>> ByExchangeAsync(string controller, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken = default)
-    {
-        var rows = await InPeriod(controller, fromUtc, toUtc)
-            .Where(e => e.ExchangeType != null)
-            .GroupBy(e => e.ExchangeType)
-            .Select(g => new { g.Key, Count = g.LongCount() })
-            .ToListAsync(cancellationToken);
-        return rows.Select(r => new KeyCount(r.Key!, null, r.Count)).OrderByDescending(r => r.Count).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
-    }
+    public Task<IReadOnlyList<KeyCount>> ByExchangeAsync(string controller, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken = default) =>
+        CountByAsync(InPeriod(controller, fromUtc, toUtc).Where(e => e.ExchangeType != null), e => e.ExchangeType, cancellationToken);
 
     /// <summary>Entries by purpose (entries naming none left out), most frequent first.</summary>
-    public async Task<IReadOnlyList<KeyCount>> ByPurposeAsync(string controller, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken = default)
-    {
-        var rows = await InPeriod(controller, fromUtc, toUtc)
-            .Where(e => e.Purpose != null)
-            .GroupBy(e => e.Purpose)
-            .Select(g => new { g.Key, Count = g.LongCount() })
-            .ToListAsync(cancellationToken);
-        return rows.Select(r => new KeyCount(r.Key!, null, r.Count)).OrderByDescending(r => r.Count).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
-    }
+    public Task<IReadOnlyList<KeyCount>> ByPurposeAsync(string controller, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken = default) =>
+        CountByAsync(InPeriod(controller, fromUtc, toUtc).Where(e => e.Purpose != null), e => e.Purpose, cancellationToken);
 
     /// <summary>The <paramref name="top"/> counterparts named most often, most frequent first.</summary>
     public async Task<IReadOnlyList<KeyCount>> TopCounterpartsAsync(string controller, DateTime fromUtc, DateTime toUtc, int top, CancellationToken cancellationToken = default)
@@ -90,6 +69,17 @@ public sealed class AccessLogSummary(CpomDbContext db)
             result.Add(new KeyCount(r.Key, name, r.Count));
         }
         return result;
+    }
+
+    /// <summary>
+    /// <paramref name="entries"/> grouped by <paramref name="key"/> and counted by the database, most frequent
+    /// first, then by key (a null key, a refusal without a reason, counts under "").
+    /// </summary>
+    private static async Task<IReadOnlyList<KeyCount>> CountByAsync(IQueryable<AccessLogEntryEntity> entries,
+        System.Linq.Expressions.Expression<Func<AccessLogEntryEntity, string?>> key, CancellationToken cancellationToken)
+    {
+        var rows = await entries.GroupBy(key).Select(g => new { g.Key, Count = g.LongCount() }).ToListAsync(cancellationToken);
+        return rows.Select(r => new KeyCount(r.Key ?? "", null, r.Count)).OrderByDescending(r => r.Count).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
     }
 
     private IQueryable<AccessLogEntryEntity> InPeriod(string controller, DateTime fromUtc, DateTime toUtc) =>

@@ -32,7 +32,7 @@ public sealed record Amendment(string Id, string Title, DateOnly Effective, Date
 }
 
 /// <summary>The version of a contract in force on a day: the contract as signed, with its amendments effective by then.</summary>
-internal static class ContractVersions
+public static class ContractVersions
 {
     /// <summary>
     /// <paramref name="contract"/> as amended on <paramref name="day"/>: every amendment whose effective date

@@ -13,7 +13,7 @@ namespace CpomExchange.Gateway.WebConsole.Pages;
 /// retention, the purposes with their legal bases. A DPO sees what binds their own organisation; an
 /// administrator sees every organisation's, or one chosen (<c>org</c>).
 /// </summary>
-internal sealed class PolitiquesModel(PolicySet policies, AccessDecisions decisions, TimeProvider time) : RoleGuardedPage
+internal sealed class PolitiquesModel(PolicySet policies, AccessDecisions decisions) : RoleGuardedPage
 {
     /// <summary>The organisation shown (administrators only; a DPO sees theirs).</summary>
     [BindProperty(SupportsGet = true)] public string? Org { get; set; }
@@ -21,7 +21,7 @@ internal sealed class PolitiquesModel(PolicySet policies, AccessDecisions decisi
     public PolicySet Policies => policies;
 
     /// <summary>Today, in the gateway's legal time zone: the contracts are shown as amended on this day.</summary>
-    public DateOnly Today => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(time.GetUtcNow().UtcDateTime, decisions.Zone));
+    public DateOnly Today => decisions.Today;
 
     /// <summary>The organisation whose policy is shown, or null for all (an administrator's choice).</summary>
     public string? Organisation { get; private set; }
@@ -48,7 +48,7 @@ internal sealed class PolitiquesModel(PolicySet policies, AccessDecisions decisi
         }
         Organisation = organisation;
         Contracts = policies.Contracts.Where(c => organisation is null || c.Parties.Contains(organisation))
-            .Select(c => policies.ContractsBetween(c.Spsti, c.Caisse, Today).First(v => v.Id == c.Id)).OrderBy(c => c.Title, StringComparer.Ordinal).ToList();
+            .Select(c => c.On(Today)).OrderBy(c => c.Title, StringComparer.Ordinal).ToList();
         var named = Contracts.SelectMany(c => c.Exchanges.Keys).ToHashSet(StringComparer.Ordinal);
         Exchanges = policies.Exchanges.Values.Where(e => named.Contains(e.Type)).ToList();
         var served = Exchanges.SelectMany(e => e.Purposes).ToHashSet(StringComparer.Ordinal);

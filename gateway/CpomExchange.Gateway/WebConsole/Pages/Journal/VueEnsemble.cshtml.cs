@@ -31,7 +31,7 @@ internal sealed class VueEnsembleModel(AuditOverviewService overviews, CpomDbCon
     public DpoCheckpointEntity? Pin { get; private set; }
 
     /// <summary>Today, in the gateway's legal time zone.</summary>
-    public DateOnly Today => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(time.GetUtcNow().UtcDateTime, decisions.Zone));
+    public DateOnly Today => decisions.Today;
 
     public ConsoleLabels Labels { get; } = new(policies);
 
