@@ -73,7 +73,8 @@ internal sealed partial class AnnualTableDrafts(PolicySet policies, AccessDecisi
         {
             LogUnreadable(logger, sources.RowsUnreadable, found.Id);
         }
-        var rows = sources.Table.Rows(found, decision.Establishments, sources.Signalements).ToList();
+        var rows = sources.Table.Rows(found, decision.Establishments, sources.Signalements)
+            .Concat(sources.Table.ContractRows(found.On(today), sources.Computed, decision.Establishments, decision.Signalements)).ToList();
         await journal.RecordAsync(http, caller, LogActions.IndicatorsDraft, ReportingPolicy.Indicators, null, rows.Count, found.Caisse, ReportingPolicy.Indicators,
             found.Id, null, sources.Concerned);
         return new AnnualTableDraft(found, year.Value, decision, sources, rows);
