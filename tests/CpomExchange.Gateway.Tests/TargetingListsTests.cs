@@ -9,7 +9,7 @@ namespace CpomExchange.Gateway.Tests;
 /// <summary>
 /// The repository's policies plus, beside P.S.T.38 and the Carsat Rhône-Alpes: a test-only SPSTI
 /// (« spsti-lists ») in contract with the same Carsat, which sends its adherents for both purposes and
-/// its own alerts; and a test-only caisse (« caisse-lists ») to which P.S.T.38 also sends alerts.
+/// its own alerts; a third (« spsti-split ») whose adherents no other test sends, for the split; and a test-only caisse (« caisse-lists ») to which P.S.T.38 also sends alerts.
 /// </summary>
 public sealed class TargetingListsFixture : GatewayFixture
 {
@@ -25,7 +25,8 @@ public sealed class TargetingListsFixture : GatewayFixture
         }
         File.AppendAllText(Path.Combine(_policies, "organisations.yaml"),
             "  - id: spsti-lists\n    kind: SPSTI\n    name: SPSTI des listes\n    siren: \"999000136\"\n"
-            + "  - id: caisse-lists\n    kind: CAISSE\n    name: Caisse des listes\n    siren: \"999000144\"\n");
+            + "  - id: caisse-lists\n    kind: CAISSE\n    name: Caisse des listes\n    siren: \"999000144\"\n"
+            + "  - id: spsti-split\n    kind: SPSTI\n    name: SPSTI du partage\n    siren: \"999000151\"\n");
         File.WriteAllText(Path.Combine(_policies, "contracts", "test-lists.yaml"), """
             id: cpom-test-lists
             title: Contrat de test (un second SPSTI pour la Carsat Rhône-Alpes)
@@ -40,6 +41,17 @@ public sealed class TargetingListsFixture : GatewayFixture
               - { type: cible-spsti, purposes: [ciblage] }
               - { type: alertes-risque, purposes: [alerte-risque] }
               - { type: suite-alerte, purposes: [alerte-risque] }
+            """);
+        File.WriteAllText(Path.Combine(_policies, "contracts", "test-split.yaml"), """
+            id: cpom-test-split
+            title: Contrat de test (un troisième SPSTI, pour le partage des entreprises à forte sinistralité)
+            parties: { spsti: spsti-split, caisse: carsat-ra, dreets: dreets-aura }
+            term: { start: 2025-01-01, end: 2029-12-31 }
+            volets:
+              - { code: PDP, label: Prévention de la désinsertion professionnelle }
+            exchanges:
+              - { type: adherents, purposes: [sinistralite, ciblage] }
+              - { type: entreprises-forte-sinistralite, purposes: [ciblage] }
             """);
         File.WriteAllText(Path.Combine(_policies, "contracts", "test-lists-caisse.yaml"), """
             id: cpom-test-lists-caisse
@@ -71,7 +83,8 @@ public sealed class TargetingListsTests(TargetingListsFixture gateway) : IClassF
 {
     private static string Sample(string name) => File.ReadAllText(Path.Combine(GatewayFixture.SamplesDirectory, name));
 
-    private const string Pst38Adherent = "79402654223514", Pst38Other = "92832764283508", ListsAdherent = "10433218419605", Nobody = "16697848601840";
+    private const string Pst38Adherent = "79402654223514", Pst38Other = "92832764283508", ListsAdherent = "10433218419605", Nobody = "16697848601840",
+        SplitAdherent = "30564139153760";
 
     // ---- part 3: entreprises-forte-sinistralite ----
 
@@ -79,42 +92,43 @@ public sealed class TargetingListsTests(TargetingListsFixture gateway) : IClassF
     public async Task ForteSinistralite_IsSplit_EachSpstiReceivingOnlyItsAdherentsOfAListSentForTheCiblage()
     {
         const string header = "siret;raison_sociale;annee;motif;commentaire\r\n";
-        var csv = header + $"{Pst38Adherent};EHPAD;2025;AT;\r\n{ListsAdherent};BOULANGERIE;2025;MP;\r\n{Nobody};HORS ADHERENTS;2025;AUTRE;\r\n";
+        var csv = header + $"{Pst38Adherent};EHPAD;2025;AT;\r\n{SplitAdherent};CABINET;2025;MP;\r\n{Nobody};HORS ADHERENTS;2025;AUTRE;\r\n";
         await gateway.PostCsvAsync("pst38-agent", "type=adherents&to=carsat-ra&purpose=ciblage", $"siret\r\n{Pst38Adherent}\r\n").IdAsync();
-        // spsti-lists sent its list to receive its sinistralité only: that list does not drive this split.
-        await gateway.PostCsvAsync("spsti-lists-agent", "type=adherents&to=carsat-ra&purpose=sinistralite", $"siret\r\n{ListsAdherent}\r\n").IdAsync();
+        // spsti-split sent its list to receive its sinistralité only: that list does not drive this split.
+        await gateway.PostCsvAsync("spsti-split-agent", "type=adherents&to=carsat-ra&purpose=sinistralite", $"siret\r\n{SplitAdherent}\r\n").IdAsync();
 
         var first = await (await gateway.PostCsvAsync("carsat-ra-agent", "type=entreprises-forte-sinistralite&purpose=ciblage", csv)).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(["spsti-lists"], first.GetProperty("withoutAdherentsList").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("spsti-split", first.GetProperty("withoutAdherentsList").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(2, first.GetProperty("unmatched").GetInt64());
-        var share = Assert.Single(first.GetProperty("distribution").EnumerateArray());
-        Assert.Equal(("pst38", 1L), (share.GetProperty("to").GetString(), share.GetProperty("rows").GetInt64()));
-        var pst38Id = share.GetProperty("datasetId").GetString()!;
+        var firstShares = first.GetProperty("distribution").EnumerateArray().ToDictionary(e => e.GetProperty("to").GetString()!, e => e);
+        Assert.DoesNotContain("spsti-split", firstShares.Keys);
+        Assert.Equal(1, firstShares["pst38"].GetProperty("rows").GetInt64());
+        var pst38Id = firstShares["pst38"].GetProperty("datasetId").GetString()!;
         var text = await gateway.ContentAsync("pst38-agent", pst38Id, "ciblage");
         Assert.Contains(Pst38Adherent, text, StringComparison.Ordinal);
-        Assert.DoesNotContain(ListsAdherent, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(SplitAdherent, text, StringComparison.Ordinal);
         Assert.DoesNotContain(Nobody, text, StringComparison.Ordinal);
-        // spsti-lists has received nothing of it.
-        using (var lists = gateway.ClientFor("spsti-lists-agent"))
+        // spsti-split has received nothing of it.
+        using (var split = gateway.ClientFor("spsti-split-agent"))
         {
-            var inbox = await lists.GetFromJsonAsync<JsonElement>("api/v1/inbox");
+            var inbox = await split.GetFromJsonAsync<JsonElement>("api/v1/inbox");
             Assert.DoesNotContain(inbox.GetProperty("datasets").EnumerateArray(), d => d.GetProperty("type").GetString() == "entreprises-forte-sinistralite");
         }
 
-        // Once spsti-lists sends its adherents for the ciblage, it receives its own row, and only it.
-        await gateway.PostCsvAsync("spsti-lists-agent", "type=adherents&to=carsat-ra&purpose=ciblage", $"siret\r\n{ListsAdherent}\r\n").IdAsync();
+        // Once spsti-split sends its adherents for the ciblage, it receives its own row, and only it.
+        await gateway.PostCsvAsync("spsti-split-agent", "type=adherents&to=carsat-ra&purpose=ciblage", $"siret\r\n{SplitAdherent}\r\n").IdAsync();
         var second = await (await gateway.PostCsvAsync("carsat-ra-agent", "type=entreprises-forte-sinistralite&purpose=ciblage", csv)).Content.ReadFromJsonAsync<JsonElement>();
-        var shares = second.GetProperty("distribution").EnumerateArray().ToDictionary(e => e.GetProperty("to").GetString()!, e => e.GetProperty("datasetId").GetString()!);
-        Assert.Equal(["pst38", "spsti-lists"], shares.Keys.Order());
+        var shares = second.GetProperty("distribution").EnumerateArray().ToDictionary(e => e.GetProperty("to").GetString()!, e => e);
+        Assert.Equal((1L, 1L), (shares["pst38"].GetProperty("rows").GetInt64(), shares["spsti-split"].GetProperty("rows").GetInt64()));
         Assert.Equal(1, second.GetProperty("unmatched").GetInt64());
-        var listsText = await gateway.ContentAsync("spsti-lists-agent", shares["spsti-lists"], "ciblage");
-        Assert.Contains(ListsAdherent, listsText, StringComparison.Ordinal);
-        Assert.DoesNotContain(Pst38Adherent, listsText, StringComparison.Ordinal);
-        Assert.DoesNotContain(Nobody, listsText, StringComparison.Ordinal);
+        var splitText = await gateway.ContentAsync("spsti-split-agent", shares["spsti-split"].GetProperty("datasetId").GetString()!, "ciblage");
+        Assert.Contains(SplitAdherent, splitText, StringComparison.Ordinal);
+        Assert.DoesNotContain(Pst38Adherent, splitText, StringComparison.Ordinal);
+        Assert.DoesNotContain(Nobody, splitText, StringComparison.Ordinal);
         // Another SPSTI cannot read P.S.T.38's share.
-        using (var lists = gateway.ClientFor("spsti-lists-agent"))
+        using (var split = gateway.ClientFor("spsti-split-agent"))
         {
-            Assert.Equal(HttpStatusCode.NotFound, (await lists.GetAsync($"api/v1/datasets/{shares["pst38"]}/content?purpose=ciblage")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await split.GetAsync($"api/v1/datasets/{shares["pst38"].GetProperty("datasetId").GetString()}/content?purpose=ciblage")).StatusCode);
         }
 
         // Logged under both controllers: the caisse's upload and P.S.T.38's download.
@@ -185,7 +199,7 @@ public sealed class TargetingListsTests(TargetingListsFixture gateway) : IClassF
         var withNewer = await CompareAsync("spsti-lists-agent", contract);
         Assert.Equal(newer, withNewer.GetProperty("spstiList").GetProperty("id").GetString());
         Assert.Equal([d], Sirets(withNewer, "spstiOnly"));
-        Assert.Equal([a, b], Sirets(withNewer, "caisseOnly"));
+        Assert.Equal([b, a], Sirets(withNewer, "caisseOnly"));
         using (var lists = gateway.ClientFor("spsti-lists-agent"))
         {
             Assert.Equal(HttpStatusCode.OK, (await lists.DeleteAsync($"api/v1/datasets/{newer}")).StatusCode);
