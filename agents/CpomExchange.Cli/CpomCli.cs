@@ -96,6 +96,7 @@ public static class CpomCli
         root.Subcommands.Add(DatasetCommands.Withdraw(io));
         root.Subcommands.Add(ConsentCommands.Build(io));
         root.Subcommands.Add(InfoCommands.Indicators(io));
+        root.Subcommands.Add(TargetingCommands.Build(io));
         root.Subcommands.Add(InfoCommands.WhoAmI(io));
         root.Subcommands.Add(PolicyCommands.Build(io));
         root.Subcommands.Add(RegistreCommands.Registre(io));

@@ -143,7 +143,8 @@ public sealed class SecondPurposeFixture : GatewayFixture
     private readonly TestPolicyFolder _policies = new TestPolicyFolder()
         .Replace("exchanges.yaml", "    purposes: [ciblage]\n    category: entreprise\n    retentionDays: 730\n    minimisation:\n      # Each SPSTI",
             "    purposes: [ciblage, alerte-risque]\n    category: entreprise\n    retentionDays: 730\n    minimisation:\n      # Each SPSTI")
-        .Replace("exchanges.yaml", "      - { rule: recipient-adherents, exchange: adherents, purpose: ciblage }\n", "      []\n")
+        .Replace("exchanges.yaml", "does not drive this split).\n      - { rule: recipient-adherents, exchange: adherents, purpose: ciblage }\n",
+            "does not drive this split).\n      []\n")
         .Replace("exchanges.yaml", "    purposes: [ciblage]\n    category: entreprise\n    retentionDays: 730\n    minimisation:\n      # Only SIRETs",
             "    purposes: [ciblage, alerte-risque]\n    category: entreprise\n    retentionDays: 730\n    minimisation:\n      # Only SIRETs")
         .Replace("exchanges.yaml", "    purposes: [pdp]\n    category: sante\n    retentionDays: 180\n    # The gateway writes",

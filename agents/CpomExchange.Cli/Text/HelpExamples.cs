@@ -19,6 +19,8 @@ internal static class HelpExamples
         ["cpom withdraw"] = ["cpom withdraw ds_0193f2a4c8e47b1d9a5c3e7f6b2d8a10 --as prevy-agent        (--yes dans un script)"],
         ["cpom withdraw-consent"] = ["cpom withdraw-consent ds_0193f2a4c8e47b1d9a5c3e7f6b2d8a10 --reference ds_0193f2a4c8e47b1d9a5c3e7f6b2d8a10:3 --purpose pdp --as pst38-pdp"],
         ["cpom indicators"] = ["cpom indicators --contract cpom-pst38-2025 --year 2026 -o indicateurs-2026.csv --as pst38-agent"],
+        ["cpom ciblage"] = ["cpom ciblage comparer --contrat cpom-pst38-2025 --as pst38-agent"],
+        ["cpom ciblage comparer"] = ["cpom ciblage comparer --contrat cpom-pst38-2025 --as carsat-ra-agent", "cpom ciblage comparer --contrat cpom-pst38-2025 --json --as pst38-agent"],
         ["cpom whoami"] = ["cpom whoami --as pst38-agent"],
         ["cpom policy"] = ["cpom policy check policies"],
         ["cpom policy check"] = ["cpom policy check policies"],

@@ -17,6 +17,7 @@ internal static class Labels
         ("audit-read", "revue du journal"),
         ("admin-change", "administration"),
         ("indicators-draft", "tableau de suivi"),
+        ("targeting-comparison", "comparaison des listes ciblées"),
     ];
 
     /// <summary>The outcomes of an access, code first.</summary>

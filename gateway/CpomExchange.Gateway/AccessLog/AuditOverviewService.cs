@@ -55,7 +55,7 @@ internal sealed record AuditOverview(
     private static readonly string[] KnownActions =
     [
         LogActions.Upload, LogActions.List, LogActions.ReadMetadata, LogActions.Download, LogActions.Acknowledge, LogActions.Withdraw,
-        LogActions.ConsentWithdrawal, LogActions.IndicatorsDraft, LogActions.Authenticate, LogActions.AdminChange, LogActions.AuditRead, LogActions.Purge,
+        LogActions.ConsentWithdrawal, LogActions.IndicatorsDraft, LogActions.TargetingComparison, LogActions.Authenticate, LogActions.AdminChange, LogActions.AuditRead, LogActions.Purge,
     ];
 
     private static int ActionOrder(string action) => Array.IndexOf(KnownActions, action) is var i and >= 0 ? i : KnownActions.Length;

@@ -9,6 +9,7 @@ using CpomExchange.Gateway.Limits;
 using CpomExchange.Gateway.Me;
 using CpomExchange.Gateway.Notifications;
 using CpomExchange.Gateway.OpenApi;
+using CpomExchange.Gateway.Targeting;
 using CpomExchange.Gateway.Telemetry;
 using CpomExchange.Gateway.Registre;
 using CpomExchange.Gateway.WebConsole;
@@ -96,6 +97,7 @@ public static partial class GatewayApp
         services.AddAccessLog();
         services.AddDatasets();
         services.AddIndicators();
+        services.AddTargeting();
         services.AddKeyMaintenance();
         services.AddNotifications();
         services.AddAccessLogReview();
@@ -209,6 +211,7 @@ public static partial class GatewayApp
         api.MapAdminApi();
         api.MapAuditApi();
         api.MapIndicatorsApi();
+        api.MapTargetingApi();
         api.MapNotificationsApi();
         api.MapAccountabilityApi();
         return app;

@@ -115,5 +115,10 @@ internal static class ApiProblems
             [400] = [ErrorCatalog.MissingParameter, ErrorCatalog.ReportYearNotCovered], [403] = Policy,
             [429] = [ErrorCatalog.TooManyConcurrent], [500] = [ErrorCatalog.DatasetCorrupted],
         },
+        ["GET /api/v1/targeting/comparison"] = new Dictionary<int, string[]>
+        {
+            [400] = [ErrorCatalog.MissingParameter], [403] = [.. Policy, ErrorCatalog.ComparisonNotParty],
+            [429] = [ErrorCatalog.TooManyConcurrent], [500] = [ErrorCatalog.DatasetCorrupted],
+        },
     };
 }

@@ -38,6 +38,8 @@ internal static class ConsoleFeature
                 page => page.EndpointMetadata.Add(new OrganisationWorkMetadata(OrganisationWork.Download)));
             pages.Conventions.AddPageApplicationModelConvention("/Signalements/Details",
                 page => page.EndpointMetadata.Add(new OrganisationWorkMetadata(OrganisationWork.Download)));
+            pages.Conventions.AddPageApplicationModelConvention("/Ciblage",
+                page => page.EndpointMetadata.Add(new OrganisationWorkMetadata(OrganisationWork.Download)));
             pages.Conventions.AddPageApplicationModelConvention("/TableauAnnuel",
                 page => page.EndpointMetadata.Add(new OrganisationWorkMetadata(OrganisationWork.IndicatorsDraft)));
         });

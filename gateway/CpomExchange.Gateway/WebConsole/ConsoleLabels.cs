@@ -30,6 +30,7 @@ internal sealed class ConsoleLabels(PolicySet policies)
         LogActions.Withdraw => "retrait",
         LogActions.ConsentWithdrawal => "retrait d'une personne (consentement retiré)",
         LogActions.Purge => "destruction en fin de conservation",
+        LogActions.TargetingComparison => "comparaison des listes d'entreprises ciblées",
         _ => action,
     };
 

@@ -19,6 +19,7 @@ internal static class Navigation
         new("/Recus/Index", "/Recus", "Fichiers reçus", Roles.DataRoles),
         new("/Envoyes/Index", "/Envoyes", "Fichiers envoyés", Roles.DataRoles),
         new("/TableauAnnuel", "/TableauAnnuel", "Tableau annuel", [Roles.Agent, Roles.Pdp]),
+        new("/Ciblage", "/Ciblage", "Ciblage", [Roles.Agent]),
         new("/Journal/VueEnsemble", "/Journal/VueEnsemble", "Vue d'ensemble", [Roles.Dpo]),
         new("/Signalements/Index", "/Signalements", "Signalements", [Roles.Pdp, Roles.ServiceSocial]),
         new("/Journal/Index", "/Journal", "Journal des accès", [Roles.Dpo]),

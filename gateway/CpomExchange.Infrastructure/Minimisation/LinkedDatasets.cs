@@ -53,6 +53,9 @@ public sealed class LinkedDatasets(CpomDbContext db, IPayloadStore store, IKeyPr
                 case MinimisationRules.AnswersSignalement:
                     linked = linked with { Signalements = new AnsweredSignalements(db, store, keys, policies, rule, sender, recipient) };
                     break;
+                case MinimisationRules.AnswersAlerte:
+                    linked = linked with { Alerts = new AnsweredSignalements(db, store, keys, policies, rule, sender, recipient) };
+                    break;
                 case MinimisationRules.RecipientAdherents:
                 {
                     var adherents = new Dictionary<string, SubjectSet>(StringComparer.Ordinal);

@@ -20,6 +20,8 @@ public static class LogActions
     public const string AuditRead = "audit-read";
     public const string AdminChange = "admin-change";
     public const string IndicatorsDraft = "indicators-draft";
+    /// <summary>An agent compared its contract's two targeting lists (one entry per list compared).</summary>
+    public const string TargetingComparison = "targeting-comparison";
 }
 
 /// <summary>

@@ -46,6 +46,8 @@ public static class ErrorCatalog
     public const string NoOrganisation = "policy.no-organisation";
     // A disclosure to a third party (seed 001 art. 8) whose authorisation does not cover it, or has ended.
     public const string DisclosureNotAuthorised = "policy.disclosure-not-authorised";
+    // A comparison of a contract's targeting lists asked by someone who is not its caisse or its SPSTI.
+    public const string ComparisonNotParty = "policy.comparison-not-party";
     // An administrator's third-party authorisation refused: form, dates, a reference used twice, an overlap, another organisation's data.
     public const string AuthorisationInvalid = "authorisation.invalid";
     public const string AuthorisationBadDates = "authorisation.bad-dates";
@@ -74,6 +76,9 @@ public static class ErrorCatalog
     public const string NoAdherentsList = "minimisation.no-adherents-list";
     public const string LinkPurpose = "minimisation.link-purpose";
     public const string UnknownPerson = "minimisation.unknown-person";
+    public const string UnknownAlert = "minimisation.unknown-alerte";
+    public const string UnknownAlertLine = "minimisation.unknown-alerte-line";
+    public const string AlertSiretMismatch = "minimisation.alerte-siret-mismatch";
 
     // Withdrawal of a worker's consent (RGPD art. 7(3)).
     public const string ConsentNotApplicable = "consent.not-applicable";
@@ -186,6 +191,7 @@ public static class ErrorCatalog
         [RoleNotAllowed] = new("Rôle non autorisé pour cette opération", 403),
         [DirectionNotAllowed] = new("Sens d'échange non autorisé", 403),
         [NoOrganisation] = new("Agent sans organisation", 403),
+        [ComparisonNotParty] = new("Comparaison réservée à la caisse et au SPSTI du contrat", 403),
         [ReportYearNotCovered] = new("Année hors du contrat", 400),
         [ReportIndicatorNotInContract] = new("Indicateur non déclaré par le contrat", 422),
         [ReportIndicatorOutsideVolet] = new("Indicateur hors de son volet", 422),
@@ -198,6 +204,9 @@ public static class ErrorCatalog
         [NoAdherentsList] = new("Aucune liste d'adhérents", 422),
         [LinkPurpose] = new("Jeu de données lié transmis pour une autre finalité", 403),
         [UnknownPerson] = new("Personne absente du signalement", 422),
+        [UnknownAlert] = new("Alerte inconnue", 422),
+        [UnknownAlertLine] = new("Ligne d'alerte inconnue", 422),
+        [AlertSiretMismatch] = new("SIRET différent de celui de l'alerte", 422),
         [ConsentNotApplicable] = new("Retrait d'une personne impossible pour cet échange", 400),
         [ConsentPersonNotFound] = new("Personne absente de ce jeu de données", 404),
         [ConsentConflict] = new("Jeu de données modifié pendant le retrait", 409),

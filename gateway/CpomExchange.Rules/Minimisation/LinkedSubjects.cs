@@ -5,7 +5,7 @@ namespace CpomExchange.Rules.Minimisation;
 /// the link's purpose: the subjects of the answered dataset (<c>reply-to</c>), those the recipient
 /// targeted (<c>targeted-by-recipient</c>), each SPSTI's latest adherents list
 /// (<c>recipient-adherents</c>; an SPSTI without one is absent), and the reader of the signalements a
-/// retour names (<c>answers-signalement</c>).
+/// retour names (<c>answers-signalement</c>) and of the alerts a suite names (<c>answers-alerte</c>).
 /// </summary>
 public sealed record LinkedSubjects
 {
@@ -20,4 +20,7 @@ public sealed record LinkedSubjects
 
     /// <summary>The reader of the signalements a retour answers.</summary>
     public IAnsweredRowsReader? Signalements { get; init; }
+
+    /// <summary>The reader of the alerts a suite answers (with each line's SIRET).</summary>
+    public IAnsweredRowsReader? Alerts { get; init; }
 }

@@ -77,6 +77,13 @@ public sealed class MinimisationPlan
                     plan._checks.Add(answers.CheckAsync);
                     break;
                 }
+                case MinimisationRules.AnswersAlerte:
+                {
+                    var answers = new AlertAnswers(exchange, rule, recipient.Organisation,
+                        linked.Alerts ?? throw new ArgumentException("No reader for the alerts a suite answers.", nameof(linked)));
+                    plan._checks.Add(answers.CheckAsync);
+                    break;
+                }
                 case MinimisationRules.RecipientAdherents:
                     // Not a check: the split (Shares).
                     break;

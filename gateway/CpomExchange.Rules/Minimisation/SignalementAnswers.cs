@@ -11,6 +11,13 @@ namespace CpomExchange.Rules.Minimisation;
 /// </summary>
 public sealed record AnsweredRows(string? Purpose, IReadOnlySet<string>? References)
 {
+    /// <summary>
+    /// For an answer that must also name the line's establishment (<c>answers-alerte</c>): the SIRET of
+    /// each line, by its reference, as the gateway normalised and stored it. Held in memory for the
+    /// upload's check only.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Sirets { get; init; }
+
     /// <summary>No such signalement.</summary>
     public static AnsweredRows None { get; } = new(null, null);
 }

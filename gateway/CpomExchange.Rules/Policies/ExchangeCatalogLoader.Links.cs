@@ -27,7 +27,7 @@ internal static partial class ExchangeCatalogLoader
             {
                 errors.Add(new PolicyError(File, entry, $"La règle « {rule.Rule} » : « {rule.Purpose} » n'est pas une finalité de cet échange ; un lien ne sert qu'à la finalité pour laquelle les données liées ont été transmises."));
             }
-            if (rule.Rule == MinimisationRules.AnswersSignalement)
+            if (rule.Rule is MinimisationRules.AnswersSignalement or MinimisationRules.AnswersAlerte)
             {
                 if (linked.RowReference is null)
                 {
@@ -37,6 +37,12 @@ internal static partial class ExchangeCatalogLoader
                 {
                     errors.Add(new PolicyError(File, entry, $"La règle « {rule.Rule} » : l'échange doit avoir une colonne, et une seule, de type row-reference."));
                 }
+            }
+            if (rule.Rule == MinimisationRules.AnswersAlerte
+                && ((user.Columns ?? []).Count(c => c.Type == "siret") != 1 || (linked.Columns ?? []).Count(c => c.Type == "siret") != 1))
+            {
+                // The answer names the line's company: both files have exactly one SIRET column to compare.
+                errors.Add(new PolicyError(File, entry, $"La règle « {rule.Rule} » : l'échange et l'échange « {rule.Exchange} » doivent avoir chacun une colonne, et une seule, de type siret."));
             }
         }
     }

@@ -180,6 +180,8 @@ public static class MinimisationRules
     public const string TargetedByRecipient = "targeted-by-recipient";
     /// <summary>The reference names a signalement that was addressed to the sender.</summary>
     public const string AnswersSignalement = "answers-signalement";
+    /// <summary>The reference names a line of an alert addressed to the sender, and the row's SIRET is that line's.</summary>
+    public const string AnswersAlerte = "answers-alerte";
 
     /// <summary>Every rule, with what it means in French.</summary>
     public static IReadOnlyDictionary<string, string> All { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -188,6 +190,7 @@ public static class MinimisationRules
         [RecipientAdherents] = "chaque destinataire ne reçoit que les lignes de ses propres adhérents",
         [TargetedByRecipient] = "uniquement les SIRET que le destinataire a ciblés et transmis à l'expéditeur",
         [AnswersSignalement] = "la référence doit désigner un signalement adressé à l'expéditeur",
+        [AnswersAlerte] = "la référence doit désigner une ligne d'une alerte adressée à l'expéditeur, et le SIRET être celui de cette ligne",
     };
 }
 

@@ -380,6 +380,8 @@ public sealed class ColumnTypeTests
     [InlineData("actions-entreprises.csv", "actions-entreprises")]
     [InlineData("signalements-pdp.csv", "signalements-pdp")]
     [InlineData("indicateurs.csv", "indicateurs")]
+    [InlineData("entreprises-forte-sinistralite.csv", "entreprises-forte-sinistralite")]
+    [InlineData("cible-spsti.csv", "cible-spsti")]
     public async Task SampleFile_IsValid_AgainstItsExchangeSchema(string file, string exchange)
     {
         var path = Path.Combine(TestPaths.Samples, file);
@@ -414,5 +416,23 @@ public sealed class ColumnTypeTests
         Assert.Equal(1, accepted.Rows);
         // A retour answers one person: the signalement's identifier and that person's row in it.
         Assert.Contains($"\r\n{Reference}:1;PRIS_EN_CHARGE;20/01/2026;", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SuiteAlerteSample_WithItsPlaceholder_IsRefused_WithBadReference()
+    {
+        var schema = Catalogue.Exchanges["suite-alerte"].Schema;
+        var text = await File.ReadAllTextAsync(Path.Combine(TestPaths.Samples, "suite-alerte.csv"));
+        Assert.Contains("<id de l'alerte>", text, StringComparison.Ordinal);
+
+        var (refused, _) = await IngestAsync(schema, text);
+        var error = Assert.Single(refused.Errors);
+        Assert.Equal((2L, "reference", "csv.bad-reference"), (error.Line, error.Column, error.Code));
+
+        var (accepted, output) = await IngestAsync(schema, text.Replace("<id de l'alerte>", Reference, StringComparison.Ordinal));
+        Assert.True(accepted.IsValid, Errors(accepted));
+        Assert.Equal(1, accepted.Rows);
+        // A suite answers one alert line: the alert's identifier, that line, and the line's company.
+        Assert.Contains($"\r\n{Reference}:1;92832764283508;A_L_ETUDE;RPS;20/03/2026;", output, StringComparison.Ordinal);
     }
 }

@@ -29,6 +29,10 @@ public sealed class AccessMatrixTests
         ["signalements-pdp"] = ([S, C], [C, S], ["pdp", "service-social"], ["pdp"]),
         ["retour-signalement"] = ([S, C], [C, S], ["pdp", "service-social"], ["pdp"]),
         ["indicateurs"] = ([S], [D, C], ["agent"], ["indicateurs"]),
+        // DOMAIN.md 11-13 (issue 22 parts 3-5).
+        ["entreprises-forte-sinistralite"] = ([C], [S], ["agent"], ["ciblage"]),
+        ["cible-spsti"] = ([S], [C], ["agent"], ["ciblage"]),
+        ["suite-alerte"] = ([C], [S], ["agent"], ["alerte-risque"]),
     };
 
     // DOMAIN.md "The contracts in the seeds" (terms: see policies/contracts for the dates chosen).
@@ -51,6 +55,8 @@ public sealed class AccessMatrixTests
         {
             ["adherents"] = ["ciblage"], ["entreprises-ciblees"] = ["ciblage"], ["suivi-entreprises"] = ["ciblage"], ["alertes-risque"] = ["alerte-risque"],
             ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["actions-entreprises"] = ["information-actions"], ["indicateurs"] = ["indicateurs"],
+            // 004 fiche action 1 (forte sinistralité), fiche action 2 actions 2-3 (cible-spsti), "Engagements communs" (suite of an alert).
+            ["entreprises-forte-sinistralite"] = ["ciblage"], ["cible-spsti"] = ["ciblage"], ["suite-alerte"] = ["alerte-risque"],
         }),
     ];
 
@@ -214,6 +220,22 @@ public sealed class AccessMatrixTests
     [InlineData("pst38", "agent", DataAction.WithdrawConsent, "adherents", "carsat-ra", "ciblage", "policy.role-not-allowed")]
     [InlineData("prevy", "pdp", DataAction.WithdrawConsent, "signalements-pdp", "carsat-lr", "pdp", "policy.exchange-not-in-contract")]
     [InlineData("cist971", "pdp", DataAction.WithdrawConsent, "signalements-pdp", "deets-guadeloupe", "pdp", "policy.direction-not-allowed")]
+    // Issue 22 parts 3-5: opened by seed 004 only.
+    [InlineData("carsat-ra", "agent", DataAction.Send, "entreprises-forte-sinistralite", "pst38", "ciblage", null)]
+    [InlineData("pst38", "agent", DataAction.Download, "entreprises-forte-sinistralite", "carsat-ra", "ciblage", null)]
+    [InlineData("carsat-ra", "agent", DataAction.Send, "entreprises-forte-sinistralite", "pst38", "sinistralite", "policy.purpose-not-allowed")]
+    [InlineData("carsat-lr", "agent", DataAction.Send, "entreprises-forte-sinistralite", "prevy", "ciblage", "policy.exchange-not-in-contract")]
+    [InlineData("carsat-ra", "agent", DataAction.Send, "entreprises-forte-sinistralite", "dreets-aura", "ciblage", "policy.direction-not-allowed")]
+    [InlineData("pst38", "agent", DataAction.Send, "cible-spsti", "carsat-ra", "ciblage", null)]
+    [InlineData("carsat-ra", "agent", DataAction.Download, "cible-spsti", "pst38", "ciblage", null)]
+    [InlineData("dreets-aura", "agent", DataAction.Download, "cible-spsti", "pst38", "ciblage", "policy.direction-not-allowed")]
+    [InlineData("prevy", "agent", DataAction.Send, "cible-spsti", "carsat-lr", "ciblage", "policy.exchange-not-in-contract")]
+    [InlineData("cist971", "agent", DataAction.Send, "cible-spsti", "cgss-guadeloupe", "ciblage", "policy.exchange-not-in-contract")]
+    [InlineData("carsat-ra", "agent", DataAction.Send, "suite-alerte", "pst38", "alerte-risque", null)]
+    [InlineData("pst38", "agent", DataAction.Download, "suite-alerte", "carsat-ra", "alerte-risque", null)]
+    [InlineData("pst38", "agent", DataAction.Send, "suite-alerte", "carsat-ra", "alerte-risque", "policy.direction-not-allowed")]
+    [InlineData("carsat-ra", "agent", DataAction.Send, "suite-alerte", "pst38", "ciblage", "policy.purpose-not-allowed")]
+    [InlineData("carsat-ra", "pdp", DataAction.Send, "suite-alerte", "pst38", "alerte-risque", "policy.role-not-allowed")]
     public void SeedCases(string self, string role, DataAction action, string exchange, string other, string purpose, string? code)
     {
         var decision = AccessPolicy.Decide(Policies, new AccessRequest([role], self, action, exchange, other, purpose, new DateOnly(2026, 11, 23)));

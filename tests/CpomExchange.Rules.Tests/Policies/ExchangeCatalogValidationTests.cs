@@ -27,7 +27,7 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
         var (policies, errors) = PolicyLoader.TryLoad(_dir);
         Assert.Empty(errors);
         Assert.NotNull(policies);
-        Assert.Equal(9, policies.Exchanges.Count);
+        Assert.Equal(12, policies.Exchanges.Count);
     }
 
     // ---- exchanges.yaml: purposes and lists ----
@@ -126,7 +126,7 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [InlineData("indicateurs", "{ name: commentaire, type: text, maxLength: 500 }", "{ name: siret, type: siret }", null, "Un échange agrégé ne porte ni SIRET ni NIR.")]
     [InlineData("indicateurs", "{ name: commentaire, type: text, maxLength: 500 }", "{ name: nir, type: nir, pseudonymised: true }", null, "Un échange agrégé ne porte ni SIRET ni NIR.")]
     // Minimisation.
-    [InlineData("sinistralite", "rule: reply-to,", "rule: reply-too,", null, "Règle de minimisation « reply-too » inconnue (reply-to, recipient-adherents, targeted-by-recipient, answers-signalement).")]
+    [InlineData("sinistralite", "rule: reply-to,", "rule: reply-too,", null, "Règle de minimisation « reply-too » inconnue (reply-to, recipient-adherents, targeted-by-recipient, answers-signalement, answers-alerte).")]
     [InlineData("sinistralite", "{ rule: reply-to, exchange: adherents, purpose: sinistralite }", "{ exchange: adherents, purpose: sinistralite }", null, "Règle de minimisation «  » inconnue")]
     [InlineData("sinistralite", "{ rule: reply-to, exchange: adherents, purpose: sinistralite }", "{ rule: reply-to, purpose: sinistralite }", null, "La règle « reply-to » doit nommer l'échange auquel elle se rapporte (exchange).")]
     [InlineData("sinistralite", "{ rule: reply-to, exchange: adherents, purpose: sinistralite }", "{ rule: reply-to, exchange: adherent, purpose: sinistralite }", null, "La règle « reply-to » se rapporte à l'échange « adherent », inconnu.")]
@@ -139,6 +139,9 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [InlineData("suivi-entreprises", "exchange: entreprises-ciblees, purpose: ciblage", "exchange: entreprises-ciblees, purpose: alerte-risque", null, "La règle « targeted-by-recipient » : « alerte-risque » n'est pas une finalité de l'échange « entreprises-ciblees » (ciblage).")]
     // A retour names one person: a row reference, into a signalement whose rows the gateway numbers.
     [InlineData("retour-signalement", "{ name: reference, type: row-reference, required: true }", "{ name: reference, type: reference, required: true }", null, "La règle « answers-signalement » : l'échange doit avoir une colonne, et une seule, de type row-reference.")]
+    // A suite answers one alert line, about that line's company (issue 22 part 5).
+    [InlineData("alertes-risque", "    rowReference: reference\n    columns:\n      - { name: siret, type: siret, required: true }\n      - { name: risque", "    columns:\n      - { name: siret, type: siret, required: true }\n      - { name: risque", "suite-alerte", "La règle « answers-alerte » : l'échange « alertes-risque » ne numérote pas ses lignes (rowReference)")]
+    [InlineData("suite-alerte", "{ name: siret, type: siret, required: true }\n      - { name: decision", "{ name: siret, type: text, required: true }\n      - { name: decision", null, "La règle « answers-alerte » : l'échange et l'échange « alertes-risque » doivent avoir chacun une colonne, et une seule, de type siret.")]
     // Masking.
     [InlineData("sinistralite", "- { column: nb_deces }", "- { column: nb_accidents }", null, "Colonne masquée « nb_accidents » inconnue.")]
     [InlineData("sinistralite", "- { column: nb_deces }", "- { column: indice_frequence }", null, "Colonne masquée « indice_frequence » : seuls les comptages (integer) se masquent.")]
@@ -217,8 +220,10 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
         Assert.Equal(
             [
                 "entreprises-ciblees: recipient-adherents adherents/ciblage",
+                "entreprises-forte-sinistralite: recipient-adherents adherents/ciblage",
                 "retour-signalement: answers-signalement signalements-pdp/pdp",
                 "sinistralite: reply-to adherents/sinistralite",
+                "suite-alerte: answers-alerte alertes-risque/alerte-risque",
                 "suivi-entreprises: targeted-by-recipient entreprises-ciblees/ciblage",
             ],
             policies.Exchanges.Values.SelectMany(x => x.Minimisation.Select(r => $"{x.Type}: {r.Rule} {r.Exchange}/{r.Purpose}")).Order(StringComparer.Ordinal));
@@ -363,7 +368,8 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     public void ContractLoweringTheThreshold_OfAContractWithoutMaskedExchange_IsKept()
     {
         // P.S.T.38's contract names no exchange that masks: a threshold of 2 lowers nothing.
-        Replace("contracts/cpom-pst38.yaml", "  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking: { threshold: 2 }\n");
+        // Appended after the exchanges list, whatever its last line.
+        File.AppendAllText(Path.Combine(_dir, "contracts", "cpom-pst38.yaml"), "masking: { threshold: 2 }\n");
         Assert.Equal(2, PolicyLoader.Load(_dir).Contracts.Single(c => c.Id == "cpom-pst38-2025").MaskingThreshold);
     }
 

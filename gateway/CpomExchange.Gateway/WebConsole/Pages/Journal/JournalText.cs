@@ -21,6 +21,7 @@ internal static class JournalText
         (LogActions.AuditRead, "revue du journal (DPO)"),
         (LogActions.AdminChange, "modification de l'annuaire"),
         (LogActions.IndicatorsDraft, "brouillon d'indicateurs"),
+        (LogActions.TargetingComparison, "comparaison des listes d'entreprises ciblées"),
     ];
 
     /// <summary>The French name of an action (the code itself when unknown).</summary>
