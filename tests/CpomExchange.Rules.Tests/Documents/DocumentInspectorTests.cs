@@ -1,6 +1,7 @@
 using CpomExchange.Rules.Documents;
 using CpomExchange.Rules.Errors;
 using CpomExchange.Tests.Shared;
+using DocFormat = CpomExchange.Rules.Documents.DocumentFormat;
 
 namespace CpomExchange.Rules.Tests.Documents;
 
@@ -11,7 +12,7 @@ namespace CpomExchange.Rules.Tests.Documents;
 /// </summary>
 public sealed class DocumentInspectorTests
 {
-    private static readonly DocumentFormat Format = new([DocumentTypes.Pdf, DocumentTypes.OdfText], DocumentFormat.DefaultMaxBytes);
+    private static readonly DocFormat Format = new([DocumentTypes.Pdf, DocumentTypes.OdfText], DocFormat.DefaultMaxBytes);
 
     private static byte[] Corpus(string name) => File.ReadAllBytes(Path.Combine(TestPaths.RepositoryRoot, "tests", "Corpus", "documents", name));
 
@@ -83,7 +84,7 @@ public sealed class DocumentInspectorTests
     [Fact]
     public void AnOdt_ForAnExchangeThatTakesPdfOnly_IsRefused()
     {
-        var check = DocumentInspector.Inspect(Corpus("document-clean.odt"), "application/vnd.oasis.opendocument.text", new DocumentFormat([DocumentTypes.Pdf], 1000));
+        var check = DocumentInspector.Inspect(Corpus("document-clean.odt"), "application/vnd.oasis.opendocument.text", new DocFormat([DocumentTypes.Pdf], 1000));
         Assert.Equal(ErrorCatalog.DocumentTypeNotAccepted, check.Refusal?.Code);
     }
 
