@@ -71,7 +71,7 @@ public sealed class DocumentExchangeTests(DocumentsFixture gateway) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal("application/pdf", download.Content.Headers.ContentType?.MediaType);
         Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
-        Assert.Equal($"\"document-{id}.pdf\"", download.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal($"document-{id}.pdf", download.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         Assert.Equal(pdf, await download.Content.ReadAsByteArrayAsync());
 
         foreach (var dpo in new[] { "satm-dpo", "carsat-pdl-dpo" })
@@ -91,7 +91,7 @@ public sealed class DocumentExchangeTests(DocumentsFixture gateway) : IClassFixt
         using var carsat = gateway.ClientFor("carsat-pdl-agent");
         using var download = await carsat.GetAsync($"api/v1/datasets/{id}/content?purpose=documents-cpom");
         Assert.Equal("application/vnd.oasis.opendocument.text", download.Content.Headers.ContentType?.MediaType);
-        Assert.Equal($"\"document-{id}.odt\"", download.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal($"document-{id}.odt", download.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         Assert.Equal(odt, await download.Content.ReadAsByteArrayAsync());
     }
 
