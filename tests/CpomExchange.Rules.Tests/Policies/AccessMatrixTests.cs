@@ -122,6 +122,11 @@ public sealed class AccessMatrixTests
         {
             return "policy.direction-not-allowed";
         }
+        // Documents circulate among the parties the contract names, both ways: under 004, not from the DREETS either.
+        if (exchange == "document" && KindOf(sender) == D && !DocumentsToDreets.Contains((contract.Id, exchange)))
+        {
+            return "policy.direction-not-allowed";
+        }
         return contractPurposes.Contains(purpose) ? null : "policy.purpose-not-allowed";
     }
 
@@ -213,6 +218,7 @@ public sealed class AccessMatrixTests
     [InlineData("dreets-pdl", "agent", DataAction.Send, "document", "carsat-pdl", "documents-cpom", null)]
     [InlineData("pst38", "agent", DataAction.Send, "document", "carsat-ra", "documents-cpom", null)]
     [InlineData("pst38", "agent", DataAction.Send, "document", "dreets-aura", "documents-cpom", "policy.direction-not-allowed")]
+    [InlineData("dreets-aura", "agent", DataAction.Send, "document", "pst38", "documents-cpom", "policy.direction-not-allowed")]
     [InlineData("satm", "agent", DataAction.Send, "document", "carsat-pdl", "indicateurs", "policy.purpose-not-allowed")]
     [InlineData("satm", "pdp", DataAction.Send, "document", "carsat-pdl", "documents-cpom", "policy.role-not-allowed")]
     [InlineData("satm", "agent", DataAction.Send, "document", "carsat-lr", "documents-cpom", "policy.no-contract")]
