@@ -68,6 +68,9 @@ public sealed class MeTests(GatewayFixture gateway) : IClassFixture<GatewayFixtu
         [
             ("actions-entreprises", "carsat-lr", "list,download", "information-actions"),
             ("actions-entreprises", "prevy", "list,download", "information-actions"),
+            // 001 art. 11: the committee's decisions and the final review, among the three parties.
+            ("document", "carsat-lr", "send,list,download", "documents-cpom"),
+            ("document", "prevy", "send,list,download", "documents-cpom"),
             ("indicateurs", "prevy", "list,download", "indicateurs"),
         ], exchanges);
     }

@@ -12,7 +12,25 @@ namespace CpomExchange.Cli.Client;
 public sealed record DatasetInfo(
     string Id, string Type, string From, string To, string Purpose, string? Object,
     long Rows, string Sha256, long Size, string Contract, DateTime CreatedAt, string Status = "available", DateTime? ShreddedAt = null, string? ReplyTo = null,
-    long MaskedCells = 0, DateTime? AcknowledgedAt = null, string? AcknowledgedBy = null);
+    long MaskedCells = 0, DateTime? AcknowledgedAt = null, string? AcknowledgedBy = null)
+{
+    /// <summary>A document's title; null for a CSV dataset.</summary>
+    public string? Title { get; init; }
+
+    /// <summary>A document's media type; null for a CSV dataset.</summary>
+    public string? MediaType { get; init; }
+
+    /// <summary>The dataset this one replaced, if any.</summary>
+    public string? Replaces { get; init; }
+
+    /// <summary>The extension of the file the content is written to by default.</summary>
+    public string Extension => MediaType switch
+    {
+        "application/pdf" => ".pdf",
+        "application/vnd.oasis.opendocument.text" => ".odt",
+        _ => ".csv",
+    };
+}
 
 /// <summary>The inbox listing.</summary>
 public sealed record InboxResponse(IReadOnlyList<DatasetInfo> Datasets);
@@ -36,6 +54,22 @@ public sealed class GatewayUnreachableException(string message, Exception inner)
 
 /// <summary>A download's content does not match the SHA-256 the gateway announced.</summary>
 public sealed class IntegrityException(string message) : Exception(message);
+
+/// <summary>
+/// An upload's parameters: the exchange, recipient, purpose, object, the dataset answered; for a
+/// document its title and its type (<see cref="ContentType"/>, from its content); the dataset replaced.
+/// </summary>
+public sealed record UploadRequest(string Type, string? To, string Purpose, string? Object, string? ReplyTo = null)
+{
+    /// <summary>A document's title (<c>title=</c>).</summary>
+    public string? Title { get; init; }
+
+    /// <summary>The dataset this upload replaces (<c>replaces=</c>).</summary>
+    public string? Replaces { get; init; }
+
+    /// <summary>The file's media type: <c>text/csv</c>, or a document's type.</summary>
+    public string ContentType { get; init; } = "text/csv";
+}
 
 /// <summary>
 /// The client of the gateway's API, over mutual TLS with the agent's certificate. The gateway's own
@@ -69,16 +103,26 @@ public sealed class GatewayClient : IDisposable
     /// Uploads a file; <paramref name="progress"/> receives the bytes sent so far. The answer is a
     /// dataset's metadata, or, for a file the gateway splits between recipients, the distribution.
     /// </summary>
-    public async Task<JsonElement> UploadAsync(Stream content, string type, string? to, string purpose, string? caseObject, string? replyTo = null,
-        IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public Task<JsonElement> UploadAsync(Stream content, string type, string? to, string purpose, string? caseObject, string? replyTo = null,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        UploadAsync(content, new UploadRequest(type, to, purpose, caseObject, replyTo), progress, cancellationToken);
+
+    /// <summary>
+    /// Uploads a file as <paramref name="request"/> says: a CSV, or a document (its title, the type
+    /// its content is); optionally replacing an earlier dataset.
+    /// </summary>
+    public async Task<JsonElement> UploadAsync(Stream content, UploadRequest request, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var query = $"api/v1/datasets?type={Uri.EscapeDataString(type)}&purpose={Uri.EscapeDataString(purpose)}"
-            + (to is null ? string.Empty : "&to=" + Uri.EscapeDataString(to))
-            + (caseObject is null ? string.Empty : "&object=" + Uri.EscapeDataString(caseObject))
-            + (replyTo is null ? string.Empty : "&replyTo=" + Uri.EscapeDataString(replyTo));
+        ArgumentNullException.ThrowIfNull(request);
+        var query = $"api/v1/datasets?type={Uri.EscapeDataString(request.Type)}&purpose={Uri.EscapeDataString(request.Purpose)}"
+            + (request.To is null ? string.Empty : "&to=" + Uri.EscapeDataString(request.To))
+            + (request.Object is null ? string.Empty : "&object=" + Uri.EscapeDataString(request.Object))
+            + (request.ReplyTo is null ? string.Empty : "&replyTo=" + Uri.EscapeDataString(request.ReplyTo))
+            + (request.Title is null ? string.Empty : "&title=" + Uri.EscapeDataString(request.Title))
+            + (request.Replaces is null ? string.Empty : "&replaces=" + Uri.EscapeDataString(request.Replaces));
         using var body = new ProgressStreamContent(content, progress);
-        body.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        body.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, query) { Content = body }, cancellationToken);
         return await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken);
     }

@@ -12,13 +12,15 @@ internal static class DatasetCommands
 {
     public static Command Upload(CliIo io)
     {
-        var file = new Argument<FileInfo>("FICHIER") { Description = "Le fichier CSV à déposer." };
+        var file = new Argument<FileInfo>("FICHIER") { Description = "Le fichier à déposer : un CSV, ou pour l'échange document un PDF ou un texte OpenDocument (.odt)." };
         var type = new Option<string>("--type") { Description = "Type d'échange (liste ci-dessous).", HelpName = "TYPE", Required = true };
         var to = new Option<string?>("--to") { Description = "Organisation destinataire (ex. carsat-lr) ; sans elle, pour les entreprises ciblées, chaque SPSTI reçoit ses adhérents.", HelpName = "ORGANISATION" };
         var purpose = new Option<string>("--purpose") { Description = "Finalité du dépôt (liste ci-dessous).", HelpName = "FINALITÉ", Required = true };
         var caseObject = new Option<string?>("--object") { Description = "Objet : référence de dossier, 80 caractères au plus.", HelpName = "TEXTE" };
         var replyTo = new Option<string?>("--reply-to") { Description = "Le jeu de données auquel ce fichier répond (une sinistralité répond à une liste d'adhérents).", HelpName = "ID" };
-        var command = new Command("upload", "Déposer un fichier pour une organisation partenaire.") { file, type, to, purpose, caseObject, replyTo };
+        var title = new Option<string?>("--titre") { Description = "Titre d'un document (échange document), que verra son destinataire ; 150 caractères au plus, sans identifiant.", HelpName = "TEXTE" };
+        var replaces = new Option<string?>("--replaces") { Description = "Le jeu de données que ce fichier remplace (même échange, même destinataire) : l'ancien est retiré et détruit.", HelpName = "ID" };
+        var command = new Command("upload", "Déposer un fichier pour une organisation partenaire.") { file, type, to, purpose, caseObject, replyTo, title, replaces };
         CpomCli.Attach(command, io, async (client, output, parse, ct) =>
         {
             var path = parse.GetValue(file)!;
@@ -27,8 +29,14 @@ internal static class DatasetCommands
                 throw new UsageException($"Fichier introuvable : {path.FullName}");
             }
             await using var stream = path.OpenRead();
-            var answer = await UploadWithProgressAsync(client, stream, path.Length, parse.GetValue(type)!, parse.GetValue(to),
-                parse.GetValue(purpose)!, parse.GetValue(caseObject), parse.GetValue(replyTo), output, ct);
+            var request = new UploadRequest(parse.GetValue(type)!, parse.GetValue(to), parse.GetValue(purpose)!, parse.GetValue(caseObject), parse.GetValue(replyTo))
+            {
+                Title = parse.GetValue(title),
+                Replaces = parse.GetValue(replaces),
+                // The type the content is (never the file's name): the gateway checks it the same way.
+                ContentType = await DocumentSniffer.ContentTypeAsync(stream, ct),
+            };
+            var answer = await UploadWithProgressAsync(client, stream, path.Length, request, output, ct);
             if (output.Json)
             {
                 output.WriteJson(answer);
@@ -51,20 +59,25 @@ internal static class DatasetCommands
                 return ExitCodes.Ok;
             }
             var info = GatewayClient.ToDataset(answer);
-            output.Out.WriteLine($"Fichier déposé : {Formats.Number(info.Rows)} ligne(s) transmise(s) à {info.To}.");
+            output.Out.WriteLine(answer.TryGetProperty("title", out var documentTitle) && documentTitle.ValueKind == JsonValueKind.String
+                ? $"Document déposé : « {documentTitle.GetString()} » transmis à {info.To}."
+                : $"Fichier déposé : {Formats.Number(info.Rows)} ligne(s) transmise(s) à {info.To}.");
+            if (answer.TryGetProperty("replaces", out var replaced) && replaced.ValueKind == JsonValueKind.String)
+            {
+                output.Out.WriteLine($"  Il remplace {replaced.GetString()}, retiré et détruit.");
+            }
             output.Dataset(info);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static async Task<JsonElement> UploadWithProgressAsync(GatewayClient client, Stream stream, long length, string type, string? to,
-        string purpose, string? caseObject, string? replyTo, Output output, CancellationToken ct)
+    private static async Task<JsonElement> UploadWithProgressAsync(GatewayClient client, Stream stream, long length, UploadRequest request, Output output, CancellationToken ct)
     {
         var interactive = !output.Json && output.ErrorIsConsole && !Console.IsErrorRedirected && length > 1024 * 1024;
         if (!interactive)
         {
-            return await client.UploadAsync(stream, type, to, purpose, caseObject, replyTo, null, ct);
+            return await client.UploadAsync(stream, request, null, ct);
         }
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         JsonElement result = default;
@@ -72,7 +85,7 @@ internal static class DatasetCommands
         {
             var task = context.AddTask("Envoi et vérification", maxValue: length);
             var progress = new Progress<long>(sent => task.Value = sent);
-            result = await client.UploadAsync(stream, type, to, purpose, caseObject, replyTo, progress, ct);
+            result = await client.UploadAsync(stream, request, progress, ct);
             task.Value = length;
         });
         return result;
@@ -196,7 +209,7 @@ internal static class DatasetCommands
         var id = new Argument<string>("ID") { Description = "Identifiant du jeu de données." };
         var purpose = new Option<string>("--purpose") { Description = "Finalité du téléchargement (celle du dépôt).", HelpName = "FINALITÉ", Required = true };
         var caseObject = new Option<string?>("--object") { Description = "Objet : référence de dossier, 80 caractères au plus.", HelpName = "TEXTE" };
-        var outputFile = new Option<string?>("--output", "-o") { Description = "Fichier à écrire (défaut : <type>-<id>.csv) ; « - » pour la sortie standard.", HelpName = "FICHIER" };
+        var outputFile = new Option<string?>("--output", "-o") { Description = "Fichier à écrire (défaut : <type>-<id>.csv, ou .pdf, .odt pour un document) ; « - » pour la sortie standard.", HelpName = "FICHIER" };
         var force = OutputFile.ForceOption();
         var command = new Command("download", "Télécharger un jeu de données reçu et vérifier son empreinte SHA-256.") { id, purpose, caseObject, outputFile, force };
         CpomCli.Attach(command, io, async (client, output, parse, ct) =>
@@ -212,7 +225,7 @@ internal static class DatasetCommands
             // An existing file named on the command line is refused before anything is asked of the gateway.
             var full = target is null ? null : OutputFile.Check(target, parse.GetValue(force));
             var info = await client.GetAsync(datasetId, ct);
-            full ??= OutputFile.Check($"{info.Type}-{info.Id}.csv", parse.GetValue(force));
+            full ??= OutputFile.Check($"{info.Type}-{info.Id}{info.Extension}", parse.GetValue(force));
             var (bytes, sha) = await OutputFile.WriteAsync(full, parse.GetValue(force),
                 file => client.DownloadAsync(datasetId, parse.GetValue(purpose)!, parse.GetValue(caseObject), file, ct));
             if (output.Json)
@@ -220,7 +233,9 @@ internal static class DatasetCommands
                 output.WriteJson(new { id = datasetId, file = full, bytes, sha256 = sha, rows = info.Rows, maskedCells = info.MaskedCells });
                 return ExitCodes.Ok;
             }
-            output.Out.WriteLine($"Téléchargé : {full} ({Formats.Number(info.Rows)} ligne(s), {Formats.Number(bytes)} octets, SHA-256 vérifié {sha}).");
+            output.Out.WriteLine(info.Title is { } documentTitle
+                ? $"Téléchargé : {full} (document « {documentTitle} », {Formats.Number(bytes)} octets, SHA-256 vérifié {sha})."
+                : $"Téléchargé : {full} ({Formats.Number(info.Rows)} ligne(s), {Formats.Number(bytes)} octets, SHA-256 vérifié {sha}).");
             if (info.MaskedCells > 0)
             {
                 output.Out.WriteLine($"  {Masking.Describe(info)}");

@@ -3,6 +3,7 @@ using CpomExchange.Gateway.Problems;
 using CpomExchange.Infrastructure.Payloads;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.AccessLog;
+using CpomExchange.Rules.Documents;
 using CpomExchange.Rules.Errors;
 using CpomExchange.Rules.Policies;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,9 +32,11 @@ internal sealed partial class DatasetOperations
             return refusal!;
         }
         http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "text/csv; charset=utf-8";
+        // A document goes with the type its content was found to be, as an attachment (never shown inline) under a name built from its id.
+        http.Response.ContentType = row.MediaType ?? "text/csv; charset=utf-8";
         http.Response.ContentLength = row.Length;
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{row.Type}-{row.Id}.csv\"";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{row.Type}-{row.Id}{(row.MediaType is { } media ? DocumentTypes.Extension(media) : ".csv")}\"";
+        http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(row.Sha256))}:";
         try
         {
@@ -71,6 +74,11 @@ internal sealed partial class DatasetOperations
             return refusal!;
         }
         var exchange = policies.Exchanges[row.Type];
+        if (exchange.Document is not null)
+        {
+            // A document has no rows to show: it is downloaded.
+            return Problem.Of(415, ErrorCatalog.UnsupportedMediaType, "Ce jeu de données est un document : téléchargez-le.");
+        }
         var rows = new List<string[]>();
         long position = 0;
         try

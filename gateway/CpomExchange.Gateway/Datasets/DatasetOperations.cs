@@ -258,7 +258,12 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
         d.Id, d.Type, d.FromOrganisation, d.ToOrganisation, d.Purpose, d.Object, d.Rows, d.Sha256, d.Length, d.ContractId,
         Utc(d.CreatedAtUtc), d.Status, d.ShreddedAtUtc is { } shredded ? Utc(shredded) : null, d.ReplyTo, d.MaskedCells,
         d.AcknowledgedAtUtc is { } acknowledged ? Utc(acknowledged) : null, d.AcknowledgedBy,
-        d.FirstDownloadedAtUtc is { } downloaded ? Utc(downloaded) : null);
+        d.FirstDownloadedAtUtc is { } downloaded ? Utc(downloaded) : null)
+    {
+        Title = d.Title,
+        MediaType = d.MediaType,
+        Replaces = d.Replaces,
+    };
 
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
 }

@@ -62,25 +62,39 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
             {
                 return (dataset, false);
             }
-            dataset.Status = status;
-            dataset.ShreddedAtUtc = time.GetUtcNow().UtcDateTime;
-            // The crypto-shredding itself: the data keys' only copies.
-            dataset.PayloadKeyId = null;
-            dataset.PayloadWrappedKey = null;
-            dataset.SubjectsKeyId = null;
-            dataset.SubjectsWrappedKey = null;
-            dataset.SubjectsSha256 = null;
-            await db.SaveChangesAsync(cancellationToken);
-            await notifier.FileShreddedAsync(db, dataset, cancellationToken);
-            var action = status == DatasetStatus.Withdrawn ? LogActions.Withdraw : LogActions.Purge;
-            await writer.AppendAsync(db, [dataset.FromOrganisation, dataset.ToOrganisation], new AccessLogDraft(time.GetUtcNow(), agentId, agentName, organisation,
-                certificate, action, dataset.Type, dataset.Id, dataset.Rows, null, null, why.Length > 80 ? why[..80] : why, null, AccessLogEntry.Allowed, null, null, null),
-                cancellationToken);
+            await MarkShreddedAsync(dataset, status, agentId, agentName, certificate, organisation, why, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         await DeleteFilesAsync(dataset, cancellationToken);
         LogShredded(logger, dataset.Id, status);
         return (dataset, true);
+    }
+
+    /// <summary>
+    /// The shredding's database part, inside the caller's write transaction with <paramref name="dataset"/>
+    /// locked and available: marked, its keys destroyed, its recipient notified, and the destruction
+    /// logged under its sender and recipient. The caller commits, then calls <see cref="DeleteFilesAsync"/>.
+    /// Used alone by a replacement, whose new dataset commits in the same transaction.
+    /// </summary>
+    public async Task MarkShreddedAsync(DatasetEntity dataset, string status, string agentId, string agentName, string certificate, string? organisation,
+        string why, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(why);
+        dataset.Status = status;
+        dataset.ShreddedAtUtc = time.GetUtcNow().UtcDateTime;
+        // The crypto-shredding itself: the data keys' only copies.
+        dataset.PayloadKeyId = null;
+        dataset.PayloadWrappedKey = null;
+        dataset.SubjectsKeyId = null;
+        dataset.SubjectsWrappedKey = null;
+        dataset.SubjectsSha256 = null;
+        await db.SaveChangesAsync(cancellationToken);
+        await notifier.FileShreddedAsync(db, dataset, cancellationToken);
+        var action = status == DatasetStatus.Withdrawn ? LogActions.Withdraw : LogActions.Purge;
+        await writer.AppendAsync(db, [dataset.FromOrganisation, dataset.ToOrganisation], new AccessLogDraft(time.GetUtcNow(), agentId, agentName, organisation,
+            certificate, action, dataset.Type, dataset.Id, dataset.Rows, null, null, why.Length > 80 ? why[..80] : why, null, AccessLogEntry.Allowed, null, null, null),
+            cancellationToken);
     }
 
     /// <summary>
@@ -102,7 +116,8 @@ internal sealed partial class DatasetShredder(CpomDbContext db, IPayloadStore st
         return shredded.Count;
     }
 
-    private async Task DeleteFilesAsync(DatasetEntity dataset, CancellationToken cancellationToken)
+    /// <summary>Deletes a shredded dataset's files (noise since its keys went) and records that they are gone.</summary>
+    public async Task DeleteFilesAsync(DatasetEntity dataset, CancellationToken cancellationToken)
     {
         // Deleting what is already gone does nothing, so that two instances may both try.
         await store.DeleteAsync(dataset.PayloadName, cancellationToken);

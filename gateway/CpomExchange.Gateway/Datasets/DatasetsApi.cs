@@ -39,7 +39,17 @@ public sealed record DatasetInfo(
     long MaskedCells,
     DateTime? AcknowledgedAt,
     string? AcknowledgedBy,
-    DateTime? FirstDownloadedAt = null);
+    DateTime? FirstDownloadedAt = null)
+{
+    /// <summary>A document's title (the <c>document</c> exchange); null for a CSV dataset.</summary>
+    public string? Title { get; init; }
+
+    /// <summary>A document's type, decided by its content (<c>application/pdf</c>, ...); null for a CSV dataset.</summary>
+    public string? MediaType { get; init; }
+
+    /// <summary>The dataset this one replaced (withdrawn and destroyed when this one arrived), if any: the link to the previous version.</summary>
+    public string? Replaces { get; init; }
+}
 
 /// <summary>The datasets addressed to the caller's organisation.</summary>
 public sealed record InboxResponse(IReadOnlyList<DatasetInfo> Datasets);

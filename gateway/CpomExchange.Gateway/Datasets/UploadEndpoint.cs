@@ -32,10 +32,14 @@ internal static partial class DatasetsApi
         [FromQuery] string? purpose,
         [FromQuery(Name = "object")] string? caseObject,
         [FromQuery] string? replyTo,
+        [FromQuery] string? title,
+        [FromQuery] string? replaces,
         UploadPipeline pipeline)
     {
         var parameters = new UploadParameters(type, to, purpose, caseObject, replyTo)
         {
+            Title = title,
+            Replaces = replaces,
             ContentType = http.Request.ContentType,
             ContentEncodings = [.. http.Request.Headers.ContentEncoding.OfType<string>()],
         };

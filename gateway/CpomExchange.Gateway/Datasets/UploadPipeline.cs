@@ -58,6 +58,7 @@ internal sealed partial class UploadPipeline(
     Pseudonymiser pseudonymiser,
     IPayloadStore store,
     Spool spool,
+    DatasetShredder shredder,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<UploadPipeline> logger)
@@ -69,6 +70,14 @@ internal sealed partial class UploadPipeline(
         if (decision.Refusal is { } refused)
         {
             return await RefuseAsync(http, caller, parameters, refused, decision.Counterpart);
+        }
+        if (parameters.Replaces is { } replaces && await CheckReplacedAsync(caller, decision, replaces, cancellationToken) is { } cannotReplace)
+        {
+            return await RefuseAsync(http, caller, parameters, cannotReplace, parameters.To);
+        }
+        if (decision.Exchange.Document is not null)
+        {
+            return await RunDocumentAsync(http, caller, parameters, decision, body, cancellationToken);
         }
         var (linked, linkRefusal) = await linkedDatasets.LoadAsync(decision, caller.Organisation!, parameters.ReplyTo, cancellationToken);
         if (linkRefusal is not null)
@@ -119,7 +128,11 @@ internal sealed partial class UploadPipeline(
                 };
             }
             var entities = await CompleteAsync(caller, decision, parameters, outgoing, source.Sha256(), committed, cancellationToken);
-            await CommitAsync(http, caller, parameters, entities);
+            if (await CommitAsync(http, caller, parameters, entities) is { } lost)
+            {
+                // The replaced dataset changed while this file was read: the finally deletes this one's files.
+                return await RefuseAsync(http, caller, parameters, lost, parameters.To);
+            }
             committed.Clear();
             foreach (var entity in entities)
             {
@@ -205,6 +218,7 @@ internal sealed partial class UploadPipeline(
                 CreatedAtUtc = time.GetUtcNow().UtcDateTime,
                 ReplyTo = parameters.ReplyTo,
                 MaskedCells = o.MaskedCells,
+                Replaces = parameters.Replaces,
             }, committed, cancellationToken));
         }
         return entities;
@@ -213,13 +227,31 @@ internal sealed partial class UploadPipeline(
     /// <summary>
     /// The payloads and subject indexes are in place before the dataset rows and the log entries
     /// commit together: a crash leaves at most orphan files, never a listed dataset without content
-    /// or an unlogged one.
+    /// or an unlogged one. A replacement's previous dataset is locked first, checked again (another
+    /// replacement, a withdrawal or the retention may have won the race while the file was read), and
+    /// withdrawn and shredded in the same transaction: the recipient never sees both versions, nor
+    /// neither. Returns the refusal when that check fails (nothing committed), else null.
     /// </summary>
-    private async Task CommitAsync(HttpContext http, Caller caller, UploadParameters parameters, List<DatasetEntity> entities)
+    private async Task<Refusal?> CommitAsync(HttpContext http, Caller caller, UploadParameters parameters, List<DatasetEntity> entities)
     {
         await using var transaction = await CpomDatabase.BeginWriteAsync(db, CancellationToken.None);
+        DatasetEntity? replaced = null;
+        if (parameters.Replaces is { } replaces)
+        {
+            // The dataset before the logs, as the shredder and the withdrawal lock them: one order, no deadlock.
+            replaced = await CpomDatabase.LockDatasetAsync(db, replaces, CancellationToken.None);
+            if (ReplacementCheck(replaced, caller.Organisation, entities[0].Type, entities[0].ToOrganisation, single: entities.Count == 1) is { } lost)
+            {
+                return lost;
+            }
+        }
         // Every log this upload appends to, locked at once in one order (PostgreSQL): no deadlock with another upload.
         await CpomDatabase.LockLogsAsync(db, [caller.Organisation!, .. entities.Select(e => e.ToOrganisation)], CancellationToken.None);
+        if (replaced is not null)
+        {
+            await shredder.MarkShreddedAsync(replaced, DatasetStatus.Withdrawn, caller.AgentId, caller.DisplayName, caller.Fingerprint, caller.Organisation,
+                $"remplacé par {entities[0].Id}", CancellationToken.None);
+        }
         db.Datasets.AddRange(entities);
         await db.SaveChangesAsync(CancellationToken.None);
         foreach (var entity in entities)
@@ -230,6 +262,13 @@ internal sealed partial class UploadPipeline(
             await notifier.FileReceivedAsync(db, entity, CancellationToken.None);
         }
         await transaction.CommitAsync(CancellationToken.None);
+        if (replaced is not null)
+        {
+            // Noise since the commit (its keys are gone); a failure here leaves files the retention round removes.
+            await shredder.DeleteFilesAsync(replaced, CancellationToken.None);
+            LogReplaced(logger, replaced.Id, entities[0].Id, caller.AgentId);
+        }
+        return null;
     }
 
     /// <summary>
@@ -288,6 +327,9 @@ internal sealed partial class UploadPipeline(
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Fichier {ExchangeType} de l'agent {AgentId} refusé : {ErrorCount} erreur(s) ; rien n'a été conservé.")]
     private static partial void LogRejected(ILogger logger, string agentId, string exchangeType, long errorCount);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Jeu de données {ReplacedId} remplacé par {DatasetId} (agent {AgentId}) : l'ancien est retiré et sa clé effacée.")]
+    private static partial void LogReplaced(ILogger logger, string replacedId, string datasetId, string agentId);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Dépôt de l'agent {AgentId} refusé : l'espace de tri des gros fichiers est plein ({UsedBytes} octets sur {MaxBytes}) ; rien n'a été conservé.")]
     private static partial void LogSpoolFull(ILogger logger, Exception exception, string agentId, long usedBytes, long maxBytes);

@@ -170,6 +170,12 @@ public sealed class LimitOptions
     /// <summary>The most data rows in one file.</summary>
     public long MaxRows { get; set; } = 5_000_000;
 
+    /// <summary>
+    /// The largest document (the <c>document</c> exchange), in bytes, whatever its exchange's own
+    /// <c>document.maxBytes</c> allows (the smaller wins): a document is read whole in memory to be checked.
+    /// </summary>
+    public long MaxDocumentBytes { get; set; } = 20L * 1024 * 1024;
+
     /// <summary>Requests per organisation per minute (all its agents together); beyond, 429 with Retry-After.</summary>
     public int RequestsPerMinutePerOrganisation { get; set; } = 600;
 

@@ -81,6 +81,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(failures, "Cpom:Limits:ConcurrentIndicatorDraftsPerOrganisation", limits.ConcurrentIndicatorDraftsPerOrganisation);
         Positive(failures, "Cpom:Limits:SpoolQuotaBytes", limits.SpoolQuotaBytes);
         Positive(failures, "Cpom:Limits:MaxRows", limits.MaxRows);
+        Positive(failures, "Cpom:Limits:MaxDocumentBytes", limits.MaxDocumentBytes);
         Positive(failures, "Cpom:Limits:RequestsPerMinutePerOrganisation", limits.RequestsPerMinutePerOrganisation);
         Positive(failures, "Cpom:Limits:DatabaseBusyTimeoutSeconds", limits.DatabaseBusyTimeoutSeconds);
         if (limits.MinRequestBodyBytesPerSecond < 0)

@@ -34,11 +34,15 @@ internal static class ApiProblems
     {
         ["POST /api/v1/datasets"] = new Dictionary<int, string[]>
         {
-            [400] = [.. Inputs, ErrorCatalog.MissingParameter, ErrorCatalog.UnknownExchange, ErrorCatalog.UnknownOrganisation, ErrorCatalog.ReplyToInvalid, ErrorCatalog.ReplyToRequired, ErrorCatalog.BodyTooLarge],
+            [400] = [.. Inputs, ErrorCatalog.MissingParameter, ErrorCatalog.UnknownExchange, ErrorCatalog.UnknownOrganisation, ErrorCatalog.ReplyToInvalid, ErrorCatalog.ReplyToRequired, ErrorCatalog.BodyTooLarge,
+                ErrorCatalog.DocumentMissingTitle, ErrorCatalog.DocumentBadTitle],
             [403] = [.. Policy, ErrorCatalog.LinkPurpose],
-            [413] = [ErrorCatalog.RequestTooLarge],
-            [415] = [ErrorCatalog.UnsupportedMediaType],
-            [422] = [ErrorCatalog.InvalidFile, .. CsvRows, ErrorCatalog.ReportYearNotCovered, ErrorCatalog.NotTargeted, ErrorCatalog.NotInReply, ErrorCatalog.UnknownSignalement, ErrorCatalog.LinkPurpose, ErrorCatalog.UnknownPerson],
+            [404] = [ErrorCatalog.ReplaceNotFound],
+            [409] = [ErrorCatalog.ReplaceMismatch, ErrorCatalog.ReplaceGone],
+            [413] = [ErrorCatalog.RequestTooLarge, ErrorCatalog.DocumentTooLarge],
+            [415] = [ErrorCatalog.UnsupportedMediaType, ErrorCatalog.DocumentTypeNotAccepted, ErrorCatalog.DocumentTypeMismatch],
+            [422] = [ErrorCatalog.InvalidFile, .. CsvRows, ErrorCatalog.ReportYearNotCovered, ErrorCatalog.NotTargeted, ErrorCatalog.NotInReply, ErrorCatalog.UnknownSignalement, ErrorCatalog.LinkPurpose, ErrorCatalog.UnknownPerson,
+                ErrorCatalog.DocumentMalformed, ErrorCatalog.DocumentActiveContent, ErrorCatalog.DocumentEmbeddedFile, ErrorCatalog.DocumentMacro],
             [429] = [ErrorCatalog.TooManyConcurrent],
             [501] = [ErrorCatalog.ExchangeNotAvailable],
             [507] = [ErrorCatalog.SpoolFull],

@@ -19,7 +19,10 @@ internal static class ApiTexts
             "The body is streamed, validated row by row against the exchange's schema, minimised, pseudonymised and masked as the " +
             "exchange's rules say, encrypted and stored; one bad row rejects the whole file (422, each bad line listed in `errors`) " +
             "and nothing is kept. A region-wide file whose exchange splits by adherents may omit `to`: it is split between the SPSTI " +
-            "and the answer lists each share."),
+            "and the answer lists each share. The `document` exchange takes a PDF (`application/pdf`) or an OpenDocument text " +
+            "(`application/vnd.oasis.opendocument.text`) with `title`: its type is decided by its content, and a script, launch " +
+            "action, attached file, macro or embedded object refuses it. With `replaces`, the upload corrects an earlier dataset of the " +
+            "same exchange and recipient sent by the caller's organisation, which is withdrawn and destroyed when this one is stored."),
         ["GET /api/v1/inbox"] = ("List the inbox", "The datasets addressed to the caller's organisation that its roles may see, newest first (at most 1,000). The listing is logged."),
         ["GET /api/v1/datasets/{id}"] = ("Read a dataset's metadata", "For its sender or its recipient: type, parties, purpose, rows, digest, status. The read is logged."),
         ["GET /api/v1/datasets/{id}/content"] = ("Download a dataset", "For its recipient only, for the purpose it was sent for: the CSV, decrypted as it streams, with its SHA-256 in `Repr-Digest`. Logged under both controllers before the first byte."),
@@ -68,6 +71,8 @@ internal static class ApiTexts
         ["purpose"] = "Declared purpose, one the exchange serves under the contract (RGPD art. 5(1)(b)).",
         ["object"] = "Free reference of the case the request serves (at most 80 characters), logged with it.",
         ["replyTo"] = "Id of the dataset this upload answers (exchanges sent in reply).",
+        ["title"] = "A document's title, shown to its recipient (document exchange only; at most 150 characters, no control character, no identifier).",
+        ["replaces"] = "Id of a dataset this upload replaces: same exchange and recipient, sent by the caller's organisation, still available.",
         ["id"] = "Dataset id (`ds_` and 32 hexadecimal digits), or agent id for the administration routes.",
         ["action"] = "Log action to keep (upload, download, list, ...).",
         ["agent"] = "Agent id to keep.",

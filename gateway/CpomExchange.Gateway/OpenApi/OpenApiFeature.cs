@@ -51,6 +51,9 @@ internal static class OpenApiFeature
                 {
                     case "POST /api/v1/datasets":
                         operation.RequestBody = Body("text/csv", Text("The CSV file, streamed: its first line names the exchange's columns."), required: true);
+                        // A document exchange (type=document) takes the file with its own type, decided again from its content.
+                        operation.RequestBody.Content!["application/pdf"] = new OpenApiMediaType { Schema = Binary("A PDF (no script, launch action nor attached file), with title=.") };
+                        operation.RequestBody.Content["application/vnd.oasis.opendocument.text"] = new OpenApiMediaType { Schema = Binary("An OpenDocument text (no macro nor embedded object), with title=.") };
                         operation.Responses ??= [];
                         operation.Responses.Remove("200");
                         operation.Responses["201"] = new OpenApiResponse
@@ -81,7 +84,12 @@ internal static class OpenApiFeature
                         operation.Responses["200"] = new OpenApiResponse
                         {
                             Description = "The CSV as it was stored (after minimisation and masking); `Repr-Digest` carries its SHA-256.",
-                            Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { ["text/csv"] = new OpenApiMediaType { Schema = Text("The dataset's rows.") } },
+                            Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal)
+                            {
+                                ["text/csv"] = new OpenApiMediaType { Schema = Text("The dataset's rows.") },
+                                ["application/pdf"] = new OpenApiMediaType { Schema = Binary("A document (type=document), as sent.") },
+                                ["application/vnd.oasis.opendocument.text"] = new OpenApiMediaType { Schema = Binary("A document (type=document), as sent.") },
+                            },
                         };
                         break;
                     case "GET /api/v1/audit/export":
@@ -175,6 +183,8 @@ internal static class OpenApiFeature
     });
 
     private static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };
+
+    private static OpenApiSchema Binary(string description) => new() { Type = JsonSchemaType.String, Format = "binary", Description = description };
 
     private static OpenApiRequestBody Body(string mediaType, IOpenApiSchema schema, bool required) => new()
     {

@@ -21,7 +21,8 @@ internal static class ConsoleUpload
         http.Request.Body = file;
         http.Request.ContentType = "text/csv";
         http.Request.ContentLength = null;
-        var answer = await DatasetsApi.UploadAsync(http, fields.Type, fields.To, fields.Purpose, fields.Object, fields.ReplyTo,
+        // The console sends CSV files only (no document title, no replacement): documents go through the API or cpom.
+        var answer = await DatasetsApi.UploadAsync(http, fields.Type, fields.To, fields.Purpose, fields.Object, fields.ReplyTo, null, null,
             http.RequestServices.GetRequiredService<UploadPipeline>());
         return answer.Result;
     }

@@ -106,6 +106,11 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
         dataset.HasIndex(d => new { d.Status, d.CreatedAtUtc });
         dataset.HasIndex(d => new { d.ToOrganisation, d.CreatedAtUtc });
         dataset.HasIndex(d => new { d.FromOrganisation, d.CreatedAtUtc });
+        dataset.Property(d => d.Title).HasMaxLength(200);
+        dataset.Property(d => d.MediaType).HasMaxLength(100);
+        dataset.Property(d => d.Replaces).HasMaxLength(64);
+        // A dataset is replaced once: of two replacements of the same dataset, one commits.
+        dataset.HasIndex(d => d.Replaces).IsUnique();
 
         var entry = modelBuilder.Entity<AccessLogEntryEntity>();
         entry.ToTable("access_log_entries");

@@ -139,6 +139,15 @@ public sealed class DatasetEntity
     /// keys here, removes them from the headers, then clears this flag.
     /// </summary>
     public bool LegacyHeaders { get; set; }
+
+    /// <summary>A document's title, as its sender gave it (no identifier: <c>DocumentTitle</c>); null for a CSV dataset.</summary>
+    public string? Title { get; set; }
+
+    /// <summary>A document's media type, decided by its content (<c>application/pdf</c>, ...); null for a CSV dataset.</summary>
+    public string? MediaType { get; set; }
+
+    /// <summary>The dataset this one replaced (withdrawn and crypto-shredded when this one was stored), if any.</summary>
+    public string? Replaces { get; set; }
 }
 
 /// <summary>The states of a dataset.</summary>

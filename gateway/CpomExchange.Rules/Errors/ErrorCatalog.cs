@@ -89,6 +89,10 @@ public static class ErrorCatalog
     public const string DatasetNotFound = "dataset.not-found";
     public const string DatasetCorrupted = "dataset.corrupted";
     public const string SubjectIndexCorrupted = "dataset.subjects-corrupted";
+    // A replacement (replaces=): the dataset named is not the caller's, not of the same exchange and recipient, or no longer available.
+    public const string ReplaceNotFound = "dataset.replace-not-found";
+    public const string ReplaceMismatch = "dataset.replace-mismatch";
+    public const string ReplaceGone = "dataset.replace-gone";
 
     // The DPO's review of the access log.
     public const string AuditEntryNotFound = "audit.entry-not-found";
@@ -128,6 +132,17 @@ public static class ErrorCatalog
     public const string BadReference = "csv.bad-reference";
     public const string BadFormat = "csv.bad-format";
     public const string DuplicateValue = "csv.duplicate-value";
+
+    // Documents (the document exchange): title, type by content, size, active or hidden content.
+    public const string DocumentMissingTitle = "document.missing-title";
+    public const string DocumentBadTitle = "document.bad-title";
+    public const string DocumentTypeNotAccepted = "document.type-not-accepted";
+    public const string DocumentTypeMismatch = "document.type-mismatch";
+    public const string DocumentMalformed = "document.malformed";
+    public const string DocumentActiveContent = "document.active-content";
+    public const string DocumentEmbeddedFile = "document.embedded-file";
+    public const string DocumentMacro = "document.macro";
+    public const string DocumentTooLarge = "document.too-large";
 
     // Administration of the directory.
     public const string AdminInvalidRequest = "admin.invalid-request";
@@ -215,6 +230,9 @@ public static class ErrorCatalog
         [AuditBadPeriod] = new("Période invalide", 400),
         [DatasetCorrupted] = new("Jeu de données altéré", 500),
         [SubjectIndexCorrupted] = new("Index d'un jeu de données altéré ou substitué", 500),
+        [ReplaceNotFound] = new("Jeu de données à remplacer introuvable", 404),
+        [ReplaceMismatch] = new("Jeu de données à remplacer d'un autre échange ou destinataire", 409),
+        [ReplaceGone] = new("Jeu de données à remplacer déjà retiré, remplacé ou détruit", 409),
         [InvalidFile] = new("Fichier refusé", 422),
         [Empty] = new("Fichier vide", 422),
         [NoRows] = new("Aucune ligne de données", 422),
@@ -247,6 +265,15 @@ public static class ErrorCatalog
         [BadReference] = new("Référence invalide", 422),
         [BadFormat] = new("Format invalide", 422),
         [DuplicateValue] = new("Valeur en double", 422),
+        [DocumentMissingTitle] = new("Titre du document manquant", 400),
+        [DocumentBadTitle] = new("Titre du document invalide", 400),
+        [DocumentTypeNotAccepted] = new("Type de document non accepté", 415),
+        [DocumentTypeMismatch] = new("Type déclaré différent du contenu", 415),
+        [DocumentMalformed] = new("Document illisible ou tronqué", 422),
+        [DocumentActiveContent] = new("Document avec script ou action", 422),
+        [DocumentEmbeddedFile] = new("Document avec fichier joint ou objet incorporé", 422),
+        [DocumentMacro] = new("Document avec macros", 422),
+        [DocumentTooLarge] = new("Document trop volumineux", 413),
         [AdminInvalidRequest] = new("Demande d'administration invalide", 400),
         [AdminBadCertificate] = new("Certificat illisible", 400),
         [AdminCertificateRefused] = new("Certificat refusé", 400),

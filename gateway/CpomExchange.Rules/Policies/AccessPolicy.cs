@@ -154,6 +154,12 @@ public static class AccessPolicy
             return AccessDecision.Deny(ErrorCatalog.DirectionNotAllowed,
                 $"Le contrat « {inForce.Id} » ne prévoit pas l'échange « {exchange.Label} » vers un(e) {Label(recipient.Kind)} (destinataires prévus : {string.Join(", ", enabled.To.Select(Label))}).");
         }
+        if (exchange.Category == DataCategory.Document && !enabled.To.Contains(sender.Kind))
+        {
+            // A contract's documents circulate among the parties its `to` names, both ways (004: P.S.T.38 and the Carsat only).
+            return AccessDecision.Deny(ErrorCatalog.DirectionNotAllowed,
+                $"Le contrat « {inForce.Id} » ne prévoit pas de documents venant d'un(e) {Label(sender.Kind)} (parties prévues : {string.Join(", ", enabled.To.Select(Label))}).");
+        }
         if (checkPurpose && !enabled.Purposes.Contains(request.Purpose!))
         {
             return AccessDecision.Deny(ErrorCatalog.PurposeNotAllowed,

@@ -98,7 +98,7 @@ internal static partial class ExchangeCatalogLoader
             var to = Kinds(x.To, "to", Error);
             if (!TryParseCategory(x.Category, out var category))
             {
-                Error($"Catégorie (category) « {x.Category} » inconnue : entreprise, personnel, sante ou agregat.");
+                Error($"Catégorie (category) « {x.Category} » inconnue : entreprise, personnel, sante, agregat ou document.");
             }
             var send = RoleList(x.Roles?.Send, "roles.send", category, Error);
             var list = RoleList(x.Roles?.List, "roles.list", category, Error);
@@ -112,7 +112,7 @@ internal static partial class ExchangeCatalogLoader
             // A DREETS receives aggregates. Company-level lists only where a seed clause asks for them
             // (001 art. 7: "informer les cocontractants des actions menées en entreprises"), named
             // here in dreetsBasis; data about workers never (DOMAIN.md 8).
-            if (to.Contains(OrganisationKind.Dreets) && category != DataCategory.Agregat
+            if (to.Contains(OrganisationKind.Dreets) && category is not (DataCategory.Agregat or DataCategory.Document)
                 && (category != DataCategory.Entreprise || string.IsNullOrWhiteSpace(x.DreetsBasis)))
             {
                 Error(category == DataCategory.Entreprise
@@ -138,7 +138,9 @@ internal static partial class ExchangeCatalogLoader
             {
                 Error("Durée de conservation (retentionDays) manquante ou nulle.");
             }
-            var columns = Columns(x, lists, Error);
+            // A document exchange carries files, not rows: no columns (DocumentFormatOf checks the rest).
+            var document = DocumentFormatOf(x, category, Error);
+            var columns = category == DataCategory.Document ? [] : Columns(x, lists, Error);
             if (category == DataCategory.Agregat && columns.Any(c => c.Kind is ColumnKind.Siret or ColumnKind.Nir))
             {
                 Error("Un échange agrégé ne porte ni SIRET ni NIR.");
@@ -192,6 +194,7 @@ internal static partial class ExchangeCatalogLoader
                 {
                     Report = x.Report,
                     DreetsBasis = x.DreetsBasis,
+                    Document = document,
                 };
             }
         }
@@ -350,6 +353,7 @@ internal static partial class ExchangeCatalogLoader
             "personnel" => (true, DataCategory.Personnel),
             "sante" => (true, DataCategory.Sante),
             "agregat" => (true, DataCategory.Agregat),
+            "document" => (true, DataCategory.Document),
             _ => (false, DataCategory.Entreprise),
         };
         category = r.Item2;
@@ -420,6 +424,7 @@ internal static partial class ExchangeCatalogLoader
         public List<ColumnEntry>? Columns { get; set; }
         public bool Report { get; set; }
         public string? DreetsBasis { get; set; }
+        public DocumentEntry? Document { get; set; }
     }
 
     private sealed class RolesEntry

@@ -38,7 +38,7 @@ public static partial class PolicyLoader
         }
         // The recipients: the catalogue's, narrowed by the contract. A DREETS receives a
         // company-level exchange only where the contract names it (rule 3 of policies/README.md).
-        var recipients = definition.To.Where(k => k != OrganisationKind.Dreets || definition.Category == DataCategory.Agregat).ToList();
+        var recipients = definition.To.Where(k => k != OrganisationKind.Dreets || definition.Category is DataCategory.Agregat or DataCategory.Document).ToList();
         if (x.To is not null)
         {
             recipients = [];

@@ -29,6 +29,11 @@ public enum DataCategory
     Sante,
     /// <summary>Aggregates only: no SIRET, no person. The only category a DREETS receives.</summary>
     Agregat,
+    /// <summary>
+    /// Documents of the contract (reviews, results, conventions, fiches): a PDF or OpenDocument text,
+    /// no table, no subject index; counted nowhere as a dataset of personal data.
+    /// </summary>
+    Document,
 }
 
 /// <summary>An organisation: one data controller with its own DPO.</summary>
@@ -249,6 +254,12 @@ public sealed record ExchangeDefinition(
     /// receives it only if it is an aggregate). A contract must still name the DREETS in its <c>to</c>.
     /// </summary>
     public string? DreetsBasis { get; init; }
+
+    /// <summary>
+    /// For a document exchange (<see cref="DataCategory.Document"/>): the file types it accepts and its
+    /// size limit; null for a CSV exchange.
+    /// </summary>
+    public CpomExchange.Rules.Documents.DocumentFormat? Document { get; init; }
 
     /// <summary>The roles allowed to do <paramref name="action"/>.</summary>
     public IReadOnlyList<string> RolesFor(DataAction action) => action switch

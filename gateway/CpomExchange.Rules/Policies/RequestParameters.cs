@@ -71,4 +71,7 @@ public static partial class RequestParameters
 
     [GeneratedRegex("^ds_[0-9a-f]{32}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex DatasetIdPattern();
+
+    /// <summary>True when <paramref name="value"/> has the form of a dataset identifier (<c>ds_</c> and 32 hex digits).</summary>
+    public static bool IsDatasetId(string? value) => value is not null && DatasetIdPattern().IsMatch(value);
 }

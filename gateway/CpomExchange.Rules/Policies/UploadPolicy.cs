@@ -1,3 +1,4 @@
+using CpomExchange.Rules.Documents;
 using CpomExchange.Rules.Errors;
 
 namespace CpomExchange.Rules.Policies;
@@ -10,6 +11,12 @@ public sealed record UploadParameters(string? Type, string? To, string? Purpose,
 
     /// <summary>The content codings applied to the file (<c>Content-Encoding</c>); none but <c>identity</c> is accepted.</summary>
     public IReadOnlyList<string> ContentEncodings { get; init; } = [];
+
+    /// <summary>A document's title (<c>title=</c>): required for, and only for, a document exchange (<see cref="DocumentTitle"/>).</summary>
+    public string? Title { get; init; }
+
+    /// <summary>The dataset this upload replaces (<c>replaces=</c>), if any: same exchange, recipient and sender, still available.</summary>
+    public string? Replaces { get; init; }
 }
 
 /// <summary>A recipient of an upload and the contract in force under which it receives it.</summary>
@@ -88,13 +95,36 @@ public static class UploadPolicy
         {
             return new Refusal(ErrorCatalog.UnknownOrganisation, $"Organisation destinataire « {to} » inconnue.");
         }
-        if (parameters.ContentType is not { } contentType || !IsCsv(contentType))
+        if (parameters.Replaces is { } replaces && !RequestParameters.IsDatasetId(replaces))
         {
-            return new Refusal(ErrorCatalog.UnsupportedMediaType, "Envoyez le fichier en text/csv.");
+            return new Refusal(ErrorCatalog.ReplaceNotFound, "Le paramètre replaces n'est pas un identifiant de jeu de données (ds_ suivi de 32 caractères hexadécimaux).");
+        }
+        if (exchange.Document is { } document)
+        {
+            // A document travels with its own type; the content decides it (DocumentInspector), this only screens the declaration.
+            if (DocumentTypes.MediaTypeOf(parameters.ContentType) is not { } declared || !document.MediaTypes.Contains(declared, StringComparer.Ordinal))
+            {
+                return new Refusal(ErrorCatalog.UnsupportedMediaType, $"Envoyez le document avec son type : {string.Join(" ou ", document.MediaTypes)}.");
+            }
+            if (DocumentTitle.Check(parameters.Title) is { } badTitle)
+            {
+                return badTitle;
+            }
+        }
+        else
+        {
+            if (parameters.ContentType is not { } contentType || !IsCsv(contentType))
+            {
+                return new Refusal(ErrorCatalog.UnsupportedMediaType, "Envoyez le fichier en text/csv.");
+            }
+            if (parameters.Title is not null)
+            {
+                return new Refusal(ErrorCatalog.DocumentBadTitle, $"Un titre (title) ne sert qu'aux documents : l'échange « {exchange.Type} » est un fichier CSV.");
+            }
         }
         if (parameters.ContentEncodings.Any(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)))
         {
-            return new Refusal(ErrorCatalog.UnsupportedMediaType, "Les contenus compressés ne sont pas acceptés : envoyez le fichier CSV tel quel.");
+            return new Refusal(ErrorCatalog.UnsupportedMediaType, "Les contenus compressés ne sont pas acceptés : envoyez le fichier tel quel.");
         }
         return null;
     }

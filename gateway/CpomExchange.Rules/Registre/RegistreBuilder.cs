@@ -41,6 +41,11 @@ public static class RegistreBuilder
             foreach (var enabled in contract.Exchanges.Values.OrderBy(x => CatalogueOrder(policies, x.Type)))
             {
                 var exchange = policies.Exchanges[enabled.Type];
+                if (exchange.Category == DataCategory.Document)
+                {
+                    // The contract's documents (reviews, conventions, fiches) are not a processing of personal data: no table, no subject.
+                    continue;
+                }
                 var recipients = parties.Where(p => p.Kind != self.Kind && enabled.To.Contains(p.Kind)).ToList();
                 if (exchange.From.Contains(self.Kind) && recipients.Count > 0)
                 {

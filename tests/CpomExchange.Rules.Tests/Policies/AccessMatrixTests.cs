@@ -33,6 +33,8 @@ public sealed class AccessMatrixTests
         ["entreprises-forte-sinistralite"] = ([C], [S], ["agent"], ["ciblage"]),
         ["cible-spsti"] = ([S], [C], ["agent"], ["ciblage"]),
         ["suite-alerte"] = ([C], [S], ["agent"], ["alerte-risque"]),
+        // DOMAIN.md "Documents, not tables": between the parties of a contract, any direction but to oneself's kind.
+        ["document"] = ([S, C, D], [S, C, D], ["agent"], ["documents-cpom"]),
     };
 
     // DOMAIN.md "The contracts in the seeds" (terms: see policies/contracts for the dates chosen).
@@ -41,15 +43,18 @@ public sealed class AccessMatrixTests
         ("cpom-cist971-2025", "cist971", "cgss-guadeloupe", "deets-guadeloupe", new(2025, 1, 1), new(2029, 12, 31), new()
         {
             ["adherents"] = ["ciblage"], ["entreprises-ciblees"] = ["ciblage"], ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["indicateurs"] = ["indicateurs"],
+            ["document"] = ["documents-cpom"],
         }),
         ("cpom-prevy-2025", "prevy", "carsat-lr", "dreets-occitanie", new(2025, 1, 22), new(2030, 1, 22), new()
         {
             ["adherents"] = ["sinistralite", "ciblage"], ["sinistralite"] = ["sinistralite"], ["entreprises-ciblees"] = ["ciblage"],
             ["actions-entreprises"] = ["information-actions"], ["indicateurs"] = ["indicateurs"],
+            ["document"] = ["documents-cpom"],
         }),
         ("cpom-satm-2025", "satm", "carsat-pdl", "dreets-pdl", new(2025, 3, 27), new(2029, 3, 26), new()
         {
             ["adherents"] = ["sinistralite"], ["sinistralite"] = ["sinistralite"], ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["indicateurs"] = ["indicateurs"],
+            ["document"] = ["documents-cpom"],
         }),
         ("cpom-pst38-2025", "pst38", "carsat-ra", "dreets-aura", new(2025, 7, 30), new(2030, 7, 29), new()
         {
@@ -57,18 +62,23 @@ public sealed class AccessMatrixTests
             ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["actions-entreprises"] = ["information-actions"], ["indicateurs"] = ["indicateurs"],
             // 004 fiche action 1 (forte sinistralité), fiche action 2 actions 2-3 (cible-spsti), "Engagements communs" (suite of an alert).
             ["entreprises-forte-sinistralite"] = ["ciblage"], ["cible-spsti"] = ["ciblage"], ["suite-alerte"] = ["alerte-risque"],
+            ["document"] = ["documents-cpom"],
         }),
     ];
 
     // Exchanges that reach a DREETS though they are not aggregates: only under the contracts named here (001 art. 7).
     private static readonly HashSet<(string Contract, string Exchange)> CompanyListsToDreets = [("cpom-prevy-2025", "actions-entreprises")];
 
+    // Documents reach the DREETS where the seed names a review or results for the three parties (000 volet 1, 001 art. 11, 002 §3.1 and §4), not under 004.
+    private static readonly HashSet<(string Contract, string Exchange)> DocumentsToDreets =
+        [("cpom-cist971-2025", "document"), ("cpom-prevy-2025", "document"), ("cpom-satm-2025", "document")];
+
     // Reports (DOMAIN.md 8): the annual table may still be sent until 30 June after the term.
     private static readonly HashSet<string> Reports = ["indicateurs"];
 
     private static DateOnly ReportingUntil(DateOnly end) => new DateOnly(end.Year, 6, 30) > end ? new DateOnly(end.Year, 6, 30) : new DateOnly(end.Year + 1, 6, 30);
 
-    private static readonly string[] AllPurposes = ["sinistralite", "ciblage", "alerte-risque", "information-actions", "pdp", "indicateurs", "marketing"];
+    private static readonly string[] AllPurposes = ["sinistralite", "ciblage", "alerte-risque", "information-actions", "pdp", "indicateurs", "documents-cpom", "marketing"];
 
     private static string KindOf(string org) => Policies.Organisations[org].Kind switch
     {
@@ -114,7 +124,12 @@ public sealed class AccessMatrixTests
         {
             return "policy.exchange-not-in-contract";
         }
-        if (KindOf(recipient) == D && exchange != "indicateurs" && !CompanyListsToDreets.Contains((contract.Id, exchange)))
+        if (KindOf(recipient) == D && exchange != "indicateurs" && !CompanyListsToDreets.Contains((contract.Id, exchange)) && !DocumentsToDreets.Contains((contract.Id, exchange)))
+        {
+            return "policy.direction-not-allowed";
+        }
+        // Documents circulate among the parties the contract names, both ways: under 004, not from the DREETS either.
+        if (exchange == "document" && KindOf(sender) == D && !DocumentsToDreets.Contains((contract.Id, exchange)))
         {
             return "policy.direction-not-allowed";
         }
@@ -204,6 +219,15 @@ public sealed class AccessMatrixTests
     // 001 art. 7: PREVY's actions in companies reach the DREETS Occitanie; P.S.T.38's do not reach the DREETS AuRA (004 names no such list).
     [InlineData("prevy", "agent", DataAction.Send, "actions-entreprises", "dreets-occitanie", "information-actions", null)]
     [InlineData("dreets-occitanie", "agent", DataAction.Download, "actions-entreprises", "prevy", "information-actions", null)]
+    // Documents: the reviews of 002 reach the DREETS Pays de la Loire, which may send its own; 004's documents stay between P.S.T.38 and the Carsat.
+    [InlineData("satm", "agent", DataAction.Send, "document", "dreets-pdl", "documents-cpom", null)]
+    [InlineData("dreets-pdl", "agent", DataAction.Send, "document", "carsat-pdl", "documents-cpom", null)]
+    [InlineData("pst38", "agent", DataAction.Send, "document", "carsat-ra", "documents-cpom", null)]
+    [InlineData("pst38", "agent", DataAction.Send, "document", "dreets-aura", "documents-cpom", "policy.direction-not-allowed")]
+    [InlineData("dreets-aura", "agent", DataAction.Send, "document", "pst38", "documents-cpom", "policy.direction-not-allowed")]
+    [InlineData("satm", "agent", DataAction.Send, "document", "carsat-pdl", "indicateurs", "policy.purpose-not-allowed")]
+    [InlineData("satm", "pdp", DataAction.Send, "document", "carsat-pdl", "documents-cpom", "policy.role-not-allowed")]
+    [InlineData("satm", "agent", DataAction.Send, "document", "carsat-lr", "documents-cpom", "policy.no-contract")]
     [InlineData("pst38", "agent", DataAction.Send, "actions-entreprises", "dreets-aura", "information-actions", "policy.direction-not-allowed")]
     [InlineData("pst38", "agent", DataAction.Send, "actions-entreprises", "carsat-ra", "information-actions", null)]
     [InlineData("dreets-occitanie", "agent", DataAction.Send, "actions-entreprises", "prevy", "information-actions", "policy.direction-not-allowed")]

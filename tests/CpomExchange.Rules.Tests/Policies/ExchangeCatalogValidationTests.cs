@@ -27,7 +27,7 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
         var (policies, errors) = PolicyLoader.TryLoad(_dir);
         Assert.Empty(errors);
         Assert.NotNull(policies);
-        Assert.Equal(12, policies.Exchanges.Count);
+        Assert.Equal(13, policies.Exchanges.Count);
     }
 
     // ---- exchanges.yaml: purposes and lists ----
@@ -335,10 +335,10 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [InlineData("{ type: indicateurs, purposes: [indicateurs] }", "{ type: indicateurs }", PrevyId + " / exchanges[indicateurs]", "Aucune finalité (purposes) pour cet échange.")]
     [InlineData("{ type: indicateurs, purposes: [indicateurs] }", "{ type: indicateurs, purposes: [] }", PrevyId + " / exchanges[indicateurs]", "Aucune finalité (purposes) pour cet échange.")]
     [InlineData("  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\n  - { type: indicateurs, purposes: [indicateurs] }\n", PrevyId + " / exchanges[indicateurs]", "Échange nommé deux fois.")]
-    [InlineData("  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking:\n  threshold: 1\n", PrevyId, "Seuil de masquage (masking.threshold) : 2 au moins.")]
-    [InlineData("  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking: { threshold: -5 }\n", PrevyId, "Seuil de masquage (masking.threshold) : 2 au moins.")]
+    [InlineData("\nexchanges:\n", "\nmasking:\n  threshold: 1\nexchanges:\n", PrevyId, "Seuil de masquage (masking.threshold) : 2 au moins.")]
+    [InlineData("\nexchanges:\n", "\nmasking: { threshold: -5 }\nexchanges:\n", PrevyId, "Seuil de masquage (masking.threshold) : 2 au moins.")]
     // A contract narrows what the catalogue allows: it may raise the threshold of secrecy, never lower it.
-    [InlineData("  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking: { threshold: 4 }\n", PrevyId, "Seuil de masquage (masking.threshold) 4 : inférieur à celui du catalogue pour « sinistralite » (5) ; un contrat peut relever ce seuil, jamais l'abaisser.")]
+    [InlineData("\nexchanges:\n", "\nmasking: { threshold: 4 }\nexchanges:\n", PrevyId, "Seuil de masquage (masking.threshold) 4 : inférieur à celui du catalogue pour « sinistralite » (5) ; un contrat peut relever ce seuil, jamais l'abaisser.")]
     public void BrokenContract_IsReported(string find, string replace, string entry, string fragment)
     {
         Replace(Prevy, find, replace);
@@ -359,7 +359,7 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [InlineData(10)]
     public void ContractMaskingThreshold_AtOrAboveTheCatalogues_IsKept(int threshold)
     {
-        Replace(Prevy, "  - { type: indicateurs, purposes: [indicateurs] }\n", $"  - {{ type: indicateurs, purposes: [indicateurs] }}\nmasking:\n  threshold: {threshold}\n");
+        Replace(Prevy, "\nexchanges:\n", $"\nmasking:\n  threshold: {threshold}\nexchanges:\n");
         var policies = PolicyLoader.Load(_dir);
         Assert.Equal(threshold, policies.Contracts.Single(c => c.Id == PrevyId).MaskingThreshold);
     }
@@ -368,8 +368,7 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     public void ContractLoweringTheThreshold_OfAContractWithoutMaskedExchange_IsKept()
     {
         // P.S.T.38's contract names no exchange that masks: a threshold of 2 lowers nothing.
-        // Appended after the exchanges list, whatever its last line.
-        File.AppendAllText(Path.Combine(_dir, "contracts", "cpom-pst38.yaml"), "masking: { threshold: 2 }\n");
+        Replace("contracts/cpom-pst38.yaml", "\nexchanges:\n", "\nmasking: { threshold: 2 }\nexchanges:\n");
         Assert.Equal(2, PolicyLoader.Load(_dir).Contracts.Single(c => c.Id == "cpom-pst38-2025").MaskingThreshold);
     }
 
@@ -423,7 +422,7 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
         ReplaceInExchange("sinistralite", "threshold: 5", "threshold: 1");
         ReplaceInExchange("actions-entreprises", "    dreetsBasis:", "    # dreetsBasis:");
         Replace(Prevy, "code: RISQUE_ROUTIER", "code: PDP");
-        Replace("contracts/cpom-satm.yaml", "  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking: { threshold: 1 }\n");
+        Replace("contracts/cpom-satm.yaml", "\nexchanges:\n", "\nmasking: { threshold: 1 }\nexchanges:\n");
         ReplaceInExchange("sinistralite", "revealedBy: [indice_frequence, journees_it, taux_gravite]", "revealedBy: [journees_it, indice_gravite]");
         ReplaceInExchange("suivi-entreprises", "purpose: ciblage", "purpose: pdp");
         ReplaceInExchange("retour-signalement", "type: row-reference", "type: reference");

@@ -90,6 +90,7 @@ internal sealed class PolitiquesModel(PolicySet policies, AccessDecisions decisi
         DataCategory.Entreprise => "données d'établissements",
         DataCategory.Personnel => "données personnelles de salariés",
         DataCategory.Sante => "données de santé (RGPD art. 9)",
+        DataCategory.Document => "documents du contrat (PDF, texte OpenDocument), sans tableau de données",
         _ => "agrégats, sans SIRET ni personne",
     };
 

@@ -567,6 +567,10 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                     b.Property<long>("MaskedCells")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("MediaType")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("Object")
                         .HasMaxLength(80)
                         .HasColumnType("character varying(80)");
@@ -585,6 +589,10 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
 
                     b.Property<string>("Purpose")
                         .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Replaces")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
@@ -624,6 +632,10 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                     b.Property<byte[]>("SubjectsWrappedKey")
                         .HasColumnType("bytea");
 
+                    b.Property<string>("Title")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("ToOrganisation")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -635,6 +647,9 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                         .HasColumnType("character varying(64)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Replaces")
+                        .IsUnique();
 
                     b.HasIndex("FromOrganisation", "CreatedAtUtc");
 

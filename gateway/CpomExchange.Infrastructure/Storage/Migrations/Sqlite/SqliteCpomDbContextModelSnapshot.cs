@@ -554,6 +554,10 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.Property<long>("MaskedCells")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("MediaType")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Object")
                         .HasMaxLength(80)
                         .HasColumnType("TEXT");
@@ -572,6 +576,10 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
 
                     b.Property<string>("Purpose")
                         .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Replaces")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
@@ -611,6 +619,10 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.Property<byte[]>("SubjectsWrappedKey")
                         .HasColumnType("BLOB");
 
+                    b.Property<string>("Title")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ToOrganisation")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -622,6 +634,9 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Replaces")
+                        .IsUnique();
 
                     b.HasIndex("FromOrganisation", "CreatedAtUtc");
 
