@@ -119,6 +119,9 @@ public static class ErrorCatalog
     public const string BadReference = "csv.bad-reference";
     public const string BadFormat = "csv.bad-format";
     public const string DuplicateValue = "csv.duplicate-value";
+    // ... and a table of aggregates as a whole (statistical secrecy across its rows):
+    public const string DuplicateCell = "csv.duplicate-cell";
+    public const string MixedLevels = "csv.mixed-levels";
 
     // Administration of the directory.
     public const string AdminInvalidRequest = "admin.invalid-request";
@@ -232,6 +235,8 @@ public static class ErrorCatalog
         [BadReference] = new("Référence invalide", 422),
         [BadFormat] = new("Format invalide", 422),
         [DuplicateValue] = new("Valeur en double", 422),
+        [DuplicateCell] = new("Case du tableau en double", 422),
+        [MixedLevels] = new("Niveaux mélangés dans un tableau", 422),
         [AdminInvalidRequest] = new("Demande d'administration invalide", 400),
         [AdminBadCertificate] = new("Certificat illisible", 400),
         [AdminCertificateRefused] = new("Certificat refusé", 400),
