@@ -9,7 +9,7 @@ namespace CpomExchange.Gateway.Tests;
 public sealed class MaskingFixture : GatewayFixture
 {
     private readonly TestPolicyFolder _policies = new TestPolicyFolder()
-        .Replace("contracts/cpom-satm.yaml", "  - { type: indicateurs, purposes: [indicateurs] }\n", "  - { type: indicateurs, purposes: [indicateurs] }\nmasking: { threshold: 8 }\n");
+        .Replace("contracts/cpom-satm.yaml", "\nexchanges:\n", "\nmasking: { threshold: 8 }\nexchanges:\n");
 
     protected override void Configure(WebApplicationBuilder builder) => _policies.Use(builder);
 
