@@ -103,7 +103,8 @@ internal sealed class JournalSuite(BenchOptions options, Report report)
             for (var i = 0; i < batch; i++)
             {
                 long n = done + i;
-                var denied = n % 100 == 0;
+                // About 1 % of refusals, spread over the 20 agents (101 and 20 share no factor).
+                var denied = n % 101 == 0;
                 db.AccessLogEntries.Add(new AccessLogEntryEntity
                 {
                     Controller = Controller,
@@ -122,7 +123,7 @@ internal sealed class JournalSuite(BenchOptions options, Report report)
                     Object = "Campagne CPOM 2026, lot n° " + (n % 100).ToString(CultureInfo.InvariantCulture),
                     LegalBasis = "RGPD art. 6(1)(e) (mission d'intérêt public) ; Code du travail L. 4622-10 et D. 4622-44 à D. 4622-47 (CPOM)",
                     Outcome = denied ? AccessLogEntry.Denied : AccessLogEntry.Allowed,
-                    ReasonCode = denied ? Reasons[(n / 100) % Reasons.Length] : null,
+                    ReasonCode = denied ? Reasons[(n / 101) % Reasons.Length] : null,
                     ClientAddress = "192.0.2.17",
                     RequestId = "0HNC4M2J7QK1E:" + n.ToString("X8", CultureInfo.InvariantCulture),
                     PreviousLeafHash = previous,

@@ -42,7 +42,7 @@ internal static class GatewayFigures
             await TransferSuite.UploadAsync(prevy, warmUp, CancellationToken.None);
             var warm = gateway.Memory();
             var trace = Option("--trace");
-            using (var tracing = trace is null ? null : await StartTraceAsync(gateway.ProcessId, Path.Combine(trace, "b1.nettrace"), 8))
+            using (var tracing = trace is null ? null : await StartTraceAsync(gateway.ProcessId, Path.Combine(trace, "b1.nettrace"), 600))
             {
             var cpu0 = Cpu(gateway.ProcessId);
             var watch = Stopwatch.StartNew();
@@ -83,7 +83,7 @@ internal static class GatewayFigures
     {
         var tool = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "dotnet-trace");
         var start = new ProcessStartInfo(tool) { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (var a in new[] { "collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--profile", "cpu-sampling", "-o", output, "--duration", TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--profile", "dotnet-sampled-thread-time", "-o", output, "--duration", TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(a);
         }
@@ -100,7 +100,13 @@ internal static class GatewayFigures
         {
             return;
         }
-        // dotnet-trace stops after its duration and writes the file.
+        // dotnet-trace stops on Ctrl+C (its duration is only a bound), then writes the file: the trace covers
+        // the measured step and nothing after it.
+        if (!tracing.HasExited)
+        {
+            using var interrupt = Process.Start("kill", ["-INT", tracing.Id.ToString(CultureInfo.InvariantCulture)]);
+            await interrupt.WaitForExitAsync();
+        }
         await tracing.WaitForExitAsync();
     }
 

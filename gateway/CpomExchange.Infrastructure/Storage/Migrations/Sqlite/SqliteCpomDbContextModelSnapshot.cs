@@ -137,9 +137,14 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
 
                     b.HasKey("Controller", "Seq");
 
-                    b.HasIndex("Controller", "DatasetId");
+                    b.HasIndex("Controller", "AgentId", "Seq");
 
-                    b.HasIndex("Controller", "TimeUtc");
+                    b.HasIndex("Controller", "DatasetId", "Seq");
+
+                    b.HasIndex("Controller", "Outcome", "Seq");
+
+                    b.HasIndex("Controller", "TimeUtc", "Action", "Outcome", "ExchangeType", "Purpose", "Counterpart", "AgentId", "ReasonCode")
+                        .HasDatabaseName("IX_access_log_entries_overview");
 
                     b.ToTable("access_log_entries", (string)null);
                 });
