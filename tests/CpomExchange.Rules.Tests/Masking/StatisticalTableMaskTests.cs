@@ -17,6 +17,8 @@ public sealed class StatisticalTableMaskTests
     private static readonly ExchangeDefinition Statistiques = Policies.Exchanges["statistiques-sinistralite"];
     private static readonly Contract Pst38 = Policies.Contracts.Single(c => c.Id == "cpom-pst38-2025");
 
+    private const int Code = 2, Zone = 3;
+
     private static StatisticalTableMask Mask(Contract? contract = null) => StatisticalTableMask.For(Statistiques, contract ?? Pst38)!;
 
     /// <summary>A row with its rates computed as a caisse would: IF per 1,000 employees, TG per 1,000 hours (1,607 a year each).</summary>
@@ -113,6 +115,46 @@ public sealed class StatisticalTableMaskTests
         Assert.Equal(["12", "90", "42", "60", "102"],
             new[] { ("A", "REGION"), ("B", "REGION"), ("TOUS", "38"), ("TOUS", "73"), ("TOUS", "REGION") }.Select(x => Cell(rows, x.Item1, x.Item2, TableAttacker.NbAt)));
         Assert.Empty(TableAttacker.Recover(rows));
+    }
+
+    [Fact]
+    public void TwoBlocksJoinedByOneCell_EveryGroupHoldsTwo_YetTheJoiningCellIsPinnedDown_SoItGetsAPartner()
+    {
+        // Small accident counts in two 2×2 blocks (A, B × 38, 73 and C, D × 74, 01) and in B/74, which
+        // joins them: every sector and every département holds two or three masked cells, so no
+        // total minus the others gives one back. Yet B/74 = (B's total − B/01) − (A/38 + A/73 + B/38 +
+        // B/73 summed from the département totals) + (A's total − A/74 − A/01): a bridge.
+        var small = new HashSet<(string, string)> { ("A", "38"), ("A", "73"), ("B", "38"), ("B", "73"), ("C", "74"), ("C", "01"), ("D", "74"), ("D", "01"), ("B", "74") };
+        var parts = new List<(string, string, long, long, long, long, long, long, long)>();
+        var i = 0;
+        foreach (var code in new[] { "A", "B", "C", "D" })
+        {
+            foreach (var zone in new[] { "38", "73", "74", "01" })
+            {
+                var nbAt = small.Contains((code, zone)) ? 1 + i % 4 : 20 + i;
+                parts.Add((code, zone, 30 + i, 900 + 10 * i, nbAt, 0, 0, 0, 0));
+                i++;
+            }
+        }
+        var rows = WithTotals(parts);
+        var original = rows.Select(r => (string[])r.Clone()).ToList();
+        Mask().Apply(rows);
+
+        Assert.Equal("<5", Cell(rows, "B", "74", TableAttacker.NbAt));
+        // One more cell than the nine small counts, in B's sector or the 74's département (its two groups).
+        var maskedAtCells = rows.Where(r => r[TableAttacker.NbAt] is "<5" or "secret").Select(r => (r[Code], r[Zone])).ToList();
+        var added = Assert.Single(maskedAtCells, c => !small.Contains(c));
+        Assert.True(added.Item1 == "B" || added.Item2 == "74", $"{added}");
+        Assert.Empty(TableAttacker.Recover(rows));
+        // The control: with only the nine small counts masked, the attacker does pin B/74 down.
+        var naive = original.Select(r => (string[])r.Clone()).ToList();
+        foreach (var r in naive.Where(r => small.Contains((r[Code], r[Zone]))))
+        {
+            r[TableAttacker.NbAt] = "<5";
+            r[TableAttacker.IndiceFrequence] = "secret";
+        }
+        var b74 = naive.FindIndex(r => r[Code] == "B" && r[Zone] == "74");
+        Assert.Equal(long.Parse(original[b74][TableAttacker.NbAt], CultureInfo.InvariantCulture), TableAttacker.Recover(naive)[(b74, TableAttacker.NbAt)]);
     }
 
     [Fact]
