@@ -60,8 +60,11 @@ public sealed class StatisticsTests(GatewayFixture gateway) : IClassFixture<Gate
         Assert.Equal("secret", Row("A", "73")[Etablissements]);
         Assert.Equal("secret", Row("B", "38")[Etablissements]);
 
-        // Both controllers' logs: the caisse's upload, the SPSTI's receipt and its download.
-        Assert.Equal(["upload"], (await gateway.LogEntriesAsync("carsat-ra-dpo", id)).Where(e => e.GetProperty("outcome").GetString() == "allowed").Select(e => e.GetProperty("action").GetString()).Distinct());
+        // Both controllers' logs: the caisse's upload and the SPSTI's download in each.
+        var caisseLog = await gateway.LogEntriesAsync("carsat-ra-dpo", id);
+        Assert.Contains(caisseLog, e => e.GetProperty("action").GetString() == "upload" && e.GetProperty("agent").GetString() == "carsat-ra-agent"
+            && e.GetProperty("outcome").GetString() == "allowed" && e.GetProperty("purpose").GetString() == "diagnostic");
+        Assert.Contains(caisseLog, e => e.GetProperty("action").GetString() == "download" && e.GetProperty("agent").GetString() == "pst38-agent");
         var spstiLog = await gateway.LogEntriesAsync("pst38-dpo", id);
         Assert.Contains(spstiLog, e => e.GetProperty("action").GetString() == "upload" && e.GetProperty("exchange").GetString() == "statistiques-sinistralite");
         Assert.Contains(spstiLog, e => e.GetProperty("action").GetString() == "download" && e.GetProperty("agent").GetString() == "pst38-agent"

@@ -13,8 +13,8 @@ namespace CpomExchange.Gateway.Tests.Registre;
 /// </summary>
 public sealed class AmendedContractFixture : GatewayFixture
 {
-    private readonly TestPolicyFolder _policies = new TestPolicyFolder().Replace("contracts/cpom-prevy.yaml", "  - { type: indicateurs, purposes: [indicateurs] }\n", """
-          - { type: indicateurs, purposes: [indicateurs] }
+    private readonly TestPolicyFolder _policies = new TestPolicyFolder().Replace("contracts/cpom-prevy.yaml", "\nexchanges:\n", """
+
         avenants:
           - id: avenant-1
             title: "Avenant n° 1 : alertes sur un risque prioritaire"
@@ -22,6 +22,7 @@ public sealed class AmendedContractFixture : GatewayFixture
             effective: 2027-03-01
             exchanges: [ { type: alertes-risque, purposes: [alerte-risque] } ]
             removeExchanges: [ actions-entreprises ]
+        exchanges:
 
         """);
 
