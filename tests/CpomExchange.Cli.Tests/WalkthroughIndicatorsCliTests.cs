@@ -20,6 +20,9 @@ public sealed class WalkthroughIndicatorsCliTests(GatewayFixture gateway) : ICla
         return result;
     }
 
+    /// <summary>The rows of tests/Samples/suivi-entreprises.csv.</summary>
+    private const int SuiviRows = 1;
+
     private static string Sample(string name) => Path.Combine(GatewayFixture.SamplesDirectory, name);
 
     [Fact]
@@ -41,6 +44,7 @@ public sealed class WalkthroughIndicatorsCliTests(GatewayFixture gateway) : ICla
 
         var table = Path.Combine(_work, "indicateurs-2026.csv");
         var drafted = await CpomAsync("pst38-agent", "indicators", "--contract", "cpom-pst38-2025", "--year", "2026", "-o", table);
+        var tableLines = (await File.ReadAllTextAsync(table)).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         // 79402654223514 trained on PDP and 92832764283508 visited on RPS: both targeted by the Carsat.
         Assert.Equal(
         [
@@ -51,7 +55,12 @@ public sealed class WalkthroughIndicatorsCliTests(GatewayFixture gateway) : ICla
             "2026;30/07/2025;29/07/2030;RPS;ETABLISSEMENTS_FORMES;0;0;",
             "2026;30/07/2025;29/07/2030;RPS;ETABLISSEMENTS_ACCOMPAGNES;1;1;",
             "2026;30/07/2025;29/07/2030;RPS;ETABLISSEMENTS_COMMUNICATION;0;0;",
-        ], (await File.ReadAllTextAsync(table)).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
+        ], tableLines.Take(7));
+        // Then the contract's own indicators (cpom-pst38.yaml) but the one counted from health data.
+        Assert.Equal(7 + 25, tableLines.Length);
+        Assert.Contains("2026;30/07/2025;29/07/2030;PDP;VISITES_PRE_REPRISE;;;", tableLines);       // typed: P.S.T.38 fills it
+        Assert.Contains("2026;30/07/2025;29/07/2030;RPS;ALERTES_TRANSMISES;1;;", tableLines);        // the sample's one alert
+        Assert.Contains($"2026;30/07/2025;29/07/2030;RPS;SUIVIS_ETABLISSEMENTS_CIBLES;{SuiviRows};;", tableLines);
         Assert.Contains("2 action(s) de l'année sur un thème hors des volets du contrat : non comptée(s).", drafted.Out, StringComparison.Ordinal);
         Assert.Contains("Lignes des signalements omises", drafted.Out, StringComparison.Ordinal);
 
@@ -61,13 +70,13 @@ public sealed class WalkthroughIndicatorsCliTests(GatewayFixture gateway) : ICla
         Assert.Contains("remettez ces chiffres à l'agent", pdpDraft.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("cpom upload", pdpDraft.Out, StringComparison.Ordinal);
         Assert.Contains("cpom upload indicateurs-2026.csv --type indicateurs", drafted.Out, StringComparison.Ordinal);
-        Assert.EndsWith("2026;30/07/2025;29/07/2030;PDP;SIGNALEMENTS_EMIS;1;;\r\n2026;30/07/2025;29/07/2030;PDP;SIGNALEMENTS_RECUS;0;;\r\n",
-            await File.ReadAllTextAsync(counts), StringComparison.Ordinal);
+        Assert.EndsWith("2026;30/07/2025;29/07/2030;PDP;SIGNALEMENTS_EMIS;1;;\r\n2026;30/07/2025;29/07/2030;PDP;SIGNALEMENTS_RECUS;0;;\r\n"
+            + "2026;30/07/2025;29/07/2030;PDP;RETOURS_SERVICE_SOCIAL;1;;\r\n", await File.ReadAllTextAsync(counts), StringComparison.Ordinal);
 
         await CpomAsync("pst38-agent", "upload", table, "--type", "indicateurs", "--to", "dreets-aura", "--purpose", "indicateurs");
         var inbox = await CpomAsync("dreets-aura-agent", "inbox", "--json");
         using var listed = JsonDocument.Parse(inbox.Out);
         var received = Assert.Single(listed.RootElement.GetProperty("datasets").EnumerateArray());
-        Assert.Equal(("indicateurs", 6L), (received.GetProperty("type").GetString(), received.GetProperty("rows").GetInt64()));
+        Assert.Equal(("indicateurs", 31L), (received.GetProperty("type").GetString(), received.GetProperty("rows").GetInt64()));
     }
 }

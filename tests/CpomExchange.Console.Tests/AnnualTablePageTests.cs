@@ -36,6 +36,27 @@ public sealed class AnnualTablePageTests(ConsoleFixture console)
     }
 
     [Fact]
+    public async Task SpstiAgent_SeesTheContractsOwnIndicators_ComputedPrefilled_TypedToFill()
+    {
+        var page = await console.OpenAsync("pst38-agent", "/TableauAnnuel");
+        await page.GotoAsync($"{console.Origin}/TableauAnnuel?contrat=cpom-pst38-2025&annee=2025");
+        var text = await page.Locator("main form[method=post] table").InnerTextAsync();
+        // Seed 004 fiche action 1 ("nb de visites de pré-reprise total"), typed by P.S.T.38; fiche 2's alerts, computed.
+        Assert.Contains("Visites de pré-reprise (total) (visites ; indicateur du contrat, à saisir)", text, StringComparison.Ordinal);
+        Assert.Contains("(alertes ; indicateur du contrat, calculé par la passerelle)", text, StringComparison.Ordinal);
+        // Only typed indicators take a number: 25 of P.S.T.38's 26 reach an agent (not the one counted from health data), 23 typed.
+        Assert.Equal(23, await page.Locator("main form[method=post] table input[name=nombres]").CountAsync());
+        await console.AssertAccessibleAsync(page);
+
+        await page.GetByLabel("Nombre : PDP, VISITES_PRE_REPRISE", new() { Exact = true }).FillAsync("12");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Télécharger le tableau (CSV)" }).ClickAsync());
+        var lines = (await File.ReadAllTextAsync((await download.PathAsync())!)).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("2025;30/07/2025;29/07/2030;PDP;VISITES_PRE_REPRISE;12;;", lines);
+        Assert.Contains("2025;30/07/2025;29/07/2030;PDP;VISITES_MI_CARRIERE;;;", lines);
+        Assert.Single(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, "^2025;30/07/2025;29/07/2030;RPS;ALERTES_TRANSMISES;[0-9]+;;$"));
+    }
+
+    [Fact]
     public async Task Dreets_IsToldWhyWithTheCataloguesTitleAndCode()
     {
         var page = await console.OpenAsync("dreets-aura-agent", "/TableauAnnuel");

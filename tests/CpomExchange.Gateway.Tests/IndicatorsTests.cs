@@ -142,7 +142,10 @@ public sealed class IndicatorsTests(GatewayFixture gateway) : IClassFixture<Gate
         using (var both = await AgentAndPdpAsync("pst38-agent-pdp", "pst38", "P.S.T.38", "999000102"))
         {
             var (lines, response) = await DraftAsync(both, "cpom-pst38-2025", Year);
-            Assert.Equal([Header, .. pdpRows, .. signalementRows, .. rpsRows], lines);
+            // Then the contract's own 26 indicators (cpom-pst38.yaml): nothing of theirs was sent here.
+            Assert.Equal([Header, .. pdpRows, .. signalementRows, .. rpsRows], lines.Take(9));
+            Assert.Equal(9 + 26, lines.Length);
+            Assert.Contains($"{Year};{dates};PDP;RETOURS_SERVICE_SOCIAL;0;;", lines);
             Assert.Equal("etablissements, signalements", HeaderValue(response, "Cpom-Sections"));
             Assert.Equal("1", HeaderValue(response, "Cpom-Excluded-Files"));
             Assert.Equal("1", HeaderValue(response, "Cpom-Outside-Volets"));
@@ -151,18 +154,20 @@ public sealed class IndicatorsTests(GatewayFixture gateway) : IClassFixture<Gate
         using (var agent = gateway.ClientFor("pst38-agent"))
         {
             var (lines, response) = await DraftAsync(agent, "cpom-pst38-2025", Year);
-            Assert.Equal([Header, .. pdpRows, .. rpsRows], lines);
+            Assert.Equal([Header, .. pdpRows, .. rpsRows], lines.Take(7));
+            Assert.Equal(7 + 25, lines.Length); // the contract's indicators but the one counted from health data
+            Assert.DoesNotContain(lines, l => l.Contains("RETOURS_SERVICE_SOCIAL", StringComparison.Ordinal));
             Assert.Equal("etablissements", HeaderValue(response, "Cpom-Sections"));
 
             // The draft, comments written, is what the DREETS receives.
             var sent = await UploadAsync(agent, "type=indicateurs&to=dreets-aura&purpose=indicateurs", string.Join("\r\n", lines) + "\r\n");
-            Assert.Equal(6, sent.GetProperty("rows").GetInt64());
+            Assert.Equal(31, sent.GetProperty("rows").GetInt64());
         }
         // The cellule PDP: the signalements only.
         using (var pdp = gateway.ClientFor("pst38-pdp"))
         {
             var (lines, response) = await DraftAsync(pdp, "cpom-pst38-2025", Year);
-            Assert.Equal([Header, .. signalementRows], lines);
+            Assert.Equal([Header, .. signalementRows, $"{Year};{dates};PDP;RETOURS_SERVICE_SOCIAL;0;;"], lines);
             Assert.Equal("signalements", HeaderValue(response, "Cpom-Sections"));
         }
         // Each draft is logged under P.S.T.38 and under the Carsat, whose targets and signalements it counted.
@@ -245,7 +250,7 @@ public sealed class IndicatorsTests(GatewayFixture gateway) : IClassFixture<Gate
         }
         using var agent = gateway.ClientFor("satm-agent");
         var (agentLines, _) = await DraftAsync(agent, "cpom-satm-2025", Year);
-        Assert.Equal(10, agentLines.Length); // header + 3 volets × 3 indicators
+        Assert.Equal(10 + 12, agentLines.Length); // header + 3 volets × 3 indicators + the contract's own 12 (cpom-satm.yaml), all typed
         Assert.DoesNotContain(agentLines, l => l.Contains("SIGNALEMENTS", StringComparison.Ordinal));
         Assert.Equal($"{Year};{dates};RADON;ETABLISSEMENTS_FORMES;0;0;", agentLines[4]);
     }

@@ -67,7 +67,7 @@ public sealed class ReportingPeriodTests(MovableClockFixture gateway) : IClassFi
         Assert.Contains("2028;27/03/2025;26/03/2029;PDP;SIGNALEMENTS_EMIS;14;;Fiches de liaison", content, StringComparison.Ordinal);
         // The draft of that year can still be made (both parts: the counts describe the term).
         var (lines, _) = await IndicatorsTests.DraftAsync(satm, "cpom-satm-2025", 2028);
-        Assert.Equal(12, lines.Length);
+        Assert.Equal(12 + 12, lines.Length); // header, 3 volets × 3, 2 signalements; the contract's own 12 (cpom-satm.yaml)
 
         var adherents = await satm.PostAsync("api/v1/datasets?type=adherents&to=carsat-pdl&purpose=sinistralite", IndicatorsTests.Csv("siret\r\n10433218419605\r\n"));
         var problem = await adherents.ReadProblemAsync(HttpStatusCode.Forbidden);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CpomExchange.Cli.Client;
 using CpomExchange.Cli.Text;
 using CpomExchange.Rules.Csv;
+using CpomExchange.Rules.Indicators;
 using CpomExchange.Rules.Policies;
 using CpomExchange.Rules.Text;
 
@@ -35,7 +36,9 @@ internal static class InfoCommands
                 throw new UsageException($"Fichier introuvable : {path.FullName}");
             }
             await using var stream = path.OpenRead();
-            var result = await CsvIngestor.IngestAsync(stream, exchange.Schema, output: null, cancellationToken: ct);
+            // The annual table is read as the gateway reads it: its indicator column takes the contract's own codes too,
+            // which only the gateway, knowing the contract the file is sent under, checks.
+            var result = await CsvIngestor.IngestAsync(stream, ContractIndicatorRows.SchemaFor(exchange), output: null, cancellationToken: ct);
             if (output.Json)
             {
                 output.WriteJson(new { valid = result.IsValid, type = exchangeType, rows = result.Rows, encoding = result.Encoding, errorCount = result.ErrorCount, errors = result.Errors });

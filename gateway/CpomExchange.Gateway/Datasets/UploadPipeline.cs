@@ -12,6 +12,7 @@ using CpomExchange.Infrastructure.Telemetry;
 using CpomExchange.Rules.AccessLog;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Errors;
+using CpomExchange.Rules.Indicators;
 using CpomExchange.Rules.Masking;
 using CpomExchange.Rules.Minimisation;
 using CpomExchange.Rules.Policies;
@@ -88,7 +89,7 @@ internal sealed partial class UploadPipeline(
             }
             var source = new HashingReadStream(body);
             var rows = new RowSink(decision, plan, outgoing, cancellationToken);
-            var result = await CsvIngestor.IngestAsync(source, decision.Exchange.Schema, null, new CsvIngestOptions
+            var result = await CsvIngestor.IngestAsync(source, ContractIndicatorRows.SchemaFor(decision.Exchange), null, new CsvIngestOptions
             {
                 MaxRows = options.Value.Limits.MaxRows,
                 // Sorted runs of a large file's SIRETs (encrypted, deleted when closed), within the spool's quota.

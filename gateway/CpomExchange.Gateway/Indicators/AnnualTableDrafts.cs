@@ -73,7 +73,8 @@ internal sealed partial class AnnualTableDrafts(PolicySet policies, AccessDecisi
         {
             LogUnreadable(logger, sources.RowsUnreadable, found.Id);
         }
-        var rows = sources.Table.Rows(found, decision.Establishments, sources.Signalements).ToList();
+        var rows = sources.Table.Rows(found, decision.Establishments, sources.Signalements)
+            .Concat(sources.Table.ContractRows(found.On(today), sources.Computed, decision.Establishments, decision.Signalements)).ToList();
         await journal.RecordAsync(http, caller, LogActions.IndicatorsDraft, ReportingPolicy.Indicators, null, rows.Count, found.Caisse, ReportingPolicy.Indicators,
             found.Id, null, sources.Concerned);
         return new AnnualTableDraft(found, year.Value, decision, sources, rows);
@@ -81,10 +82,11 @@ internal sealed partial class AnnualTableDrafts(PolicySet policies, AccessDecisi
 
     /// <summary>
     /// Writes <paramref name="rows"/> as the <c>indicateurs</c> CSV people open in Excel (<c>;</c>, BOM,
-    /// formulas neutralised), each row's comment taken from <paramref name="comments"/> when given.
+    /// formulas neutralised), each row's comment taken from <paramref name="comments"/> when given, and
+    /// its number from <paramref name="numbers"/> when given and not empty (the contract's typed indicators).
     /// </summary>
     public async Task WriteCsvAsync(Stream output, IEnumerable<IReadOnlyDictionary<string, string>> rows, IReadOnlyList<string>? comments,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IReadOnlyList<string>? numbers = null)
     {
         var columns = Columns.ToArray();
         await using var csv = CsvWriter.Create(output, CsvIngestor.OutputOptions, leaveOpen: true);
@@ -93,7 +95,10 @@ internal sealed partial class AnnualTableDrafts(PolicySet policies, AccessDecisi
         foreach (var row in rows)
         {
             var comment = comments is not null && index < comments.Count ? comments[index] : null;
-            await csv.WriteRecordAsync(columns.Select(c => c == "commentaire" && comment is not null ? comment : row.TryGetValue(c, out var value) ? value : string.Empty).ToArray(),
+            var number = numbers is not null && index < numbers.Count && numbers[index].Length > 0 ? numbers[index] : null;
+            await csv.WriteRecordAsync(columns.Select(c => c == "commentaire" && comment is not null ? comment
+                : c == "nombre" && number is not null ? number
+                : row.TryGetValue(c, out var value) ? value : string.Empty).ToArray(),
                 cancellationToken);
             index++;
         }

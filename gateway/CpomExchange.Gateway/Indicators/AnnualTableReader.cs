@@ -17,8 +17,9 @@ namespace CpomExchange.Gateway.Indicators;
 /// <param name="FilesExcluded">Actions files withdrawn or destroyed: never read, never counted.</param>
 /// <param name="RowsUnreadable">Stored action rows that no longer pass the catalogue's columns (skipped).</param>
 /// <param name="Concerned">The other controllers whose data was read: the caisse, the recipients of the actions files.</param>
+/// <param name="Computed">The values of the contract's computed indicators the caller may see, by code.</param>
 internal sealed record AnnualTableSources(AnnualTable Table, (long Sent, long Received)? Signalements, int FilesRead, int FilesExcluded,
-    long RowsUnreadable, IReadOnlyCollection<string> Concerned);
+    long RowsUnreadable, IReadOnlyCollection<string> Concerned, IReadOnlyDictionary<string, long> Computed);
 
 /// <summary>
 /// Computes a year of a contract's annual table from the datasets of that contract (DOMAIN.md 8):
@@ -88,16 +89,27 @@ internal sealed class AnnualTableReader(CpomDbContext db, IPayloadStore store, I
             table = new AnnualTable(year, [], []);
         }
 
+        // Counted from the datasets' metadata: the rows of the files of an exchange sent one way under
+        // this contract, stored during the year in local time, withdrawn files left out.
+        Task<long> CountAsync(string type, string from, string to) => db.Datasets.AsNoTracking()
+            .Where(d => d.Type == type && d.FromOrganisation == from && d.ToOrganisation == to && d.ContractId == contract.Id
+                && d.Status != DatasetStatus.Withdrawn && d.CreatedAtUtc >= startUtc && d.CreatedAtUtc < endUtc)
+            .SumAsync(d => d.Rows, cancellationToken);
         (long, long)? counts = null;
         if (signalements)
         {
-            Task<long> CountAsync(string from, string to) => db.Datasets.AsNoTracking()
-                .Where(d => d.Type == ReportingPolicy.Signalements && d.FromOrganisation == from && d.ToOrganisation == to && d.ContractId == contract.Id
-                    && d.Status != DatasetStatus.Withdrawn && d.CreatedAtUtc >= startUtc && d.CreatedAtUtc < endUtc)
-                .SumAsync(d => d.Rows, cancellationToken);
-            counts = (await CountAsync(contract.Spsti, contract.Caisse), await CountAsync(contract.Caisse, contract.Spsti));
+            counts = (await CountAsync(ReportingPolicy.Signalements, contract.Spsti, contract.Caisse), await CountAsync(ReportingPolicy.Signalements, contract.Caisse, contract.Spsti));
         }
-        return new AnnualTableSources(table, counts, filesRead, filesExcluded, unreadable, concerned);
+        var computed = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var indicator in contract.Indicators.Where(i => i.Formula is not null))
+        {
+            var formula = IndicatorFormulas.All[indicator.Formula!];
+            if (formula.HealthData ? signalements : establishments)
+            {
+                computed[indicator.Code] = await CountAsync(formula.Exchange, IndicatorFormulas.PartyOf(contract, formula.From), IndicatorFormulas.PartyOf(contract, formula.To));
+            }
+        }
+        return new AnnualTableSources(table, counts, filesRead, filesExcluded, unreadable, concerned, computed);
     }
 
     /// <summary>

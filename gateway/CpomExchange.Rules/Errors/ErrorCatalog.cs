@@ -57,6 +57,10 @@ public static class ErrorCatalog
     public const string PolicyVersionNotFound = "policy.version-not-found";
     // A report (the annual table) for a year its contract did not cover, or that has not begun.
     public const string ReportYearNotCovered = "report.year-not-covered";
+    // A row of the annual table naming an indicator neither the DGT table nor the contract declares,
+    // or a contract's indicator under another volet than its own.
+    public const string ReportIndicatorNotInContract = "report.indicator-not-in-contract";
+    public const string ReportIndicatorOutsideVolet = "report.indicator-outside-volet";
 
     // Exchanges the catalogue names but whose rules this gateway does not enforce yet.
     public const string ExchangeNotAvailable = "exchange.not-available";
@@ -186,6 +190,8 @@ public static class ErrorCatalog
         [DirectionNotAllowed] = new("Sens d'échange non autorisé", 403),
         [NoOrganisation] = new("Agent sans organisation", 403),
         [ReportYearNotCovered] = new("Année hors du contrat", 400),
+        [ReportIndicatorNotInContract] = new("Indicateur non déclaré par le contrat", 422),
+        [ReportIndicatorOutsideVolet] = new("Indicateur hors de son volet", 422),
         [ExchangeNotAvailable] = new("Échange pas encore ouvert", 501),
         [NotInReply] = new("SIRET hors de la liste d'origine", 422),
         [NotTargeted] = new("Établissement non ciblé", 422),

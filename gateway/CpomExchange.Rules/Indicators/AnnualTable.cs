@@ -156,6 +156,33 @@ public sealed class AnnualTable
         }
     }
 
+    /// <summary>
+    /// The rows of the contract's own indicators (<see cref="Contract.Indicators"/>), after the DGT
+    /// table's, in the contract file's order: a computed one with its value from
+    /// <paramref name="computed"/> (by code), a typed one with <c>nombre</c> empty, for the SPSTI to
+    /// fill. A computed indicator counted from health data (RGPD art. 9) only when
+    /// <paramref name="signalements"/>; the others only when <paramref name="establishments"/> (whoever
+    /// may send the table).
+    /// </summary>
+    public IEnumerable<IReadOnlyDictionary<string, string>> ContractRows(Contract contract, IReadOnlyDictionary<string, long> computed, bool establishments, bool signalements)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        ArgumentNullException.ThrowIfNull(computed);
+        foreach (var indicator in contract.Indicators)
+        {
+            var formula = indicator.Formula is { } name ? IndicatorFormulas.All[name] : null;
+            if (!(formula is { HealthData: true } ? signalements : establishments))
+            {
+                continue;
+            }
+            var row = Row(contract, indicator.Volet, indicator.Code, 0, null);
+            row["nombre"] = formula is null ? string.Empty
+                : computed.TryGetValue(indicator.Code, out var value) ? value.ToString(CultureInfo.InvariantCulture)
+                : throw new InvalidOperationException($"Indicator {indicator.Code} was not computed.");
+            yield return row;
+        }
+    }
+
     private Dictionary<string, string> Row(Contract contract, string theme, string indicator, long count, long? followed) => new(StringComparer.Ordinal)
     {
         ["annee"] = Year.ToString(CultureInfo.InvariantCulture),

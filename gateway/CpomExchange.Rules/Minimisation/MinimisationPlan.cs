@@ -1,5 +1,6 @@
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Errors;
+using CpomExchange.Rules.Indicators;
 using CpomExchange.Rules.Masking;
 using CpomExchange.Rules.Policies;
 
@@ -92,6 +93,11 @@ public sealed class MinimisationPlan
         if (ReportingPolicy.YearCheck(exchange, recipient.Contract, today) is { } year)
         {
             plan._checks.Add((row, _) => ValueTask.FromResult(year(row.Cells)));
+        }
+        // The annual table's indicators: the DGT table's, or the contract's own under their volet.
+        if (ContractIndicatorRows.Check(exchange, recipient.Contract) is { } indicators)
+        {
+            plan._checks.Add((row, _) => ValueTask.FromResult(indicators(row.Cells)));
         }
         return plan;
     }

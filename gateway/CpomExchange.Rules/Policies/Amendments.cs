@@ -76,6 +76,8 @@ public static class ContractVersions
             End = end,
             ReportingUntil = reportingUntil,
             Volets = volets,
+            // An indicator goes with its volet: a removed volet's indicators are no longer the contract's.
+            Indicators = contract.Indicators.Where(i => volets.Any(v => v.Code == i.Volet)).ToList(),
             Exchanges = exchanges,
             AppliedAmendments = [.. contract.AppliedAmendments, amendment.Id],
         };

@@ -30,6 +30,7 @@ public static partial class PolicyLoader
     private static readonly IDeserializer Yaml = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .WithDuplicateKeyChecking()
+        .WithNodeDeserializer(inner => new LineNodeDeserializer(inner), s => s.InsteadOf<YamlDotNet.Serialization.NodeDeserializers.ObjectNodeDeserializer>())
         .Build();
 
     /// <summary>The environment variable that names the policy folder.</summary>
@@ -261,6 +262,7 @@ public static partial class PolicyLoader
                     errors.Add(new PolicyError(file, entry, $"Seuil de masquage (masking.threshold) {own} : inférieur à celui du catalogue pour « {masked.Type} » ({masked.Masking!.Threshold}) ; un contrat peut relever ce seuil, jamais l'abaisser."));
                 }
             }
+            var indicators = ParseIndicators(c.Indicators, file, entry, volets, enabled.Keys, exchanges, errors);
             var amendments = ParseAmendments(c.Avenants, file, entry, [c.Parties?.Spsti, c.Parties?.Caisse, c.Parties?.Dreets], purposes, exchanges, errors);
             if (errors.Count == before)
             {
@@ -269,6 +271,7 @@ public static partial class PolicyLoader
                 {
                     ReportingUntil = reportingUntil ?? Contract.DefaultReportingUntil(end.Value),
                     Amendments = amendments,
+                    Indicators = indicators,
                 };
                 CheckAmendments(contract, file, entry, exchanges, errors);
                 // Two contracts between the same parties never overlap, whatever their amendments make of their terms.
@@ -386,6 +389,7 @@ public static partial class PolicyLoader
         public PartiesEntry? Parties { get; set; }
         public TermEntry? Term { get; set; }
         public List<VoletEntry>? Volets { get; set; }
+        public List<IndicatorEntry>? Indicators { get; set; }
         public List<ContractExchangeEntry>? Exchanges { get; set; }
         public ContractMaskingEntry? Masking { get; set; }
         public List<AmendmentEntry>? Avenants { get; set; }

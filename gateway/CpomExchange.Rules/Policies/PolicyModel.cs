@@ -41,6 +41,21 @@ public sealed record Organisation(string Id, OrganisationKind Kind, string Name,
 /// <summary>A volet (theme) of a CPOM.</summary>
 public sealed record Volet(string Code, string Label);
 
+/// <summary>
+/// An indicator a contract declares for one of its volets (its fiches' own indicators, beside the
+/// DGT table's: DOMAIN.md 8), carried as rows of the <c>indicateurs</c> file.
+/// </summary>
+/// <param name="Volet">The volet's code: the row's <c>theme</c>.</param>
+/// <param name="Code">The row's <c>indicateur</c>: unique in the contract, never one of the DGT table's codes.</param>
+/// <param name="Label">The fiche's wording.</param>
+/// <param name="Unit">What <c>nombre</c> counts (signalements, visites, ...).</param>
+/// <param name="Formula">The formula the gateway computes it with (<see cref="Indicators.IndicatorFormulas"/>), or null when the SPSTI types it.</param>
+public sealed record ContractIndicator(string Volet, string Code, string Label, string Unit, string? Formula)
+{
+    /// <summary>True when the SPSTI types the value (the gateway does not hold the data).</summary>
+    public bool Typed => Formula is null;
+}
+
 /// <summary>An exchange a contract enables, for some of the exchange's purposes.</summary>
 public sealed record ContractExchange(string Type, IReadOnlyList<string> Purposes)
 {
@@ -79,6 +94,9 @@ public sealed record Contract(
 
     /// <summary>The ids of the amendments this version of the contract includes (none for the contract as signed).</summary>
     public IReadOnlyList<string> AppliedAmendments { get; init; } = [];
+
+    /// <summary>The contract's own indicators (<c>indicators:</c> of its file), in the file's order.</summary>
+    public IReadOnlyList<ContractIndicator> Indicators { get; init; } = [];
 
     /// <summary>True when both organisations are parties to this contract.</summary>
     public bool Binds(string a, string b) => a != b && Parties.Contains(a) && Parties.Contains(b);

@@ -44,6 +44,9 @@ internal sealed class TableauAnnuelModel(AnnualTableDrafts drafts, PolicySet pol
     /// <summary>The comments typed, one per row of the draft (empty when none).</summary>
     public IReadOnlyList<string> Comments { get; private set; } = [];
 
+    /// <summary>The numbers typed for the contract's typed indicators, one per row of the draft (empty for the others).</summary>
+    public IReadOnlyList<string> Numbers { get; private set; } = [];
+
     /// <summary>True while the agent is asked to confirm the sending.</summary>
     public bool Confirming { get; private set; }
 
@@ -66,28 +69,28 @@ internal sealed class TableauAnnuelModel(AnnualTableDrafts drafts, PolicySet pol
     {
         if (ContractId is not null || Year is not null)
         {
-            await DraftAsync(NoComments);
+            await DraftAsync(NoComments, NoComments);
         }
     }
 
     /// <summary>The draft, computed again (and logged), with the comments typed, as the <c>indicateurs</c> CSV.</summary>
-    public async Task<IActionResult> OnPostTelechargerAsync(List<string>? commentaires, List<string>? cles)
+    public async Task<IActionResult> OnPostTelechargerAsync(List<string>? commentaires, List<string>? cles, List<string>? nombres, List<string>? nombresCles)
     {
-        if (!await DraftWithCommentsAsync(commentaires, cles, "rien n'a été téléchargé"))
+        if (!await DraftWithCommentsAsync(commentaires, cles, nombres, nombresCles, "rien n'a été téléchargé"))
         {
             return Page();
         }
         var draft = Draft!;
         Response.ContentType = "text/csv; charset=utf-8";
         Response.Headers.ContentDisposition = $"attachment; filename=\"indicateurs-{draft.Contract.Id}-{draft.Year}.csv\"";
-        await drafts.WriteCsvAsync(Response.Body, draft.Rows, Comments, HttpContext.RequestAborted);
+        await drafts.WriteCsvAsync(Response.Body, draft.Rows, Comments, HttpContext.RequestAborted, Numbers);
         return new EmptyResult();
     }
 
     /// <summary>The confirmation: what will be sent, to whom; nothing is sent yet.</summary>
-    public async Task<IActionResult> OnPostEnvoyerAsync(List<string>? commentaires, List<string>? cles)
+    public async Task<IActionResult> OnPostEnvoyerAsync(List<string>? commentaires, List<string>? cles, List<string>? nombres, List<string>? nombresCles)
     {
-        Confirming = await DraftWithCommentsAsync(commentaires, cles, "rien n'a été envoyé");
+        Confirming = await DraftWithCommentsAsync(commentaires, cles, nombres, nombresCles, "rien n'a été envoyé");
         return Page();
     }
 
@@ -96,9 +99,9 @@ internal sealed class TableauAnnuelModel(AnnualTableDrafts drafts, PolicySet pol
     /// first: if the policy refuses either recipient, nothing is sent to the other (the refused upload is
     /// still made, so that the upload itself refuses and logs it exactly as for the API).
     /// </summary>
-    public async Task<IActionResult> OnPostConfirmerAsync(List<string>? commentaires, List<string>? cles, string? confirmation)
+    public async Task<IActionResult> OnPostConfirmerAsync(List<string>? commentaires, List<string>? cles, List<string>? nombres, List<string>? nombresCles, string? confirmation)
     {
-        if (!await DraftWithCommentsAsync(commentaires, cles, "rien n'a été envoyé"))
+        if (!await DraftWithCommentsAsync(commentaires, cles, nombres, nombresCles, "rien n'a été envoyé"))
         {
             return Page();
         }
@@ -112,7 +115,7 @@ internal sealed class TableauAnnuelModel(AnnualTableDrafts drafts, PolicySet pol
         using (var buffer = new MemoryStream())
         {
             // A few rows per theme: the file is small, and written once for both recipients.
-            await drafts.WriteCsvAsync(buffer, draft.Rows, Comments, HttpContext.RequestAborted);
+            await drafts.WriteCsvAsync(buffer, draft.Rows, Comments, HttpContext.RequestAborted, Numbers);
             table = buffer.ToArray();
         }
         var caller = Caller.From(User);
@@ -150,31 +153,51 @@ internal sealed class TableauAnnuelModel(AnnualTableDrafts drafts, PolicySet pol
     /// <summary>The comment typed for row <paramref name="index"/> of the draft.</summary>
     public string CommentOf(int index) => index < Comments.Count ? Comments[index] : string.Empty;
 
-    private async Task<bool> DraftWithCommentsAsync(List<string>? commentaires, List<string>? cles, string nothingDone)
+    /// <summary>The number typed for row <paramref name="index"/> of the draft (a typed indicator of the contract).</summary>
+    public string NumberOf(int index) => index < Numbers.Count ? Numbers[index] : string.Empty;
+
+    /// <summary>The contract's own indicator of <paramref name="row"/> (its label, whether typed), or null for a row of the DGT table.</summary>
+    public ContractIndicator? IndicatorOf(IReadOnlyDictionary<string, string> row) =>
+        Draft?.Contract.Indicators.FirstOrDefault(i => i.Code == Cell(row, "indicateur") && i.Volet == Cell(row, "theme"));
+
+    private async Task<bool> DraftWithCommentsAsync(List<string>? commentaires, List<string>? cles, List<string>? nombres, List<string>? nombresCles, string nothingDone)
     {
         var typed = (commentaires ?? []).Select(c => c?.Trim() ?? string.Empty).ToList();
+        var numbers = (nombres ?? []).Select(n => n?.Trim() ?? string.Empty).ToList();
         var keys = cles ?? [];
+        if (numbers.Any(n => n.Length > 0 && (n.Length > 12 || !n.All(char.IsAsciiDigit))))
+        {
+            await DraftAsync(NoComments, NoComments);
+            Refuse(Problem.Of(400, ErrorCatalog.InvalidRequest, $"Un nombre saisi n'est pas un entier positif (chiffres seulement) : {nothingDone}."));
+            return false;
+        }
         if (typed.Any(c => c.Length > CommentMaxLength))
         {
-            await DraftAsync(NoComments);
+            await DraftAsync(NoComments, NoComments);
             Refuse(Problem.Of(400, ErrorCatalog.InvalidRequest, $"Un commentaire dépasse {CommentMaxLength} caractères : {nothingDone}."));
             return false;
         }
-        if (typed.Count != keys.Count)
+        var numberKeys = nombresCles ?? [];
+        if (typed.Count != keys.Count || numbers.Count != numberKeys.Count)
         {
-            await DraftAsync(NoComments);
+            await DraftAsync(NoComments, NoComments);
             Refuse(Problem.Of(400, ErrorCatalog.InvalidRequest, $"Les commentaires ne correspondent pas aux lignes du tableau : {nothingDone}. Calculez le brouillon à nouveau."));
             return false;
         }
         var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
+        var numberByKey = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < keys.Count; i++)
         {
             byKey[keys[i] ?? string.Empty] = typed[i];
         }
-        return await DraftAsync(byKey);
+        for (var i = 0; i < numberKeys.Count; i++)
+        {
+            numberByKey[numberKeys[i] ?? string.Empty] = numbers[i];
+        }
+        return await DraftAsync(byKey, numberByKey);
     }
 
-    private async Task<bool> DraftAsync(IReadOnlyDictionary<string, string> comments)
+    private async Task<bool> DraftAsync(IReadOnlyDictionary<string, string> comments, IReadOnlyDictionary<string, string> numbers)
     {
         var (draft, refusal) = await drafts.DraftAsync(HttpContext, ContractId, Year);
         Draft = draft;
@@ -184,6 +207,8 @@ internal sealed class TableauAnnuelModel(AnnualTableDrafts drafts, PolicySet pol
             return false;
         }
         Comments = draft!.Rows.Select(r => comments.TryGetValue(Key(r), out var c) ? c : string.Empty).ToList();
+        // Only the contract's typed indicators take a number typed here; a computed one is the gateway's.
+        Numbers = draft.Rows.Select(r => IndicatorOf(r) is { Typed: true } && numbers.TryGetValue(Key(r), out var n) ? n : string.Empty).ToList();
         return true;
     }
 
