@@ -53,11 +53,16 @@ public sealed class MeTests(GatewayFixture gateway) : IClassFixture<GatewayFixtu
     }
 
     [Fact]
-    public async Task Dreets_OnlyReceivesIndicators()
+    public async Task Dreets_OnlyReceivesIndicators_AndSendsItsStatistics()
     {
-        var exchanges = Exchanges(await MeAsync("dreets-aura-agent"));
-        var x = Assert.Single(exchanges);
-        Assert.Equal(("indicateurs", "pst38", "list,download"), (x.Type, x.Counterpart, x.Actions));
+        // Seed 004: the Dreets's E.S.E. and health-at-work statistics to both partners; it receives
+        // none of the Carsat's statistics (no seed says so).
+        Assert.Equal(
+        [
+            ("indicateurs", "pst38", "list,download", "indicateurs"),
+            ("statistiques-dreets", "carsat-ra", "send", "diagnostic"),
+            ("statistiques-dreets", "pst38", "send", "diagnostic"),
+        ], Exchanges(await MeAsync("dreets-aura-agent")).Order().ToList());
     }
 
     [Fact]
@@ -72,6 +77,9 @@ public sealed class MeTests(GatewayFixture gateway) : IClassFixture<GatewayFixtu
             ("document", "carsat-lr", "send,list,download", "documents-cpom"),
             ("document", "prevy", "send,list,download", "documents-cpom"),
             ("indicateurs", "prevy", "list,download", "indicateurs"),
+            // Seed 001: "données statistiques ... détenues par la DREETS", to both partners.
+            ("statistiques-dreets", "carsat-lr", "send", "diagnostic"),
+            ("statistiques-dreets", "prevy", "send", "diagnostic"),
         ], exchanges);
     }
 

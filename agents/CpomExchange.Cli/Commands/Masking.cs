@@ -16,30 +16,34 @@ internal static class Masking
     public static string Describe(DatasetInfo dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        var (marker, threshold) = Rule(dataset);
+        var (marker, threshold, table) = Rule(dataset);
         var cells = $"{Formats.Number(dataset.MaskedCells)} cellule(s) masquée(s)";
         var what = marker is null
             ? "les nombres trop petits, et les cellules qui permettraient de les recalculer, sont remplacés par un marqueur (tel « <5 »)"
             : $"les nombres de 1 à {threshold - 1}, et les cellules qui permettraient de les recalculer, sont remplacés par « {marker} »";
+        if (table)
+        {
+            what += $" ; les cases de moins de {threshold} établissements le sont entièrement, et les cases que les totaux (REGION, TOUS) redonneraient portent « secret »";
+        }
         return $"{cells} : {what}. Petits effectifs : secret statistique, une si petite valeur dans un petit établissement pourrait désigner une personne.";
     }
 
-    private static (string? Marker, int Threshold) Rule(DatasetInfo dataset)
+    private static (string? Marker, int Threshold, bool Table) Rule(DatasetInfo dataset)
     {
         try
         {
             var (policies, _) = PolicyLoader.TryLoad(PolicyLoader.ResolveDirectory(null));
             if (policies is null || !policies.Exchanges.TryGetValue(dataset.Type, out var exchange) || exchange.Masking is not { } masking)
             {
-                return (null, 0);
+                return (null, 0, false);
             }
             // As the gateway decides it: the contract may set its own threshold, whose marker is then "<threshold".
             var threshold = policies.Contracts.FirstOrDefault(c => c.Id == dataset.Contract)?.MaskingThreshold ?? masking.Threshold;
-            return (threshold == masking.Threshold ? masking.Marker : "<" + threshold.ToString(CultureInfo.InvariantCulture), threshold);
+            return (threshold == masking.Threshold ? masking.Marker : "<" + threshold.ToString(CultureInfo.InvariantCulture), threshold, masking.Table is not null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (null, 0);
+            return (null, 0, false);
         }
     }
 }

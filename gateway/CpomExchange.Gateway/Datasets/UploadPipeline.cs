@@ -13,6 +13,7 @@ using CpomExchange.Rules.AccessLog;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Errors;
 using CpomExchange.Rules.Indicators;
+using CpomExchange.Rules.Masking;
 using CpomExchange.Rules.Minimisation;
 using CpomExchange.Rules.Policies;
 using CpomExchange.Rules.Pseudonymisation;
@@ -107,23 +108,27 @@ internal sealed partial class UploadPipeline(
                 RowCheck = plan.HasRowChecks ? row => plan.CheckAsync(row, cancellationToken) : null,
                 OnRow = rows.WriteAsync,
             }, cancellationToken);
-            if (!result.IsValid)
+            // A table of aggregates is masked as a whole (secondary suppression across its rows), then written.
+            var tableErrors = result.IsValid ? await rows.FlushTableAsync() : [];
+            if (!result.IsValid || tableErrors.Count > 0)
             {
-                LogRejected(logger, caller.AgentId, decision.Exchange.Type, result.ErrorCount);
+                IReadOnlyList<CsvRowError> errors = result.IsValid ? tableErrors : result.Errors;
+                var errorCount = result.IsValid ? tableErrors.Count : result.ErrorCount;
+                LogRejected(logger, caller.AgentId, decision.Exchange.Type, errorCount);
                 var invalid = new Refusal(ErrorCatalog.InvalidFile,
-                    $"Fichier refusé : {result.ErrorCount} erreur(s). Rien n'a été enregistré ; corrigez les lignes indiquées et renvoyez le fichier entier.")
+                    $"Fichier refusé : {errorCount} erreur(s). Rien n'a été enregistré ; corrigez les lignes indiquées et renvoyez le fichier entier.")
                 {
                     // A row naming data its owner sent for another purpose (RGPD art. 5(1)(b)) is a refusal the owner's log shows too.
-                    Concerned = result.Errors.Any(e => e.Code == ErrorCatalog.LinkPurpose) ? [.. decision.Recipients.Select(r => r.Organisation)] : [],
+                    Concerned = errors.Any(e => e.Code == ErrorCatalog.LinkPurpose) ? [.. decision.Recipients.Select(r => r.Organisation)] : [],
                 };
                 var outcome = await RefuseAsync(http, caller, parameters, invalid, parameters.To, result.Rows);
                 return outcome with
                 {
                     Details = new Dictionary<string, object?>
                     {
-                        ["errors"] = result.Errors.Select(e => new { line = e.Line, column = e.Column, value = e.Value, code = e.Code, reason = e.Reason }).ToList(),
-                        ["errorCount"] = result.ErrorCount,
-                        ["truncated"] = result.ErrorCount > result.Errors.Count,
+                        ["errors"] = errors.Select(e => new { line = e.Line, column = e.Column, value = e.Value, code = e.Code, reason = e.Reason }).ToList(),
+                        ["errorCount"] = errorCount,
+                        ["truncated"] = errorCount > errors.Count,
                     },
                 };
             }
@@ -159,6 +164,11 @@ internal sealed partial class UploadPipeline(
         {
             return await RefuseAsync(http, caller, parameters, new Refusal(ErrorCatalog.RequestTooLarge,
                 $"Le fichier dépasse la taille maximale acceptée ({options.Value.Limits.MaxBodyBytes / (1024 * 1024)} Mio). Rien n'a été enregistré."), parameters.To);
+        }
+        catch (TableTooLargeException)
+        {
+            return await RefuseAsync(http, caller, parameters, new Refusal(ErrorCatalog.TooManyRows,
+                $"Un tableau statistique compte au plus {StatisticalTableMask.MaxRows} lignes (le secret statistique se calcule sur le tableau entier). Rien n'a été enregistré."), parameters.To);
         }
         catch (SpillQuotaExceededException e)
         {
@@ -281,10 +291,22 @@ internal sealed partial class UploadPipeline(
         private readonly int[] _identifiers = [.. decision.Exchange.Schema.Columns.Select((c, i) => (c, i)).Where(x => x.c.Kind is ColumnKind.Siret or ColumnKind.Nir).Select(x => x.i)];
         private readonly int _siret = decision.Exchange.Schema.Columns.ToList().FindIndex(c => c.Kind == ColumnKind.Siret);
 
+        // A table of aggregates, held until it is read whole (its cells only, copied: the reader reuses a row).
+        private readonly List<(long Line, string[] Cells)> _table = [];
+
         public long Unmatched { get; private set; }
 
         public async ValueTask WriteAsync(CsvRow row)
         {
+            if (plan.Table is not null)
+            {
+                if (_table.Count >= StatisticalTableMask.MaxRows)
+                {
+                    throw new TableTooLargeException();
+                }
+                _table.Add((row.Line, (string[])row.Cells.Clone()));
+                return;
+            }
             // Statistical secrecy at the contract's threshold, before anything is stored.
             var masked = plan.Mask?.Apply(row.Cells) ?? 0;
             if (!decision.Split)
@@ -320,7 +342,36 @@ internal sealed partial class UploadPipeline(
                 Unmatched++;
             }
         }
+
+        /// <summary>
+        /// For a table of aggregates read whole and valid: its structure checked, then masked as a
+        /// whole at the contract's threshold and written (aggregates name no one: no subjects).
+        /// Returns the table's problems; nothing is written when there are any.
+        /// </summary>
+        public async ValueTask<IReadOnlyList<CsvRowError>> FlushTableAsync()
+        {
+            if (plan.Table is not { } table)
+            {
+                return [];
+            }
+            var problems = table.Check(_table);
+            if (problems.Count > 0)
+            {
+                return problems;
+            }
+            var cells = _table.Select(t => t.Cells).ToList();
+            var o = outgoing[0];
+            o.MaskedCells += table.Apply(cells);
+            foreach (var row in cells)
+            {
+                await o.WriteAsync(row, cancellationToken);
+            }
+            return [];
+        }
     }
+
+    /// <summary>A table of aggregates over <see cref="StatisticalTableMask.MaxRows"/> rows: refused before it is held in memory.</summary>
+    private sealed class TableTooLargeException : Exception;
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Jeu de données {DatasetId} enregistré ({ExchangeType}, {Rows} ligne(s)), déposé par l'agent {AgentId}.")]
     private static partial void LogStored(ILogger logger, string datasetId, string agentId, string exchangeType, long rows);

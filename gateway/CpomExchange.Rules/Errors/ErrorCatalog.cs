@@ -132,6 +132,9 @@ public static class ErrorCatalog
     public const string BadReference = "csv.bad-reference";
     public const string BadFormat = "csv.bad-format";
     public const string DuplicateValue = "csv.duplicate-value";
+    // ... and a table of aggregates as a whole (statistical secrecy across its rows):
+    public const string DuplicateCell = "csv.duplicate-cell";
+    public const string MixedLevels = "csv.mixed-levels";
 
     // Documents (the document exchange): title, type by content, size, active or hidden content.
     public const string DocumentMissingTitle = "document.missing-title";
@@ -274,6 +277,8 @@ public static class ErrorCatalog
         [DocumentEmbeddedFile] = new("Document avec fichier joint ou objet incorporé", 422),
         [DocumentMacro] = new("Document avec macros", 422),
         [DocumentTooLarge] = new("Document trop volumineux", 413),
+        [DuplicateCell] = new("Case du tableau en double", 422),
+        [MixedLevels] = new("Niveaux mélangés dans un tableau", 422),
         [AdminInvalidRequest] = new("Demande d'administration invalide", 400),
         [AdminBadCertificate] = new("Certificat illisible", 400),
         [AdminCertificateRefused] = new("Certificat refusé", 400),

@@ -66,7 +66,28 @@ public sealed class SmallCountMask
         ArgumentNullException.ThrowIfNull(cells);
         Span<byte> hide = cells.Length <= 256 ? stackalloc byte[cells.Length] : new byte[cells.Length];
         hide.Clear();
-        const byte Primary = 1, Secondary = 2;
+        Decide(cells, hide);
+        var masked = 0;
+        for (var i = 0; i < cells.Length; i++)
+        {
+            if (hide[i] != 0)
+            {
+                cells[i] = hide[i] == Primary ? Marker : SecondaryMarker;
+                masked++;
+            }
+        }
+        return masked;
+    }
+
+    /// <summary>A cell masked because it is a small count.</summary>
+    internal const byte Primary = 1;
+
+    /// <summary>A cell masked because it would reveal a masked one (complementary suppression).</summary>
+    internal const byte Secondary = 2;
+
+    /// <summary>Marks in <paramref name="hide"/> the cells of <paramref name="cells"/> to mask, without changing them.</summary>
+    internal void Decide(string[] cells, Span<byte> hide)
+    {
         // Decided on the values as sent, then applied: a revealing column that is itself a count is
         // judged on its own value, and a cell masked for two reasons counts once.
         foreach (var (count, revealing) in _counts)
@@ -90,18 +111,9 @@ public sealed class SmallCountMask
                 }
             }
         }
-        var masked = 0;
-        for (var i = 0; i < cells.Length; i++)
-        {
-            if (hide[i] != 0)
-            {
-                cells[i] = hide[i] == Primary ? Marker : SecondaryMarker;
-                masked++;
-            }
-        }
-        return masked;
     }
 
-    private bool IsSmall(string cell) =>
+    /// <summary>True for a count from 1 to the threshold − 1.</summary>
+    internal bool IsSmall(string cell) =>
         long.TryParse(cell, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1 && count < Threshold;
 }

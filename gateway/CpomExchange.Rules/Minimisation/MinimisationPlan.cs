@@ -18,14 +18,18 @@ public sealed class MinimisationPlan
 {
     private readonly List<Func<CsvRow, CancellationToken, ValueTask<RowProblem?>>> _checks = [];
 
-    private MinimisationPlan(SmallCountMask? mask, IReadOnlyList<(string Recipient, SubjectSet Adherents)> split)
+    private MinimisationPlan(SmallCountMask? mask, StatisticalTableMask? table, IReadOnlyList<(string Recipient, SubjectSet Adherents)> split)
     {
-        Mask = mask;
+        Mask = table is null ? mask : null;
+        Table = table;
         Shares = split;
     }
 
-    /// <summary>Small-count masking at the contract's threshold (null when the exchange masks nothing).</summary>
+    /// <summary>Small-count masking, row by row, at the contract's threshold (null when the exchange masks nothing, or masks a whole table).</summary>
     public SmallCountMask? Mask { get; }
+
+    /// <summary>For a table of aggregates: statistical secrecy on the whole table once read (null otherwise); it includes the row masking.</summary>
+    public StatisticalTableMask? Table { get; }
 
     /// <summary>For a split file: the recipients that sent an adherents list, in order, with their adherents.</summary>
     public IReadOnlyList<(string Recipient, SubjectSet Adherents)> Shares { get; }
@@ -49,7 +53,7 @@ public sealed class MinimisationPlan
         var shares = decision.Split
             ? decision.Recipients.Where(r => linked.AdherentsOf.ContainsKey(r.Organisation)).Select(r => (r.Organisation, linked.AdherentsOf[r.Organisation])).ToList()
             : [];
-        var plan = new MinimisationPlan(SmallCountMask.For(exchange, recipient.Contract), shares);
+        var plan = new MinimisationPlan(SmallCountMask.For(exchange, recipient.Contract), StatisticalTableMask.For(exchange, recipient.Contract), shares);
         foreach (var rule in decision.Links)
         {
             switch (rule.Rule)

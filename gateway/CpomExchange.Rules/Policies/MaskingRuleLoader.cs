@@ -86,8 +86,115 @@ internal static class MaskingRuleLoader
         {
             error("Marqueur du secret secondaire (masking.secondaryMarker) manquant : il remplace les colonnes qui révèlent un comptage masqué.");
         }
-        return new MaskingRule(counts, m.Threshold ?? 0, m.Marker ?? string.Empty, m.SecondaryMarker ?? string.Empty);
+        if (m.Establishments is { } establishments && columns.FirstOrDefault(x => x.Name == establishments) is not { Kind: ColumnKind.Integer })
+        {
+            error($"Colonne du nombre d'établissements (masking.establishments) « {establishments} » : inconnue ou non entière.");
+        }
+        if (m.Establishments is not null && m.Table is null)
+        {
+            error("masking.establishments suppose une table d'agrégats (masking.table).");
+        }
+        var table = m.Table is null ? null : LoadTable(m.Table, columns, counts, m.Establishments, error);
+        return new MaskingRule(counts, m.Threshold ?? 0, m.Marker ?? string.Empty, m.SecondaryMarker ?? string.Empty)
+        {
+            Establishments = m.Establishments,
+            Table = table,
+        };
     }
+
+    /// <summary>
+    /// A table's secondary suppression is only as good as its description: every protected count and
+    /// the establishments are additive, every rate of the file is declared with what it is computed
+    /// from, margins name dimensions.
+    /// </summary>
+    private static TableMasking LoadTable(TableEntry t, IReadOnlyList<ColumnSpec> columns, List<MaskedCount> counts, string? establishments, Action<string> error)
+    {
+        bool Known(string name, string field)
+        {
+            if (columns.Any(x => x.Name == name))
+            {
+                return true;
+            }
+            error($"masking.table.{field} : colonne « {name} » inconnue.");
+            return false;
+        }
+        var dimensions = (t.Dimensions ?? []).Where(d => Known(d, "dimensions")).ToList();
+        if (dimensions.Count == 0)
+        {
+            error("masking.table.dimensions : au moins une dimension (les colonnes qui nomment une case).");
+        }
+        var additive = new List<string>();
+        foreach (var name in t.Additive ?? [])
+        {
+            if (Known(name, "additive"))
+            {
+                if (columns.First(x => x.Name == name).Kind != ColumnKind.Integer || dimensions.Contains(name))
+                {
+                    error($"masking.table.additive : « {name} » doit être un comptage (integer) hors des dimensions.");
+                }
+                additive.Add(name);
+            }
+        }
+        foreach (var name in counts.Select(c => c.Column).Concat(establishments is null ? [] : [establishments]).Where(n => !additive.Contains(n)))
+        {
+            error($"masking.table.additive : la colonne masquée « {name} » s'additionne d'une ligne à l'autre ; déclarez-la, sinon un total la redonne.");
+        }
+        var rates = new List<MaskedRate>();
+        foreach (var r in t.Rates ?? [])
+        {
+            if (r.Column is null || !Known(r.Column, "rates") || (r.Of ?? []).Count == 0 || !(r.Of ?? []).All(o => Known(o, "rates.of")))
+            {
+                error($"masking.table.rates : « {r.Column} » doit nommer une colonne et celles dont elle est calculée (of).");
+                continue;
+            }
+            rates.Add(new MaskedRate(r.Column, r.Of!));
+        }
+        foreach (var rate in columns.Where(c => c.RateOf is not null && !rates.Any(r => r.Column == c.Name)))
+        {
+            error($"masking.table.rates : « {rate.Name} » est un taux (rateOf) ; déclarez de quelles colonnes il se calcule, sinon il redonne une case masquée.");
+        }
+        var margins = new List<TableMargin>();
+        foreach (var g in t.Margins ?? [])
+        {
+            if (g.Column is null || !dimensions.Contains(g.Column) || string.IsNullOrWhiteSpace(g.Total))
+            {
+                error($"masking.table.margins : « {g.Column} » doit être une dimension, avec la valeur qui marque son total (total).");
+                continue;
+            }
+            margins.Add(new TableMargin(g.Column, g.Total));
+        }
+        if (margins.Count > 2)
+        {
+            // The secondary suppression proves a table safe through its cells' two groups (BridgeGuard).
+            error("masking.table.margins : deux marges au plus (une zone, un secteur).");
+        }
+        var uniform = (t.Uniform ?? []).Where(u => Known(u, "uniform")).ToList();
+        return new TableMasking(dimensions, additive, rates, margins, uniform);
+    }
+}
+
+/// <summary>The YAML shape of <c>masking.table</c>.</summary>
+internal sealed class TableEntry
+{
+    public List<string>? Dimensions { get; set; }
+    public List<string>? Additive { get; set; }
+    public List<RateEntry>? Rates { get; set; }
+    public List<MarginEntry>? Margins { get; set; }
+    public List<string>? Uniform { get; set; }
+}
+
+/// <summary>The YAML shape of one rate of a table.</summary>
+internal sealed class RateEntry
+{
+    public string? Column { get; set; }
+    public List<string>? Of { get; set; }
+}
+
+/// <summary>The YAML shape of one margin of a table.</summary>
+internal sealed class MarginEntry
+{
+    public string? Column { get; set; }
+    public string? Total { get; set; }
 }
 
 /// <summary>The YAML shape of <c>masking</c>. Unknown keys are errors.</summary>
@@ -97,6 +204,8 @@ internal sealed class MaskingEntry
     public int? Threshold { get; set; }
     public string? Marker { get; set; }
     public string? SecondaryMarker { get; set; }
+    public string? Establishments { get; set; }
+    public TableEntry? Table { get; set; }
 }
 
 /// <summary>The YAML shape of one protected count.</summary>

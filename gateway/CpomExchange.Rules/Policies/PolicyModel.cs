@@ -220,7 +220,37 @@ public sealed record MaskingRule(IReadOnlyList<MaskedCount> Counts, int Threshol
 {
     /// <summary>The protected count columns.</summary>
     public IEnumerable<string> Columns => Counts.Select(c => c.Column);
+
+    /// <summary>
+    /// For a table of aggregates: the column counting the establishments of a cell (row); a row
+    /// counting from 1 to <see cref="Threshold"/> − 1 of them (or not saying) is masked whole.
+    /// </summary>
+    public string? Establishments { get; init; }
+
+    /// <summary>For a table of aggregates: its dimensions, additive columns, rates and margins (secondary suppression across rows).</summary>
+    public TableMasking? Table { get; init; }
 }
+
+/// <summary>
+/// Statistical secrecy across the rows of a table of aggregates (<c>masking.table</c>). A row is a
+/// cell of the table, named by its <see cref="Dimensions"/> (unique in a file). A margin names a
+/// dimension and the value that marks a total: the row holding that value is the sum, column by
+/// <see cref="Additive"/> column, of the rows that differ from it only in that dimension.
+/// <see cref="Uniform"/> dimensions take one value per file (a level whose totals the gateway cannot
+/// know, such as CTN over NAF codes, must not be mixed in one file).
+/// </summary>
+public sealed record TableMasking(
+    IReadOnlyList<string> Dimensions,
+    IReadOnlyList<string> Additive,
+    IReadOnlyList<MaskedRate> Rates,
+    IReadOnlyList<TableMargin> Margins,
+    IReadOnlyList<string> Uniform);
+
+/// <summary>A rate computed from other columns of its row (IF from nb_at and effectif): masked whenever one of them is.</summary>
+public sealed record MaskedRate(string Column, IReadOnlyList<string> Of);
+
+/// <summary>A margin of a table: the row whose <see cref="Column"/> is <see cref="Total"/> sums the rows that differ from it only there.</summary>
+public sealed record TableMargin(string Column, string Total);
 
 /// <summary>
 /// One exchange type: who sends it to whom, for which purposes, and its file schema. With

@@ -145,6 +145,10 @@ public static class RegistreBuilder
         {
             var threshold = Math.Max(masking.Threshold, contract.MaskingThreshold ?? 0);
             measures.Add($"Secret statistique : comptes de 1 à {threshold - 1} masqués, avec les cellules qui permettraient de les recalculer ({string.Join(", ", masking.Columns)})");
+            if (masking.Table is { } table)
+            {
+                measures.Add($"Secret statistique du tableau : cases de moins de {threshold} établissements masquées entièrement ; secret secondaire sur les marges ({string.Join(", ", table.Margins.Select(m => $"{m.Column} = {m.Total}"))}) : aucune case masquée ne se déduit des totaux");
+            }
         }
         var pseudonymised = exchange.Schema.Columns.Where(c => c.Pseudonymised).Select(c => c.Name).ToList();
         if (pseudonymised.Count > 0)

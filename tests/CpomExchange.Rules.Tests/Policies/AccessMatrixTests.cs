@@ -35,6 +35,9 @@ public sealed class AccessMatrixTests
         ["suite-alerte"] = ([C], [S], ["agent"], ["alerte-risque"]),
         // DOMAIN.md "Documents, not tables": between the parties of a contract, any direction but to oneself's kind.
         ["document"] = ([S, C, D], [S, C, D], ["agent"], ["documents-cpom"]),
+        // DOMAIN.md 9 and 10: aggregates for the diagnosis.
+        ["statistiques-sinistralite"] = ([C], [S, D], ["agent"], ["diagnostic"]),
+        ["statistiques-dreets"] = ([D], [S, C], ["agent"], ["diagnostic"]),
     };
 
     // DOMAIN.md "The contracts in the seeds" (terms: see policies/contracts for the dates chosen).
@@ -44,17 +47,23 @@ public sealed class AccessMatrixTests
         {
             ["adherents"] = ["ciblage"], ["entreprises-ciblees"] = ["ciblage"], ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["indicateurs"] = ["indicateurs"],
             ["document"] = ["documents-cpom"],
+            // 000 III: "Mettre à disposition des statistiques annuelles relatives aux risques professionnels".
+            ["statistiques-sinistralite"] = ["diagnostic"],
         }),
         ("cpom-prevy-2025", "prevy", "carsat-lr", "dreets-occitanie", new(2025, 1, 22), new(2030, 1, 22), new()
         {
             ["adherents"] = ["sinistralite", "ciblage"], ["sinistralite"] = ["sinistralite"], ["entreprises-ciblees"] = ["ciblage"],
             ["actions-entreprises"] = ["information-actions"], ["indicateurs"] = ["indicateurs"],
             ["document"] = ["documents-cpom"],
+            // 001: "données statistiques sur l'emploi et les entreprises et sur la santé au travail détenues par la DREETS".
+            ["statistiques-dreets"] = ["diagnostic"],
         }),
         ("cpom-satm-2025", "satm", "carsat-pdl", "dreets-pdl", new(2025, 3, 27), new(2029, 3, 26), new()
         {
             ["adherents"] = ["sinistralite"], ["sinistralite"] = ["sinistralite"], ["signalements-pdp"] = ["pdp"], ["retour-signalement"] = ["pdp"], ["indicateurs"] = ["indicateurs"],
             ["document"] = ["documents-cpom"],
+            // 002 §3.2 (statistics by sector) and §3.3 (SUMER, EVREST, MCP).
+            ["statistiques-sinistralite"] = ["diagnostic"], ["statistiques-dreets"] = ["diagnostic"],
         }),
         ("cpom-pst38-2025", "pst38", "carsat-ra", "dreets-aura", new(2025, 7, 30), new(2030, 7, 29), new()
         {
@@ -63,6 +72,8 @@ public sealed class AccessMatrixTests
             // 004 fiche action 1 (forte sinistralité), fiche action 2 actions 2-3 (cible-spsti), "Engagements communs" (suite of an alert).
             ["entreprises-forte-sinistralite"] = ["ciblage"], ["cible-spsti"] = ["ciblage"], ["suite-alerte"] = ["alerte-risque"],
             ["document"] = ["documents-cpom"],
+            // 004 art. 4 (the Carsat's statistics, by sector and area) and the Dreets's E.S.E. data.
+            ["statistiques-sinistralite"] = ["diagnostic"], ["statistiques-dreets"] = ["diagnostic"],
         }),
     ];
 
@@ -72,13 +83,15 @@ public sealed class AccessMatrixTests
     // Documents reach the DREETS where the seed names a review or results for the three parties (000 volet 1, 001 art. 11, 002 §3.1 and §4), not under 004.
     private static readonly HashSet<(string Contract, string Exchange)> DocumentsToDreets =
         [("cpom-cist971-2025", "document"), ("cpom-prevy-2025", "document"), ("cpom-satm-2025", "document")];
+    // Aggregates a DREETS receives under every contract that names them (no seed sends it the caisse's statistics).
+    private static readonly HashSet<string> AggregatesToDreets = ["indicateurs"];
 
     // Reports (DOMAIN.md 8): the annual table may still be sent until 30 June after the term.
     private static readonly HashSet<string> Reports = ["indicateurs"];
 
     private static DateOnly ReportingUntil(DateOnly end) => new DateOnly(end.Year, 6, 30) > end ? new DateOnly(end.Year, 6, 30) : new DateOnly(end.Year + 1, 6, 30);
 
-    private static readonly string[] AllPurposes = ["sinistralite", "ciblage", "alerte-risque", "information-actions", "pdp", "indicateurs", "documents-cpom", "marketing"];
+    private static readonly string[] AllPurposes = ["sinistralite", "ciblage", "alerte-risque", "information-actions", "pdp", "indicateurs", "diagnostic", "documents-cpom", "marketing"];
 
     private static string KindOf(string org) => Policies.Organisations[org].Kind switch
     {
@@ -124,7 +137,7 @@ public sealed class AccessMatrixTests
         {
             return "policy.exchange-not-in-contract";
         }
-        if (KindOf(recipient) == D && exchange != "indicateurs" && !CompanyListsToDreets.Contains((contract.Id, exchange)) && !DocumentsToDreets.Contains((contract.Id, exchange)))
+        if (KindOf(recipient) == D && !AggregatesToDreets.Contains(exchange) && !CompanyListsToDreets.Contains((contract.Id, exchange)) && !DocumentsToDreets.Contains((contract.Id, exchange)))
         {
             return "policy.direction-not-allowed";
         }
@@ -260,6 +273,28 @@ public sealed class AccessMatrixTests
     [InlineData("pst38", "agent", DataAction.Send, "suite-alerte", "carsat-ra", "alerte-risque", "policy.direction-not-allowed")]
     [InlineData("carsat-ra", "agent", DataAction.Send, "suite-alerte", "pst38", "ciblage", "policy.purpose-not-allowed")]
     [InlineData("carsat-ra", "pdp", DataAction.Send, "suite-alerte", "pst38", "alerte-risque", "policy.role-not-allowed")]
+    // Statistics (DOMAIN.md 9, 10): the caisse's to the SPSTI where 000 III, 002 §3.2, 004 art. 4 say so, never to the DREETS;
+    // the DREETS's to the SPSTI and the caisse where 001, 002 §3.3, 004 say so.
+    [InlineData("carsat-ra", "agent", DataAction.Send, "statistiques-sinistralite", "pst38", "diagnostic", null)]
+    [InlineData("pst38", "agent", DataAction.Download, "statistiques-sinistralite", "carsat-ra", "diagnostic", null)]
+    [InlineData("cgss-guadeloupe", "agent", DataAction.Send, "statistiques-sinistralite", "cist971", "diagnostic", null)]
+    [InlineData("carsat-pdl", "agent", DataAction.Send, "statistiques-sinistralite", "satm", "diagnostic", null)]
+    [InlineData("carsat-lr", "agent", DataAction.Send, "statistiques-sinistralite", "prevy", "diagnostic", "policy.exchange-not-in-contract")]
+    [InlineData("carsat-ra", "agent", DataAction.Send, "statistiques-sinistralite", "dreets-aura", "diagnostic", "policy.direction-not-allowed")]
+    [InlineData("dreets-aura", "agent", DataAction.Download, "statistiques-sinistralite", "carsat-ra", "diagnostic", "policy.direction-not-allowed")]
+    [InlineData("carsat-ra", "agent", DataAction.Send, "statistiques-sinistralite", "pst38", "sinistralite", "policy.purpose-not-allowed")]
+    [InlineData("pst38", "agent", DataAction.Send, "statistiques-sinistralite", "carsat-ra", "diagnostic", "policy.direction-not-allowed")]
+    [InlineData("carsat-ra", "pdp", DataAction.Send, "statistiques-sinistralite", "pst38", "diagnostic", "policy.role-not-allowed")]
+    [InlineData("dreets-aura", "agent", DataAction.Send, "statistiques-dreets", "pst38", "diagnostic", null)]
+    [InlineData("dreets-aura", "agent", DataAction.Send, "statistiques-dreets", "carsat-ra", "diagnostic", null)]
+    [InlineData("carsat-ra", "agent", DataAction.Download, "statistiques-dreets", "dreets-aura", "diagnostic", null)]
+    [InlineData("dreets-occitanie", "agent", DataAction.Send, "statistiques-dreets", "prevy", "diagnostic", null)]
+    [InlineData("dreets-pdl", "agent", DataAction.Send, "statistiques-dreets", "satm", "diagnostic", null)]
+    [InlineData("deets-guadeloupe", "agent", DataAction.Send, "statistiques-dreets", "cist971", "diagnostic", "policy.exchange-not-in-contract")]
+    [InlineData("dreets-aura", "agent", DataAction.Send, "statistiques-dreets", "pst38", "indicateurs", "policy.purpose-not-allowed")]
+    [InlineData("pst38", "agent", DataAction.Send, "statistiques-dreets", "dreets-aura", "diagnostic", "policy.direction-not-allowed")]
+    [InlineData("dreets-aura", "agent", DataAction.Send, "statistiques-dreets", "satm", "diagnostic", "policy.no-contract")]
+    [InlineData("dreets-aura", "dpo", DataAction.Send, "statistiques-dreets", "pst38", "diagnostic", "policy.role-not-allowed")]
     public void SeedCases(string self, string role, DataAction action, string exchange, string other, string purpose, string? code)
     {
         var decision = AccessPolicy.Decide(Policies, new AccessRequest([role], self, action, exchange, other, purpose, new DateOnly(2026, 11, 23)));
@@ -274,7 +309,12 @@ public sealed class AccessMatrixTests
             foreach (var (exchange, purposes) in contract.Exchanges)
             {
                 var role = Catalogue[exchange].Roles[0] == "pdp" ? "pdp" : "agent";
-                var (self, other) = Catalogue[exchange].From[0] == S ? (contract.Spsti, Catalogue[exchange].To[0] == D ? contract.Dreets : contract.Caisse) : (contract.Caisse, contract.Spsti);
+                var (self, other) = Catalogue[exchange].From[0] switch
+                {
+                    S => (contract.Spsti, Catalogue[exchange].To[0] == D ? contract.Dreets : contract.Caisse),
+                    D => (contract.Dreets, contract.Spsti),
+                    _ => (contract.Caisse, contract.Spsti),
+                };
                 if (role == "pdp" && KindOf(self) != S)
                 {
                     role = "service-social";

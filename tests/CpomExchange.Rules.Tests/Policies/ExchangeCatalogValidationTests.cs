@@ -27,7 +27,7 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
         var (policies, errors) = PolicyLoader.TryLoad(_dir);
         Assert.Empty(errors);
         Assert.NotNull(policies);
-        Assert.Equal(13, policies.Exchanges.Count);
+        Assert.Equal(15, policies.Exchanges.Count);
     }
 
     // ---- exchanges.yaml: purposes and lists ----
@@ -44,7 +44,7 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [InlineData("risques: [RPS, TMS, CHIMIQUE]", "risques: [RPS, '', CHIMIQUE]", "lists.risques", "Liste vide ou avec un code vide.")]
     [InlineData("ctn: [A, B, C, D, E, F, G, H, I]", "ctn: [A, B, C, D, E, F, G, H, I, C]", "lists.ctn", "Code en double dans la liste.")]
     [InlineData("ctn: [A, B, C, D, E, F, G, H, I]", "ctn: [A, B, C, D, E, F, G, H, I, c]", "lists.ctn", "Code en double dans la liste.")]
-    [InlineData("  - type: alertes-risque\n    label:", "  - label:", "exchanges[4]", "Échange sans type.")]
+    [InlineData("  - type: alertes-risque\n    label:", "  - label:", "exchanges[6]", "Échange sans type.")]
     public void BrokenCatalogueEntry_IsReported(string find, string replace, string entry, string fragment)
     {
         Replace(Catalogue, find, replace);
@@ -165,6 +165,13 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [InlineData("sinistralite", "      threshold: 5\n", "", null, "Seuil de masquage (masking.threshold) : 2 au moins.")]
     [InlineData("sinistralite", "marker: \"<5\"", "marker: \"\"", null, "Marqueur de masquage (masking.marker) manquant.")]
     [InlineData("sinistralite", "      marker: \"<5\"\n", "", null, "Marqueur de masquage (masking.marker) manquant.")]
+    // A table of aggregates: its secondary suppression is only as good as its description.
+    [InlineData("statistiques-sinistralite", "          - { column: indice_frequence, of: [nb_at, effectif] }\n", "", null, "masking.table.rates : « indice_frequence » est un taux (rateOf) ; déclarez de quelles colonnes il se calcule")]
+    [InlineData("statistiques-sinistralite", "additive: [nb_etablissements, effectif, nb_at,", "additive: [effectif, nb_at,", null, "masking.table.additive : la colonne masquée « nb_etablissements » s'additionne")]
+    [InlineData("statistiques-sinistralite", "additive: [nb_etablissements, effectif, nb_at, nb_mp,", "additive: [nb_etablissements, effectif, nb_mp,", null, "masking.table.additive : la colonne masquée « nb_at » s'additionne")]
+    [InlineData("statistiques-sinistralite", "{ column: zone, total: REGION }", "{ column: departement, total: REGION }", null, "masking.table.margins : « departement » doit être une dimension")]
+    [InlineData("statistiques-sinistralite", "          - { column: code, total: TOUS }\n", "          - { column: code, total: TOUS }\n          - { column: annee, total: TOUTES }\n", null, "masking.table.margins : deux marges au plus")]
+    [InlineData("statistiques-sinistralite", "establishments: nb_etablissements", "establishments: zone", null, "Colonne du nombre d'établissements (masking.establishments) « zone » : inconnue ou non entière.")]
     // Row references and the withdrawal of one person (RGPD art. 7(3)).
     [InlineData("signalements-pdp", "rowReference: reference", "rowReference: nir", null, "Colonne des références de ligne (rowReference) « nir » : c'est déjà une colonne du fichier")]
     [InlineData("signalements-pdp", "rowReference: reference", "rowReference: Référence", null, "Colonne des références de ligne (rowReference) « Référence » : nom invalide")]
@@ -367,7 +374,8 @@ public sealed class ExchangeCatalogValidationTests : IDisposable
     [Fact]
     public void ContractLoweringTheThreshold_OfAContractWithoutMaskedExchange_IsKept()
     {
-        // P.S.T.38's contract names no exchange that masks: a threshold of 2 lowers nothing.
+        // Without its statistics, P.S.T.38's contract names no exchange that masks: a threshold of 2 lowers nothing.
+        Replace("contracts/cpom-pst38.yaml", "  - { type: statistiques-sinistralite, purposes: [diagnostic], to: [SPSTI] }\n", "");
         Replace("contracts/cpom-pst38.yaml", "\nexchanges:\n", "\nmasking: { threshold: 2 }\nexchanges:\n");
         Assert.Equal(2, PolicyLoader.Load(_dir).Contracts.Single(c => c.Id == "cpom-pst38-2025").MaskingThreshold);
     }
