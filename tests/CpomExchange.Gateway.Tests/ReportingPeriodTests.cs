@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using CpomExchange.Infrastructure.Agents;
 using CpomExchange.Infrastructure.Pki;
 using CpomExchange.Tests.Shared;
@@ -89,6 +91,30 @@ public sealed class ReportingPeriodTests(MovableClockFixture gateway) : IClassFi
         Assert.Equal("policy.contract-not-in-force", (await late.ReadProblemAsync(HttpStatusCode.Forbidden)).Code());
         var lateDraft = await satm.GetAsync("api/v1/indicators?contract=cpom-satm-2025&year=2028");
         Assert.Equal("policy.contract-not-in-force", (await lateDraft.ReadProblemAsync(HttpStatusCode.Forbidden)).Code());
+    }
+}
+
+/// <summary>The final review is a document sent after the term (002 §4 "un bilan final"), in the reporting period only.</summary>
+public sealed class FinalReviewPeriodTests(MovableClockFixture gateway) : IClassFixture<MovableClockFixture>
+{
+    [Fact]
+    public async Task Satm_FinalReview_IsAcceptedOn30June2029_AfterTheTerm_AndRefusedOn1July()
+    {
+        var until = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        using var satm = await gateway.AgentUntilAsync("satm-agent-review", "satm", "SATM", "999000078", ["agent"], until);
+        const string query = "api/v1/datasets?type=document&to=carsat-pdl&purpose=documents-cpom&title=Bilan%20final";
+
+        // 30 June 2029, 18:00 in Paris: SATM's contract ended on 26 March 2029; its reporting period runs to 30 June.
+        gateway.Clock.Set(new DateTimeOffset(2029, 6, 30, 16, 0, 0, TimeSpan.Zero));
+        var sent = await satm.PostAsync(query, DocumentExchangeTests.Document(DocumentExchangeTests.SamplePdf));
+        Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
+        var created = await sent.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("cpom-satm-2025", "Bilan final"), (created.GetProperty("contract").GetString(), created.GetProperty("title").GetString()));
+
+        // 1 July 2029, 00:30 in Paris: the reporting period is over.
+        gateway.Clock.Set(new DateTimeOffset(2029, 6, 30, 22, 30, 0, TimeSpan.Zero));
+        var late = await satm.PostAsync(query, DocumentExchangeTests.Document(DocumentExchangeTests.SamplePdf));
+        Assert.Equal("policy.contract-not-in-force", (await late.ReadProblemAsync(HttpStatusCode.Forbidden)).Code());
     }
 }
 

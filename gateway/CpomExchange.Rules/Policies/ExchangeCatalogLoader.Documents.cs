@@ -21,9 +21,9 @@ internal static partial class ExchangeCatalogLoader
             }
             return null;
         }
-        if (x.Columns is { Count: > 0 } || x.Minimisation is { Count: > 0 } || x.Masking is not null || x.RowReference is not null || x.Report)
+        if (x.Columns is { Count: > 0 } || x.Minimisation is { Count: > 0 } || x.Masking is not null || x.RowReference is not null)
         {
-            error("Un échange de documents ne porte ni colonnes, ni minimisation, ni masquage, ni références de ligne, ni année de compte rendu.");
+            error("Un échange de documents ne porte ni colonnes, ni minimisation, ni masquage, ni références de ligne.");
         }
         if (x.Document?.MediaTypes is not { Count: > 0 } types)
         {

@@ -145,7 +145,8 @@ internal static partial class ExchangeCatalogLoader
             {
                 Error("Un échange agrégé ne porte ni SIRET ni NIR.");
             }
-            if (x.Report && !columns.Any(c => c.Kind == ColumnKind.Year && c.Required))
+            // A report table names the year it concerns in a column; a document (the final review) has no rows.
+            if (x.Report && category != DataCategory.Document && !columns.Any(c => c.Kind == ColumnKind.Year && c.Required))
             {
                 Error("Un compte rendu (report: true) porte l'année qu'il concerne : une colonne de type year obligatoire.");
             }

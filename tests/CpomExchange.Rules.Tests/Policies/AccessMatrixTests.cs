@@ -86,8 +86,9 @@ public sealed class AccessMatrixTests
     // Aggregates a DREETS receives under every contract that names them (no seed sends it the caisse's statistics).
     private static readonly HashSet<string> AggregatesToDreets = ["indicateurs"];
 
-    // Reports (DOMAIN.md 8): the annual table may still be sent until 30 June after the term.
-    private static readonly HashSet<string> Reports = ["indicateurs"];
+    // Reports (DOMAIN.md 8): the annual table, and the documents that carry the final review and results
+    // (001 art. 11, 002 §4), may still be sent until 30 June after the term.
+    private static readonly HashSet<string> Reports = ["indicateurs", "document"];
 
     private static DateOnly ReportingUntil(DateOnly end) => new DateOnly(end.Year, 6, 30) > end ? new DateOnly(end.Year, 6, 30) : new DateOnly(end.Year + 1, 6, 30);
 
@@ -302,7 +303,7 @@ public sealed class AccessMatrixTests
     }
 
     [Fact]
-    public void AfterAContractsEnd_OnlyTheAnnualTable_AndOnlyUntilThe30JuneAfter()
+    public void AfterAContractsEnd_OnlyTheReports_AndOnlyUntilThe30JuneAfter()
     {
         foreach (var contract in Contracts)
         {
@@ -322,10 +323,10 @@ public sealed class AccessMatrixTests
                 AccessDecision On(DateOnly day) => AccessPolicy.Decide(Policies, new AccessRequest([role], self, DataAction.Send, exchange, other, purposes[0], day));
                 Assert.True(On(contract.End).Allowed, $"{contract.Id} {exchange} on its last day");
                 var reportingUntil = ReportingUntil(contract.End);
-                if (exchange == "indicateurs")
+                if (Reports.Contains(exchange))
                 {
-                    Assert.True(On(contract.End.AddDays(1)).Allowed, $"{contract.Id}: the table the day after the term");
-                    Assert.True(On(reportingUntil).Allowed, $"{contract.Id}: the table on {reportingUntil}");
+                    Assert.True(On(contract.End.AddDays(1)).Allowed, $"{contract.Id}: {exchange} the day after the term");
+                    Assert.True(On(reportingUntil).Allowed, $"{contract.Id}: {exchange} on {reportingUntil}");
                     Assert.Equal("policy.contract-not-in-force", On(reportingUntil.AddDays(1)).Code);
                 }
                 else
