@@ -59,4 +59,16 @@ internal static class NotificationContent
     /// <summary>A count with French digit grouping and the noun's plural: « 1 204 lignes ».</summary>
     public static string Rows(long rows) =>
         rows.ToString("N0", French) + (rows > 1 ? " lignes" : " ligne");
+
+    /// <summary>
+    /// What a dataset holds, for a message: its rows, or for a document its kind (« document PDF »),
+    /// never its title (the sender wrote it; it stays in the gateway).
+    /// </summary>
+    public static string Extent(long rows, string? mediaType) => mediaType switch
+    {
+        null => Rows(rows),
+        CpomExchange.Rules.Documents.DocumentTypes.Pdf => "document PDF",
+        CpomExchange.Rules.Documents.DocumentTypes.OdfText => "document OpenDocument",
+        _ => "document",
+    };
 }

@@ -23,7 +23,7 @@ internal sealed partial class Notifier
         }
         var (label, roles) = Exchange(dataset.Type, e => e.Roles.Download);
         var message = NotificationContent.Compose($"Fichier non téléchargé, bientôt détruit : {label} de {Name(dataset.FromOrganisation)}",
-            [$"{Name(dataset.FromOrganisation)} a transmis à {Name(dataset.ToOrganisation)} le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)} un fichier « {label} » ({NotificationContent.Rows(dataset.Rows)}) qui n'a pas encore été téléchargé.",
+            [$"{Name(dataset.FromOrganisation)} a transmis à {Name(dataset.ToOrganisation)} le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)} un fichier « {label} » ({NotificationContent.Extent(dataset.Rows, dataset.MediaType)}) qui n'a pas encore été téléchargé.",
              $"Sa durée de conservation se termine le {NotificationContent.DateTime(endsAtUtc, _zone)} : il sera alors détruit et ne pourra plus être téléchargé.",
              $"Référence du dépôt : {dataset.Id}."],
             Link(), $"cpom download {dataset.Id} --purpose {dataset.Purpose}");

@@ -23,7 +23,7 @@ internal sealed partial class Notifier(PolicySet policies, IOptions<Notification
         ArgumentNullException.ThrowIfNull(dataset);
         var (label, roles) = Exchange(dataset.Type, e => e.Roles.Download);
         var message = NotificationContent.Compose($"Fichier reçu : {label} de {Name(dataset.FromOrganisation)}",
-            [$"{Name(dataset.FromOrganisation)} a transmis à {Name(dataset.ToOrganisation)} un fichier « {label} » le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)} : {NotificationContent.Rows(dataset.Rows)}.",
+            [$"{Name(dataset.FromOrganisation)} a transmis à {Name(dataset.ToOrganisation)} un fichier « {label} » le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)} : {NotificationContent.Extent(dataset.Rows, dataset.MediaType)}.",
              $"Référence du dépôt : {dataset.Id}."],
             Link(), $"cpom inbox, puis cpom status {dataset.Id}");
         return EnqueueAsync(db, NotificationEvents.FileReceived, dataset.ToOrganisation, roles, dataset.Id, null, message, cancellationToken);
@@ -35,7 +35,7 @@ internal sealed partial class Notifier(PolicySet policies, IOptions<Notification
         ArgumentNullException.ThrowIfNull(dataset);
         var (label, roles) = Exchange(dataset.Type, e => e.Roles.Send);
         var message = NotificationContent.Compose($"Accusé de réception : {label} par {Name(dataset.ToOrganisation)}",
-            [$"{Name(dataset.ToOrganisation)} a accusé réception le {NotificationContent.DateTime(dataset.AcknowledgedAtUtc ?? time.GetUtcNow().UtcDateTime, _zone)} du fichier « {label} » que {Name(dataset.FromOrganisation)} lui a transmis le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)} ({NotificationContent.Rows(dataset.Rows)}).",
+            [$"{Name(dataset.ToOrganisation)} a accusé réception le {NotificationContent.DateTime(dataset.AcknowledgedAtUtc ?? time.GetUtcNow().UtcDateTime, _zone)} du fichier « {label} » que {Name(dataset.FromOrganisation)} lui a transmis le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)} ({NotificationContent.Extent(dataset.Rows, dataset.MediaType)}).",
              $"Référence du dépôt : {dataset.Id}."],
             Link(), $"cpom status {dataset.Id}");
         return EnqueueAsync(db, NotificationEvents.FileAcknowledged, dataset.FromOrganisation, roles, dataset.Id, null, message, cancellationToken);
@@ -49,8 +49,8 @@ internal sealed partial class Notifier(PolicySet policies, IOptions<Notification
         var withdrawn = dataset.Status == DatasetStatus.Withdrawn;
         var when = NotificationContent.DateTime(dataset.ShreddedAtUtc ?? time.GetUtcNow().UtcDateTime, _zone);
         var what = withdrawn
-            ? $"{Name(dataset.FromOrganisation)} a retiré le {when} le fichier « {label} » qu'il vous avait transmis le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)} ({NotificationContent.Rows(dataset.Rows)}) : il a été détruit et n'est plus téléchargeable."
-            : $"Le fichier « {label} » transmis par {Name(dataset.FromOrganisation)} le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)} ({NotificationContent.Rows(dataset.Rows)}) a atteint la fin de sa durée de conservation : il a été détruit le {when}.";
+            ? $"{Name(dataset.FromOrganisation)} a retiré le {when} le fichier « {label} » qu'il vous avait transmis le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)} ({NotificationContent.Extent(dataset.Rows, dataset.MediaType)}) : il a été détruit et n'est plus téléchargeable."
+            : $"Le fichier « {label} » transmis par {Name(dataset.FromOrganisation)} le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)} ({NotificationContent.Extent(dataset.Rows, dataset.MediaType)}) a atteint la fin de sa durée de conservation : il a été détruit le {when}.";
         var message = NotificationContent.Compose(withdrawn ? $"Fichier retiré : {label} de {Name(dataset.FromOrganisation)}" : $"Fichier détruit (fin de conservation) : {label}",
             [what, $"Référence du dépôt : {dataset.Id}."], Link(), $"cpom status {dataset.Id}");
         return EnqueueAsync(db, withdrawn ? NotificationEvents.FileWithdrawn : NotificationEvents.FileExpired, dataset.ToOrganisation, roles, dataset.Id, null,
@@ -66,7 +66,7 @@ internal sealed partial class Notifier(PolicySet policies, IOptions<Notification
         ArgumentNullException.ThrowIfNull(dataset);
         var (label, roles) = Exchange(dataset.Type, e => e.Roles.Download);
         var message = NotificationContent.Compose($"Nouvelle version à accuser : {label} de {Name(dataset.FromOrganisation)}",
-            [$"{Name(dataset.FromOrganisation)} a retiré une personne, à sa demande (retrait du consentement), du fichier « {label} » qu'il vous avait transmis le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)}. La nouvelle version ({NotificationContent.Rows(dataset.Rows)}) remplace la précédente, qui est détruite.",
+            [$"{Name(dataset.FromOrganisation)} a retiré une personne, à sa demande (retrait du consentement), du fichier « {label} » qu'il vous avait transmis le {NotificationContent.DateTime(dataset.CreatedAtUtc, _zone)}. La nouvelle version ({NotificationContent.Extent(dataset.Rows, dataset.MediaType)}) remplace la précédente, qui est détruite.",
              "Votre accusé de réception portait sur la version précédente : accusez réception de la nouvelle version.",
              $"Référence du dépôt : {dataset.Id}."],
             Link(), $"cpom status {dataset.Id}, puis cpom ack {dataset.Id}");

@@ -42,6 +42,21 @@ public sealed class NotificationEventTests(NotifyGatewayFixture gateway) : IClas
     }
 
     [Fact]
+    public async Task Document_IsAnnouncedAsADocumentPdf_NotAsRows_AndWithoutItsTitle()
+    {
+        const string title = "Bilan annuel – Dossier Lagarde-Moreau";
+        using var response = await DocumentExchangeTests.PostDocumentAsync(gateway, "satm-agent",
+            DocumentExchangeTests.Query + "&title=" + Uri.EscapeDataString(title), DocumentExchangeTests.SamplePdf);
+        var id = await response.IdAsync();
+
+        var mail = await gateway.Smtp.WaitForAsync(m => m.Text.Contains(id, StringComparison.Ordinal));
+        Assert.Equal(["carsat-pdl-agent@carsat-pdl.example"], mail.EnvelopeTo);
+        Assert.Contains(" : document PDF.", mail.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 ligne", mail.Text, StringComparison.Ordinal);
+        MailScan.AssertNoIdentifier(mail, id, [title, "Lagarde"]);
+    }
+
+    [Fact]
     public async Task Signalement_TellsTheServiceSocialOnly_WithNoNirNameOrContactOfAPerson()
     {
         var persons = Signalements.Persons(71, 3);
