@@ -10,13 +10,13 @@ namespace CpomExchange.Rules.Minimisation;
 /// alert the recipient (the SPSTI) addressed to the sender (the caisse) for the link's purpose and that
 /// is still available; and the row's SIRET is the one on that line (an answer about another company
 /// under an alert's reference would reach the SPSTI as if it answered the alert). Modelled on
-/// <see cref="SignalementAnswers"/>; each alert is read once, when a row first names it.
+/// <see cref="SignalementAnswers"/>; each alert is read once (<see cref="AnsweredDatasets"/>).
 /// </summary>
 public sealed class AlertAnswers(ExchangeDefinition exchange, MinimisationRule rule, string recipient, IAnsweredRowsReader reader)
 {
     private readonly int _column = exchange.Schema.Columns.ToList().FindIndex(c => c.Kind == ColumnKind.RowReference);
     private readonly int _siret = exchange.Schema.Columns.ToList().FindIndex(c => c.Kind == ColumnKind.Siret);
-    private readonly Dictionary<string, AnsweredRows> _read = new(StringComparer.Ordinal);
+    private readonly AnsweredDatasets _datasets = new(reader);
 
     /// <summary>Null when the row answers a line of an alert it may answer, about that line's company; else the row's problem.</summary>
     public async ValueTask<RowProblem?> CheckAsync(CsvRow row, CancellationToken cancellationToken)
@@ -24,15 +24,9 @@ public sealed class AlertAnswers(ExchangeDefinition exchange, MinimisationRule r
         ArgumentNullException.ThrowIfNull(row);
         var name = exchange.Schema.Columns[_column].Name;
         var reference = row.Cells[_column];
-        if (!RowReferences.TryParse(reference, out var id, out _))
+        if (await _datasets.ReadAsync(reference, cancellationToken).ConfigureAwait(false) is not { } answered)
         {
-            // The column's type already refused it; fail closed all the same.
-            return new RowProblem(name, ErrorCatalog.BadReference, "Référence de ligne illisible.");
-        }
-        if (!_read.TryGetValue(id, out var answered))
-        {
-            answered = await reader.ReadAsync(id, cancellationToken).ConfigureAwait(false);
-            _read[id] = answered;
+            return AnsweredDatasets.Unreadable(name);
         }
         if (answered.Purpose is null)
         {

@@ -39,7 +39,7 @@ public interface IAnsweredRowsReader
 public sealed class SignalementAnswers(ExchangeDefinition exchange, MinimisationRule rule, string recipient, IAnsweredRowsReader reader)
 {
     private readonly int _column = exchange.Schema.Columns.ToList().FindIndex(c => c.Kind == ColumnKind.RowReference);
-    private readonly Dictionary<string, AnsweredRows> _read = new(StringComparer.Ordinal);
+    private readonly AnsweredDatasets _datasets = new(reader);
 
     /// <summary>Null when the row answers a person of a signalement it may answer, else the row's problem.</summary>
     public async ValueTask<RowProblem?> CheckAsync(CsvRow row, CancellationToken cancellationToken)
@@ -47,15 +47,9 @@ public sealed class SignalementAnswers(ExchangeDefinition exchange, Minimisation
         ArgumentNullException.ThrowIfNull(row);
         var name = exchange.Schema.Columns[_column].Name;
         var reference = row.Cells[_column];
-        if (!RowReferences.TryParse(reference, out var id, out _))
+        if (await _datasets.ReadAsync(reference, cancellationToken).ConfigureAwait(false) is not { } answered)
         {
-            // The column's type already refused it; fail closed all the same.
-            return new RowProblem(name, ErrorCatalog.BadReference, "Référence de ligne illisible.");
-        }
-        if (!_read.TryGetValue(id, out var answered))
-        {
-            answered = await reader.ReadAsync(id, cancellationToken).ConfigureAwait(false);
-            _read[id] = answered;
+            return AnsweredDatasets.Unreadable(name);
         }
         if (answered.Purpose is null)
         {
@@ -71,4 +65,31 @@ public sealed class SignalementAnswers(ExchangeDefinition exchange, Minimisation
             : new RowProblem(name, ErrorCatalog.UnknownPerson,
                 "Cette référence ne désigne aucune personne de ce signalement : elle n'y a jamais figuré, ou elle en a été retirée (retrait de son consentement). Un retour répond à une personne, par la référence de sa ligne.");
     }
+}
+
+/// <summary>
+/// What the answer rules (<see cref="SignalementAnswers"/>, <see cref="AlertAnswers"/>) share: a row's
+/// reference parsed, and the dataset it names read once per upload, when a row first names it.
+/// </summary>
+internal sealed class AnsweredDatasets(IAnsweredRowsReader reader)
+{
+    private readonly Dictionary<string, AnsweredRows> _read = new(StringComparer.Ordinal);
+
+    /// <summary>The dataset <paramref name="reference"/> names, as the reader found it; null when the reference is unreadable.</summary>
+    public async ValueTask<AnsweredRows?> ReadAsync(string reference, CancellationToken cancellationToken)
+    {
+        if (!RowReferences.TryParse(reference, out var id, out _))
+        {
+            return null;
+        }
+        if (!_read.TryGetValue(id, out var answered))
+        {
+            answered = await reader.ReadAsync(id, cancellationToken).ConfigureAwait(false);
+            _read[id] = answered;
+        }
+        return answered;
+    }
+
+    /// <summary>The problem of an unreadable reference: the column's type already refused it; fail closed all the same.</summary>
+    public static RowProblem Unreadable(string column) => new(column, ErrorCatalog.BadReference, "Référence de ligne illisible.");
 }
