@@ -55,13 +55,15 @@ public static class DevPki
         TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
-        var now = time.GetUtcNow();
         ArgumentNullException.ThrowIfNull(home);
         ArgumentNullException.ThrowIfNull(policies);
         ArgumentNullException.ThrowIfNull(db);
         var dir = home.DevDirectory;
         CpomHome.CreatePrivateDirectory(dir);
         using var ca = LoadOrCreateCa(dir, time);
+        // Read after the CA is made: a certificate may not start before its issuer, whose start is its own
+        // reading of the clock (truncated to the second), and a reading taken before it could be earlier.
+        var now = time.GetUtcNow();
         EnsureGatewayCertificate(dir, ca, now);
         var created = new List<string>();
         foreach (var identity in Identities(policies))

@@ -25,6 +25,42 @@ public sealed class DevPkiTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    [Fact]
+    public async Task ANewPki_IsIssued_WhenTheClockTicksOverASecondBetweenTwoReadings()
+    {
+        // Every reading of this clock is 0.6 s after the previous one, starting 0.7 s into a second: a CA made
+        // after the issuing instant was read would start (truncated to the second) after its certificates.
+        var home = new CpomHome(Directory.CreateTempSubdirectory("cpom-devpki-clock-").FullName);
+        try
+        {
+            await using (var db = await CpomDatabase.OpenSqliteAsync(home))
+            {
+                await DevPki.EnsureAsync(home, PolicyLoader.Load(TestPaths.Policies), db, time: new SteppingClock(new DateTimeOffset(2026, 12, 2, 4, 36, 36, 700, TimeSpan.Zero)));
+            }
+            using var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(home.DevDirectory, "ca.pem")));
+            using var gateway = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(home.DevDirectory, "gateway.pem")));
+            Assert.True(gateway.NotBefore >= ca.NotBefore, $"gateway from {gateway.NotBefore:O}, CA from {ca.NotBefore:O}");
+        }
+        finally
+        {
+            CpomDatabase.ClearPools();
+            Directory.Delete(home.Root, recursive: true);
+        }
+    }
+
+    /// <summary>A clock that moves 0.6 s forward at each reading.</summary>
+    private sealed class SteppingClock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _next = start;
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            var now = _next;
+            _next = _next.AddMilliseconds(600);
+            return now;
+        }
+    }
+
     [Theory]
     [InlineData("ca.pem")]
     [InlineData("ca.key")]
