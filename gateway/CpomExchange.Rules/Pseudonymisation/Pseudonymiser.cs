@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -70,12 +71,61 @@ public sealed class Pseudonymiser : IDisposable
         return new UInt128(BitConverter.ToUInt64(mac[..8]), BitConverter.ToUInt64(mac[8..16]));
     }
 
+    /// <summary>
+    /// <see cref="ShortOfNormalised"/> of several identifiers at once, in order: the upload's row
+    /// loop hands them over in batches so that eight are hashed together (<see cref="ShortMessageHmac.ComputeMany"/>).
+    /// </summary>
+    internal void ShortsOfNormalised(ReadOnlySpan<IdentifierKind> kinds, ReadOnlySpan<string> normalised, Span<UInt128> destination)
+    {
+        if (kinds.Length != normalised.Length || destination.Length < kinds.Length)
+        {
+            throw new ArgumentException("One kind and one destination per identifier are required.");
+        }
+        var total = 0;
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            total += Domain(kinds[i]).Length + Encoding.UTF8.GetByteCount(normalised[i]);
+        }
+        var messages = ArrayPool<byte>.Shared.Rent(total);
+        var lengths = ArrayPool<int>.Shared.Rent(kinds.Length);
+        var macs = ArrayPool<byte>.Shared.Rent(kinds.Length * HMACSHA256.HashSizeInBytes);
+        try
+        {
+            var at = 0;
+            for (var i = 0; i < kinds.Length; i++)
+            {
+                var domain = Domain(kinds[i]);
+                domain.CopyTo(messages.AsSpan(at));
+                var length = domain.Length + Encoding.UTF8.GetBytes(normalised[i], messages.AsSpan(at + domain.Length));
+                lengths[i] = length;
+                at += length;
+            }
+            _hmac.ComputeMany(messages.AsSpan(0, at), lengths.AsSpan(0, kinds.Length), macs);
+            for (var i = 0; i < kinds.Length; i++)
+            {
+                var mac = macs.AsSpan(i * HMACSHA256.HashSizeInBytes);
+                destination[i] = new UInt128(BitConverter.ToUInt64(mac[..8]), BitConverter.ToUInt64(mac[8..16]));
+            }
+        }
+        finally
+        {
+            // The messages held the identifiers in clear, the MACs their pseudonyms.
+            CryptographicOperations.ZeroMemory(messages.AsSpan(0, total));
+            CryptographicOperations.ZeroMemory(macs.AsSpan(0, kinds.Length * HMACSHA256.HashSizeInBytes));
+            ArrayPool<byte>.Shared.Return(messages);
+            ArrayPool<int>.Shared.Return(lengths);
+            ArrayPool<byte>.Shared.Return(macs);
+        }
+    }
+
+    private static ReadOnlySpan<byte> Domain(IdentifierKind kind) => kind == IdentifierKind.Siret ? "cpom/siret/v1:"u8 : "cpom/nir/v1:"u8;
+
     private static string Normalise(IdentifierKind kind, string identifier) => kind == IdentifierKind.Siret ? Siret.Normalise(identifier) : Nir.Normalise(identifier);
 
     // Called once per identifier of an upload: the message is built on the stack, not in strings.
     private void Mac(IdentifierKind kind, string normalised, Span<byte> destination)
     {
-        var domain = kind == IdentifierKind.Siret ? "cpom/siret/v1:"u8 : "cpom/nir/v1:"u8;
+        var domain = Domain(kind);
         var length = domain.Length + Encoding.UTF8.GetByteCount(normalised);
         Span<byte> message = length <= 256 ? stackalloc byte[length] : new byte[length];
         domain.CopyTo(message);

@@ -79,6 +79,73 @@ public sealed class ShortMessageHmacTests
     }
 
     [Fact]
+    public void ComputeMany_equals_HMACSHA256_for_batches_of_every_size_with_mixed_lengths()
+    {
+        var random = new Random(8);
+        var compared = 0;
+        for (var k = 0; k < 300; k++)
+        {
+            var key = new byte[k % 5 == 0 ? 1 + k % 100 : 32];
+            random.NextBytes(key);
+            using var hmac = new ShortMessageHmac(key);
+            // Batches of 0 to 40 messages: partial groups of eight, and lengths past the fast path's 55 bytes.
+            var count = k % 41;
+            var lengths = new int[count];
+            for (var i = 0; i < count; i++)
+            {
+                lengths[i] = random.Next(4) == 0 ? random.Next(81) : 27 + random.Next(2);
+            }
+            var messages = new byte[lengths.Sum()];
+            random.NextBytes(messages);
+            var macs = new byte[count * 32];
+            hmac.ComputeMany(messages, lengths, macs);
+            var start = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var expected = HMACSHA256.HashData(key, messages.AsSpan(start, lengths[i]));
+                if (!macs.AsSpan(i * 32, 32).SequenceEqual(expected))
+                {
+                    Assert.Fail($"message {i} of {count} ({lengths[i]} bytes): {Convert.ToHexString(macs, i * 32, 32)} instead of {Convert.ToHexString(expected)}");
+                }
+                start += lengths[i];
+                compared++;
+            }
+        }
+        Assert.Equal(Enumerable.Range(0, 300).Sum(k => k % 41), compared);
+    }
+
+    [Fact]
+    public void ShortsOfNormalised_of_sirets_and_nirs_equals_Short_one_at_a_time_and_HMACSHA256()
+    {
+        var random = new Random(23);
+        var key = new byte[32];
+        random.NextBytes(key);
+        using var pseudonymiser = new Pseudonymiser(key, 1);
+        var compared = 0;
+        for (var batch = 0; batch < 2_000; batch++)
+        {
+            var count = batch % 70;
+            var kinds = new IdentifierKind[count];
+            var values = new string[count];
+            for (var i = 0; i < count; i++)
+            {
+                kinds[i] = random.Next(3) == 0 ? IdentifierKind.Nir : IdentifierKind.Siret;
+                values[i] = kinds[i] == IdentifierKind.Siret ? Digits(random, 14) : "1" + Digits(random, 14);
+            }
+            var shorts = new UInt128[count];
+            pseudonymiser.ShortsOfNormalised(kinds, values, shorts);
+            for (var i = 0; i < count; i++)
+            {
+                var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes((kinds[i] == IdentifierKind.Siret ? "cpom/siret/v1:" : "cpom/nir/v1:") + values[i]));
+                Assert.Equal(new UInt128(BitConverter.ToUInt64(mac, 0), BitConverter.ToUInt64(mac, 8)), shorts[i]);
+                Assert.Equal(pseudonymiser.Short(kinds[i], values[i]), shorts[i]);
+                compared++;
+            }
+        }
+        Assert.Equal(Enumerable.Range(0, 2_000).Sum(b => b % 70), compared);
+    }
+
+    [Fact]
     public void Pseudonyms_of_random_sirets_and_nirs_equal_HMACSHA256_of_the_labelled_identifier()
     {
         var random = new Random(17);
