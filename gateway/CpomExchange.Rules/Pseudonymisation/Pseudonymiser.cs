@@ -86,35 +86,43 @@ public sealed class Pseudonymiser : IDisposable
         {
             total += Domain(kinds[i]).Length + Encoding.UTF8.GetByteCount(normalised[i]);
         }
-        var messages = ArrayPool<byte>.Shared.Rent(total);
-        var lengths = ArrayPool<int>.Shared.Rent(kinds.Length);
-        var macs = ArrayPool<byte>.Shared.Rent(kinds.Length * HMACSHA256.HashSizeInBytes);
+        // A batch of the row loop (32 identifiers, about 900 bytes) fits on the stack.
+        var small = total <= 2048 && kinds.Length <= 64;
+        byte[]? rentedMessages = small ? null : ArrayPool<byte>.Shared.Rent(total);
+        int[]? rentedLengths = small ? null : ArrayPool<int>.Shared.Rent(kinds.Length);
+        byte[]? rentedMacs = small ? null : ArrayPool<byte>.Shared.Rent(kinds.Length * HMACSHA256.HashSizeInBytes);
+        var messages = small ? stackalloc byte[2048] : rentedMessages;
+        var lengths = small ? stackalloc int[64] : rentedLengths;
+        var macs = small ? stackalloc byte[64 * HMACSHA256.HashSizeInBytes] : rentedMacs;
         try
         {
             var at = 0;
             for (var i = 0; i < kinds.Length; i++)
             {
                 var domain = Domain(kinds[i]);
-                domain.CopyTo(messages.AsSpan(at));
-                var length = domain.Length + Encoding.UTF8.GetBytes(normalised[i], messages.AsSpan(at + domain.Length));
+                domain.CopyTo(messages[at..]);
+                var length = domain.Length + Encoding.UTF8.GetBytes(normalised[i], messages[(at + domain.Length)..]);
                 lengths[i] = length;
                 at += length;
             }
-            _hmac.ComputeMany(messages.AsSpan(0, at), lengths.AsSpan(0, kinds.Length), macs);
+            _hmac.ComputeMany(messages[..at], lengths[..kinds.Length], macs);
             for (var i = 0; i < kinds.Length; i++)
             {
-                var mac = macs.AsSpan(i * HMACSHA256.HashSizeInBytes);
+                var mac = macs[(i * HMACSHA256.HashSizeInBytes)..];
                 destination[i] = new UInt128(BitConverter.ToUInt64(mac[..8]), BitConverter.ToUInt64(mac[8..16]));
             }
         }
         finally
         {
             // The messages held the identifiers in clear, the MACs their pseudonyms.
-            CryptographicOperations.ZeroMemory(messages.AsSpan(0, total));
-            CryptographicOperations.ZeroMemory(macs.AsSpan(0, kinds.Length * HMACSHA256.HashSizeInBytes));
-            ArrayPool<byte>.Shared.Return(messages);
-            ArrayPool<int>.Shared.Return(lengths);
-            ArrayPool<byte>.Shared.Return(macs);
+            CryptographicOperations.ZeroMemory(messages[..total]);
+            CryptographicOperations.ZeroMemory(macs[..(kinds.Length * HMACSHA256.HashSizeInBytes)]);
+            if (!small)
+            {
+                ArrayPool<byte>.Shared.Return(rentedMessages!);
+                ArrayPool<int>.Shared.Return(rentedLengths!);
+                ArrayPool<byte>.Shared.Return(rentedMacs!);
+            }
         }
     }
 

@@ -40,6 +40,7 @@ internal static class Sha256Block
     ];
 
     /// <summary>Updates the eight words of <paramref name="state"/> with one 64-byte <paramref name="block"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compress(Span<uint> state, ReadOnlySpan<byte> block)
     {
         if (state.Length != 8 || block.Length != 64)

@@ -25,26 +25,30 @@ internal static class Sha256Lanes
     /// blocks whose sixteen big-endian message words are <paramref name="words"/> (word t of block j
     /// in lane j of <c>words[t]</c>).
     /// </summary>
+    // Optimised at its first call: under load the tiered JIT left it unoptimised (its helpers not
+    // inlined) for most of a traced upload.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compress(Span<Vector256<uint>> state, ReadOnlySpan<Vector256<uint>> words)
     {
         if (state.Length != 8 || words.Length != 16)
         {
             throw new ArgumentException("SHA-256 compresses sixteen message words into an eight-word state.");
         }
-        var w = new Schedule();
+        // The message schedule as a window of its last sixteen words (W(t) in slot t mod 16).
+        var w = new Window();
         for (var t = 0; t < 16; t++)
         {
             w[t] = words[t];
-        }
-        for (var t = 16; t < 64; t++)
-        {
-            w[t] = SmallSigma1(w[t - 2]) + w[t - 7] + SmallSigma0(w[t - 15]) + w[t - 16];
         }
         Vector256<uint> a = state[0], b = state[1], c = state[2], d = state[3], e = state[4], f = state[5], g = state[6], h = state[7];
         var k = Sha256Block.K;
         for (var t = 0; t < 64; t++)
         {
-            var t1 = h + BigSigma1(e) + ((e & f) ^ Vector256.AndNot(g, e)) + Vector256.Create(k[t]) + w[t];
+            if (t >= 16)
+            {
+                w[t & 15] = SmallSigma1(w[(t - 2) & 15]) + w[(t - 7) & 15] + SmallSigma0(w[(t - 15) & 15]) + w[t & 15];
+            }
+            var t1 = h + BigSigma1(e) + ((e & f) ^ Vector256.AndNot(g, e)) + Vector256.Create(k[t]) + w[t & 15];
             var t2 = BigSigma0(a) + ((a & b) ^ (a & c) ^ (b & c));
             h = g;
             g = f;
@@ -82,9 +86,9 @@ internal static class Sha256Lanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<uint> SmallSigma1(Vector256<uint> x) => RotateRight(x, 17) ^ RotateRight(x, 19) ^ Vector256.ShiftRightLogical(x, 10);
 
-    /// <summary>The message schedule W(0..63) of the eight blocks, on the stack.</summary>
-    [InlineArray(64)]
-    private struct Schedule
+    /// <summary>The last sixteen words of the message schedule of the eight blocks, on the stack.</summary>
+    [InlineArray(16)]
+    private struct Window
     {
         private Vector256<uint> _element;
     }

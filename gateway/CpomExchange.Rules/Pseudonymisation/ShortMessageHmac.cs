@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 
@@ -153,6 +154,7 @@ internal sealed class ShortMessageHmac : IDisposable
     }
 
     // Up to eight messages of the fast path; the unused lanes hash an empty message, dropped.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ComputeLanes(ReadOnlySpan<byte> messages, ReadOnlySpan<int> lengths, ReadOnlySpan<int> laneStart, ReadOnlySpan<int> laneIndex, int lanes, Span<byte> destination)
     {
         Span<byte> blocks = stackalloc byte[Sha256Lanes.Lanes * BlockSize];
