@@ -120,7 +120,8 @@ public static partial class CsvIngestor
 
         output?.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
         using var seen = new UniqueValues(options.SpillDirectory, options.SpillQuota);
-        var row = new CsvRow(schema.Columns.Count);
+        // Without a row check, the identifiers of several rows are pseudonymised together (PendingRows).
+        var pending = new PendingRows(schema.Columns.Count, oneAtATime: options.RowCheck is not null || options.Pseudonymiser is null);
         var namedCount = columns.Length;
         var pseudonymiser = options.Pseudonymiser;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -153,7 +154,7 @@ public static partial class CsvIngestor
                     break;
                 }
             }
-            row.Begin(line);
+            var row = pending.Begin(line);
             for (var i = 0; i < namedCount; i++)
             {
                 var (spec, index) = columns[i];
@@ -163,28 +164,19 @@ public static partial class CsvIngestor
                 }
                 var value = CsvCells.Check(spec, reader[i].ToString() ?? string.Empty, line, result, seen, out var valid);
                 row.Cells[index] = value;
-                // The one place an identifier is pseudonymised: from the value the check normalised.
+                // The one place an identifier is pseudonymised: from the value the check normalised,
+                // when the row's batch is flushed.
                 if (pseudonymiser is not null && valid && value.Length > 0 && CsvRow.IdentifierOf(spec.Kind) is { } identifier)
                 {
-                    row.SetSubject(index, pseudonymiser.ShortOfNormalised(identifier, value));
+                    pending.AddIdentifier(index, identifier, value);
                 }
             }
-            if (result.ErrorCount == errorsBefore && options.RowCheck is not null && await options.RowCheck(row).ConfigureAwait(false) is { } problem)
+            if (pending.End(cellsValid: result.ErrorCount == errorsBefore, result.ErrorCount))
             {
-                result.Add(new CsvRowError(line, problem.Column, null, problem.Code, problem.Reason));
-            }
-            if (result.ErrorCount == 0)
-            {
-                if (output is not null)
-                {
-                    await output.WriteRecordAsync(row.Cells, cancellationToken).ConfigureAwait(false);
-                }
-                if (options.OnRow is not null)
-                {
-                    await options.OnRow(row).ConfigureAwait(false);
-                }
+                await pending.FlushAsync(pseudonymiser, options, output, result, cancellationToken).ConfigureAwait(false);
             }
         }
+        await pending.FlushAsync(pseudonymiser, options, output, result, cancellationToken).ConfigureAwait(false);
         if (seen.ReportDuplicateSirets(result))
         {
             result.SortErrorsByLine();

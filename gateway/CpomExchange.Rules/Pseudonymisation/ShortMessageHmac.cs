@@ -1,0 +1,225 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Security.Cryptography;
+
+namespace CpomExchange.Rules.Pseudonymisation;
+
+/// <summary>
+/// HMAC-SHA-256 (RFC 2104, FIPS 198-1) under one key, byte for byte what <see cref="HMACSHA256"/>
+/// gives, with a fast path for messages of at most <see cref="MaxFastMessage"/> bytes (an identifier
+/// with its domain label: 27 or 28 bytes): the SHA-256 states after the key's inner and outer padded
+/// blocks (the "midstates") are computed once, here, so that such a message costs two compressions
+/// of <see cref="Sha256Block"/> and no native call. A longer message goes through
+/// <see cref="HMACSHA256.HashData(byte[], byte[])"/>. Thread-safe: the midstates are only read after
+/// construction. The key and the midstates are zeroed by <see cref="Dispose"/>.
+/// </summary>
+/// <remarks>
+/// Measured (BENCHMARKS.md, "B1: the upload's row loop", `crypto` suite): through OpenSSL
+/// (<see cref="IncrementalHash"/>, three P/Invokes per message) a 28-byte pseudonym cost 0.65–0.72 µs
+/// of processor time; eight at a time (<see cref="ComputeMany"/>) 0.16–0.19 µs, which is the reason
+/// this class exists. One at a time (<see cref="Compute"/>, scalar) it costs about what OpenSSL does
+/// (0.71–0.93 µs): kept for the single lookups, without a native call.
+/// </remarks>
+internal sealed class ShortMessageHmac : IDisposable
+{
+    /// <summary>The longest message of the fast path: one block holds it, its 0x80 byte and its 64-bit length.</summary>
+    public const int MaxFastMessage = 55;
+
+    private const int BlockSize = 64;
+    private readonly byte[] _key;
+    // Inner midstate in 0..7, outer midstate in 8..15.
+    private readonly uint[] _midstates = new uint[16];
+    private bool _disposed;
+
+    /// <summary>Uses <paramref name="key"/> (any length: a key longer than a block is hashed first, as HMAC requires).</summary>
+    public ShortMessageHmac(ReadOnlySpan<byte> key)
+    {
+        _key = key.ToArray();
+        Span<byte> padded = stackalloc byte[BlockSize];
+        padded.Clear();
+        if (key.Length > BlockSize)
+        {
+            SHA256.HashData(key, padded);
+        }
+        else
+        {
+            key.CopyTo(padded);
+        }
+        try
+        {
+            Span<byte> pad = stackalloc byte[BlockSize];
+            var inner = _midstates.AsSpan(0, 8);
+            var outer = _midstates.AsSpan(8, 8);
+            for (var i = 0; i < BlockSize; i++)
+            {
+                pad[i] = (byte)(padded[i] ^ 0x36);
+            }
+            Sha256Block.Initial.CopyTo(inner);
+            Sha256Block.Compress(inner, pad);
+            for (var i = 0; i < BlockSize; i++)
+            {
+                pad[i] = (byte)(padded[i] ^ 0x5c);
+            }
+            Sha256Block.Initial.CopyTo(outer);
+            Sha256Block.Compress(outer, pad);
+            CryptographicOperations.ZeroMemory(pad);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(padded);
+        }
+    }
+
+    /// <summary>Writes the 32-byte HMAC of <paramref name="message"/> to <paramref name="destination"/>.</summary>
+    public void Compute(ReadOnlySpan<byte> message, Span<byte> destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (destination.Length < HMACSHA256.HashSizeInBytes)
+        {
+            throw new ArgumentException("The destination holds fewer than 32 bytes.", nameof(destination));
+        }
+        if (message.Length > MaxFastMessage)
+        {
+            HMACSHA256.HashData(_key, message, destination);
+            return;
+        }
+        Span<uint> state = stackalloc uint[8];
+        Span<byte> block = stackalloc byte[BlockSize];
+        // Inner hash: H(ipad-block || message), the first block already in the midstate; the total
+        // length hashed is one block plus the message, in bits.
+        block.Clear();
+        message.CopyTo(block);
+        block[message.Length] = 0x80;
+        BinaryPrimitives.WriteUInt64BigEndian(block[56..], (ulong)(BlockSize + message.Length) * 8);
+        _midstates.AsSpan(0, 8).CopyTo(state);
+        Sha256Block.Compress(state, block);
+        // Outer hash: H(opad-block || inner hash), one block of 32 bytes of hash and its padding.
+        block.Clear();
+        for (var i = 0; i < 8; i++)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(block[(4 * i)..], state[i]);
+        }
+        block[32] = 0x80;
+        BinaryPrimitives.WriteUInt64BigEndian(block[56..], (BlockSize + 32) * 8);
+        _midstates.AsSpan(8, 8).CopyTo(state);
+        Sha256Block.Compress(state, block);
+        for (var i = 0; i < 8; i++)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(destination[(4 * i)..], state[i]);
+        }
+        // The block held the identifier in clear and the inner hash: not left on the stack.
+        CryptographicOperations.ZeroMemory(block);
+    }
+
+    /// <summary>
+    /// The HMACs of several messages, laid end to end in <paramref name="messages"/> with their
+    /// <paramref name="lengths"/>, written 32 bytes each, in order, to <paramref name="destination"/>:
+    /// the messages of the fast path are hashed eight at a time (<see cref="Sha256Lanes"/>) when the
+    /// processor has 256-bit vectors, each by <see cref="Compute"/> otherwise.
+    /// </summary>
+    public void ComputeMany(ReadOnlySpan<byte> messages, ReadOnlySpan<int> lengths, Span<byte> destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (destination.Length < lengths.Length * HMACSHA256.HashSizeInBytes)
+        {
+            throw new ArgumentException("The destination holds fewer than 32 bytes per message.", nameof(destination));
+        }
+        Span<int> laneStart = stackalloc int[Sha256Lanes.Lanes];
+        Span<int> laneIndex = stackalloc int[Sha256Lanes.Lanes];
+        var lanes = 0;
+        var start = 0;
+        for (var i = 0; i < lengths.Length; i++)
+        {
+            var length = lengths[i];
+            var message = messages.Slice(start, length);
+            if (!Sha256Lanes.IsAccelerated || length > MaxFastMessage)
+            {
+                Compute(message, destination.Slice(i * HMACSHA256.HashSizeInBytes, HMACSHA256.HashSizeInBytes));
+            }
+            else
+            {
+                laneStart[lanes] = start;
+                laneIndex[lanes] = i;
+                if (++lanes == Sha256Lanes.Lanes)
+                {
+                    ComputeLanes(messages, lengths, laneStart, laneIndex, lanes, destination);
+                    lanes = 0;
+                }
+            }
+            start += length;
+        }
+        if (lanes > 0)
+        {
+            ComputeLanes(messages, lengths, laneStart, laneIndex, lanes, destination);
+        }
+    }
+
+    // Up to eight messages of the fast path; the unused lanes hash an empty message, dropped.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ComputeLanes(ReadOnlySpan<byte> messages, ReadOnlySpan<int> lengths, ReadOnlySpan<int> laneStart, ReadOnlySpan<int> laneIndex, int lanes, Span<byte> destination)
+    {
+        Span<byte> blocks = stackalloc byte[Sha256Lanes.Lanes * BlockSize];
+        blocks.Clear();
+        for (var j = 0; j < Sha256Lanes.Lanes; j++)
+        {
+            var block = blocks.Slice(j * BlockSize, BlockSize);
+            var length = j < lanes ? lengths[laneIndex[j]] : 0;
+            if (j < lanes)
+            {
+                messages.Slice(laneStart[j], length).CopyTo(block);
+            }
+            block[length] = 0x80;
+            BinaryPrimitives.WriteUInt64BigEndian(block[56..], (ulong)(BlockSize + length) * 8);
+        }
+        Span<Vector256<uint>> words = stackalloc Vector256<uint>[16];
+        Span<uint> lane = stackalloc uint[Sha256Lanes.Lanes];
+        for (var t = 0; t < 16; t++)
+        {
+            for (var j = 0; j < Sha256Lanes.Lanes; j++)
+            {
+                lane[j] = BinaryPrimitives.ReadUInt32BigEndian(blocks[(j * BlockSize + 4 * t)..]);
+            }
+            words[t] = Vector256.Create<uint>(lane);
+        }
+        Span<Vector256<uint>> state = stackalloc Vector256<uint>[8];
+        for (var i = 0; i < 8; i++)
+        {
+            state[i] = Vector256.Create(_midstates[i]);
+        }
+        Sha256Lanes.Compress(state, words);
+        // Outer block: the inner hash's eight words are already the first eight message words of
+        // each lane, then 0x80, zeros, and the length (one block and 32 bytes, in bits).
+        for (var i = 0; i < 8; i++)
+        {
+            words[i] = state[i];
+            state[i] = Vector256.Create(_midstates[8 + i]);
+        }
+        words[8] = Vector256.Create(0x80000000u);
+        for (var t = 9; t < 15; t++)
+        {
+            words[t] = Vector256<uint>.Zero;
+        }
+        words[15] = Vector256.Create((uint)(BlockSize + 32) * 8);
+        Sha256Lanes.Compress(state, words);
+        for (var j = 0; j < lanes; j++)
+        {
+            var mac = destination.Slice(laneIndex[j] * HMACSHA256.HashSizeInBytes, HMACSHA256.HashSizeInBytes);
+            for (var i = 0; i < 8; i++)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(mac[(4 * i)..], state[i].GetElement(j));
+            }
+        }
+        // The blocks held the identifiers in clear, the words and the state the inner hashes.
+        CryptographicOperations.ZeroMemory(blocks);
+        words.Clear();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _disposed = true;
+        CryptographicOperations.ZeroMemory(_key);
+        CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_midstates.AsSpan()));
+    }
+}
