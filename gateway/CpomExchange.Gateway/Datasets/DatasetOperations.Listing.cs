@@ -1,6 +1,8 @@
 using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using CpomExchange.Infrastructure.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace CpomExchange.Gateway.Datasets;
 
@@ -22,8 +24,15 @@ internal sealed partial class DatasetOperations
         CreatedBy = "", SourceSha256 = "", PayloadName = "",
     };
 
-    /// <summary>The inbox without a filter (the API's): <see cref="Listed"/> written out, since a compiled query takes no expression from outside.</summary>
-    private static readonly Func<CpomDbContext, string, IAsyncEnumerable<DatasetEntity>> Inbox = EF.CompileAsyncQuery((CpomDbContext db, string organisation) =>
+    /// <summary>
+    /// The inbox without a filter (the API's), compiled once per model: EF Core binds a compiled query
+    /// to the model of the first context it runs with and refuses another (several gateways, or a
+    /// gateway and a tool, may share a process). <see cref="Listed"/> is written out: a compiled query
+    /// takes no expression from outside.
+    /// </summary>
+    private static readonly ConditionalWeakTable<IModel, Func<CpomDbContext, string, IAsyncEnumerable<DatasetEntity>>> Inboxes = [];
+
+    private static Func<CpomDbContext, string, IAsyncEnumerable<DatasetEntity>> CompileInbox() => EF.CompileAsyncQuery((CpomDbContext db, string organisation) =>
         db.Datasets.AsNoTracking().Where(d => d.ToOrganisation == organisation).OrderByDescending(d => d.CreatedAtUtc).Take(ListingLimit).Select(d => new DatasetEntity
         {
             Id = d.Id, Type = d.Type, FromOrganisation = d.FromOrganisation, ToOrganisation = d.ToOrganisation, Purpose = d.Purpose, Object = d.Object,
@@ -40,7 +49,7 @@ internal sealed partial class DatasetOperations
         if (received && filter is null)
         {
             var rows = new List<DatasetEntity>();
-            await foreach (var row in Inbox(db, organisation).WithCancellation(cancellationToken))
+            await foreach (var row in Inboxes.GetValue(db.Model, _ => CompileInbox())(db, organisation).WithCancellation(cancellationToken))
             {
                 rows.Add(row);
             }
