@@ -4,11 +4,13 @@ using System.Globalization;
 namespace CpomExchange.Bench.Transfer;
 
 /// <summary>
-/// <c>gateway-figures [--rows N] [--inbox-seconds S] [--skip-inbox]</c>: issue 17's figures of the gateway process alone,
+/// <c>gateway-figures [--rows N] [--inbox-seconds S] [--skip-inbox] [--production] [--trace DIR]</c>: issue 17's figures of the gateway process alone,
 /// without nginx and B5, so that GC settings (<c>DOTNET_*</c> variables of the shell are inherited by the gateway's
 /// process) and code changes can be compared quickly: its resident set idle after start, B1's upload of N rows
 /// (default 1,000,000) with the gateway's processor time, its peak resident set, and B4's listings with the
 /// gateway's processor time per listing. The load average is printed at each step: the machine is shared.
+/// <c>--production</c> runs the gateway in the Production environment (no developer exception page) with the same
+/// development PKI and local keys (<see cref="GatewayProcess.StartAsync"/>).
 /// </summary>
 internal static class GatewayFigures
 {
@@ -23,7 +25,9 @@ internal static class GatewayFigures
         Directory.CreateDirectory(root);
         var gc = string.Join(" ", Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase)
             || k.StartsWith("DOTNET_gc", StringComparison.Ordinal)).Order().Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}"));
-        Console.WriteLine($"{Command}: rows {rows:N0}, {GatewayProcess.GarbageCollector} in the runtimeconfig, environment: {(gc.Length == 0 ? "(no DOTNET_GC*)" : gc)}; load average {Load()}");
+        var production = args.Contains("--production");
+        Console.WriteLine($"{Command}: rows {rows:N0}, {GatewayProcess.GarbageCollector} in the runtimeconfig, environment: {(gc.Length == 0 ? "(no DOTNET_GC*)" : gc)}; "
+            + $"gateway in {(production ? "Production" : "Development")}; load average {Load()}");
         try
         {
             var warmUp = await TransferSuite.WriteAdherentsAsync(Path.Combine(root, "warm-up.csv"), 1_000, CancellationToken.None);
@@ -33,7 +37,7 @@ internal static class GatewayFigures
                 "--Cpom:Limits:MaxRows", Math.Max(rows, 5_000_000).ToString(CultureInfo.InvariantCulture),
                 "--Cpom:Limits:MaxBodyBytes", Math.Max(512L * 1024 * 1024, 2 * new FileInfo(file).Length).ToString(CultureInfo.InvariantCulture),
             ];
-            await using var gateway = await GatewayProcess.StartAsync(Path.Combine(root, "gateway"), limits, CancellationToken.None);
+            await using var gateway = await GatewayProcess.StartAsync(Path.Combine(root, "gateway"), limits, production, CancellationToken.None);
             await Task.Delay(TimeSpan.FromSeconds(5));
             var idle = gateway.Memory();
             Console.WriteLine(Invariant($"idle after start (+5 s): resident {idle?.ResidentMiB:F1} MiB, peak {idle?.PeakMiB:F1} MiB; load average {Load()}"));

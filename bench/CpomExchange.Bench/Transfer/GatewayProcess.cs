@@ -5,7 +5,10 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using CpomExchange.Cli.Client;
+using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.Pki;
+using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.Policies;
 
 namespace CpomExchange.Bench.Transfer;
 
@@ -64,7 +67,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// Starts a gateway on a free loopback port with its state under <paramref name="home"/> and waits
     /// until it answers <c>/health/live</c>.
     /// </summary>
-    public static async Task<GatewayProcess> StartAsync(string home, IEnumerable<string> extraArguments, CancellationToken cancellationToken)
+    public static Task<GatewayProcess> StartAsync(string home, IEnumerable<string> extraArguments, CancellationToken cancellationToken) =>
+        StartAsync(home, extraArguments, production: false, cancellationToken);
+
+    /// <summary>As above; with <paramref name="production"/>, in the Production environment with the same development PKI.</summary>
+    public static async Task<GatewayProcess> StartAsync(string home, IEnumerable<string> extraArguments, bool production, CancellationToken cancellationToken)
     {
         if (!File.Exists(DllPath))
         {
@@ -78,9 +85,12 @@ internal sealed class GatewayProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        // Production: the same development PKI and agents, made here before the start (the gateway makes them only in
+        // Development), and the TLS files named as a deployment names its own; local keys and SQLite as before.
+        var environment = production ? await ProductionArgumentsAsync(home, cancellationToken) : ["--environment", "Development"];
         string[] arguments =
         [
-            DllPath, "--environment", "Development", "--urls", $"https://127.0.0.1:{port}", "--Cpom:Home", home,
+            DllPath, .. environment, "--urls", $"https://127.0.0.1:{port}", "--Cpom:Home", home,
             "--Cpom:Policies", Path.Combine(BenchGateway.FindRepository(), "policies"), "--Logging:LogLevel:Default", "Warning",
             // Benchmarks measure the gateway, not the rate and concurrency limiters.
             "--Cpom:Limits:RequestsPerMinutePerOrganisation", "100000000",
@@ -129,6 +139,19 @@ internal sealed class GatewayProcess : IAsyncDisposable
             await gateway.DisposeAsync();
             throw;
         }
+    }
+
+    private static async Task<string[]> ProductionArgumentsAsync(string home, CancellationToken cancellationToken)
+    {
+        var cpomHome = new CpomHome(home);
+        CpomHome.CreatePrivateDirectory(home);
+        await using (var db = await CpomDatabase.OpenAsync(new StorageOptions(), cpomHome))
+        {
+            await DevPki.EnsureAsync(cpomHome, PolicyLoader.Load(Path.Combine(BenchGateway.FindRepository(), "policies")), db, cancellationToken);
+        }
+        CpomDatabase.ClearPools();
+        return ["--environment", "Production", "--Cpom:Tls:ServerCertificate", Path.Combine(cpomHome.DevDirectory, "gateway.pem"),
+            "--Cpom:Tls:ServerKey", Path.Combine(cpomHome.DevDirectory, "gateway.key"), "--Cpom:Tls:TrustAnchors:0", Path.Combine(cpomHome.DevDirectory, DevPki.CaFile)];
     }
 
     /// <summary><c>cpom</c>'s client (<see cref="GatewayClient"/>), as the CLI builds it: the agent's certificate, the development CA.</summary>

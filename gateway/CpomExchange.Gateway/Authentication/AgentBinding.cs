@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Security.Cryptography.X509Certificates;
-using CpomExchange.Infrastructure.Agents;
 using CpomExchange.Infrastructure.Pki;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Errors;
@@ -13,13 +12,14 @@ namespace CpomExchange.Gateway.Authentication;
 /// The registered fingerprint → agent → organisation binding, at every request. The certificate
 /// handler's cache keeps what depends on the certificate alone (its chain, for minutes); who the
 /// certificate belongs to depends on the directory, which an administrator changes at any moment
-/// on any instance: so the agent is read here, after the handler, on every request, and a disabled
-/// agent, a replaced certificate or changed roles take effect at the next request. The configured
+/// on any instance: so the directory's version is read here, after the handler, on every request, and
+/// the agent again whenever the version changed since it was read (<see cref="BoundAgents"/>): a
+/// disabled agent, a replaced certificate or changed roles take effect at the next request. The configured
 /// revocation lists are consulted here too, so that a list installed since the chain was cached
 /// applies at once. A refusal leaves an unauthenticated caller and the reason in the request; the
 /// challenge answers it (<see cref="CertificateAuthentication"/>).
 /// </summary>
-internal sealed partial class AgentBinding(IHttpContextAccessor accessor, CpomDbContext db, PolicySet policies, CrlStore crls, ILogger<AgentBinding> logger)
+internal sealed partial class AgentBinding(IHttpContextAccessor accessor, CpomDbContext db, BoundAgents agents, PolicySet policies, CrlStore crls, ILogger<AgentBinding> logger)
     : IClaimsTransformation
 {
     private const string BoundKey = "cpom:bound-principal";
@@ -50,7 +50,7 @@ internal sealed partial class AgentBinding(IHttpContextAccessor accessor, CpomDb
         {
             return Refuse(http, ErrorCatalog.CertificateInvalid, revoked, certificate, fingerprint, null);
         }
-        var agent = await AgentDirectory.FindByFingerprintAsync(db, fingerprint, http.RequestAborted);
+        var agent = await agents.FindAsync(db, fingerprint, http.RequestAborted);
         if (agent is null)
         {
             LogUnknownCertificate(logger, fingerprint);
@@ -80,7 +80,7 @@ internal sealed partial class AgentBinding(IHttpContextAccessor accessor, CpomDb
         {
             claims.Add(new Claim(CpomClaims.Organisation, agent.OrganisationId));
         }
-        claims.AddRange(agent.RoleList.Select(r => new Claim(ClaimTypes.Role, r)));
+        claims.AddRange(agent.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, CertificateAuthentication.Scheme, ClaimTypes.Name, ClaimTypes.Role));
     }
 
@@ -88,7 +88,7 @@ internal sealed partial class AgentBinding(IHttpContextAccessor accessor, CpomDb
     /// A refusal is logged under the organisation concerned: the agent's, or the one the
     /// certificate's organizationIdentifier names (an unknown certificate of a known body).
     /// </summary>
-    private ClaimsPrincipal Refuse(HttpContext http, string code, string detail, X509Certificate2 certificate, string fingerprint, AgentEntity? agent)
+    private ClaimsPrincipal Refuse(HttpContext http, string code, string detail, X509Certificate2 certificate, string fingerprint, BoundAgent? agent)
     {
         http.Items[RefusalKey] = Describe(code, detail, certificate, fingerprint, agent?.Id, agent?.DisplayName, agent?.OrganisationId, policies);
         return new ClaimsPrincipal(new ClaimsIdentity());

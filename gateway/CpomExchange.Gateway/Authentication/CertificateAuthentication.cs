@@ -55,6 +55,7 @@ internal static class CertificateAuthentication
         services.AddSingleton(refusals);
         services.AddSingleton<RefusalJournal>();
         services.AddHostedService(sp => sp.GetRequiredService<RefusalJournal>());
+        services.AddSingleton<BoundAgents>();
         services.AddScoped<IClaimsTransformation, AgentBinding>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, RefusalResultHandler>();
         services.AddAuthentication(Scheme)

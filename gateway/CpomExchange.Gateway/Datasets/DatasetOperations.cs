@@ -65,11 +65,7 @@ internal sealed partial class DatasetOperations(AccessDecisions decisions, Acces
         List<DatasetEntity> rows = [];
         if (caller.Organisation is not null)
         {
-            var query = received
-                ? db.Datasets.AsNoTracking().Where(d => d.ToOrganisation == caller.Organisation)
-                : db.Datasets.AsNoTracking().Where(d => d.FromOrganisation == caller.Organisation);
-            rows = await DatasetStates.Apply(query, filter, received)
-                .OrderByDescending(d => d.CreatedAtUtc).Take(ListingLimit).ToListAsync(http.RequestAborted);
+            rows = await ListedRowsAsync(db, caller.Organisation, filter, received, http.RequestAborted);
         }
         var visible = new List<DatasetInfo>();
         var allowed = new Dictionary<(string, string), bool>();

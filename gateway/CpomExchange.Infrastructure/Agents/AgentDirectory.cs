@@ -1,7 +1,9 @@
+using System.Data;
 using System.Security.Cryptography.X509Certificates;
 using CpomExchange.Infrastructure.Pki;
 using CpomExchange.Infrastructure.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace CpomExchange.Infrastructure.Agents;
 
@@ -34,6 +36,38 @@ public static class AgentDirectory
         });
         await db.SaveChangesAsync(cancellationToken);
         return true;
+    }
+
+    private const string VersionSql = "SELECT \"Version\" FROM directory_version WHERE \"Id\" = 1";
+
+    /// <summary>
+    /// The directory's version (<see cref="DirectoryVersionEntity"/>), read with one command on the
+    /// context's connection, in its transaction if one is open; null when the row is missing (then
+    /// nothing read from the directory may be reused).
+    /// </summary>
+    public static async Task<long?> VersionAsync(CpomDbContext db, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var connection = db.Database.GetDbConnection();
+        var opened = connection.State != ConnectionState.Open;
+        if (opened)
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+        }
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = VersionSql;
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            return await command.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : null;
+        }
+        finally
+        {
+            if (opened)
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
     }
 
     /// <summary>The agent whose certificate has this SHA-256 fingerprint, or null.</summary>

@@ -50,6 +50,9 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
     /// <summary>Every version of the policy the gateway ran, in the order it came into force.</summary>
     public DbSet<PolicyHistory.PolicyVersionEntity> PolicyVersions => Set<PolicyHistory.PolicyVersionEntity>();
 
+    /// <summary>The directory's version, raised by the triggers on <c>agents</c> at every change.</summary>
+    public DbSet<CpomExchange.Infrastructure.Agents.DirectoryVersionEntity> DirectoryVersions => Set<CpomExchange.Infrastructure.Agents.DirectoryVersionEntity>();
+
     /// <summary>Options for the SQLite database of <paramref name="home"/>.</summary>
     public static DbContextOptions<SqliteCpomDbContext> SqliteOptions(CpomHome home, int busyTimeoutSeconds = 30)
     {
@@ -71,7 +74,14 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         var agent = modelBuilder.Entity<AgentEntity>();
-        agent.ToTable("agents");
+        // The triggers raise the directory's version in the transaction of each change (DirectoryVersionEntity).
+        agent.ToTable("agents", table =>
+        {
+            foreach (var trigger in CpomExchange.Infrastructure.Agents.DirectoryVersionEntity.Triggers)
+            {
+                table.HasTrigger(trigger);
+            }
+        });
         agent.HasKey(a => a.Id);
         agent.Property(a => a.Id).HasMaxLength(100);
         agent.Property(a => a.DisplayName).HasMaxLength(200);
@@ -189,6 +199,7 @@ public abstract class CpomDbContext(DbContextOptions options) : DbContext(option
 
         CpomExchange.Infrastructure.Notifications.NotificationModel.Configure(modelBuilder);
         PolicyHistory.PolicyVersionEntity.Configure(modelBuilder);
+        CpomExchange.Infrastructure.Agents.DirectoryVersionEntity.Configure(modelBuilder);
     }
 }
 

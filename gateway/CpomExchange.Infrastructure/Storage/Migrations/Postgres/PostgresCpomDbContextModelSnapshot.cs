@@ -239,6 +239,26 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                     b.ToTable("dpo_checkpoints", (string)null);
                 });
 
+            modelBuilder.Entity("CpomExchange.Infrastructure.Agents.DirectoryVersionEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("directory_version", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
             modelBuilder.Entity("CpomExchange.Infrastructure.Keys.KeyRotationEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -518,7 +538,14 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Postgres
                     b.HasIndex("CertificateSha256")
                         .IsUnique();
 
-                    b.ToTable("agents", (string)null);
+                    b.ToTable("agents", null, t =>
+                        {
+                            t.HasTrigger("agents_directory_version_delete");
+
+                            t.HasTrigger("agents_directory_version_insert");
+
+                            t.HasTrigger("agents_directory_version_update");
+                        });
                 });
 
             modelBuilder.Entity("CpomExchange.Infrastructure.Storage.DatasetEntity", b =>

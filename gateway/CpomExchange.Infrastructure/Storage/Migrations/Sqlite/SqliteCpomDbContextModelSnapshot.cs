@@ -234,6 +234,26 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.ToTable("dpo_checkpoints", (string)null);
                 });
 
+            modelBuilder.Entity("CpomExchange.Infrastructure.Agents.DirectoryVersionEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("directory_version", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
             modelBuilder.Entity("CpomExchange.Infrastructure.Keys.KeyRotationEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -505,7 +525,14 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                     b.HasIndex("CertificateSha256")
                         .IsUnique();
 
-                    b.ToTable("agents", (string)null);
+                    b.ToTable("agents", null, t =>
+                        {
+                            t.HasTrigger("agents_directory_version_delete");
+
+                            t.HasTrigger("agents_directory_version_insert");
+
+                            t.HasTrigger("agents_directory_version_update");
+                        });
                 });
 
             modelBuilder.Entity("CpomExchange.Infrastructure.Storage.DatasetEntity", b =>
