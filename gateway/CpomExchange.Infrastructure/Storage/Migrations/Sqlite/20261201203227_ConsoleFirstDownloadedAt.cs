@@ -24,7 +24,7 @@ namespace CpomExchange.Infrastructure.Storage.Migrations.Sqlite
                 UPDATE "datasets" SET "FirstDownloadedAtUtc" = (
                     SELECT MIN(e."TimeUtc") FROM "access_log_entries" e
                     WHERE e."Controller" = "datasets"."ToOrganisation" AND e."DatasetId" = "datasets"."Id"
-                      AND e."Action" = 'download' AND e."Outcome" = 'allowed')
+                      AND e."Action" = 'download' AND e."Outcome" = 'allowed');
                 """);
         }
 
