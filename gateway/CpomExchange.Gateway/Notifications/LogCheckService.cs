@@ -165,15 +165,15 @@ internal sealed partial class LogCheckService(IServiceScopeFactory scopes, Polic
     private static string Method(LogVerificationRun run) =>
         run.FromSize is { } size ? $"vérification incrémentale depuis le point de contrôle de {size} entrées" : "vérification intégrale";
 
-    [LoggerMessage(EventId = 8201, Level = LogLevel.Information, Message = "Vérification nocturne : le journal des accès de {Organisation} est intègre ({Entries} entrée(s), {Checkpoints} point(s) de contrôle ; {Method}).")]
+    [LoggerMessage(EventId = 8201, Level = LogLevel.Information, Message = "Vérification automatique : le journal des accès de {Organisation} est intègre ({Entries} entrée(s), {Checkpoints} point(s) de contrôle ; {Method}).")]
     private static partial void LogVerified(ILogger logger, string organisation, long entries, int checkpoints, string method);
 
-    [LoggerMessage(EventId = 8202, Level = LogLevel.Error, Message = "Vérification nocturne : le journal des accès de {Organisation} NE SE VÉRIFIE PAS (première entrée en cause : {FirstBad}) : {Problem}. Son DPO est alerté. {Method}")]
+    [LoggerMessage(EventId = 8202, Level = LogLevel.Error, Message = "Vérification automatique : le journal des accès de {Organisation} NE SE VÉRIFIE PAS (première entrée en cause : {FirstBad}) : {Problem}. Son DPO est alerté. {Method}")]
     private static partial void LogTampered(ILogger logger, string organisation, long? firstBad, string? problem, string method);
 
-    [LoggerMessage(EventId = 8204, Level = LogLevel.Error, Message = "Vérification nocturne : le journal des accès de {Organisation} ne peut pas être relu.")]
+    [LoggerMessage(EventId = 8204, Level = LogLevel.Error, Message = "Vérification automatique : le journal des accès de {Organisation} ne peut pas être relu.")]
     private static partial void LogUnreadable(ILogger logger, Exception exception, string organisation);
 
-    [LoggerMessage(EventId = 8203, Level = LogLevel.Error, Message = "Échec de la vérification nocturne des journaux des accès ; nouvel essai au prochain passage.")]
+    [LoggerMessage(EventId = 8203, Level = LogLevel.Error, Message = "Échec de la vérification automatique des journaux des accès ; nouvel essai au prochain passage.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }
