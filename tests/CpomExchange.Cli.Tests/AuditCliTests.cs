@@ -83,6 +83,22 @@ public sealed class AuditCliTests(GatewayFixture gateway) : IClassFixture<Gatewa
     }
 
     [Fact]
+    public async Task OnlineVerification_IsFullByDefault_AndWithIncremental_SaysFromWhichCheckpointTheGatewayReadTheLog()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            await UploadAsync();
+        }
+        var full = await CliRunner.RunAsync(As("prevy-dpo", "audit", "verify"));
+        Assert.True(full.Exit == ExitCodes.Ok, full.Err);
+        Assert.Contains("Vérification intégrale par la passerelle : tout le journal a été relu", full.Out, StringComparison.Ordinal);
+        await UploadAsync();
+        var incremental = await CliRunner.RunAsync(As("prevy-dpo", "audit", "verify", "--incremental"));
+        Assert.True(incremental.Exit == ExitCodes.Ok, incremental.Err);
+        Assert.Contains("Vérification incrémentale par la passerelle : seules les entrées ajoutées après le point de contrôle signé de ", incremental.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SubjectLookup_BySiret()
     {
         var id = await UploadAsync();

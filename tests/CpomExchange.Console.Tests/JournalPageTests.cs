@@ -135,6 +135,24 @@ public sealed class JournalPageTests(ConsoleFixture console)
     }
 
     [Fact]
+    public async Task Verification_IsFullByDefault_TheSecondButtonReadsOnlyTheEntriesSinceTheLastVerifiedCheckpoint_AndSaysSo()
+    {
+        await ListInboxAsync("dreets-pdl-agent", 6, "increment");
+        var page = await console.OpenAsync("dreets-pdl-dpo", "/Journal/Verifier");
+        await page.ClickAsync("#verifier-integralement");
+        Assert.Equal("Le journal est intègre", await page.Locator("#verdict h2").InnerTextAsync());
+        Assert.Equal("full", await page.Locator("#mode").GetAttributeAsync("data-mode"));
+        Assert.StartsWith("Vérification intégrale", await page.Locator("#mode").InnerTextAsync(), StringComparison.Ordinal);
+
+        await ListInboxAsync("dreets-pdl-agent", 6, "increment");
+        await page.ClickAsync("#verifier-incrementalement");
+        Assert.Equal("Le journal est intègre", await page.Locator("#verdict h2").InnerTextAsync());
+        Assert.Equal("incremental", await page.Locator("#mode").GetAttributeAsync("data-mode"));
+        Assert.StartsWith("Vérification incrémentale, depuis le point de contrôle signé de ", await page.Locator("#mode").InnerTextAsync(), StringComparison.Ordinal);
+        await console.AssertAccessibleAsync(page);
+    }
+
+    [Fact]
     public async Task Exports_TheJsonLinesVerifyOffline_AndTheCsvHoldsTheFilteredEntriesOnly()
     {
         await ListInboxAsync("dreets-pdl-agent", 3, "export");

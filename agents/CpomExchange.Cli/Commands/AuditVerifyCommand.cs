@@ -17,10 +17,14 @@ internal static class AuditVerifyCommand
     {
         var file = new Argument<FileInfo?>("EXPORT") { Description = "Un export .jsonl à vérifier hors ligne ; sans lui, vérification en ligne.", Arity = ArgumentArity.ZeroOrOne };
         var publicKey = new Option<FileInfo?>("--public-key") { Description = "La clé publique de signature du journal (base64 ou PEM), au lieu de celle de l'export.", HelpName = "FICHIER" };
+        var incremental = new Option<bool>("--incremental")
+        {
+            Description = "En ligne : la passerelle ne relit que les entrées ajoutées depuis le dernier point de contrôle signé qu'elle a déjà vérifié (par défaut, tout le journal).",
+        };
         var command = new Command("verify",
             "Vérifier l'intégrité du journal : qu'aucune entrée n'a été modifiée, supprimée ni insérée, et, en ligne, que rien de ce qui a été vérifié depuis ce poste n'a changé.")
         {
-            file, publicKey,
+            file, publicKey, incremental,
         };
         // Offline verification needs no identity: handled before the client is attached.
         CpomCli.Attach(command, io, async (client, output, parse, ct) =>
@@ -28,7 +32,7 @@ internal static class AuditVerifyCommand
             var export = parse.GetValue(file);
             return export is not null
                 ? await VerifyOfflineAsync(export, parse.GetValue(publicKey), output, ct)
-                : await VerifyOnlineAsync(client, output, parse.GetValue(CpomCli.HomeOption), ct);
+                : await VerifyOnlineAsync(client, output, parse.GetValue(CpomCli.HomeOption), parse.GetValue(incremental), ct);
         }, offlineWhen: parse => parse.GetValue(file) is not null);
         return command;
     }
@@ -77,9 +81,11 @@ internal static class AuditVerifyCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> VerifyOnlineAsync(GatewayClient client, Output output, string? home, CancellationToken ct)
+    private static async Task<int> VerifyOnlineAsync(GatewayClient client, Output output, string? home, bool incremental, CancellationToken ct)
     {
-        var verdict = await client.GetJsonAsync("api/v1/audit/verify", ct);
+        var verdict = await client.GetJsonAsync(incremental ? "api/v1/audit/verify?incremental=true" : "api/v1/audit/verify", ct);
+        // The gateway says what it did: a gateway that verified from a checkpoint names its size.
+        long? fromSize = verdict.TryGetProperty("fromTreeSize", out var from) && from.ValueKind == JsonValueKind.Number ? from.GetInt64() : null;
         var keyInfo = await client.GetJsonAsync("api/v1/audit/public-key", ct);
         var key = Convert.FromBase64String(keyInfo.GetProperty("publicKey").GetString()!);
         var checkpoints = await client.GetJsonAsync("api/v1/audit/checkpoints", ct);
@@ -151,10 +157,13 @@ internal static class AuditVerifyCommand
             var signed = verdict.GetProperty("checkpointsChecked").GetInt32();
             output.Out.WriteLine($"Journal des accès de votre organisation ({organisation}) : intègre.");
             output.Out.WriteLine("Ce qui a été vérifié :");
+            output.Out.WriteLine(fromSize is { } size
+                ? $"  - Vérification incrémentale par la passerelle : seules les entrées ajoutées après le point de contrôle signé de {Formats.Number(size)} entrées, qu'elle avait déjà vérifié, ont été relues (« cpom audit verify » sans --incremental relit tout le journal)."
+                : "  - Vérification intégrale par la passerelle : tout le journal a été relu depuis sa première entrée.");
             output.Out.WriteLine(Entries(entries));
             output.Out.WriteLine(Checkpoints(signed));
             output.Out.WriteLine(SinceLastTime(state, latest));
-            var unsigned = entries - (latest?.Checkpoint.TreeSize ?? 0);
+            var unsigned = (fromSize ?? 0) + entries - (latest?.Checkpoint.TreeSize ?? 0);
             if (unsigned > 0)
             {
                 output.Out.WriteLine(Unsigned(unsigned));

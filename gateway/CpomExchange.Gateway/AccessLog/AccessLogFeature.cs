@@ -2,7 +2,7 @@ using CpomExchange.Infrastructure.AccessLog;
 
 namespace CpomExchange.Gateway.AccessLog;
 
-/// <summary>The access log's services: the writer and its batcher, checkpoints and retention, the journal endpoints write through, the reader.</summary>
+/// <summary>The access log's services: the writer and its batcher, checkpoints and retention, the journal endpoints write through, the reader and what this process verified.</summary>
 internal static class AccessLogFeature
 {
     public static IServiceCollection AddAccessLog(this IServiceCollection services)
@@ -14,6 +14,8 @@ internal static class AccessLogFeature
         services.AddHostedService<AccessLogMaintenanceService>();
         services.AddScoped<AccessJournal>();
         services.AddScoped<AccessLogReader>();
+        // What this process verified of each log (the incremental verifications start there): one per process.
+        services.AddSingleton<VerifiedCheckpoints>();
         return services;
     }
 }

@@ -14,8 +14,13 @@ public sealed record AuditPage(long Total, int Page, int PageSize, IReadOnlyList
 /// <summary>A signed checkpoint as the API gives it.</summary>
 public sealed record CheckpointInfo(string LogId, long TreeSize, string RootHash, long Time, string KeyId, string Signature, string Note);
 
-/// <summary>The result of an online verification.</summary>
-public sealed record VerificationInfo(bool Valid, long EntriesChecked, int CheckpointsChecked, long? FirstBadSeq, string? Problem, string Summary, CheckpointInfo? LatestCheckpoint);
+/// <summary>
+/// The result of an online verification. <paramref name="Mode"/>: <c>full</c> (the whole log read again) or
+/// <c>incremental</c> (only the entries after the signed checkpoint of <paramref name="FromTreeSize"/> entries,
+/// which this gateway process verified earlier); <paramref name="Method"/> says the same in French.
+/// </summary>
+public sealed record VerificationInfo(bool Valid, long EntriesChecked, int CheckpointsChecked, long? FirstBadSeq, string? Problem, string Summary, CheckpointInfo? LatestCheckpoint,
+    string Mode, long? FromTreeSize, string Method);
 
 /// <summary>An inclusion proof of one entry in the tree of a signed checkpoint.</summary>
 public sealed record InclusionProofInfo(long Seq, long TreeSize, string LeafHash, IReadOnlyList<string> Proof, CheckpointInfo Checkpoint);
@@ -83,16 +88,17 @@ internal static class AuditApi
         return Results.Empty;
     }
 
-    private static async Task<Results<Ok<VerificationInfo>, ProblemHttpResult>> VerifyAsync(HttpContext http, AuditService audit)
+    private static async Task<Results<Ok<VerificationInfo>, ProblemHttpResult>> VerifyAsync(HttpContext http, AuditService audit, [FromQuery] bool incremental = false)
     {
-        var verified = await audit.VerifyAsync(http, Caller.From(http.User));
+        var verified = await audit.VerifyAsync(http, Caller.From(http.User), incremental);
         if (!verified.Succeeded)
         {
             return verified.Refusal.ToProblem();
         }
-        var (result, latest) = verified.Value;
+        var (run, latest) = verified.Value;
+        var result = run.Result;
         return TypedResults.Ok(new VerificationInfo(result.Valid, result.EntriesChecked, result.CheckpointsChecked, result.FirstBadSeq, result.Problem, result.Summary,
-            latest is null ? null : AuditService.ToInfo(latest)));
+            latest is null ? null : AuditService.ToInfo(latest), run.Mode, run.FromSize, run.Description));
     }
 
     private static async Task<Results<Ok<List<CheckpointInfo>>, ProblemHttpResult>> CheckpointsAsync(HttpContext http, AuditService audit)

@@ -29,6 +29,13 @@ internal sealed record AuditSlice(IReadOnlyList<AccessLogEntry> Entries, bool Ha
 /// <summary>What a subject lookup found: the pseudonym looked up, the datasets that hold it, the entries concerning them.</summary>
 internal sealed record SubjectFindings(IdentifierKind Kind, string Pseudonym, IReadOnlyList<string> Datasets, IReadOnlyList<AccessLogEntry> Entries);
 
+/// <summary>An online verification: how it was done (<see cref="Run"/>: in full or from a checkpoint verified earlier) and the latest signed checkpoint.</summary>
+internal sealed record AuditVerification(LogVerificationRun Run, SignedCheckpoint? Latest)
+{
+    /// <summary>The verdict.</summary>
+    public LogVerification Result => Run.Result;
+}
+
 /// <summary>The log's signing key: its id and public key (SubjectPublicKeyInfo, DER).</summary>
 internal sealed record SigningKeyInfo(string KeyId, byte[] PublicKeySpki);
 
@@ -39,7 +46,7 @@ internal sealed record SigningKeyInfo(string KeyId, byte[] PublicKeySpki);
 /// </summary>
 internal sealed partial class AuditService(
     AccessLogReader reader, AccessJournal journal, IKeyProvider keys, Pseudonymiser pseudonymiser, CpomDbContext db, IPayloadStore store,
-    TimeProvider time, ILogger<AuditService> logger)
+    VerifiedCheckpoints verified, TimeProvider time, ILogger<AuditService> logger)
 {
     /// <summary>The most entries one page holds.</summary>
     public const int MaxPageSize = 1000;
@@ -177,18 +184,22 @@ internal sealed partial class AuditService(
 
     /// <summary>
     /// Recomputes the caller's log from the database (every leaf, the chain, the roots, the
-    /// signatures), logs the review, and returns the verdict with the latest signed checkpoint.
+    /// signatures), logs the review, and returns the verdict with the latest signed checkpoint. In full
+    /// by default, what a DPO signs off; with <paramref name="incremental"/>, only the entries after the
+    /// last signed checkpoint this gateway process verified (in full when it has verified none yet).
     /// </summary>
-    public async Task<Outcome<(LogVerification Result, SignedCheckpoint? Latest)>> VerifyAsync(HttpContext http, Caller caller)
+    public async Task<Outcome<AuditVerification>> VerifyAsync(HttpContext http, Caller caller, bool incremental = false)
     {
         if (NotDpo(caller) is { } forbidden)
         {
             return forbidden;
         }
-        var result = await reader.VerifyAsync(caller.Organisation!, http.RequestAborted);
+        var run = await LogVerifications.VerifyAsync(reader, verified, caller.Organisation!, incremental, http.RequestAborted);
+        var result = run.Result;
         try
         {
-            await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, result.EntriesChecked, null, null, "vérification", null, []);
+            await journal.RecordAsync(http, caller, LogActions.AuditRead, null, null, result.EntriesChecked, null, null,
+                run.FromSize is { } from ? LogText.Fit($"vérification depuis {from}", 80) : "vérification", null, []);
         }
         catch (Exception e) when (!result.Valid && e is DbUpdateException or FormatException or InvalidOperationException)
         {
@@ -197,7 +208,7 @@ internal sealed partial class AuditService(
         }
         var latest = result.LatestCheckpoint is null ? null
             : (await reader.CheckpointsAsync(caller.Organisation!, http.RequestAborted)).FirstOrDefault(c => c.Checkpoint.TreeSize == result.LatestCheckpoint.TreeSize);
-        return (result, latest);
+        return new AuditVerification(run, latest);
     }
 
     /// <summary>The signed checkpoints of the caller's log, smallest first.</summary>

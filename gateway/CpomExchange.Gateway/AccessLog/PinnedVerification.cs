@@ -19,13 +19,15 @@ namespace CpomExchange.Gateway.AccessLog;
 /// <param name="Previous">The checkpoint pinned at this DPO's previous check, if any.</param>
 /// <param name="ConsistencyProved">Whether a consistency proof from <paramref name="Previous"/> to <paramref name="Latest"/> was checked.</param>
 /// <param name="FirstBad">The first entry in cause, when the recomputation names one that can still be read.</param>
+/// <param name="Run">How the recomputation was done: in full, or from a checkpoint this process verified earlier.</param>
 internal sealed record PinnedCheck(
     LogVerification Result,
     SignedCheckpoint? Latest,
     IReadOnlyList<string> Problems,
     DpoCheckpointEntity? Previous,
     bool ConsistencyProved,
-    AccessLogEntry? FirstBad)
+    AccessLogEntry? FirstBad,
+    LogVerificationRun Run)
 {
     /// <summary>True when nothing was found wrong.</summary>
     public bool Valid => Problems.Count == 0;
@@ -41,15 +43,19 @@ internal sealed record PinnedCheck(
 /// </summary>
 internal sealed class PinnedVerification(AuditService audit, AccessLogReader reader, IKeyProvider keys, CpomDbContext db, AccessDecisions decisions, TimeProvider time)
 {
-    /// <summary>Verifies the caller's log, compares it with their previous check, and pins it when it holds.</summary>
-    public async Task<Problems.Outcome<PinnedCheck>> VerifyAsync(HttpContext http, Caller caller)
+    /// <summary>
+    /// Verifies the caller's log (in full, unless <paramref name="incremental"/> asks for the entries after the
+    /// last checkpoint this process verified only), compares it with their previous check, and pins it when it holds.
+    /// </summary>
+    public async Task<Problems.Outcome<PinnedCheck>> VerifyAsync(HttpContext http, Caller caller, bool incremental = false)
     {
-        var verified = await audit.VerifyAsync(http, caller);
+        var verified = await audit.VerifyAsync(http, caller, incremental);
         if (!verified.Succeeded)
         {
             return verified.Refusal;
         }
-        var (result, latest) = verified.Value;
+        var (run, latest) = verified.Value;
+        var result = run.Result;
         var controller = caller.Organisation!;
         var cancellationToken = http.RequestAborted;
         var key = await keys.GetSigningKeyAsync(cancellationToken);
@@ -99,7 +105,7 @@ internal sealed class PinnedVerification(AuditService audit, AccessLogReader rea
             await PinAsync(caller.AgentId, controller, previous, latest, key, cancellationToken);
         }
         var firstBad = result.FirstBadSeq is { } seq ? (await reader.EntryAsync(controller, seq, cancellationToken))?.Entry : null;
-        return new PinnedCheck(result, latest, problems, previous, consistent, firstBad);
+        return new PinnedCheck(result, latest, problems, previous, consistent, firstBad, run);
     }
 
     private async Task PinAsync(string agentId, string controller, DpoCheckpointEntity? previous, SignedCheckpoint? latest, SigningKey key, CancellationToken cancellationToken)

@@ -89,6 +89,12 @@ public sealed class LogCheckSettings
     /// <summary>How often each instance looks whether the check is due, in seconds.</summary>
     public int PollSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Between nights, each instance checks every log from the last signed checkpoint it verified, this often
+    /// in minutes (its first round after a start verifies in full); 0: only the night's full check.
+    /// </summary>
+    public int IncrementalEveryMinutes { get; set; } = 60;
+
     /// <summary>The time of day as a <see cref="TimeOnly"/>, or null when <see cref="At"/> is not <c>HH:mm</c>.</summary>
     public TimeOnly? Time => TimeOnly.TryParseExact(At, "HH:mm", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var t) ? t : null;
 }
@@ -189,9 +195,9 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         {
             errors.Add("Notifications:Reminders : CheckEverySeconds, RetentionDaysBefore et CertificateDaysBefore doivent être positifs.");
         }
-        if (options.LogCheck.Time is null || options.LogCheck.PollSeconds < 1)
+        if (options.LogCheck.Time is null || options.LogCheck.PollSeconds < 1 || options.LogCheck.IncrementalEveryMinutes < 0)
         {
-            errors.Add($"Notifications:LogCheck : At « {options.LogCheck.At} » doit être une heure HH:mm et PollSeconds positif.");
+            errors.Add($"Notifications:LogCheck : At « {options.LogCheck.At} » doit être une heure HH:mm, PollSeconds positif et IncrementalEveryMinutes positif ou nul.");
         }
         if (options.PollSeconds < 1 || options.RetryBaseSeconds < 1 || options.RetryMaxSeconds < options.RetryBaseSeconds || options.BatchSize < 1)
         {

@@ -38,7 +38,9 @@ internal static class ApiTexts
         ["GET /api/v1/admin/keys/rotate-kek"] = ("Key rotation status", "Administrators: the progress of the latest key rotation."),
         ["GET /api/v1/audit/entries"] = ("List access-log entries", "DPOs: the entries of their organisation's access log, filtered and paged."),
         ["GET /api/v1/audit/export"] = ("Export the access log", "DPOs: the whole log with its signed checkpoints and the public key, to verify offline (`format=jsonl`), or as CSV."),
-        ["GET /api/v1/audit/verify"] = ("Verify the access log", "DPOs: the gateway recomputes the hash chain and the Merkle tree and checks every signed checkpoint."),
+        ["GET /api/v1/audit/verify"] = ("Verify the access log", "DPOs: the gateway recomputes the hash chain and the Merkle tree and checks every signed checkpoint. " +
+            "In full by default; with `incremental=true`, only the entries after the last signed checkpoint this gateway process verified " +
+            "(`mode` and `fromTreeSize` in the answer say which was done)."),
         ["GET /api/v1/audit/checkpoints"] = ("List signed checkpoints", "DPOs: the signed heads of their organisation's log."),
         ["GET /api/v1/audit/public-key"] = ("The log's signing key", "DPOs: the public key (SPKI) that signs the checkpoints, with its id."),
         ["GET /api/v1/audit/proofs/inclusion"] = ("Inclusion proof", "DPOs: the Merkle proof that entry `seq` is in the log of size `treeSize` (RFC 6962)."),
@@ -95,6 +97,7 @@ internal static class ApiTexts
         ["GET /api/v1/audit/entries from"] = "Earliest time (UTC) to keep.",
         ["GET /api/v1/audit/entries to"] = "Latest time (UTC) to keep.",
         ["GET /api/v1/audit/entries purpose"] = "Purpose to keep.",
+        ["GET /api/v1/audit/verify incremental"] = "`true`: verify only the entries after the last signed checkpoint this gateway process verified (in full when it verified none yet); default `false`, the whole log.",
         ["GET /api/v1/audit/proofs/consistency from"] = "Size of the older tree (a signed checkpoint's).",
         ["GET /api/v1/audit/proofs/consistency to"] = "Size of the newer tree (default: the latest signed checkpoint).",
         ["GET /api/v1/admin/agents organisation"] = "Organisation id whose agents to list.",

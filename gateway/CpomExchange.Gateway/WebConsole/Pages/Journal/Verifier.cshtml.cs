@@ -11,7 +11,9 @@ namespace CpomExchange.Gateway.WebConsole.Pages.Journal;
 /// Vérifier le journal: the gateway recomputes the organisation's whole log (entries, chain, roots,
 /// signatures) and proves that the signed log extends the checkpoint this DPO verified last time
 /// (<see cref="PinnedVerification"/>); the verdict in plain French, naming the first entry in
-/// cause. A POST (with its antiforgery token): the check writes the DPO's new pin.
+/// cause. A POST (with its antiforgery token): the check writes the DPO's new pin. In full by default
+/// (what a DPO signs off); the second button (handler <c>Incremental</c>) reads only the entries after the
+/// last signed checkpoint this gateway process verified, and the page says which was done.
 /// </summary>
 internal sealed class VerifierModel(PinnedVerification verification, CpomDbContext db, AccessDecisions decisions) : DpoPage
 {
@@ -26,9 +28,13 @@ internal sealed class VerifierModel(PinnedVerification verification, CpomDbConte
     public async Task OnGetAsync() =>
         Pin = await db.DpoCheckpoints.AsNoTracking().SingleOrDefaultAsync(p => p.AgentId == Caller.AgentId && p.Controller == Caller.Organisation, HttpContext.RequestAborted);
 
-    public async Task<IActionResult> OnPostAsync()
+    public Task<IActionResult> OnPostAsync() => VerifyAsync(incremental: false);
+
+    public Task<IActionResult> OnPostIncrementalAsync() => VerifyAsync(incremental: true);
+
+    private async Task<IActionResult> VerifyAsync(bool incremental)
     {
-        var check = await verification.VerifyAsync(HttpContext, Caller);
+        var check = await verification.VerifyAsync(HttpContext, Caller, incremental);
         if (!check.Succeeded)
         {
             return Refuse(check.Refusal);
