@@ -21,8 +21,9 @@ namespace CpomExchange.Gateway.Notifications;
 /// waits for the next night.
 /// Between nights, each instance also checks every log every <c>Notifications:LogCheck:IncrementalEveryMinutes</c>
 /// (<see cref="IncrementalRoundAsync"/>): from the last signed checkpoint this instance verified
-/// (<see cref="VerifiedCheckpoints"/>, in memory), reading only the entries appended since; its first round after
-/// a start has nothing to start from and verifies in full. The night's check stays a full one: only it can see
+/// (<see cref="VerifiedCheckpoints"/>, in memory), reading only the entries appended since. Its first round comes one
+/// interval after the start (a restart does not re-read every log at once) and verifies in full unless a night's check or
+/// a DPO's verification left a checkpoint by then. The night's check stays a full one: only it can see
 /// a rewrite before a checkpoint already verified. Tampering found either way alerts the same way, once a night.
 /// </summary>
 internal sealed partial class LogCheckService(IServiceScopeFactory scopes, PolicySet policies, IOptions<NotificationOptions> options, TimeProvider time,
@@ -61,7 +62,17 @@ internal sealed partial class LogCheckService(IServiceScopeFactory scopes, Polic
     {
         var every = options.Value.LogCheck.IncrementalEveryMinutes;
         var now = time.GetUtcNow();
-        if (every < 1 || (_lastIncremental is { } last && now - last < TimeSpan.FromMinutes(every)))
+        if (every < 1)
+        {
+            return null;
+        }
+        if (_lastIncremental is not { } last)
+        {
+            // The first poll after a start only starts the interval.
+            _lastIncremental = now;
+            return null;
+        }
+        if (now - last < TimeSpan.FromMinutes(every))
         {
             return null;
         }

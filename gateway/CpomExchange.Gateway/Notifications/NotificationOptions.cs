@@ -91,7 +91,7 @@ public sealed class LogCheckSettings
 
     /// <summary>
     /// Between nights, each instance checks every log from the last signed checkpoint it verified, this often
-    /// in minutes (its first round after a start verifies in full); 0: only the night's full check.
+    /// in minutes (its first round comes one interval after the start, in full if nothing was verified since); 0: only the night's full check.
     /// </summary>
     public int IncrementalEveryMinutes { get; set; } = 60;
 
