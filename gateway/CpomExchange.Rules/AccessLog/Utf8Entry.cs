@@ -22,9 +22,12 @@ internal sealed class Utf8Entry
     {
         Controller, Agent, AgentName, Organisation, Certificate, Action, Exchange, Dataset, Counterpart, Purpose, Object,
         LegalBasis, Outcome, Reason, ClientAddress, RequestId, Policy,
+
+        /// <summary>The time as an export writes it, for its reader: not hashed (<see cref="TimeUtc"/> is).</summary>
+        Time,
     }
 
-    private const int FieldCount = (int)Field.Policy + 1;
+    private const int FieldCount = (int)Field.Time + 1;
 
     private byte[] _text = new byte[1024];
     private int _used;
@@ -117,7 +120,7 @@ internal sealed class Utf8Entry
     private static readonly JsonEncodedText[] Names = [.. new[]
     {
         "controller", "agent", "agentName", "organisation", "certificate", "action", "exchange", "dataset", "counterpart", "purpose",
-        "object", "legalBasis", "outcome", "reason", "clientAddress", "requestId", "policy",
+        "object", "legalBasis", "outcome", "reason", "clientAddress", "requestId", "policy", "time",
     }.Select(n => JsonEncodedText.Encode(n))];
 
     private ReadOnlySpan<byte> Write()
