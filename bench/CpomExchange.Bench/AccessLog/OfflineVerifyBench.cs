@@ -16,6 +16,9 @@ namespace CpomExchange.Bench.AccessLog;
 /// (header, signed checkpoints every 1,000 entries, entries), without a database.</item>
 /// <item><c>export-verify FILE [--path stream|former]</c>: verifies it as <c>cpom audit verify FILE</c> does
 /// (<c>LogExport.VerifyStream</c>) or as it did (<c>VerifyStreamAsync</c> over a TextReader, a document per line).</item>
+/// <item><c>verify-db DIR [--entries M]</c>: the first time, fills a SQLite log of M entries (and a small one for the warm-up) in
+/// DIR and stops; the next times, verifies it in full with <c>AccessLogReader.VerifyAsync</c> after the warm-up, so that the
+/// peak resident set is the verification's and the same database serves a before and an after.</item>
 /// <item><c>verify-from [--entries M] [--new K]</c>: a log of M entries on SQLite verified in full, K more appended, then
 /// verified from the last verified checkpoint, and in full again.</item>
 /// </list>
@@ -23,7 +26,7 @@ namespace CpomExchange.Bench.AccessLog;
 /// </summary>
 internal static class OfflineVerifyBench
 {
-    public static readonly string[] Commands = ["export-file", "export-verify", "verify-from"];
+    public static readonly string[] Commands = ["export-file", "export-verify", "verify-from", "verify-db"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -37,6 +40,8 @@ internal static class OfflineVerifyBench
                 return 0;
             case "export-verify":
                 return await VerifyExportAsync(args[1], Option("--path") ?? "stream");
+            case "verify-db":
+                return await VerifyDatabaseAsync(args[1], entries);
             default:
                 return await VerifyFromAsync(entries, int.Parse(Option("--new") ?? "10000", CultureInfo.InvariantCulture));
         }
@@ -130,6 +135,46 @@ internal static class OfflineVerifyBench
         Print($"export-verify ({how})", wall, cpu0, allocated0, result.EntriesChecked);
         Console.WriteLine($"  {result.Summary}");
         return result.Valid ? 0 : 1;
+    }
+
+    private static async Task<int> VerifyDatabaseAsync(string directory, int size)
+    {
+        var log = await AccessLogSuite.LogBench.OpenAsync(new CpomHome(directory), CancellationToken.None);
+        try
+        {
+            long? head;
+            await using (var db = new SqliteCpomDbContext(log.DbOptions))
+            {
+                head = (await new AccessLogReader(db, log.Keys).HeadAsync("prevy"))?.Size;
+            }
+            if (head is null)
+            {
+                Console.WriteLine($"filling {size:N0} entries in {directory} (run again to verify)");
+                await AccessLogSuite.FillAsync(log.DbOptions, log.Writer, log.Drafts, "prevy", size, CancellationToken.None);
+                await AccessLogSuite.FillAsync(log.DbOptions, log.Writer, log.Drafts, "warm", 2_000, CancellationToken.None);
+                return 0;
+            }
+            await using (var db = new SqliteCpomDbContext(log.DbOptions))
+            {
+                await new AccessLogReader(db, log.Keys).VerifyAsync("warm"); // JIT, EF Core's model, compiled queries
+            }
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+            var wall = Stopwatch.StartNew();
+            LogVerification result;
+            await using (var db = new SqliteCpomDbContext(log.DbOptions))
+            {
+                result = await new AccessLogReader(db, log.Keys).VerifyAsync("prevy");
+            }
+            wall.Stop();
+            Print($"verify-db (VerifyAsync, {head:N0} entries)", wall, cpu0, allocated0, result.EntriesChecked);
+            Console.WriteLine($"  {result.Summary}");
+            return result.Valid ? 0 : 1;
+        }
+        finally
+        {
+            CpomDatabase.ClearPools();
+        }
     }
 
     private static async Task<int> VerifyFromAsync(int size, int added)

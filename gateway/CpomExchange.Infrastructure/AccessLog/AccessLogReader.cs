@@ -130,14 +130,37 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
     /// Recomputes the whole log from the database and checks it against the signed checkpoints,
     /// entry by entry as they are read: memory stays flat however long the log.
     /// </summary>
-    public async Task<LogVerification> VerifyAsync(string controller, CancellationToken cancellationToken = default)
+    public Task<LogVerification> VerifyAsync(string controller, CancellationToken cancellationToken = default) =>
+        VerifyAsync(controller, direct: true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="VerifyAsync(string, CancellationToken)"/>; with <paramref name="direct"/> false, always through EF Core
+    /// (the former path, which the tests compare the direct SQLite reader with).
+    /// </summary>
+    internal async Task<LogVerification> VerifyAsync(string controller, bool direct, CancellationToken cancellationToken)
     {
         var signing = await keys.GetSigningKeyAsync(cancellationToken);
         var checkpoints = await CheckpointsAsync(controller, cancellationToken);
         var start = await StartAsync(controller, cancellationToken);
         var head = await HeadAsync(controller, cancellationToken);
-        return await LogVerifier.VerifyAsync(controller, EntriesAsync(controller, null, cancellationToken), checkpoints,
-            c => c.VerifyWith(signing.PublicKeySpki), start, head?.Size, cancellationToken);
+        return await VerifyEntriesAsync(controller, null, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), start, head?.Size, direct, cancellationToken);
+    }
+
+    /// <summary>
+    /// The entries from <paramref name="fromSeq"/> on (all when null) checked against the checkpoints: on SQLite read
+    /// directly and hashed on every processor (<see cref="SqliteLogVerification"/>), else (or when that reader meets a row
+    /// it does not read) streamed through EF Core into <see cref="LogVerifier.VerifyAsync"/>.
+    /// </summary>
+    private async Task<LogVerification> VerifyEntriesAsync(string controller, long? fromSeq, IReadOnlyList<SignedCheckpoint> checkpoints,
+        Func<SignedCheckpoint, bool> verifySignature, LogStart start, long? headSize, bool direct, CancellationToken cancellationToken)
+    {
+        if (direct && db.Database.GetDbConnection() is Microsoft.Data.Sqlite.SqliteConnection sqlite
+            && await SqliteLogVerification.TryVerifyAsync(sqlite, controller, fromSeq, checkpoints, verifySignature, start, headSize, cancellationToken) is { } verdict)
+        {
+            return verdict;
+        }
+        var entries = fromSeq is { } from ? EntriesFromAsync(controller, from, cancellationToken) : EntriesAsync(controller, null, cancellationToken);
+        return await LogVerifier.VerifyAsync(controller, entries, checkpoints, verifySignature, start, headSize, cancellationToken);
     }
 
     /// <summary>
@@ -167,8 +190,7 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
             return new LogVerification(false, 0, 0, from.Size - 1,
                 $"le point de contrôle signé de taille {from.Size}, déjà vérifié, a disparu du journal.", null, 0);
         }
-        var entries = EntriesFromAsync(controller, from.Size, cancellationToken);
-        return await LogVerifier.VerifyAsync(controller, entries, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), from, head?.Size, cancellationToken);
+        return await VerifyEntriesAsync(controller, from.Size, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), from, head?.Size, direct: true, cancellationToken);
     }
 
     /// <summary>

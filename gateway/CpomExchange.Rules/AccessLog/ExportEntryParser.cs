@@ -14,23 +14,34 @@ internal static class ExportEntryParser
     /// <summary>The entry of an entry line, or null when the line is not one this fast path reads.</summary>
     public static StoredEntry? TryParse(ReadOnlySpan<byte> line)
     {
+        var entry = new Utf8Entry();
+        return TryParse(line, entry) ? new StoredEntry(entry.ToEntry(), entry.StoredLeafHash) : null;
+    }
+
+    /// <summary>
+    /// Reads an entry line into <paramref name="entry"/> (its text as UTF-8, unescaped; no string): false when the line is
+    /// not one this fast path reads (then <paramref name="entry"/> holds nothing to use).
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<byte> line, Utf8Entry entry)
+    {
         try
         {
-            return Parse(line);
+            return Parse(line, entry);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
         {
-            return null;
+            return false;
         }
     }
 
-    private static StoredEntry? Parse(ReadOnlySpan<byte> line)
+    private static bool Parse(ReadOnlySpan<byte> line, Utf8Entry entry)
     {
         var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return null;
+            return false;
         }
+        entry.Clear();
         Fields f = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -51,33 +62,81 @@ internal static class ExportEntryParser
                     f.Has |= 1L << (int)Field.LeafHash;
                     break;
                 case Field.Other: reader.Skip(); break;
-                default: f.Set(name, reader.GetString()); break;
+                default:
+                    if (!SetText(ref reader, entry, name))
+                    {
+                        return false;
+                    }
+                    f.Has |= 1L << (int)name;
+                    break;
             }
         }
         if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
         {
             // Not one object alone on its line.
-            return null;
+            return false;
         }
         if (!f.IsEntry || (f.Has & Fields.Required) != Fields.Required || f.Prev is null)
         {
-            return null;
+            return false;
         }
-        string? policy = f.V switch
+        var hasPolicy = (f.Has & (1L << (int)Field.Policy)) != 0;
+        if (!(f.V == 1 && !hasPolicy) && !(f.V == 2 && !entry.IsNull(Utf8Entry.Field.Policy)))
         {
-            1 when (f.Has & (1L << (int)Field.Policy)) == 0 => null,
-            2 when f.Strings[(int)Field.Policy] is { } p => p,
-            _ => throw new FormatException("version"),
-        };
-        var time = f.Strings[(int)Field.Time] ?? throw new FormatException("time");
-        var s = f.Strings;
-        var entry = new AccessLogEntry(f.Seq, s[(int)Field.Controller]!,
-            DateTimeOffset.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
-            s[(int)Field.Agent]!, s[(int)Field.AgentName]!, s[(int)Field.Organisation], s[(int)Field.Certificate]!, s[(int)Field.Action]!,
-            s[(int)Field.Exchange], s[(int)Field.Dataset], f.Rows, s[(int)Field.Counterpart], s[(int)Field.Purpose], s[(int)Field.Object],
-            s[(int)Field.LegalBasis], s[(int)Field.Outcome]!, s[(int)Field.Reason], s[(int)Field.ClientAddress], s[(int)Field.RequestId], f.Prev, policy);
-        return new StoredEntry(entry, f.LeafHash);
+            return false;
+        }
+        if (entry.IsNull(Utf8Entry.Field.Time))
+        {
+            return false;
+        }
+        // The time as the former parser read it (DateTimeOffset.Parse of the string), then its UTC DateTime (what is hashed).
+        var text = entry.Get(Utf8Entry.Field.Time);
+        Span<char> chars = text.Length <= 128 ? stackalloc char[text.Length] : new char[text.Length];
+        var length = System.Text.Encoding.UTF8.GetChars(text, chars);
+        entry.TimeUtc = DateTimeOffset.Parse(chars[..length], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal).UtcDateTime;
+        entry.SetNull(Utf8Entry.Field.Time);
+        entry.Seq = f.Seq;
+        entry.Rows = f.Rows;
+        entry.PreviousLeafHash = f.Prev;
+        entry.StoredLeafHash = f.LeafHash;
+        return true;
     }
+
+    /// <summary>A text member (a string or null, as GetString reads it), unescaped into the entry's UTF-8; false for invalid UTF-8.</summary>
+    private static bool SetText(ref Utf8JsonReader reader, Utf8Entry entry, Field name)
+    {
+        var field = Texts[name - Field.Controller];
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            entry.SetNull(field);
+            return true;
+        }
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new InvalidOperationException("not a string"); // GetString's refusal
+        }
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return entry.TrySet(field, reader.ValueSpan);
+        }
+        var room = entry.Reserve(reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length);
+        var written = reader.CopyString(room);
+        if (!System.Text.Unicode.Utf8.IsValid(room[..written]))
+        {
+            return false;
+        }
+        entry.Commit(field, written);
+        return true;
+    }
+
+    // The parser's text fields (from Controller on, in their order) as Utf8Entry's.
+    private static readonly Utf8Entry.Field[] Texts =
+    [
+        Utf8Entry.Field.Controller, Utf8Entry.Field.Time, Utf8Entry.Field.Agent, Utf8Entry.Field.AgentName, Utf8Entry.Field.Organisation,
+        Utf8Entry.Field.Certificate, Utf8Entry.Field.Action, Utf8Entry.Field.Exchange, Utf8Entry.Field.Dataset, Utf8Entry.Field.Counterpart,
+        Utf8Entry.Field.Purpose, Utf8Entry.Field.Object, Utf8Entry.Field.LegalBasis, Utf8Entry.Field.Outcome, Utf8Entry.Field.Reason,
+        Utf8Entry.Field.ClientAddress, Utf8Entry.Field.RequestId, Utf8Entry.Field.Policy,
+    ];
 
     private enum Field
     {
@@ -128,14 +187,5 @@ internal static class ExportEntryParser
         public byte[]? Prev;
         public byte[]? LeafHash;
         public long Has;
-        private string?[]? _strings;
-
-        public string?[] Strings => _strings ??= new string?[(int)Field.Policy + 1];
-
-        public void Set(Field field, string? value)
-        {
-            Strings[(int)field] = value;
-            Has |= 1L << (int)field;
-        }
     }
 }

@@ -28,7 +28,7 @@ internal static class ExportStreamVerifier
             LogVerifier.Run? run = null;
             var number = 0;
             var lines = new List<(int Start, int Length)>();
-            StoredEntry?[] parsed = [];
+            Utf8Entry[] parsed = [];
             byte[]?[] leaves = [];
             while (chunks.Next(cancellationToken) is { } chunk)
             {
@@ -74,17 +74,24 @@ internal static class ExportStreamVerifier
                 var count = lines.Count - i;
                 if (parsed.Length < count)
                 {
-                    parsed = new StoredEntry?[count];
+                    // Entries are reused from chunk to chunk (each keeps its buffer).
+                    var more = parsed.Length;
+                    Array.Resize(ref parsed, count);
+                    for (; more < count; more++)
+                    {
+                        parsed[more] = new Utf8Entry();
+                    }
                     leaves = new byte[]?[count];
                 }
                 var first = i;
                 var memory = chunk;
+                var entries = parsed;
+                var hashes = leaves;
                 Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, k =>
                 {
+                    // Parsed as UTF-8 and hashed without a string; null leaf: a line for the former path.
                     var (start, length) = lines[first + k];
-                    var e = length == 0 ? null : ExportEntryParser.TryParse(memory.Slice(start, length).Span);
-                    parsed[k] = e;
-                    leaves[k] = e?.Entry.LeafHash();
+                    hashes[k] = length > 0 && ExportEntryParser.TryParse(memory.Slice(start, length).Span, entries[k]) ? entries[k].LeafHash() : null;
                 });
                 for (var k = 0; k < count; k++)
                 {
@@ -94,19 +101,22 @@ internal static class ExportStreamVerifier
                     {
                         continue;
                     }
-                    var stored = parsed[k];
-                    byte[]? leaf = leaves[k];
-                    parsed[k] = null;
+                    var leaf = leaves[k];
                     leaves[k] = null;
-                    if (stored is null)
+                    if (leaf is not null)
                     {
-                        // What the fast path does not read: the former path's verdict (an entry it reads) or error.
-                        stored = LogExport.ParseLine(Encoding.UTF8.GetString(chunk.Slice(start, length).Span), number) as StoredEntry
-                            ?? throw new FormatException($"Ligne {number} de l'export : les points de contrôle doivent précéder les entrées.");
+                        if (run.Add(parsed[k], leaf) is { } bad)
+                        {
+                            return (header!, bad);
+                        }
+                        continue;
                     }
-                    if (run.Add(stored, leaf) is { } bad)
+                    // What the fast path does not read: the former path's verdict (an entry it reads) or error.
+                    var stored = LogExport.ParseLine(Encoding.UTF8.GetString(chunk.Slice(start, length).Span), number) as StoredEntry
+                        ?? throw new FormatException($"Ligne {number} de l'export : les points de contrôle doivent précéder les entrées.");
+                    if (run.Add(stored) is { } wrong)
                     {
-                        return (header!, bad);
+                        return (header!, wrong);
                     }
                 }
             }

@@ -143,6 +143,7 @@ public static class LogVerifier
     internal sealed class Run
     {
         private readonly string _logId;
+        private readonly byte[]? _logIdUtf8;
         private readonly LogStart _start;
         private readonly CompactRange _range;
         private readonly List<SignedCheckpoint> _pending;
@@ -161,6 +162,7 @@ public static class LogVerifier
         {
             _headSize = headSize;
             _logId = logId;
+            _logIdUtf8 = logId is null ? null : System.Text.Encoding.UTF8.GetBytes(logId);
             _start = start;
             _range = CompactRange.Deserialize(start.Range.Size, start.Range.Serialize());
             _previous = start.LastLeafHash;
@@ -193,30 +195,64 @@ public static class LogVerifier
         public LogVerification? Add(StoredEntry stored, byte[]? computedLeaf = null)
         {
             var entry = stored.Entry;
-            if (entry.Seq < _expected)
+            if (Place(entry.Seq) is { } misplaced)
             {
-                return Bad(entry.Seq, $"l'entrée n° {entry.Seq} apparaît deux fois ou hors de sa place.");
-            }
-            if (entry.Seq > _expected)
-            {
-                return Bad(_expected, $"l'entrée n° {_expected} est manquante (supprimée).");
-            }
-            if (_headSize is { } size && entry.Seq >= size)
-            {
-                return Bad(entry.Seq, $"l'entrée n° {entry.Seq} a été ajoutée au-delà de la fin du journal ({size} entrées).");
+                return misplaced;
             }
             if (entry.Controller != _logId)
             {
-                return Bad(entry.Seq, $"l'entrée n° {entry.Seq} appartient au journal « {entry.Controller} ».");
+                return Foreign(entry.Seq, entry.Controller);
             }
-            var leaf = computedLeaf ?? entry.LeafHash();
-            if (stored.StoredLeafHash is not null && !CryptographicOperations.FixedTimeEquals(leaf, stored.StoredLeafHash))
+            return Link(entry.Seq, computedLeaf ?? entry.LeafHash(), stored.StoredLeafHash, entry.PreviousLeafHash);
+        }
+
+        /// <summary>
+        /// Checks the next entry read as UTF-8 (<see cref="Utf8Entry"/>), exactly as <see cref="Add(StoredEntry, byte[])"/> checks
+        /// <c>entry.ToEntry()</c>; <paramref name="leaf"/> is <c>entry.LeafHash()</c>, computed beforehand.
+        /// </summary>
+        public LogVerification? Add(Utf8Entry entry, byte[] leaf)
+        {
+            if (Place(entry.Seq) is { } misplaced)
             {
-                return Bad(entry.Seq, $"le contenu de l'entrée n° {entry.Seq} a été modifié.");
+                return misplaced;
             }
-            if (!CryptographicOperations.FixedTimeEquals(entry.PreviousLeafHash, _previous))
+            // Ordinal string equality is byte equality of valid UTF-8 (Utf8Entry holds nothing else).
+            if (_logIdUtf8 is null ? !entry.IsNull(Utf8Entry.Field.Controller)
+                : entry.IsNull(Utf8Entry.Field.Controller) || !entry.Get(Utf8Entry.Field.Controller).SequenceEqual(_logIdUtf8))
             {
-                return Bad(entry.Seq, $"le chaînage est rompu à l'entrée n° {entry.Seq} (entrée insérée, supprimée ou déplacée).");
+                return Foreign(entry.Seq, entry.GetString(Utf8Entry.Field.Controller));
+            }
+            return Link(entry.Seq, leaf, entry.StoredLeafHash, entry.PreviousLeafHash);
+        }
+
+        private LogVerification? Place(long seq)
+        {
+            if (seq < _expected)
+            {
+                return Bad(seq, $"l'entrée n° {seq} apparaît deux fois ou hors de sa place.");
+            }
+            if (seq > _expected)
+            {
+                return Bad(_expected, $"l'entrée n° {_expected} est manquante (supprimée).");
+            }
+            if (_headSize is { } size && seq >= size)
+            {
+                return Bad(seq, $"l'entrée n° {seq} a été ajoutée au-delà de la fin du journal ({size} entrées).");
+            }
+            return null;
+        }
+
+        private LogVerification Foreign(long seq, string? controller) => Bad(seq, $"l'entrée n° {seq} appartient au journal « {controller} ».");
+
+        private LogVerification? Link(long seq, byte[] leaf, byte[]? storedLeaf, byte[] previousLeafHash)
+        {
+            if (storedLeaf is not null && !CryptographicOperations.FixedTimeEquals(leaf, storedLeaf))
+            {
+                return Bad(seq, $"le contenu de l'entrée n° {seq} a été modifié.");
+            }
+            if (!CryptographicOperations.FixedTimeEquals(previousLeafHash, _previous))
+            {
+                return Bad(seq, $"le chaînage est rompu à l'entrée n° {seq} (entrée insérée, supprimée ou déplacée).");
             }
             _range.Append(leaf);
             _previous = leaf;

@@ -14,19 +14,19 @@ public sealed class AccessLogEntryTests
     private static readonly byte[] Previous = [.. Enumerable.Range(0, 32).Select(i => (byte)i)];
 
     // Non-ASCII, quotes, backslash, HTML-sensitive characters, a tab and a surrogate pair: all escaped.
-    private static readonly AccessLogEntry Full = new(41, "prevy", new DateTimeOffset(2026, 3, 2, 13, 4, 5, 678, TimeSpan.FromHours(1)),
+    internal static readonly AccessLogEntry Full = new(41, "prevy", new DateTimeOffset(2026, 3, 2, 13, 4, 5, 678, TimeSpan.FromHours(1)),
         "prevy-agent", "Agent « PREVY » n°1 — dépôts", "prevy", "3f5a0c1b9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180706f5e4d3c2b1a090",
         LogActions.Upload, "adherents", "ds_0190c2a4e7f37c3b8a5d6e7f80912345", 12345, "carsat-lr", "sinistralite",
         "Dossier \"A\\B\" <x> & 'y'\ttab \U0001F600",
         "RGPD art. 6(1)(e) (mission d'intérêt public) ; Code du travail L. 4622-10 et D. 4622-44 à D. 4622-47 (CPOM)",
         AccessLogEntry.Allowed, null, "2001:db8::1", "0HNC4M2J7QK1E:00000001", Previous);
 
-    private static readonly AccessLogEntry Nulls = new(0, "pst38", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), "admin", "Administrateur",
+    internal static readonly AccessLogEntry Nulls = new(0, "pst38", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), "admin", "Administrateur",
         null, new string('0', 64), LogActions.AdminChange, null, null, null, null, null, null, null, AccessLogEntry.Denied, "policy.no-contract", null, null,
         new byte[32]);
 
     // Over 1,024 bytes: MerkleTree.LeafHash takes its incremental path.
-    private static readonly AccessLogEntry Large = Nulls with { Seq = 7, LegalBasis = string.Concat(Enumerable.Repeat("Base légale très longue. ", 60)) };
+    internal static readonly AccessLogEntry Large = Nulls with { Seq = 7, LegalBasis = string.Concat(Enumerable.Repeat("Base légale très longue. ", 60)) };
 
     private const string FullText =
         """{"v":1,"seq":41,"controller":"prevy","time":"2026-03-02T12:04:05.678Z","agent":"prevy-agent","agentName":"Agent \u00AB PREVY \u00BB n\u00B01 \u2014 d\u00E9p\u00F4ts","organisation":"prevy","certificate":"3f5a0c1b9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180706f5e4d3c2b1a090","action":"upload","exchange":"adherents","dataset":"ds_0190c2a4e7f37c3b8a5d6e7f80912345","rows":12345,"counterpart":"carsat-lr","purpose":"sinistralite","object":"Dossier \u0022A\\B\u0022 \u003Cx\u003E \u0026 \u0027y\u0027\ttab \uD83D\uDE00","legalBasis":"RGPD art. 6(1)(e) (mission d\u0027int\u00E9r\u00EAt public) ; Code du travail L. 4622-10 et D. 4622-44 \u00E0 D. 4622-47 (CPOM)","outcome":"allowed","reason":null,"clientAddress":"2001:db8::1","requestId":"0HNC4M2J7QK1E:00000001","prev":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}""";

@@ -22,7 +22,8 @@ public sealed class ExportStreamVerifierTests : IDisposable
     }
 
     /// <summary>An export as the gateway writes it (header, checkpoints every <paramref name="every"/>, entries), to a file.</summary>
-    private string Write(int size, int every = 1000, Func<long, string, string>? rewriteLine = null, string newLine = "\n", bool bom = false)
+    private string Write(int size, int every = 1000, Func<long, string, string>? rewriteLine = null, string newLine = "\n", bool bom = false,
+        Random? random = null)
     {
         var entries = new List<StoredEntry>(size);
         var checkpoints = new List<SignedCheckpoint>();
@@ -35,6 +36,12 @@ public sealed class ExportStreamVerifierTests : IDisposable
                 LogActions.Upload, "adherents", "ds_" + seq.ToString("D12", System.Globalization.CultureInfo.InvariantCulture), seq % 7 == 0 ? null : 1_000 + seq,
                 "carsat-lr", "sinistralite", "Campagne CPOM 2026, lot n° " + (seq % 100), LegalBasis, AccessLogEntry.Allowed, null, "192.0.2.17",
                 "0HNC4M2J7QK1E:" + seq, previous, seq % 3 == 0 ? null : "sha256:" + new string('b', 64));
+            if (random is not null)
+            {
+                // Any text (escapes, control characters, non-ASCII, nulls), both versions, now and then a large entry.
+                var any = Utf8EntryTests.RandomEntry(random, large: seq % 1000 == 999);
+                entry = any with { Seq = seq, Controller = LogId, PreviousLeafHash = previous, AgentName = "é" + any.AgentName };
+            }
             var leaf = entry.LeafHash();
             range.Append(leaf);
             entries.Add(new StoredEntry(entry, leaf));
@@ -100,7 +107,8 @@ public sealed class ExportStreamVerifierTests : IDisposable
             $"live memory grew by {(peakLive - baseline) / (1024 * 1024)} MiB while reading a {new FileInfo(path).Length / (1024 * 1024)} MiB export");
     }
 
-    public static TheoryData<string> Alterations => new() { "intact", "field", "leaf", "unparsable", "checkpoint-after", "crlf-bom", "unknown-version" };
+    public static TheoryData<string> Alterations => new() { "intact", "field", "leaf", "unparsable", "checkpoint-after", "crlf-bom", "unknown-version",
+        "random", "random-field", "random-controller", "random-lone-surrogate" };
 
     [Theory]
     [MemberData(nameof(Alterations))]
@@ -116,6 +124,13 @@ public sealed class ExportStreamVerifierTests : IDisposable
             "checkpoint-after" => Write(3_000, rewriteLine: (seq, line) => seq == 2_999 ? line + "\n{\"type\":\"checkpoint\"}" : line),
             "crlf-bom" => Write(3_000, newLine: "\r\n", bom: true),
             "unknown-version" => Write(3_000, rewriteLine: (seq, line) => seq == 10 ? line.Replace("\"v\":2", "\"v\":3", StringComparison.Ordinal) : line),
+            "random" => Write(3_000, random: new Random(17)),
+            "random-field" => Write(3_000, random: new Random(17),
+                rewriteLine: (seq, line) => seq == 1_500 ? line.Replace("\"agentName\":\"", "\"agentName\":\"\\u00e9", StringComparison.Ordinal) : line),
+            "random-controller" => Write(3_000, random: new Random(17),
+                rewriteLine: (seq, line) => seq == 777 ? line.Replace("\"controller\":\"prevy\"", "\"controller\":\"pr\\u00e9vy\"", StringComparison.Ordinal) : line),
+            "random-lone-surrogate" => Write(3_000, random: new Random(17),
+                rewriteLine: (seq, line) => seq == 2_000 ? line.Replace("\"agentName\":\"", "\"agentName\":\"\\ud800", StringComparison.Ordinal) : line),
             _ => Write(3_000),
         };
         Exception? formerError = null, fastError = null;
@@ -124,7 +139,7 @@ public sealed class ExportStreamVerifierTests : IDisposable
         {
             former = (await Former(path)).Result;
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException || alteration == "random-lone-surrogate")
         {
             formerError = e;
         }
@@ -132,20 +147,35 @@ public sealed class ExportStreamVerifierTests : IDisposable
         {
             fast = Fast(path).Result;
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException || alteration == "random-lone-surrogate")
         {
             fastError = e;
         }
 
+        Assert.Equal(formerError?.GetType(), fastError?.GetType());
         Assert.Equal(formerError?.Message, fastError?.Message);
         Assert.Equal(Summary(former), Summary(fast));
-        var expectedValid = alteration is "intact" or "crlf-bom";
+        if (alteration is "random-lone-surrogate")
+        {
+            return; // whatever the former path says of it (same verdict or error, above)
+        }
+        var expectedValid = alteration is "intact" or "crlf-bom" or "random";
         var expectedError = alteration is "unparsable" or "checkpoint-after" or "unknown-version";
         Assert.Equal(expectedError, fastError is not null);
         Assert.Equal(expectedValid, fast?.Valid ?? false);
         if (alteration is "field")
         {
             Assert.Equal(2_345, fast!.FirstBadSeq);
+        }
+        if (alteration is "random-field")
+        {
+            Assert.Equal(1_500, fast!.FirstBadSeq);
+            Assert.Equal("le contenu de l'entrée n° 1500 a été modifié.", fast.Problem);
+        }
+        if (alteration is "random-controller")
+        {
+            Assert.Equal(777, fast!.FirstBadSeq);
+            Assert.Equal("l'entrée n° 777 appartient au journal « prévy ».", fast.Problem);
         }
         if (alteration is "leaf")
         {

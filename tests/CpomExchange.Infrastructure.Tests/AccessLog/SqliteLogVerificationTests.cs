@@ -1,0 +1,164 @@
+using System.Data;
+using System.Text;
+using CpomExchange.Infrastructure;
+using CpomExchange.Infrastructure.AccessLog;
+using CpomExchange.Infrastructure.Keys;
+using CpomExchange.Infrastructure.Storage;
+using CpomExchange.Rules.AccessLog;
+using Microsoft.EntityFrameworkCore;
+
+namespace CpomExchange.Infrastructure.Tests.AccessLog;
+
+/// <summary>
+/// <c>AccessLogReader.VerifyAsync</c> on SQLite reads the log directly (<see cref="SqliteLogVerification"/>): for any log,
+/// intact or rewritten in the database, its verdict (or error) must be the one the former path through EF Core gives.
+/// </summary>
+public sealed class SqliteLogVerificationTests : IAsyncLifetime
+{
+    private const string Controller = "prevy";
+    private const int Size = 2_500;
+    private readonly string _root = Directory.CreateTempSubdirectory("cpom-verify-test-").FullName;
+    private CpomHome _home = null!;
+    private LocalKeyProvider _keys = null!;
+
+    public async Task InitializeAsync()
+    {
+        _home = new CpomHome(_root);
+        _keys = new LocalKeyProvider(_home.KeyDirectory);
+        var writer = new AccessLogWriter(_keys, new AccessLogOptions { CheckpointEveryEntries = 100 }, TimeProvider.System);
+        var random = new Random(2026_12_02);
+        await using var db = await CpomDatabase.OpenSqliteAsync(_home);
+        for (var done = 0; done < Size; done += 500)
+        {
+            await using var transaction = await CpomDatabase.BeginWriteAsync(db);
+            for (var i = 0; i < 500; i++)
+            {
+                // Another controller's entries between this one's, now and then.
+                string[] controllers = random.Next(10) == 0 ? [Controller, "carsat-lr"] : [Controller];
+                await writer.AppendAsync(db, controllers, Draft(random));
+            }
+            await transaction.CommitAsync();
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        CpomDatabase.ClearPools();
+        Directory.Delete(_root, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private static readonly string[] Pieces =
+    [
+        "a", "Z", "0", " ", "-", ":", "\"", "\\", "<", ">", "&", "'", "+", "`", "\t", "\n", "\u0001", "\u007F", "é", "«", "—", "\u2028", "\uFEFF",
+        "\uFFFD", "中", "\U0001F600", "dépôt",
+    ];
+
+    private static string Text(Random random, int max)
+    {
+        var builder = new StringBuilder();
+        for (var i = random.Next(max + 1); i > 0; i--)
+        {
+            builder.Append(Pieces[random.Next(Pieces.Length)]);
+        }
+        return builder.ToString();
+    }
+
+    private static AccessLogDraft Draft(Random random)
+    {
+        string? Maybe(int max) => random.Next(4) == 0 ? null : Text(random, max);
+        var time = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMilliseconds(random.NextInt64(0, 300L * 24 * 3600 * 1000))
+            .AddTicks(random.Next(10) == 0 ? 0 : random.Next(10_000)); // with or without a fraction of a millisecond to drop
+        return new AccessLogDraft(time, Text(random, 6), Text(random, 12), Maybe(4), new string('c', 64), Text(random, 3), Maybe(4), Maybe(6),
+            random.Next(3) == 0 ? null : random.NextInt64(-5, long.MaxValue), Maybe(4), Maybe(4), Maybe(10), random.Next(20) == 0 ? Text(random, 2_000) : Maybe(20),
+            random.Next(2) == 0 ? AccessLogEntry.Allowed : AccessLogEntry.Denied, Maybe(3), Maybe(3), Maybe(5))
+        {
+            PolicyHash = random.Next(2) == 0 ? "sha256:" + Text(random, 4) : null,
+        };
+    }
+
+    public static TheoryData<string, long?> Rewrites => new()
+    {
+        { "intact", null },
+        { "field", 1_234 },
+        { "leaf", 50 },
+        { "delete", 300 },
+        { "truncate", 2_400 },
+        { "previous-hash", 700 },
+        // Rows this reader leaves to EF Core: whatever EF Core makes of them is the verdict.
+        { "time-iso", 1_500 },
+        { "time-integer", 1_501 },
+        { "rows-text", 100 },
+        { "invalid-utf8", 200 },
+        { "previous-hash-text", 900 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rewrites))]
+    public async Task DirectReading_GivesTheVerdictOfTheFormerPath(string rewrite, long? firstBad)
+    {
+        var sql = rewrite switch
+        {
+            "intact" => null,
+            "field" => "UPDATE access_log_entries SET \"AgentName\" = 'é' || \"AgentName\" WHERE \"Controller\" = 'prevy' AND \"Seq\" = 1234",
+            "leaf" => "UPDATE access_log_leaves SET \"Hash\" = zeroblob(32) WHERE \"Controller\" = 'prevy' AND \"Seq\" = 50",
+            "delete" => "DELETE FROM access_log_entries WHERE \"Controller\" = 'prevy' AND \"Seq\" = 300",
+            "truncate" => "DELETE FROM access_log_entries WHERE \"Controller\" = 'prevy' AND \"Seq\" >= 2400",
+            "previous-hash" => "UPDATE access_log_entries SET \"PreviousLeafHash\" = zeroblob(32) WHERE \"Controller\" = 'prevy' AND \"Seq\" = 700",
+            "time-iso" => "UPDATE access_log_entries SET \"TimeUtc\" = '2026-01-01T00:00:00Z' WHERE \"Controller\" = 'prevy' AND \"Seq\" = 1500",
+            "time-integer" => "UPDATE access_log_entries SET \"TimeUtc\" = 1234567 WHERE \"Controller\" = 'prevy' AND \"Seq\" = 1501",
+            "rows-text" => "UPDATE access_log_entries SET \"Rows\" = 'douze' WHERE \"Controller\" = 'prevy' AND \"Seq\" = 100",
+            "invalid-utf8" => "UPDATE access_log_entries SET \"AgentName\" = CAST(x'41ff42' AS TEXT) WHERE \"Controller\" = 'prevy' AND \"Seq\" = 200",
+            _ => "UPDATE access_log_entries SET \"PreviousLeafHash\" = 'abc' WHERE \"Controller\" = 'prevy' AND \"Seq\" = 900",
+        };
+        if (sql is not null)
+        {
+            await using var db = await CpomDatabase.OpenSqliteAsync(_home);
+            await db.Database.ExecuteSqlRawAsync("DROP TRIGGER IF EXISTS access_log_entries_append_only; DROP TRIGGER IF EXISTS access_log_leaves_no_update;");
+            Assert.True(await db.Database.ExecuteSqlRawAsync(sql) > 0, rewrite);
+        }
+
+        var (former, formerError) = await VerifyAsync(direct: false);
+        var (direct, directError) = await VerifyAsync(direct: true);
+
+        Assert.Equal(formerError?.GetType(), directError?.GetType());
+        Assert.Equal(formerError?.Message, directError?.Message);
+        Assert.Equal(former, direct);
+        Assert.Equal(former?.VerifiedStart?.Size, direct?.VerifiedStart?.Size);
+        if (directError is null)
+        {
+            Assert.Equal(firstBad is null, direct!.Valid);
+            Assert.Equal(firstBad, direct.FirstBadSeq);
+        }
+    }
+
+    [Fact]
+    public async Task DirectReading_LeavesTheConnectionAsItFoundIt()
+    {
+        await using var db = await CpomDatabase.OpenSqliteAsync(_home);
+        var connection = db.Database.GetDbConnection();
+        await connection.CloseAsync();
+        Assert.True((await new AccessLogReader(db, _keys).VerifyAsync(Controller)).Valid);
+        Assert.Equal(ConnectionState.Closed, connection.State);
+
+        // An open connection stays open, and the context is usable at once.
+        await connection.OpenAsync();
+        var result = await new AccessLogReader(db, _keys).VerifyAsync(Controller);
+        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.Equal(Size, result.EntriesChecked);
+        Assert.Equal(Size, await db.AccessLogEntries.LongCountAsync(e => e.Controller == Controller));
+    }
+
+    private async Task<(LogVerification? Result, Exception? Error)> VerifyAsync(bool direct)
+    {
+        await using var db = await CpomDatabase.OpenSqliteAsync(_home);
+        try
+        {
+            return (await new AccessLogReader(db, _keys).VerifyAsync(Controller, direct, CancellationToken.None), null);
+        }
+        catch (Exception e) when (e is FormatException or InvalidCastException or InvalidOperationException)
+        {
+            return (null, e);
+        }
+    }
+}
