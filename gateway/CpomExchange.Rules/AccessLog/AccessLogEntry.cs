@@ -77,26 +77,15 @@ public sealed record AccessLogEntry(
     /// <summary>The RFC 6962 leaf hash of this entry.</summary>
     public byte[] LeafHash() => MerkleTree.LeafHash(WriteCanonical().WrittenSpan);
 
-    // Verifying a log computes a leaf for every entry: each thread reuses one buffer and one JSON
-    // writer rather than allocating a stream, a writer and its growing buffers per entry. Nothing
-    // awaits between writing and reading the buffer, so a thread never sees another's bytes.
+    // Verifying a log computes a leaf for every entry: each thread reuses one buffer and one JSON writer.
     [ThreadStatic]
-    private static CanonicalWriter? _threadWriter;
-
-    private static readonly JsonWriterOptions CanonicalOptions = new() { Indented = false, SkipValidation = false };
+    private static CanonicalJsonWriter? _threadWriter;
 
     private ArrayBufferWriter<byte> WriteCanonical()
     {
-        var canonical = _threadWriter;
-        if (canonical is null || canonical.Buffer.Capacity > CanonicalWriter.MaxKeptCapacity)
-        {
-            // A first use on this thread, or a buffer an unusually large entry grew: start afresh.
-            canonical = _threadWriter = new CanonicalWriter();
-        }
+        var canonical = CanonicalJsonWriter.Reset(ref _threadWriter);
         var buffer = canonical.Buffer;
         var json = canonical.Json;
-        buffer.ResetWrittenCount();
-        json.Reset(buffer);
         json.WriteStartObject();
         json.WriteNumber("v", FormatVersion);
         json.WriteNumber("seq", Seq);
@@ -139,21 +128,6 @@ public sealed record AccessLogEntry(
         json.WriteEndObject();
         json.Flush();
         return buffer;
-    }
-
-    private sealed class CanonicalWriter
-    {
-        public const int MaxKeptCapacity = 64 * 1024;
-
-        public CanonicalWriter()
-        {
-            Buffer = new ArrayBufferWriter<byte>(1024);
-            Json = new Utf8JsonWriter(Buffer, CanonicalOptions);
-        }
-
-        public ArrayBufferWriter<byte> Buffer { get; }
-
-        public Utf8JsonWriter Json { get; }
     }
 
     /// <summary>Time truncated to the millisecond, as stored and hashed.</summary>

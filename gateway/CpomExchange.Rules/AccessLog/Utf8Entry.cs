@@ -111,7 +111,7 @@ internal sealed class Utf8Entry
 
     // One buffer and one writer per thread, as AccessLogEntry has; the buffer starts with the leaf prefix 0x00.
     [ThreadStatic]
-    private static Writer? _threadWriter;
+    private static CanonicalJsonWriter? _threadWriter;
 
     private static readonly JsonEncodedText V = JsonEncodedText.Encode("v"), SeqName = JsonEncodedText.Encode("seq"),
         Time = JsonEncodedText.Encode("time"), RowsName = JsonEncodedText.Encode("rows"), Prev = JsonEncodedText.Encode("prev");
@@ -125,17 +125,12 @@ internal sealed class Utf8Entry
 
     private ReadOnlySpan<byte> Write()
     {
-        var writer = _threadWriter;
-        if (writer is null || writer.Buffer.Capacity > Writer.MaxKeptCapacity)
-        {
-            writer = _threadWriter = new Writer();
-        }
+        var writer = CanonicalJsonWriter.Reset(ref _threadWriter);
         var buffer = writer.Buffer;
         var json = writer.Json;
-        buffer.ResetWrittenCount();
+        // The leaf prefix first: the JSON writer takes its memory from the buffer at its first write.
         buffer.GetSpan(1)[0] = 0x00;
         buffer.Advance(1);
-        json.Reset(buffer);
         json.WriteStartObject();
         json.WriteNumber(V, FormatVersion);
         json.WriteNumber(SeqName, Seq);
@@ -191,16 +186,5 @@ internal sealed class Utf8Entry
             // Escaped as WriteString(string, string) escapes the same text (the default encoder on its scalars).
             json.WriteString(Names[(int)field], Get(field));
         }
-    }
-
-    private sealed class Writer
-    {
-        public const int MaxKeptCapacity = 64 * 1024;
-
-        public ArrayBufferWriter<byte> Buffer { get; } = new(1024);
-
-        public Utf8JsonWriter Json { get; }
-
-        public Writer() => Json = new Utf8JsonWriter(Buffer, new JsonWriterOptions { Indented = false, SkipValidation = false });
     }
 }

@@ -1,0 +1,44 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace CpomExchange.Rules.AccessLog;
+
+/// <summary>
+/// One buffer and one JSON writer of the canonical form (no white space, validated), reused by a thread
+/// for every entry it writes: verifying a log writes the canonical bytes of every entry, and a stream, a
+/// writer and growing buffers per entry cost more than the hash. Each writer of the canonical form
+/// (<see cref="AccessLogEntry"/>, <see cref="Utf8Entry"/>) keeps its own in a <c>[ThreadStatic]</c> slot;
+/// nothing awaits between writing and reading the buffer, so a thread never sees another's bytes.
+/// </summary>
+internal sealed class CanonicalJsonWriter
+{
+    // A buffer an unusually large entry grew beyond this is not kept.
+    private const int MaxKeptCapacity = 64 * 1024;
+
+    private static readonly JsonWriterOptions Options = new() { Indented = false, SkipValidation = false };
+
+    private CanonicalJsonWriter()
+    {
+        Buffer = new ArrayBufferWriter<byte>(1024);
+        Json = new Utf8JsonWriter(Buffer, Options);
+    }
+
+    /// <summary>The bytes written.</summary>
+    public ArrayBufferWriter<byte> Buffer { get; }
+
+    /// <summary>The JSON writer over <see cref="Buffer"/>.</summary>
+    public Utf8JsonWriter Json { get; }
+
+    /// <summary>The writer of <paramref name="slot"/>, emptied (a new one the first time, or after a large entry).</summary>
+    public static CanonicalJsonWriter Reset(ref CanonicalJsonWriter? slot)
+    {
+        var writer = slot;
+        if (writer is null || writer.Buffer.Capacity > MaxKeptCapacity)
+        {
+            writer = slot = new CanonicalJsonWriter();
+        }
+        writer.Buffer.ResetWrittenCount();
+        writer.Json.Reset(writer.Buffer);
+        return writer;
+    }
+}
