@@ -49,12 +49,15 @@ internal static class GatewayFigures
             using (var tracing = trace is null ? null : await StartTraceAsync(gateway.ProcessId, Path.Combine(trace, "b1.nettrace"), 600))
             {
             var cpu0 = Cpu(gateway.ProcessId);
+            var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             await TransferSuite.UploadAsync(prevy, file, CancellationToken.None);
             var seconds = watch.Elapsed.TotalSeconds;
             var cpu = Cpu(gateway.ProcessId) - cpu0;
+            var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu0).TotalSeconds;
             var after = gateway.Memory();
-            Console.WriteLine(Invariant($"B1 upload {rows:N0} rows: {seconds:F2} s wall ({rows / seconds:N0} rows/s), gateway processor time {cpu:F2} s ({cpu * 1e6 / rows:F2} us per row); ")
+            Console.WriteLine(Invariant($"B1 upload {rows:N0} rows: {seconds:F2} s wall ({rows / seconds:N0} rows/s), gateway processor time {cpu:F2} s ({cpu * 1e6 / rows:F2} us per row), ")
+                + Invariant($"client (this process: TLS, reading the file) {clientCpu:F2} s ({clientCpu * 1e6 / rows:F2} us per row); ")
                 + Invariant($"resident before {warm?.ResidentMiB:F1} MiB, peak {after?.PeakMiB:F1} MiB; load average {Load()}"));
             await StopTraceAsync(tracing);
             }

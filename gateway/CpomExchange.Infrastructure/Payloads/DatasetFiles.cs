@@ -116,7 +116,9 @@ public static class DatasetFiles
         var pending = await store.CreateAsync(payloadName, cancellationToken: cancellationToken);
         try
         {
-            var encrypted = await PayloadCipher.BeginAsync(pending.Content, keys, PayloadContext(datasetId), cancellationToken: cancellationToken);
+            // The content is the upload's bulk: its segments are sealed on another processor than the rows'.
+            var encrypted = await PayloadCipher.BeginAsync(pending.Content, keys, PayloadContext(datasetId), cancellationToken: cancellationToken,
+                inFlight: ContentSegmentsInFlight);
             return new DatasetWriter(store, keys, datasetId, payloadName, subjectsName, pending, encrypted);
         }
         catch
@@ -125,6 +127,12 @@ public static class DatasetFiles
             throw;
         }
     }
+
+    /// <summary>
+    /// How many full segments of a dataset's content may wait for the sealer (64 KiB each): enough for
+    /// the row loop not to wait on a hiccup of the disk, few enough for memory to stay flat.
+    /// </summary>
+    internal const int ContentSegmentsInFlight = 3;
 
     /// <summary>What a dataset's content is bound to: its kind and the dataset's id.</summary>
     internal static string PayloadContext(string datasetId) => "cpom-payload\n" + datasetId;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using CpomExchange.Infrastructure.Keys;
 
 namespace CpomExchange.Infrastructure.Payloads;
@@ -8,29 +9,61 @@ namespace CpomExchange.Infrastructure.Payloads;
 /// and hashes the plaintext. Call <see cref="CompleteAsync"/> to write the last segment: a payload
 /// whose stream is disposed without it has no last segment and never decrypts.
 /// </summary>
+/// <remarks>
+/// With segments in flight (<see cref="PayloadCipher.BeginAsync"/>'s <c>inFlight</c> above 0), a full
+/// segment is handed to one task of its own that hashes, encrypts and writes the segments in order
+/// while the writer fills the next one, so that a second processor does that work: at most
+/// <c>inFlight</c> full segments wait (the writer waits for a free buffer beyond), and the bytes
+/// written are exactly those of the writer's own thread (same segments, same nonces, same hash). A
+/// failure of that task (encryption, the destination) fails the writer's next hand-off or
+/// <see cref="CompleteAsync"/>; disposing stops it.
+/// </remarks>
 public sealed class EncryptingStream : Stream
 {
     private readonly Stream _destination;
     private readonly AesGcm _aes;
     private readonly byte[] _aadPrefix;
     private readonly byte[] _noncePrefix;
-    private readonly byte[] _plain;
+    private readonly byte[][] _buffers;
     private readonly byte[] _cipher;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Channel<byte[]>? _free;
+    private readonly Channel<Segment>? _full;
+    private readonly CancellationTokenSource? _stop;
+    private readonly Task? _sealer;
+    private byte[] _plain;
     private int _filled;
     private uint _index;
     private bool _completed;
 
-    internal EncryptingStream(Stream destination, byte[] dataKey, byte[] aadPrefix, byte[] noncePrefix, int segmentSize, WrappedKey wrappedKey)
+    internal EncryptingStream(Stream destination, byte[] dataKey, byte[] aadPrefix, byte[] noncePrefix, int segmentSize, WrappedKey wrappedKey, int inFlight = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(inFlight);
         _destination = destination;
         _aes = new AesGcm(dataKey, PayloadCipher.TagSize);
         CryptographicOperations.ZeroMemory(dataKey);
         _aadPrefix = aadPrefix;
         _noncePrefix = noncePrefix;
         WrappedKey = wrappedKey;
-        _plain = new byte[segmentSize];
+        _buffers = new byte[inFlight + 1][];
+        for (var i = 0; i < _buffers.Length; i++)
+        {
+            _buffers[i] = new byte[segmentSize];
+        }
+        _plain = _buffers[0];
         _cipher = new byte[segmentSize + PayloadCipher.TagSize];
+        if (inFlight > 0)
+        {
+            // The buffers bound what waits: the writer takes a free one after each hand-off.
+            _free = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            foreach (var buffer in _buffers.AsSpan(1))
+            {
+                _free.Writer.TryWrite(buffer);
+            }
+            _full = Channel.CreateUnbounded<Segment>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            _stop = new CancellationTokenSource();
+            _sealer = Task.Run(SealAllAsync);
+        }
     }
 
     /// <summary>The payload's data key, wrapped by the key provider: to be kept by the caller, never in the payload.</summary>
@@ -64,14 +97,13 @@ public sealed class EncryptingStream : Stream
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        _hash.AppendData(buffer.Span);
         PlaintextLength += buffer.Length;
         while (!buffer.IsEmpty)
         {
             if (_filled == _plain.Length)
             {
                 // More data follows a full segment: it is not the last one.
-                await SealAsync(last: false, cancellationToken);
+                await HandOffAsync(last: false, cancellationToken);
             }
             var n = Math.Min(buffer.Length, _plain.Length - _filled);
             buffer.Span[..n].CopyTo(_plain.AsSpan(_filled));
@@ -84,8 +116,14 @@ public sealed class EncryptingStream : Stream
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        await SealAsync(last: true, cancellationToken);
+        await HandOffAsync(last: true, cancellationToken);
         _completed = true;
+        if (_sealer is not null)
+        {
+            _full!.Writer.TryComplete();
+            // Rethrows the sealer's failure, if any: the payload is then incomplete.
+            await _sealer.WaitAsync(cancellationToken);
+        }
         Sha256 = Convert.ToHexStringLower(_hash.GetHashAndReset());
         await _destination.FlushAsync(cancellationToken);
         if (_destination is FileStream file)
@@ -94,14 +132,68 @@ public sealed class EncryptingStream : Stream
         }
     }
 
-    private async ValueTask SealAsync(bool last, CancellationToken cancellationToken)
+    /// <summary>Seals the segment being filled (here, or by the sealer) and moves to the next one.</summary>
+    private async ValueTask HandOffAsync(bool last, CancellationToken cancellationToken)
     {
-        var length = _filled;
-        _aes.Encrypt(PayloadCipher.Nonce(_noncePrefix, _index, last), _plain.AsSpan(0, length), _cipher.AsSpan(0, length),
-            _cipher.AsSpan(length, PayloadCipher.TagSize), PayloadCipher.Aad(_aadPrefix, _index, last));
-        await _destination.WriteAsync(_cipher.AsMemory(0, length + PayloadCipher.TagSize), cancellationToken);
+        var segment = new Segment(_plain, _filled, _index, last);
+        if (_sealer is null)
+        {
+            await SealAsync(segment, cancellationToken);
+        }
+        else
+        {
+            if (_sealer.IsCompleted || !_full!.Writer.TryWrite(segment))
+            {
+                await SealerFailedAsync();
+            }
+            if (!last)
+            {
+                try
+                {
+                    _plain = await _free!.Reader.ReadAsync(cancellationToken);
+                }
+                catch (ChannelClosedException)
+                {
+                    await SealerFailedAsync();
+                }
+            }
+        }
         _filled = 0;
         _index = checked(_index + 1);
+    }
+
+    /// <summary>The sealer stopped before it was told to: throws what stopped it.</summary>
+    private async Task SealerFailedAsync()
+    {
+        await _sealer!;
+        throw new InvalidOperationException("The payload's sealer stopped before the payload was complete.");
+    }
+
+    private async Task SealAllAsync()
+    {
+        try
+        {
+            await foreach (var segment in _full!.Reader.ReadAllAsync(_stop!.Token))
+            {
+                await SealAsync(segment, _stop.Token);
+                _free!.Writer.TryWrite(segment.Plain);
+            }
+        }
+        catch (Exception e)
+        {
+            // The writer waiting for a free buffer learns of it.
+            _free!.Writer.TryComplete(e);
+            throw;
+        }
+    }
+
+    private async ValueTask SealAsync(Segment segment, CancellationToken cancellationToken)
+    {
+        var plain = segment.Plain.AsSpan(0, segment.Length);
+        _hash.AppendData(plain);
+        _aes.Encrypt(PayloadCipher.Nonce(_noncePrefix, segment.Index, segment.Last), plain, _cipher.AsSpan(0, segment.Length),
+            _cipher.AsSpan(segment.Length, PayloadCipher.TagSize), PayloadCipher.Aad(_aadPrefix, segment.Index, segment.Last));
+        await _destination.WriteAsync(_cipher.AsMemory(0, segment.Length + PayloadCipher.TagSize), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -117,14 +209,47 @@ public sealed class EncryptingStream : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        if (_sealer is not null)
+        {
+            StopSealer();
+            await _sealer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        await base.DisposeAsync();
+    }
+
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            CryptographicOperations.ZeroMemory(_plain);
+            if (_sealer is not null)
+            {
+                // The sealer uses the key and the buffers: it stops before they go.
+                StopSealer();
+                _sealer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+                _stop!.Dispose();
+            }
+            foreach (var buffer in _buffers)
+            {
+                CryptographicOperations.ZeroMemory(buffer);
+            }
             _aes.Dispose();
             _hash.Dispose();
         }
         base.Dispose(disposing);
     }
+
+    private void StopSealer()
+    {
+        _full!.Writer.TryComplete();
+        if (!_sealer!.IsCompleted)
+        {
+            _stop!.Cancel();
+        }
+    }
+
+    /// <summary>A full (or the last) segment's plaintext and its place in the payload.</summary>
+    private readonly record struct Segment(byte[] Plain, int Length, uint Index, bool Last);
 }

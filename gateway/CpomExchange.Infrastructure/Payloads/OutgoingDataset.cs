@@ -26,7 +26,7 @@ public sealed class OutgoingDataset : IAsyncDisposable
         PayloadName = payloadName;
         Recipient = recipient;
         Contract = contract;
-        Subjects = new ExternalSorter<UInt128>(directory: spillDirectory, quota: quota);
+        Subjects = ExternalSorter<UInt128>.InBackground(spillDirectory, quota);
     }
 
     /// <summary>The dataset's identifier.</summary>

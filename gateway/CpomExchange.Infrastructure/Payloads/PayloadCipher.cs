@@ -38,11 +38,14 @@ public static class PayloadCipher
     /// Starts an encrypted payload (format 2) on <paramref name="destination"/> with a fresh data key,
     /// bound to <paramref name="context"/>. The data key, wrapped by the key provider, is
     /// <see cref="EncryptingStream.WrappedKey"/>: the caller keeps it (never beside the file) and gives
-    /// it back, with the same context, to read the payload.
+    /// it back, with the same context, to read the payload. With <paramref name="inFlight"/> above 0,
+    /// the segments are hashed, encrypted and written by a task of their own, up to that many waiting
+    /// (see <see cref="EncryptingStream"/>): the same bytes, the work on another processor.
     /// </summary>
     public static async Task<EncryptingStream> BeginAsync(Stream destination, IKeyProvider keys, string context, int segmentSize = DefaultSegmentSize,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, int inFlight = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(inFlight);
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentException.ThrowIfNullOrEmpty(context);
@@ -60,7 +63,7 @@ public static class PayloadCipher
             BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(8), segmentSize);
             RandomNumberGenerator.Fill(header.AsSpan(12, PrefixSize));
             await destination.WriteAsync(header, cancellationToken);
-            return new EncryptingStream(destination, dataKey, AadPrefix(header, Version, context), header.AsSpan(12, PrefixSize).ToArray(), segmentSize, wrapped);
+            return new EncryptingStream(destination, dataKey, AadPrefix(header, Version, context), header.AsSpan(12, PrefixSize).ToArray(), segmentSize, wrapped, inFlight);
         }
         catch
         {

@@ -13,6 +13,13 @@ namespace CpomExchange.Rules.Csv;
 /// left on disk, even after a crash. With a <see cref="SpillQuota"/>, a run is written only if its
 /// bytes fit in the quota, and they are given back when the sorter is disposed.
 /// </summary>
+/// <remarks>
+/// In the background (<see cref="InBackground"/>), a full run is sorted, encrypted and written by a
+/// task of its own while the next run fills a second buffer (at most one run is being written: the
+/// next full run waits for it), so that a second processor does that work. The quota is reserved and
+/// the file created on the caller's thread, as in the foreground; a failure of the writing surfaces
+/// at the next full run or at <see cref="Sorted"/>. The values given back are the same either way.
+/// </remarks>
 /// <typeparam name="T">A value type without references, ordered by <see cref="IComparable{T}"/>.</typeparam>
 public sealed class ExternalSorter<T> : IDisposable
     where T : unmanaged, IComparable<T>
@@ -29,8 +36,11 @@ public sealed class ExternalSorter<T> : IDisposable
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly List<FileStream> _spills = [];
     private readonly SpillQuota? _quota;
+    private readonly bool _background;
     private long _reserved;
     private T[] _run;
+    private T[]? _spare;
+    private Task? _spilling;
     private int _count;
     private ulong _nonce;
     private bool _merged;
@@ -40,13 +50,27 @@ public sealed class ExternalSorter<T> : IDisposable
     /// <paramref name="runLength"/> values, within <paramref name="quota"/> when there is one.
     /// </summary>
     public ExternalSorter(int runLength = DefaultRunLength, string? directory = null, SpillQuota? quota = null)
+        : this(runLength, directory, quota, background: false)
+    {
+    }
+
+    private ExternalSorter(int runLength, string? directory, SpillQuota? quota, bool background)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(runLength, 1);
         _runLength = runLength;
         _directory = directory ?? Path.GetTempPath();
         _quota = quota;
+        _background = background;
         _run = new T[Math.Min(runLength, 1024)];
     }
+
+    /// <summary>
+    /// A sorter whose full runs are sorted and written in the background, with runs of
+    /// <paramref name="runLength"/> values (default: half of <see cref="DefaultRunLength"/>, so that
+    /// its two buffers hold what one run of the default holds).
+    /// </summary>
+    public static ExternalSorter<T> InBackground(string? directory = null, SpillQuota? quota = null, int runLength = DefaultRunLength / 2) =>
+        new(runLength, directory, quota, background: true);
 
     /// <summary>How many values were added.</summary>
     public long Count { get; private set; }
@@ -78,6 +102,7 @@ public sealed class ExternalSorter<T> : IDisposable
     {
         ObjectDisposedException.ThrowIf(_merged, this);
         _merged = true;
+        WaitForSpill();
         _run.AsSpan(0, _count).Sort();
         if (_spills.Count == 0)
         {
@@ -125,6 +150,15 @@ public sealed class ExternalSorter<T> : IDisposable
     public void Dispose()
     {
         _merged = true;
+        try
+        {
+            // The run being written uses the key and its file: it ends before they go.
+            WaitForSpill();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            // Already failed: the caller reports the first error, and the files are closed below.
+        }
         foreach (var spill in _spills)
         {
             spill.Dispose();
@@ -137,7 +171,6 @@ public sealed class ExternalSorter<T> : IDisposable
 
     private void Spill()
     {
-        var values = _run.AsSpan(0, _count);
         var plainBytes = (long)_count * Marshal.SizeOf<T>();
         var chunkCount = (plainBytes + (ChunkValues * Marshal.SizeOf<T>()) - 1) / (ChunkValues * Marshal.SizeOf<T>());
         var bytes = plainBytes + (chunkCount * (4 + NonceSize + TagSize));
@@ -150,7 +183,36 @@ public sealed class ExternalSorter<T> : IDisposable
             }
             _reserved += bytes;
         }
-        values.Sort();
+        if (!_background)
+        {
+            Write(_run, _count, CreateFile());
+            _count = 0;
+            return;
+        }
+        // The previous run's writing ends (or throws) before this one's starts: one at a time, in order.
+        WaitForSpill();
+        var (full, count, file) = (_run, _count, CreateFile());
+        _run = _spare ?? new T[_runLength];
+        _spare = null;
+        _count = 0;
+        _spilling = Task.Run(() =>
+        {
+            Write(full, count, file);
+            _spare = full;
+        });
+    }
+
+    private void WaitForSpill()
+    {
+        if (_spilling is { } spilling)
+        {
+            _spilling = null;
+            spilling.GetAwaiter().GetResult();
+        }
+    }
+
+    private FileStream CreateFile()
+    {
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -167,6 +229,14 @@ public sealed class ExternalSorter<T> : IDisposable
         Directory.CreateDirectory(_directory);
         var file = new FileStream(Path.Combine(_directory, SpillFiles.Prefix + Guid.NewGuid().ToString("N") + SpillFiles.Extension), options);
         _spills.Add(file);
+        return file;
+    }
+
+    /// <summary>Sorts the first <paramref name="count"/> values of <paramref name="run"/> and writes them, encrypted, to <paramref name="file"/>.</summary>
+    private void Write(T[] run, int count, FileStream file)
+    {
+        var values = run.AsSpan(0, count);
+        values.Sort();
         using var aes = new AesGcm(_key, TagSize);
         var plain = MemoryMarshal.AsBytes(values);
         var chunkBytes = ChunkValues * Marshal.SizeOf<T>();
@@ -182,7 +252,6 @@ public sealed class ExternalSorter<T> : IDisposable
         }
         file.Flush();
         file.Position = 0;
-        _count = 0;
     }
 
     /// <summary>Reads one spilled run back, a chunk at a time.</summary>

@@ -23,7 +23,7 @@ internal sealed class UniqueValues(string? spillDirectory, SpillQuota? spillQuot
         {
             if (!_sirets.TryGetValue(spec.Name, out var entry))
             {
-                entry = _sirets[spec.Name] = (spec, new ExternalSorter<SiretAt>(directory: spillDirectory, quota: spillQuota));
+                entry = _sirets[spec.Name] = (spec, ExternalSorter<SiretAt>.InBackground(spillDirectory, spillQuota));
             }
             entry.Sorter.Add(new SiretAt(number, line));
             return null;
