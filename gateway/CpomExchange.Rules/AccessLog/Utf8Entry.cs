@@ -106,6 +106,9 @@ internal sealed class Utf8Entry
     /// <summary>The RFC 6962 leaf hash: SHA-256 of 0x00 and the canonical bytes.</summary>
     public byte[] LeafHash() => SHA256.HashData(Write());
 
+    /// <summary><see cref="LeafHash()"/> written into <paramref name="destination"/> (<see cref="MerkleTree.HashSize"/> bytes).</summary>
+    public void LeafHash(Span<byte> destination) => SHA256.HashData(Write(), destination);
+
     // One buffer and one writer per thread, as AccessLogEntry has; the buffer starts with the leaf prefix 0x00.
     [ThreadStatic]
     private static CanonicalJsonWriter? _threadWriter;
