@@ -146,7 +146,7 @@ public sealed class SqliteLogVerificationTests : IAsyncLifetime
         { "DELETE FROM access_log_entries WHERE \"Controller\" = 'prevy' AND \"Seq\" = 357", 7, 357 },
         { "DELETE FROM access_log_entries WHERE \"Controller\" = 'prevy' AND \"Seq\" >= 2400", 3, 2_400 },
         // A row left to EF Core in the second part: the whole verification goes through EF Core.
-        { "UPDATE access_log_entries SET \"TimeUtc\" = '2026-01-01T00:00:00Z' WHERE \"Controller\" = 'prevy' AND \"Seq\" = 2100", 2, null },
+        { "UPDATE access_log_entries SET \"TimeUtc\" = '2026-01-01T00:00:00Z' WHERE \"Controller\" = 'prevy' AND \"Seq\" = 2100", 2, 2_100 },
     };
 
     [Theory]
