@@ -79,7 +79,7 @@ internal sealed class SqliteLogPart(sqlite3 db, string sql, string controller, l
                 }
                 var leaf = chunk.Leaves.AsSpan(chunk.Count * HashSize, HashSize);
                 entry.LeafHash(leaf);
-                var stored = raw.sqlite3_column_blob(statement, SqliteLogVerification.LeafOrdinal);
+                var stored = SqliteColumns.Blob(statement, statement.DangerousGetHandle(), SqliteLogVerification.LeafOrdinal);
                 var holds = entry.Get(Utf8Entry.Field.Controller).SequenceEqual(_controller) && !entry.IsNull(Utf8Entry.Field.Controller)
                     && CryptographicOperations.FixedTimeEquals(leaf, stored)
                     && (first || (entry.Seq == last + 1 && CryptographicOperations.FixedTimeEquals(entry.PreviousLeafHash, previous)));

@@ -145,41 +145,42 @@ internal static class SqliteLogVerification
     /// </summary>
     internal static bool Read(sqlite3_stmt statement, Utf8Entry entry, ref byte[] previous)
     {
+        var handle = statement.DangerousGetHandle();
         entry.Clear();
-        if (raw.sqlite3_column_type(statement, 0) != raw.SQLITE_INTEGER)
+        if (SqliteColumns.Type(statement, handle, 0) != raw.SQLITE_INTEGER)
         {
             return false;
         }
-        entry.Seq = raw.sqlite3_column_int64(statement, 0);
+        entry.Seq = SqliteColumns.Int64(statement, handle, 0);
         foreach (var (ordinal, field, nullable) in Texts)
         {
-            var type = raw.sqlite3_column_type(statement, ordinal);
+            var type = SqliteColumns.Type(statement, handle, ordinal);
             if (type == raw.SQLITE_NULL && nullable)
             {
                 continue;
             }
-            // sqlite3_column_blob on a TEXT value is its UTF-8 bytes, as stored (the database's encoding is UTF-8).
-            if (type != raw.SQLITE_TEXT || !entry.TrySet(field, raw.sqlite3_column_blob(statement, ordinal)))
+            // The blob of a TEXT value is its UTF-8 bytes, as stored (the database's encoding is UTF-8).
+            if (type != raw.SQLITE_TEXT || !entry.TrySet(field, SqliteColumns.Blob(statement, handle, ordinal)))
             {
                 return false;
             }
         }
-        if (raw.sqlite3_column_type(statement, 2) != raw.SQLITE_TEXT || TryParseTime(raw.sqlite3_column_blob(statement, 2)) is not { } time)
+        if (SqliteColumns.Type(statement, handle, 2) != raw.SQLITE_TEXT || TryParseTime(SqliteColumns.Blob(statement, handle, 2)) is not { } time)
         {
             return false;
         }
         entry.TimeUtc = time;
-        switch (raw.sqlite3_column_type(statement, 10))
+        switch (SqliteColumns.Type(statement, handle, 10))
         {
             case raw.SQLITE_NULL: entry.Rows = null; break;
-            case raw.SQLITE_INTEGER: entry.Rows = raw.sqlite3_column_int64(statement, 10); break;
+            case raw.SQLITE_INTEGER: entry.Rows = SqliteColumns.Int64(statement, handle, 10); break;
             default: return false;
         }
-        if (raw.sqlite3_column_type(statement, 19) != raw.SQLITE_BLOB || raw.sqlite3_column_type(statement, LeafOrdinal) != raw.SQLITE_BLOB)
+        if (SqliteColumns.Type(statement, handle, 19) != raw.SQLITE_BLOB || SqliteColumns.Type(statement, handle, LeafOrdinal) != raw.SQLITE_BLOB)
         {
             return false;
         }
-        var hash = raw.sqlite3_column_blob(statement, 19);
+        var hash = SqliteColumns.Blob(statement, handle, 19);
         if (previous.Length != hash.Length)
         {
             previous = new byte[hash.Length];
@@ -191,7 +192,8 @@ internal static class SqliteLogVerification
 
     /// <summary>
     /// The time EF Core wrote ("yyyy-MM-dd HH:mm:ss" and up to seven digits of fraction, no offset), read as
-    /// Microsoft.Data.Sqlite's GetDateTime reads it and made UTC as AccessLogWriter.FromEntity does; null for any other form.
+    /// Microsoft.Data.Sqlite's GetDateTime reads it (DateTime.TryParse, invariant culture: <c>SqliteTimeTests</c> compares
+    /// the two) and made UTC as AccessLogWriter.FromEntity does; null for any other form or a date that does not exist.
     /// </summary>
     internal static DateTime? TryParseTime(ReadOnlySpan<byte> text)
     {
@@ -200,19 +202,35 @@ internal static class SqliteLogVerification
         {
             return null;
         }
-        Span<char> chars = stackalloc char[27];
         for (var i = 0; i < text.Length; i++)
         {
-            var c = text[i];
-            if (i is not (4 or 7 or 10 or 13 or 16 or 19) && !char.IsAsciiDigit((char)c))
+            if (i is not (4 or 7 or 10 or 13 or 16 or 19) && !char.IsAsciiDigit((char)text[i]))
             {
                 return null;
             }
-            chars[i] = (char)c;
         }
-        return DateTime.TryParse(chars[..text.Length], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var time)
-            ? DateTime.SpecifyKind(time, DateTimeKind.Utc)
-            : null;
+        var (year, month, day) = (Digits(text, 0, 4), Digits(text, 5, 2), Digits(text, 8, 2));
+        var (hour, minute, second) = (Digits(text, 11, 2), Digits(text, 14, 2), Digits(text, 17, 2));
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return null;
+        }
+        long fraction = 0;
+        for (var i = 20; i < 27; i++)
+        {
+            fraction = (fraction * 10) + (i < text.Length ? text[i] - '0' : 0);
+        }
+        return new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(fraction);
+    }
+
+    private static int Digits(ReadOnlySpan<byte> text, int at, int length)
+    {
+        var value = 0;
+        for (var i = at; i < at + length; i++)
+        {
+            value = (value * 10) + (text[i] - '0');
+        }
+        return value;
     }
 
     internal static void Check(sqlite3 db, int rc)
