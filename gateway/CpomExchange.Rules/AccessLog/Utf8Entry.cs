@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Unicode;
 
@@ -104,10 +103,10 @@ internal sealed class Utf8Entry
     public byte[] CanonicalBytes() => Write()[1..].ToArray();
 
     /// <summary>The RFC 6962 leaf hash: SHA-256 of 0x00 and the canonical bytes.</summary>
-    public byte[] LeafHash() => SHA256.HashData(Write());
+    public byte[] LeafHash() => Sha256Direct.HashData(Write());
 
     /// <summary><see cref="LeafHash()"/> written into <paramref name="destination"/> (<see cref="MerkleTree.HashSize"/> bytes).</summary>
-    public void LeafHash(Span<byte> destination) => SHA256.HashData(Write(), destination);
+    public void LeafHash(Span<byte> destination) => Sha256Direct.HashData(Write(), destination);
 
     // One buffer and one writer per thread, as AccessLogEntry has; the buffer starts with the leaf prefix 0x00.
     [ThreadStatic]
