@@ -7,17 +7,16 @@ namespace CpomExchange.Infrastructure.AccessLog;
 
 /// <summary>
 /// The verification of a log on SQLite without EF Core and without a string per column: the entries and their
-/// stored leaves are stepped through SQLitePCLRaw, each column's bytes copied from SQLite's own buffer into a
-/// <see cref="Utf8Entry"/>; batches of entries are hashed on every processor while the next batch is read, and
-/// checked one after the other, in order, by <see cref="LogVerifier.Run"/> (the checks and messages of
-/// <see cref="LogVerifier.VerifyAsync"/>). A row this reader does not read exactly as EF Core would (a column of
+/// stored leaves are stepped through SQLitePCLRaw (<see cref="SqliteColumns"/>), each column's bytes copied from SQLite's
+/// own buffer into a <see cref="Utf8Entry"/>. A long log is read in contiguous parts, one per processor, on connections
+/// of one snapshot (<see cref="SqliteSnapshotReaders"/>), each part read and hashed on its own thread
+/// (<see cref="SqliteLogPart"/>); the parts' leaves are checked in order by <see cref="LogVerifier.Run"/> (the checks and
+/// messages of <see cref="LogVerifier.VerifyAsync"/>). A row this reader does not read exactly as EF Core would (a column of
 /// another storage class, a NULL where none is allowed, invalid UTF-8, a time not in the form EF Core writes)
 /// makes it give up (null): the caller then verifies through EF Core, whose verdict or error is the former one.
 /// </summary>
 internal static class SqliteLogVerification
 {
-    private const int BatchSize = 1024;
-
     private const string Columns = """
         SELECT e."Seq", e."Controller", e."TimeUtc", e."AgentId", e."AgentName", e."Organisation", e."CertificateSha256", e."Action",
                e."ExchangeType", e."DatasetId", e."Rows", e."Counterpart", e."Purpose", e."Object", e."LegalBasis", e."Outcome",
@@ -38,14 +37,21 @@ internal static class SqliteLogVerification
         (18, Utf8Entry.Field.RequestId, true), (20, Utf8Entry.Field.Policy, true),
     ];
 
+    /// <summary>The ordinal of the stored leaf in <see cref="Columns"/>.</summary>
+    internal const int LeafOrdinal = 21;
+
+    // Below this many entries a part is not worth its connection and thread.
+    private const long MinPartLength = 16 * SqliteLogPart.ChunkSize;
+
     /// <summary>
     /// Verifies the entries of <paramref name="controller"/> (from <paramref name="fromSeq"/> on when given, else all) as
     /// <see cref="LogVerifier.VerifyAsync"/> would; null when a row is not one this reader reads (see the type's summary).
     /// The connection is left as it was found (opened and closed here if it was closed), no statement left open.
     /// </summary>
+    /// <param name="parts">How many contiguous parts to read at once (tests); by default one per processor for a long log.</param>
     public static async Task<LogVerification?> TryVerifyAsync(SqliteConnection connection, string controller, long? fromSeq,
         IReadOnlyList<SignedCheckpoint> checkpoints, Func<SignedCheckpoint, bool> verifySignature, LogStart start, long? headSize,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, int? parts = null)
     {
         var run = new LogVerifier.Run(controller, checkpoints, start, headSize);
         if (run.Begin(verifySignature) is { } refused)
@@ -57,64 +63,67 @@ internal static class SqliteLogVerification
         {
             await connection.OpenAsync(cancellationToken);
         }
-        sqlite3_stmt? statement = null;
-        Task hashing = Task.CompletedTask;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var snapshot = new SqliteSnapshotReaders();
+        var readers = new List<(SqliteLogPart Part, Task Task)>();
         try
         {
             if (!IsUtf8(connection.Handle!))
             {
                 return null;
             }
-            var sql = Columns + (fromSeq is null ? "" : " AND e.\"Seq\" >= @from") + " ORDER BY e.\"Seq\"";
-            Check(connection.Handle!, raw.sqlite3_prepare_v2(connection.Handle, sql, out statement));
-            Check(connection.Handle!, raw.sqlite3_bind_text(statement, raw.sqlite3_bind_parameter_index(statement, "@controller"), controller));
-            if (fromSeq is { } from)
+            foreach (var (db, lo, hi) in snapshot.Open(connection.Handle!, controller, fromSeq, parts ?? Environment.ProcessorCount, parts is null ? MinPartLength : 1))
             {
-                Check(connection.Handle!, raw.sqlite3_bind_int64(statement, raw.sqlite3_bind_parameter_index(statement, "@from"), from));
+                var sql = Columns + (fromSeq is null ? "" : " AND e.\"Seq\" >= @from") + (lo is null ? "" : " AND e.\"Seq\" >= @lo")
+                    + (hi is null ? "" : " AND e.\"Seq\" < @hi") + " ORDER BY e.\"Seq\"";
+                var part = new SqliteLogPart(db, sql, controller, fromSeq, lo, hi);
+                readers.Add((part, Task.Factory.StartNew(() => part.Run(stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
             }
-            Batch[] batches = [new(), new()];
-            var current = 0;
-            var pending = 0; // entries of the other batch being hashed, to check once hashed
-            var done = false;
-            while (true)
+            foreach (var (part, _) in readers)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var batch = batches[current];
-                var count = done ? 0 : Fill(connection.Handle!, statement, batch, out done);
-                if (count < 0)
+                var first = true;
+                while (await part.Chunks.WaitToReadAsync(cancellationToken))
                 {
-                    return null;
-                }
-                await hashing;
-                hashing = Task.CompletedTask;
-                var previous = batches[1 - current];
-                for (var k = 0; k < pending; k++)
-                {
-                    if (run.Add(previous.Entries[k], previous.Leaves[k]!) is { } bad)
+                    var chunk = await part.Chunks.ReadAsync(cancellationToken);
+                    for (var k = 0; k < chunk.Count; k++)
                     {
-                        return bad;
+                        // The part checked each entry's log and stored leaf, and each link but its first entry's.
+                        var leaf = chunk.Leaves.AsSpan(k * MerkleTree.HashSize, MerkleTree.HashSize);
+                        if (run.AddLinked(first ? chunk.FirstSeq : run.Next, leaf, first ? chunk.FirstPrevious : null) is { } bad)
+                        {
+                            return bad;
+                        }
+                        first = false;
                     }
+                    if (chunk.Unreadable)
+                    {
+                        return null;
+                    }
+                    if (chunk.Bad is { } entry)
+                    {
+                        // Some check fails for this entry (should none, the former path decides).
+                        return run.Add(entry, chunk.BadLeaf!);
+                    }
+                    part.Recycle(chunk);
                 }
-                if (count == 0)
-                {
-                    return run.End(headSize);
-                }
-                hashing = Task.Run(() => Parallel.For(0, count, k => batch.Leaves[k] = batch.Entries[k].LeafHash()), CancellationToken.None);
-                pending = count;
-                current = 1 - current;
             }
+            return run.End(headSize);
         }
         finally
         {
-            try
+            await stop.CancelAsync();
+            foreach (var (_, task) in readers)
             {
-                await hashing;
+                try
+                {
+                    await task;
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopped: the verdict was found before this part's end.
+                }
             }
-            catch (AggregateException)
-            {
-                // Only when the verification already failed with another exception; that one propagates.
-            }
-            statement?.Dispose();
+            snapshot.Close();
             if (opened)
             {
                 await connection.CloseAsync();
@@ -131,74 +140,61 @@ internal static class SqliteLogVerification
         }
     }
 
-    /// <summary>Reads up to a batch of rows: their count, or -1 for a row this reader does not read.</summary>
-    private static int Fill(sqlite3 db, sqlite3_stmt statement, Batch batch, out bool done)
+    /// <summary>
+    /// Reads the current row into <paramref name="entry"/> (its previous leaf hash into <paramref name="previous"/>, made
+    /// anew for another length); false for a row this reader does not read exactly as EF Core would.
+    /// </summary>
+    internal static bool Read(sqlite3_stmt statement, Utf8Entry entry, ref byte[] previous)
     {
-        done = false;
-        for (var k = 0; k < BatchSize; k++)
-        {
-            var rc = raw.sqlite3_step(statement);
-            if (rc == raw.SQLITE_DONE)
-            {
-                done = true;
-                return k;
-            }
-            if (rc != raw.SQLITE_ROW)
-            {
-                Check(db, rc);
-            }
-            if (!Read(statement, batch.Entries[k]))
-            {
-                return -1;
-            }
-        }
-        return BatchSize;
-    }
-
-    private static bool Read(sqlite3_stmt statement, Utf8Entry entry)
-    {
+        var handle = statement.DangerousGetHandle();
         entry.Clear();
-        if (raw.sqlite3_column_type(statement, 0) != raw.SQLITE_INTEGER)
+        if (SqliteColumns.Type(statement, handle, 0) != raw.SQLITE_INTEGER)
         {
             return false;
         }
-        entry.Seq = raw.sqlite3_column_int64(statement, 0);
+        entry.Seq = SqliteColumns.Int64(statement, handle, 0);
         foreach (var (ordinal, field, nullable) in Texts)
         {
-            var type = raw.sqlite3_column_type(statement, ordinal);
+            var type = SqliteColumns.Type(statement, handle, ordinal);
             if (type == raw.SQLITE_NULL && nullable)
             {
                 continue;
             }
-            // sqlite3_column_blob on a TEXT value is its UTF-8 bytes, as stored (the database's encoding is UTF-8).
-            if (type != raw.SQLITE_TEXT || !entry.TrySet(field, raw.sqlite3_column_blob(statement, ordinal)))
+            // The blob of a TEXT value is its UTF-8 bytes, as stored (the database's encoding is UTF-8).
+            if (type != raw.SQLITE_TEXT || !entry.TrySet(field, SqliteColumns.Blob(statement, handle, ordinal)))
             {
                 return false;
             }
         }
-        if (raw.sqlite3_column_type(statement, 2) != raw.SQLITE_TEXT || TryParseTime(raw.sqlite3_column_blob(statement, 2)) is not { } time)
+        if (SqliteColumns.Type(statement, handle, 2) != raw.SQLITE_TEXT || TryParseTime(SqliteColumns.Blob(statement, handle, 2)) is not { } time)
         {
             return false;
         }
         entry.TimeUtc = time;
-        switch (raw.sqlite3_column_type(statement, 10))
+        switch (SqliteColumns.Type(statement, handle, 10))
         {
             case raw.SQLITE_NULL: entry.Rows = null; break;
-            case raw.SQLITE_INTEGER: entry.Rows = raw.sqlite3_column_int64(statement, 10); break;
+            case raw.SQLITE_INTEGER: entry.Rows = SqliteColumns.Int64(statement, handle, 10); break;
             default: return false;
         }
-        if (raw.sqlite3_column_type(statement, 19) != raw.SQLITE_BLOB || raw.sqlite3_column_type(statement, 21) != raw.SQLITE_BLOB)
+        if (SqliteColumns.Type(statement, handle, 19) != raw.SQLITE_BLOB || SqliteColumns.Type(statement, handle, LeafOrdinal) != raw.SQLITE_BLOB)
         {
             return false;
         }
-        entry.PreviousLeafHash = raw.sqlite3_column_blob(statement, 19).ToArray();
-        entry.StoredLeafHash = raw.sqlite3_column_blob(statement, 21).ToArray();
+        var hash = SqliteColumns.Blob(statement, handle, 19);
+        if (previous.Length != hash.Length)
+        {
+            previous = new byte[hash.Length];
+        }
+        hash.CopyTo(previous);
+        entry.PreviousLeafHash = previous;
         return true;
     }
 
     /// <summary>
     /// The time EF Core wrote ("yyyy-MM-dd HH:mm:ss" and up to seven digits of fraction, no offset), read as
-    /// Microsoft.Data.Sqlite's GetDateTime reads it and made UTC as AccessLogWriter.FromEntity does; null for any other form.
+    /// Microsoft.Data.Sqlite's GetDateTime reads it (DateTime.TryParse, invariant culture: <c>SqliteTimeTests</c> compares
+    /// the two) and made UTC as AccessLogWriter.FromEntity does; null for any other form or a date that does not exist.
     /// </summary>
     internal static DateTime? TryParseTime(ReadOnlySpan<byte> text)
     {
@@ -207,33 +203,42 @@ internal static class SqliteLogVerification
         {
             return null;
         }
-        Span<char> chars = stackalloc char[27];
         for (var i = 0; i < text.Length; i++)
         {
-            var c = text[i];
-            if (i is not (4 or 7 or 10 or 13 or 16 or 19) && !char.IsAsciiDigit((char)c))
+            if (i is not (4 or 7 or 10 or 13 or 16 or 19) && !char.IsAsciiDigit((char)text[i]))
             {
                 return null;
             }
-            chars[i] = (char)c;
         }
-        return DateTime.TryParse(chars[..text.Length], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var time)
-            ? DateTime.SpecifyKind(time, DateTimeKind.Utc)
-            : null;
+        var (year, month, day) = (Digits(text, 0, 4), Digits(text, 5, 2), Digits(text, 8, 2));
+        var (hour, minute, second) = (Digits(text, 11, 2), Digits(text, 14, 2), Digits(text, 17, 2));
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return null;
+        }
+        long fraction = 0;
+        for (var i = 20; i < 27; i++)
+        {
+            fraction = (fraction * 10) + (i < text.Length ? text[i] - '0' : 0);
+        }
+        return new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(fraction);
     }
 
-    private static void Check(sqlite3 db, int rc)
+    private static int Digits(ReadOnlySpan<byte> text, int at, int length)
+    {
+        var value = 0;
+        for (var i = at; i < at + length; i++)
+        {
+            value = (value * 10) + (text[i] - '0');
+        }
+        return value;
+    }
+
+    internal static void Check(sqlite3 db, int rc)
     {
         if (rc != raw.SQLITE_OK)
         {
             throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db));
         }
-    }
-
-    private sealed class Batch
-    {
-        public Utf8Entry[] Entries { get; } = [.. Enumerable.Range(0, BatchSize).Select(_ => new Utf8Entry())];
-
-        public byte[]?[] Leaves { get; } = new byte[]?[BatchSize];
     }
 }

@@ -40,6 +40,13 @@ public sealed class CompactRange
     public void Append(byte[] leafHash)
     {
         ArgumentNullException.ThrowIfNull(leafHash);
+        Append(leafHash.AsSpan());
+    }
+
+    /// <summary>Appends a leaf given as a span (copied), as <see cref="Append(byte[])"/>.</summary>
+    /// <exception cref="ArgumentException">The hash is not <see cref="MerkleTree.HashSize"/> bytes long.</exception>
+    public void Append(ReadOnlySpan<byte> leafHash)
+    {
         if (leafHash.Length != MerkleTree.HashSize)
         {
             throw new ArgumentException($"A leaf hash must be {MerkleTree.HashSize} bytes long.", nameof(leafHash));
@@ -50,7 +57,7 @@ public sealed class CompactRange
         }
         // Each trailing set bit of the size is a complete subtree of the same height as the one
         // being carried: merge them, like a binary increment.
-        var carry = (byte[])leafHash.Clone();
+        var carry = leafHash.ToArray();
         for (var size = Size; (size & 1) == 1; size >>= 1)
         {
             var last = _nodes.Count - 1;

@@ -225,6 +225,28 @@ public static class LogVerifier
             return Link(entry.Seq, leaf, entry.StoredLeafHash, entry.PreviousLeafHash);
         }
 
+        /// <summary>The sequence number the next entry must have.</summary>
+        public long Next => _expected;
+
+        /// <summary>
+        /// Checks the next entry whose log and stored leaf the caller already checked as <see cref="Add(Utf8Entry, byte[])"/>
+        /// would, by its sequence number and <paramref name="leaf"/>: its place, its link to the previous leaf when
+        /// <paramref name="previousLeafHash"/> is given (null: the caller found it equal to the previous entry's leaf, which
+        /// it handed here just before), and the checkpoints it completes.
+        /// </summary>
+        public LogVerification? AddLinked(long seq, ReadOnlySpan<byte> leaf, byte[]? previousLeafHash)
+        {
+            if (Place(seq) is { } misplaced)
+            {
+                return misplaced;
+            }
+            if (previousLeafHash is not null && !CryptographicOperations.FixedTimeEquals(previousLeafHash, _previous))
+            {
+                return Bad(seq, $"le chaînage est rompu à l'entrée n° {seq} (entrée insérée, supprimée ou déplacée).");
+            }
+            return Append(leaf);
+        }
+
         private LogVerification? Place(long seq)
         {
             if (seq < _expected)
@@ -254,8 +276,17 @@ public static class LogVerifier
             {
                 return Bad(seq, $"le chaînage est rompu à l'entrée n° {seq} (entrée insérée, supprimée ou déplacée).");
             }
+            return Append(leaf);
+        }
+
+        private LogVerification? Append(ReadOnlySpan<byte> leaf)
+        {
             _range.Append(leaf);
-            _previous = leaf;
+            if (_previous.Length != leaf.Length || ReferenceEquals(_previous, _start.LastLeafHash))
+            {
+                _previous = new byte[leaf.Length];
+            }
+            leaf.CopyTo(_previous);
             _expected++;
             _entriesChecked++;
             return CheckCheckpoints() is { } problem ? Bad(_lastGood, problem) : null;
@@ -288,7 +319,7 @@ public static class LogVerifier
                 _latest = _pending[_next].Checkpoint;
                 _lastGood = _range.Size;
                 // Where a later verification may start: this checkpoint's range and last leaf, as recomputed here (about 20 hashes).
-                _verifiedStart = new LogStart(_range.Size, CompactRange.Deserialize(_range.Size, _range.Serialize()), _previous);
+                _verifiedStart = new LogStart(_range.Size, CompactRange.Deserialize(_range.Size, _range.Serialize()), _previous.ToArray());
                 _checkedCheckpoints++;
                 _next++;
             }

@@ -319,7 +319,7 @@ public static class MerkleTree
         buffer[0] = NodePrefix;
         left.CopyTo(buffer.Slice(1, HashSize));
         right.CopyTo(buffer.Slice(1 + HashSize, HashSize));
-        SHA256.HashData(buffer, destination);
+        Sha256Direct.HashData(buffer, destination);
     }
 
     /// <summary>The largest power of two strictly below <paramref name="n"/>, for n ≥ 2 (the k of RFC 6962 §2.1).</summary>

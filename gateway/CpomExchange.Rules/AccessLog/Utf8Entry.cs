@@ -1,8 +1,4 @@
-using System.Buffers;
-using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Unicode;
 
 namespace CpomExchange.Rules.AccessLog;
@@ -107,84 +103,78 @@ internal sealed class Utf8Entry
     public byte[] CanonicalBytes() => Write()[1..].ToArray();
 
     /// <summary>The RFC 6962 leaf hash: SHA-256 of 0x00 and the canonical bytes.</summary>
-    public byte[] LeafHash() => SHA256.HashData(Write());
+    public byte[] LeafHash() => Sha256Direct.HashData(Write());
+
+    /// <summary><see cref="LeafHash()"/> written into <paramref name="destination"/> (<see cref="MerkleTree.HashSize"/> bytes).</summary>
+    public void LeafHash(Span<byte> destination) => Sha256Direct.HashData(Write(), destination);
 
     // One buffer and one writer per thread, as AccessLogEntry has; the buffer starts with the leaf prefix 0x00.
     [ThreadStatic]
     private static CanonicalJsonWriter? _threadWriter;
 
-    private static readonly JsonEncodedText V = JsonEncodedText.Encode("v"), SeqName = JsonEncodedText.Encode("seq"),
-        Time = JsonEncodedText.Encode("time"), RowsName = JsonEncodedText.Encode("rows"), Prev = JsonEncodedText.Encode("prev");
-
-    // The member names of the text fields, in Field's order (the canonical order is written out in Write).
-    private static readonly JsonEncodedText[] Names = [.. new[]
+    // The member names, quoted, in Field's order (the canonical order is written out in Write), and the others.
+    private static readonly byte[][] Names = [.. new[]
     {
         "controller", "agent", "agentName", "organisation", "certificate", "action", "exchange", "dataset", "counterpart", "purpose",
         "object", "legalBasis", "outcome", "reason", "clientAddress", "requestId", "policy", "time",
-    }.Select(n => JsonEncodedText.Encode(n))];
+    }.Select(n => Encoding.UTF8.GetBytes($"\"{n}\""))];
 
+    /// <summary>
+    /// The leaf prefix 0x00 then the canonical bytes, written by <see cref="CanonicalUtf8"/> into the thread's buffer
+    /// exactly as <see cref="AccessLogEntry"/>'s <see cref="System.Text.Json.Utf8JsonWriter"/> writes them.
+    /// </summary>
     private ReadOnlySpan<byte> Write()
     {
-        var writer = CanonicalJsonWriter.Reset(ref _threadWriter);
-        var buffer = writer.Buffer;
-        var json = writer.Json;
-        // The leaf prefix first: the JSON writer takes its memory from the buffer at its first write.
-        buffer.GetSpan(1)[0] = 0x00;
-        buffer.Advance(1);
-        json.WriteStartObject();
-        json.WriteNumber(V, FormatVersion);
-        json.WriteNumber(SeqName, Seq);
-        Text(json, Field.Controller);
-        Span<byte> time = stackalloc byte[32];
-        if (!TimeUtc.TryFormat(time, out var timeLength, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
-        {
-            throw new InvalidOperationException("The time of an entry could not be formatted.");
-        }
-        json.WriteString(Time, time[..timeLength]);
-        Text(json, Field.Agent);
-        Text(json, Field.AgentName);
-        Text(json, Field.Organisation);
-        Text(json, Field.Certificate);
-        Text(json, Field.Action);
-        Text(json, Field.Exchange);
-        Text(json, Field.Dataset);
-        if (Rows is { } rows)
-        {
-            json.WriteNumber(RowsName, rows);
-        }
-        else
-        {
-            json.WriteNull(RowsName);
-        }
-        Text(json, Field.Counterpart);
-        Text(json, Field.Purpose);
-        Text(json, Field.Object);
-        Text(json, Field.LegalBasis);
-        Text(json, Field.Outcome);
-        Text(json, Field.Reason);
-        Text(json, Field.ClientAddress);
-        Text(json, Field.RequestId);
+        var buffer = CanonicalJsonWriter.Reset(ref _threadWriter).Buffer;
+        // At most: each value escaped at 6 bytes per byte, the hash in base64, names, numbers and punctuation.
+        var to = buffer.GetSpan(1 + (CanonicalUtf8.MaxEscapedPerByte * _used) + CanonicalUtf8.Base64Length(PreviousLeafHash.Length) + 512);
+        to[0] = 0x00;
+        to[1] = (byte)'{';
+        var at = CanonicalUtf8.Name(to, 2, "\"v\""u8);
+        at = CanonicalUtf8.Number(to, at, FormatVersion);
+        to[at++] = (byte)',';
+        at = CanonicalUtf8.Name(to, at, "\"seq\""u8);
+        at = CanonicalUtf8.Number(to, at, Seq);
+        at = Text(to, at, Field.Controller);
+        to[at++] = (byte)',';
+        at = CanonicalUtf8.Name(to, at, "\"time\""u8);
+        at = CanonicalUtf8.Time(to, at, TimeUtc);
+        at = Text(to, at, Field.Agent);
+        at = Text(to, at, Field.AgentName);
+        at = Text(to, at, Field.Organisation);
+        at = Text(to, at, Field.Certificate);
+        at = Text(to, at, Field.Action);
+        at = Text(to, at, Field.Exchange);
+        at = Text(to, at, Field.Dataset);
+        to[at++] = (byte)',';
+        at = CanonicalUtf8.Name(to, at, "\"rows\""u8);
+        at = Rows is { } rows ? CanonicalUtf8.Number(to, at, rows) : CanonicalUtf8.Null(to, at);
+        at = Text(to, at, Field.Counterpart);
+        at = Text(to, at, Field.Purpose);
+        at = Text(to, at, Field.Object);
+        at = Text(to, at, Field.LegalBasis);
+        at = Text(to, at, Field.Outcome);
+        at = Text(to, at, Field.Reason);
+        at = Text(to, at, Field.ClientAddress);
+        at = Text(to, at, Field.RequestId);
         if (!IsNull(Field.Policy))
         {
             // Format 2 only, as AccessLogEntry writes it.
-            Text(json, Field.Policy);
+            at = Text(to, at, Field.Policy);
         }
-        json.WriteBase64String(Prev, PreviousLeafHash);
-        json.WriteEndObject();
-        json.Flush();
+        to[at++] = (byte)',';
+        at = CanonicalUtf8.Name(to, at, "\"prev\""u8);
+        at = CanonicalUtf8.Base64String(to, at, PreviousLeafHash);
+        to[at++] = (byte)'}';
+        buffer.Advance(at);
         return buffer.WrittenSpan;
     }
 
-    private void Text(Utf8JsonWriter json, Field field)
+    // ,"name":value — a null field as null, as AccessLogEntry writes it.
+    private int Text(Span<byte> to, int at, Field field)
     {
-        if (IsNull(field))
-        {
-            json.WriteNull(Names[(int)field]);
-        }
-        else
-        {
-            // Escaped as WriteString(string, string) escapes the same text (the default encoder on its scalars).
-            json.WriteString(Names[(int)field], Get(field));
-        }
+        to[at++] = (byte)',';
+        at = CanonicalUtf8.Name(to, at, Names[(int)field]);
+        return IsNull(field) ? CanonicalUtf8.Null(to, at) : CanonicalUtf8.String(to, at, Get(field));
     }
 }

@@ -132,6 +132,97 @@ public sealed class SqliteLogVerificationTests : IAsyncLifetime
         }
     }
 
+    // Seq 0 to 2,499 in 2 parts: [0, 1250) and [1250, ...); in 3: 833 and 1666 begin a part; in 7: 357, 714, ...
+    public static TheoryData<string, int, long?> SplitRewrites => new()
+    {
+        { "intact", 2, null },
+        { "intact", 7, null },
+        { "UPDATE access_log_entries SET \"AgentName\" = 'é' || \"AgentName\" WHERE \"Controller\" = 'prevy' AND \"Seq\" = 2000", 2, 2_000 },
+        { "DELETE FROM access_log_entries WHERE \"Controller\" = 'prevy' AND \"Seq\" = 1250", 2, 1_250 },
+        { "DELETE FROM access_log_entries WHERE \"Controller\" = 'prevy' AND \"Seq\" = 1249", 2, 1_249 },
+        { "UPDATE access_log_entries SET \"PreviousLeafHash\" = zeroblob(32) WHERE \"Controller\" = 'prevy' AND \"Seq\" = 1250", 2, 1_250 },
+        { "UPDATE access_log_leaves SET \"Hash\" = zeroblob(32) WHERE \"Controller\" = 'prevy' AND \"Seq\" = 1666", 3, 1_666 },
+        { "UPDATE access_log_entries SET \"Seq\" = 5000 WHERE \"Controller\" = 'prevy' AND \"Seq\" = 833", 3, 833 },
+        { "DELETE FROM access_log_entries WHERE \"Controller\" = 'prevy' AND \"Seq\" = 357", 7, 357 },
+        { "DELETE FROM access_log_entries WHERE \"Controller\" = 'prevy' AND \"Seq\" >= 2400", 3, 2_400 },
+        // A row left to EF Core in the second part: the whole verification goes through EF Core.
+        { "UPDATE access_log_entries SET \"TimeUtc\" = '2026-01-01T00:00:00Z' WHERE \"Controller\" = 'prevy' AND \"Seq\" = 2100", 2, 2_100 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SplitRewrites))]
+    public async Task ReadingInParts_FindsTheFirstBadEntry_AsTheFormerPath(string rewrite, int parts, long? firstBad)
+    {
+        if (rewrite != "intact")
+        {
+            await using var db = await CpomDatabase.OpenSqliteAsync(_home);
+            await db.Database.ExecuteSqlRawAsync("DROP TRIGGER IF EXISTS access_log_entries_append_only; DROP TRIGGER IF EXISTS access_log_leaves_no_update;");
+            Assert.True(await db.Database.ExecuteSqlRawAsync(rewrite) > 0, rewrite);
+        }
+        var split = new List<(int Parts, bool Snapshot)>();
+        void Opened(string file, int count, bool snapshot)
+        {
+            if (file.StartsWith(_root, StringComparison.Ordinal))
+            {
+                split.Add((count, snapshot));
+            }
+        }
+        SqliteSnapshotReaders.Opened += Opened;
+        try
+        {
+            var (former, formerError) = await VerifyAsync(direct: false);
+            var (direct, directError) = await VerifyAsync(direct: true, parts);
+
+            Assert.Null(formerError);
+            Assert.Null(directError);
+            Assert.Equal(former, direct);
+            Assert.Equal(former!.VerifiedStart?.Size, direct!.VerifiedStart?.Size);
+            Assert.Equal(firstBad is null, direct.Valid);
+            Assert.Equal(firstBad, direct.FirstBadSeq);
+            Assert.Equal(parts, Assert.Single(split).Parts);
+        }
+        finally
+        {
+            SqliteSnapshotReaders.Opened -= Opened;
+        }
+    }
+
+    [Fact]
+    public async Task ReadingInParts_AfterAWrite_ReadsOneSnapshot()
+    {
+        var split = new List<bool>();
+        void Opened(string file, int count, bool snapshot)
+        {
+            if (file.StartsWith(_root, StringComparison.Ordinal))
+            {
+                split.Add(snapshot);
+            }
+        }
+        SqliteSnapshotReaders.Opened += Opened;
+        try
+        {
+            // A writer appended and is still open: its WAL holds a transaction, of which a snapshot can be taken.
+            var writer = new AccessLogWriter(_keys, new AccessLogOptions { CheckpointEveryEntries = 100 }, TimeProvider.System);
+            await using var appender = await CpomDatabase.OpenSqliteAsync(_home);
+            await using (var transaction = await CpomDatabase.BeginWriteAsync(appender))
+            {
+                await writer.AppendAsync(appender, [Controller], Draft(new Random(1)));
+                await transaction.CommitAsync();
+            }
+            var (former, _) = await VerifyAsync(direct: false);
+            var (direct, _) = await VerifyAsync(direct: true, parts: 2);
+
+            Assert.Equal(former, direct);
+            Assert.True(direct!.Valid, direct.Summary);
+            Assert.Equal(Size + 1, direct.EntriesChecked);
+            Assert.Equal([true], split);
+        }
+        finally
+        {
+            SqliteSnapshotReaders.Opened -= Opened;
+        }
+    }
+
     [Fact]
     public async Task DirectReading_LeavesTheConnectionAsItFoundIt()
     {
@@ -149,12 +240,12 @@ public sealed class SqliteLogVerificationTests : IAsyncLifetime
         Assert.Equal(Size, await db.AccessLogEntries.LongCountAsync(e => e.Controller == Controller));
     }
 
-    private async Task<(LogVerification? Result, Exception? Error)> VerifyAsync(bool direct)
+    private async Task<(LogVerification? Result, Exception? Error)> VerifyAsync(bool direct, int? parts = null)
     {
         await using var db = await CpomDatabase.OpenSqliteAsync(_home);
         try
         {
-            return (await new AccessLogReader(db, _keys).VerifyAsync(Controller, direct, CancellationToken.None), null);
+            return (await new AccessLogReader(db, _keys).VerifyAsync(Controller, direct, CancellationToken.None, parts), null);
         }
         catch (Exception e) when (e is FormatException or InvalidCastException or InvalidOperationException)
         {

@@ -99,6 +99,22 @@ public sealed class Utf8EntryTests
     }
 
     [Fact]
+    public void TimesOfAnyTick_AreWrittenAsTheFormerWriterTruncatesThem()
+    {
+        // The database keeps up to seven digits of fraction: the canonical time keeps the milliseconds, truncated.
+        var random = new Random(18);
+        var times = Enumerable.Range(0, 5_000).Select(_ => new DateTime(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc))
+            .Concat([DateTime.MinValue, DateTime.MaxValue, new DateTime(2026, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_999)]).ToArray();
+        foreach (var time in times)
+        {
+            var entry = AccessLogEntryTests.Full with { Time = new DateTimeOffset(time) };
+            var u = From(entry);
+            u.TimeUtc = time;
+            Assert.Equal(Encoding.UTF8.GetString(entry.CanonicalBytes()), Encoding.UTF8.GetString(u.CanonicalBytes()));
+        }
+    }
+
+    [Fact]
     public void InvalidUtf8_IsRefused_AndNothingIsSet()
     {
         var u = new Utf8Entry();

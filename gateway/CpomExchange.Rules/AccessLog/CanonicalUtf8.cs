@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace CpomExchange.Rules.AccessLog;
+
+/// <summary>
+/// The pieces of the canonical form written straight into a span, byte for byte as <see cref="Utf8JsonWriter"/> (default
+/// options, no encoder: what <see cref="AccessLogEntry.CanonicalBytes"/> uses) writes them, without its per-value checks
+/// and state: a string value is escaped as <c>JsonWriterHelper.EscapeString</c> does with no encoder (the bytes before
+/// <see cref="JavaScriptEncoder.Default"/>'s first character to encode copied, the following ASCII bytes escaped one by
+/// one as the writer escapes each alone, from the first non-ASCII byte on the rest through
+/// <see cref="JavaScriptEncoder.Default"/>); numbers as <see cref="Utf8Formatter"/> writes them; the time in the form
+/// <c>yyyy-MM-dd'T'HH:mm:ss.fff'Z'</c>; base64 unescaped. <c>Utf8EntryTests</c> compares the result with the former
+/// writer over many random entries and every character of the basic plane.
+/// </summary>
+internal static class CanonicalUtf8
+{
+    /// <summary>The most bytes a value of <c>n</c> UTF-8 bytes takes once escaped: <c>\uXXXX</c> per byte at worst.</summary>
+    public const int MaxEscapedPerByte = 6;
+
+    // How Utf8JsonWriter writes each ASCII byte alone in a string value (itself, or its escape), asked of it once.
+    private static readonly byte[][] AsciiEscapes = [.. Enumerable.Range(0, 128)
+        .Select(b => JsonEncodedText.Encode([(byte)b]).EncodedUtf8Bytes.ToArray())];
+
+    /// <summary>Writes <c>"name":</c> (the name already encoded, quotes included) and returns the position after it.</summary>
+    public static int Name(Span<byte> to, int at, ReadOnlySpan<byte> quotedName)
+    {
+        quotedName.CopyTo(to[at..]);
+        at += quotedName.Length;
+        to[at++] = (byte)':';
+        return at;
+    }
+
+    /// <summary>Writes a string value (valid UTF-8), quoted and escaped; returns the position after it.</summary>
+    public static int String(Span<byte> to, int at, ReadOnlySpan<byte> utf8)
+    {
+        to[at++] = (byte)'"';
+        var first = utf8.IsEmpty ? -1 : JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(utf8);
+        if (first < 0)
+        {
+            utf8.CopyTo(to[at..]);
+            at += utf8.Length;
+        }
+        else
+        {
+            utf8[..first].CopyTo(to[at..]);
+            at += first;
+            var i = first;
+            for (; i < utf8.Length && utf8[i] < 0x80; i++)
+            {
+                var escaped = AsciiEscapes[utf8[i]];
+                escaped.CopyTo(to[at..]);
+                at += escaped.Length;
+            }
+            if (i < utf8.Length)
+            {
+                var status = JavaScriptEncoder.Default.EncodeUtf8(utf8[i..], to[at..], out _, out var written);
+                if (status != OperationStatus.Done)
+                {
+                    throw new InvalidOperationException($"A value of an entry could not be escaped ({status}).");
+                }
+                at += written;
+            }
+        }
+        to[at++] = (byte)'"';
+        return at;
+    }
+
+    /// <summary>Writes <c>null</c>.</summary>
+    public static int Null(Span<byte> to, int at)
+    {
+        "null"u8.CopyTo(to[at..]);
+        return at + 4;
+    }
+
+    /// <summary>Writes a number as <see cref="Utf8JsonWriter.WriteNumberValue(long)"/> does.</summary>
+    public static int Number(Span<byte> to, int at, long value)
+    {
+        if (!Utf8Formatter.TryFormat(value, to[at..], out var written))
+        {
+            throw new InvalidOperationException("A number of an entry could not be written.");
+        }
+        return at + written;
+    }
+
+    /// <summary>Writes the time quoted, as <c>yyyy-MM-dd'T'HH:mm:ss.fff'Z'</c> (the milliseconds truncated).</summary>
+    public static int Time(Span<byte> to, int at, DateTime time)
+    {
+        var (year, month, day) = time;
+        var ticks = time.Ticks % TimeSpan.TicksPerDay;
+        to[at++] = (byte)'"';
+        at = Digits(to, at, year, 4);
+        to[at++] = (byte)'-';
+        at = Digits(to, at, month, 2);
+        to[at++] = (byte)'-';
+        at = Digits(to, at, day, 2);
+        to[at++] = (byte)'T';
+        at = Digits(to, at, (int)(ticks / TimeSpan.TicksPerHour), 2);
+        to[at++] = (byte)':';
+        at = Digits(to, at, (int)(ticks / TimeSpan.TicksPerMinute % 60), 2);
+        to[at++] = (byte)':';
+        at = Digits(to, at, (int)(ticks / TimeSpan.TicksPerSecond % 60), 2);
+        to[at++] = (byte)'.';
+        at = Digits(to, at, (int)(ticks % TimeSpan.TicksPerSecond / TimeSpan.TicksPerMillisecond), 3);
+        to[at++] = (byte)'Z';
+        to[at++] = (byte)'"';
+        return at;
+    }
+
+    /// <summary>Writes the bytes in base64, quoted, as <see cref="Utf8JsonWriter.WriteBase64StringValue"/> does.</summary>
+    public static int Base64String(Span<byte> to, int at, ReadOnlySpan<byte> bytes)
+    {
+        to[at++] = (byte)'"';
+        if (Base64.EncodeToUtf8(bytes, to[at..], out _, out var written) != OperationStatus.Done)
+        {
+            throw new InvalidOperationException("A hash of an entry could not be written.");
+        }
+        at += written;
+        to[at++] = (byte)'"';
+        return at;
+    }
+
+    /// <summary>The most bytes <see cref="Base64String"/> writes for <paramref name="length"/> bytes.</summary>
+    public static int Base64Length(int length) => (length + 2) / 3 * 4 + 2;
+
+    private static int Digits(Span<byte> to, int at, int value, int width)
+    {
+        for (var k = width - 1; k >= 0; k--)
+        {
+            to[at + k] = (byte)('0' + value % 10);
+            value /= 10;
+        }
+        return at + width;
+    }
+}
