@@ -35,6 +35,7 @@ public sealed class EncryptingStream : Stream
     private int _filled;
     private uint _index;
     private bool _completed;
+    private bool _failed;
 
     internal EncryptingStream(Stream destination, byte[] dataKey, byte[] aadPrefix, byte[] noncePrefix, int segmentSize, WrappedKey wrappedKey, int inFlight = 0)
     {
@@ -97,6 +98,7 @@ public sealed class EncryptingStream : Stream
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
+        ThrowIfFailed();
         PlaintextLength += buffer.Length;
         while (!buffer.IsEmpty)
         {
@@ -116,13 +118,22 @@ public sealed class EncryptingStream : Stream
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
+        ThrowIfFailed();
         await HandOffAsync(last: true, cancellationToken);
         _completed = true;
         if (_sealer is not null)
         {
             _full!.Writer.TryComplete();
             // Rethrows the sealer's failure, if any: the payload is then incomplete.
-            await _sealer.WaitAsync(cancellationToken);
+            try
+            {
+                await _sealer.WaitAsync(cancellationToken);
+            }
+            catch
+            {
+                _failed = true;
+                throw;
+            }
         }
         Sha256 = Convert.ToHexStringLower(_hash.GetHashAndReset());
         await _destination.FlushAsync(cancellationToken);
@@ -134,6 +145,29 @@ public sealed class EncryptingStream : Stream
 
     /// <summary>Seals the segment being filled (here, or by the sealer) and moves to the next one.</summary>
     private async ValueTask HandOffAsync(bool last, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await HandOffCoreAsync(last, cancellationToken);
+        }
+        catch
+        {
+            // The segment being filled may now belong to the sealer, or be half written: nothing more may be written.
+            _failed = true;
+            throw;
+        }
+    }
+
+    /// <summary>A stream whose hand-off failed is left as it is: its payload is incomplete and never decrypts.</summary>
+    private void ThrowIfFailed()
+    {
+        if (_failed)
+        {
+            throw new InvalidOperationException("The payload could not be written: nothing more can be written to it.");
+        }
+    }
+
+    private async ValueTask HandOffCoreAsync(bool last, CancellationToken cancellationToken)
     {
         var segment = new Segment(_plain, _filled, _index, last);
         if (_sealer is null)

@@ -103,6 +103,30 @@ public sealed class PipelinedEncryptionTests
         Assert.Null(encrypting.Sha256);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task AfterAFailure_NothingMoreIsWritten_AndEveryWriteSaysSo(int inFlight)
+    {
+        var destination = new FailingStream(failAfter: 3 * 1040);
+        await using var encrypting = new EncryptingStream(destination, RandomNumberGenerator.GetBytes(32), new byte[51], new byte[7], 1024, AnyWrappedKey, inFlight);
+        await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await encrypting.WriteAsync(new byte[1000]);
+            }
+            await encrypting.CompleteAsync();
+        });
+        var stored = destination.Length;
+
+        // A caller that went on anyway: refused at once, neither the destination's error again nor a segment more.
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await encrypting.WriteAsync(new byte[3000]));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => encrypting.CompleteAsync());
+        Assert.Equal(stored, destination.Length);
+        Assert.Null(encrypting.Sha256);
+    }
+
     [Fact]
     public async Task Pipelined_AtMostInFlightSegmentsWait_ThenTheWriterWaitsForTheDestination()
     {
