@@ -4,11 +4,13 @@ using System.Text.Json;
 namespace CpomExchange.Rules.AccessLog;
 
 /// <summary>
-/// One buffer and one JSON writer of the canonical form (no white space, validated), reused by a thread
-/// for every entry it writes: verifying a log writes the canonical bytes of every entry, and a stream, a
-/// writer and growing buffers per entry cost more than the hash. Each writer of the canonical form
-/// (<see cref="AccessLogEntry"/>, <see cref="Utf8Entry"/>) keeps its own in a <c>[ThreadStatic]</c> slot;
-/// nothing awaits between writing and reading the buffer, so a thread never sees another's bytes.
+/// One buffer, and the JSON writer of the canonical form over it (no white space, validated) for whoever
+/// writes through one, reused by a thread for every entry it writes: verifying a log writes the canonical
+/// bytes of every entry, and a stream, a writer and growing buffers per entry cost more than the hash.
+/// Each writer of the canonical form keeps its own in a <c>[ThreadStatic]</c> slot: <see cref="AccessLogEntry"/>
+/// writes through <see cref="Json"/>, <see cref="Utf8Entry"/> straight into <see cref="Buffer"/> (it never
+/// makes the JSON writer); nothing awaits between writing and reading the buffer, so a thread never sees
+/// another's bytes.
 /// </summary>
 internal sealed class CanonicalJsonWriter
 {
@@ -17,17 +19,15 @@ internal sealed class CanonicalJsonWriter
 
     private static readonly JsonWriterOptions Options = new() { Indented = false, SkipValidation = false };
 
-    private CanonicalJsonWriter()
-    {
-        Buffer = new ArrayBufferWriter<byte>(1024);
-        Json = new Utf8JsonWriter(Buffer, Options);
-    }
+    private Utf8JsonWriter? _json;
+
+    private CanonicalJsonWriter() => Buffer = new ArrayBufferWriter<byte>(1024);
 
     /// <summary>The bytes written.</summary>
     public ArrayBufferWriter<byte> Buffer { get; }
 
-    /// <summary>The JSON writer over <see cref="Buffer"/>.</summary>
-    public Utf8JsonWriter Json { get; }
+    /// <summary>The JSON writer over <see cref="Buffer"/>, made at its first use.</summary>
+    public Utf8JsonWriter Json => _json ??= new Utf8JsonWriter(Buffer, Options);
 
     /// <summary>The writer of <paramref name="slot"/>, emptied (a new one the first time, or after a large entry).</summary>
     public static CanonicalJsonWriter Reset(ref CanonicalJsonWriter? slot)
@@ -38,7 +38,7 @@ internal sealed class CanonicalJsonWriter
             writer = slot = new CanonicalJsonWriter();
         }
         writer.Buffer.ResetWrittenCount();
-        writer.Json.Reset(writer.Buffer);
+        writer._json?.Reset(writer.Buffer);
         return writer;
     }
 }
