@@ -18,7 +18,7 @@ namespace CpomExchange.Rules.AccessLog;
 /// other or repeated member, <c>leafHash</c> last and followed by <c>}</c> and the line's end; every string value in the
 /// writer's escaped form of its own value (an ASCII character raw or escaped as the writer escapes it alone, any other
 /// character as <c>\uXXXX</c> in capitals, a surrogate pair for one beyond the basic plane: <c>\u0041</c>, <c>\u00e9</c>,
-/// <c>\/</c>, a raw <c>é</c> or a lone surrogate are not); numbers as the writer writes a non-negative one; the time as
+/// <c>\/</c>, a raw <c>é</c> or a lone surrogate are not); numbers as the writer writes a <see cref="long"/>; the time as
 /// <c>yyyy-MM-ddTHH:mm:ss.fffZ</c>, a real date; <c>prev</c> and <c>leafHash</c> the base64 of 32 bytes, <c>+</c> as
 /// <c>\u002B</c>. Any other line, valid or not, is left to the former path (<c>false</c>), which then gives the verdict
 /// or error it gives today: what this path reads, the former would have read the same (<c>CanonicalEntryLineTests</c>).
@@ -174,25 +174,32 @@ internal static class CanonicalEntryLine
         return true;
     }
 
-    /// <summary>A non-negative number as the writer writes it (no sign, no leading zero, no fraction or exponent), at most 18 digits.</summary>
+    /// <summary>A number as the writer writes a <see cref="long"/>: a minus sign only before a non-zero value, no leading zero, no fraction or exponent.</summary>
     private static bool Number(ReadOnlySpan<byte> line, ref int at, out long value)
     {
         value = 0;
-        var digits = line[at..];
+        var negative = at < line.Length && line[at] == (byte)'-';
+        var digits = line[(negative ? at + 1 : at)..];
         var length = digits.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
         if (length < 0)
         {
             length = digits.Length;
         }
-        if (length == 0 || length > 18 || (digits[0] == (byte)'0' && length > 1))
+        if (length == 0 || length > 19 || (digits[0] == (byte)'0' && (length > 1 || negative)))
         {
             return false;
         }
+        ulong magnitude = 0;
         foreach (var d in digits[..length])
         {
-            value = (value * 10) + (d - '0');
+            magnitude = (magnitude * 10) + (ulong)(d - '0'); // 19 digits fit in 64 bits
         }
-        at += length;
+        if (magnitude > (negative ? (ulong)long.MaxValue + 1 : long.MaxValue))
+        {
+            return false;
+        }
+        value = negative ? (long)(0 - magnitude) : (long)magnitude;
+        at += length + (negative ? 1 : 0);
         return true;
     }
 
