@@ -350,6 +350,9 @@ internal static class CanonicalEntryLine
         return true;
     }
 
+    // What a line's base64 value may hold as it is: the alphabet without "+" (written \u002B), and the backslash of that escape.
+    private static readonly SearchValues<byte> Base64Raw = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/=\\"u8);
+
     /// <summary>The base64 of 32 bytes, quoted, exactly as a line holds it: <c>+</c> escaped as <c>\u002B</c>, the canonical encoding of its bytes.</summary>
     private static bool Base64Value(ReadOnlySpan<byte> line, ref int at, Span<byte> bytes)
     {
@@ -357,40 +360,41 @@ internal static class CanonicalEntryLine
         {
             return false;
         }
+        var raw = line[(at + 1)..];
+        var end = raw.IndexOf((byte)'"');
+        if (end < 0 || end > 6 * Base64Chars)
+        {
+            return false;
+        }
+        raw = raw[..end];
+        if (raw.IndexOfAnyExcept(Base64Raw) >= 0)
+        {
+            return false;
+        }
         Span<byte> text = stackalloc byte[Base64Chars];
         var n = 0;
-        var i = at + 1;
+        var rest = raw;
         while (true)
         {
-            if (i >= line.Length)
+            var escape = rest.IndexOf((byte)'\\');
+            var plain = escape < 0 ? rest : rest[..escape];
+            if (n + plain.Length > Base64Chars)
             {
                 return false;
             }
-            var b = line[i];
-            if (b == (byte)'"')
+            plain.CopyTo(text[n..]);
+            n += plain.Length;
+            if (escape < 0)
             {
                 break;
             }
-            if (n == Base64Chars)
+            // The one escape a line's base64 holds.
+            if (!rest[escape..].StartsWith("\\u002B"u8) || n == Base64Chars)
             {
                 return false;
             }
-            if (b == (byte)'\\')
-            {
-                if (!line[i..].StartsWith("\\u002B"u8))
-                {
-                    return false;
-                }
-                text[n++] = (byte)'+';
-                i += 6;
-                continue;
-            }
-            if (!(b is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z' or >= (byte)'0' and <= (byte)'9' or (byte)'/' or (byte)'='))
-            {
-                return false;
-            }
-            text[n++] = b;
-            i++;
+            text[n++] = (byte)'+';
+            rest = rest[(escape + 6)..];
         }
         if (n != Base64Chars || Base64.DecodeFromUtf8(text, bytes, out var consumed, out var written) != OperationStatus.Done
             || consumed != Base64Chars || written != HashBytes)
@@ -403,7 +407,7 @@ internal static class CanonicalEntryLine
         {
             return false;
         }
-        at = i + 1;
+        at += end + 2;
         return true;
     }
 
