@@ -6,9 +6,10 @@ namespace CpomExchange.Rules.AccessLog;
 /// <summary>
 /// Verifies an export read from its bytes, in chunks of whole lines: the header and the signed
 /// checkpoints first (the gateway writes them before the entries), then each chunk's entry lines
-/// parsed and their leaves hashed on every processor, then checked one after the other in order by
-/// <see cref="LogVerifier.Run"/>, exactly as <see cref="LogVerifier.Verify"/> checks them. Memory is one
-/// chunk and its entries, whatever the length of the log.
+/// read and their leaves hashed on every processor (<see cref="ExportChunkEntries"/>: a line in the gateway's
+/// exact shape hashed as it is, <see cref="CanonicalEntryLine"/>; any other parsed and re-serialised), then
+/// checked one after the other in order by <see cref="LogVerifier.Run"/>, exactly as <see cref="LogVerifier.Verify"/>
+/// checks them. Memory is one chunk and 72 bytes per line of it, whatever the length of the log.
 /// </summary>
 internal static class ExportStreamVerifier
 {
