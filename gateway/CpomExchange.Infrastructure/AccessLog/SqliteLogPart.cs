@@ -20,7 +20,10 @@ namespace CpomExchange.Infrastructure.AccessLog;
 /// first entry's place and link, which depend on the stripe before, are left to those ordered checks
 /// (<see cref="Chunk.FirstSeq"/>, <see cref="Chunk.FirstPrevious"/>).
 /// </summary>
-internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesColumns, string controller, long? from, IReadOnlyList<(long? Lo, long? Hi)> stripes)
+/// <param name="chunkSize">Entries per chunk (tests: small chunks).</param>
+/// <param name="chunksAhead">How many chunks may wait in the channel (tests).</param>
+internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesColumns, string controller, long? from, IReadOnlyList<(long? Lo, long? Hi)> stripes,
+    int chunkSize = SqliteLogPart.ChunkSize, int chunksAhead = SqliteLogPart.ChunksAhead)
 {
     public const int ChunkSize = 1024;
 
@@ -30,7 +33,7 @@ internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesCol
     private const int HashSize = MerkleTree.HashSize;
 
     private readonly byte[] _controller = System.Text.Encoding.UTF8.GetBytes(controller);
-    private readonly Channel<Chunk> _chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(ChunksAhead)
+    private readonly Channel<Chunk> _chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(chunksAhead)
     {
         SingleReader = true,
         SingleWriter = true,
@@ -44,7 +47,7 @@ internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesCol
     /// <summary>A chunk the reader is done with, for the part to fill again.</summary>
     public void Recycle(Chunk chunk) => _free.Enqueue(chunk);
 
-    /// <summary>For the tests: how many chunks this part made (at most <see cref="ChunksAhead"/> and the two in its hands).</summary>
+    /// <summary>For the tests: how many chunks this part made (at most the channel's bound, and the one it fills, while no chunk comes back).</summary>
     internal int ChunksMade { get; private set; }
 
     /// <summary>Reads the part's stripes to their end, its first bad entry, or its first row this reader does not read.</summary>
@@ -165,7 +168,7 @@ internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesCol
             }
             leaf.CopyTo(previous);
             last = entry.Seq;
-            if (++chunk.Count == ChunkSize)
+            if (++chunk.Count == chunkSize)
             {
                 Write(chunk, cancellationToken);
                 chunk = NewChunk();
@@ -213,7 +216,7 @@ internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesCol
             return chunk;
         }
         ChunksMade++;
-        return new Chunk();
+        return new Chunk(chunkSize);
     }
 
     private void Bind(sqlite3_stmt statement, string name, object? value)
@@ -233,10 +236,10 @@ internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesCol
     }
 
     /// <summary>Up to <see cref="ChunkSize"/> consecutive entries of a part that hold, by their leaves; maybe the part's end.</summary>
-    internal sealed class Chunk
+    internal sealed class Chunk(int size)
     {
         /// <summary>The leaves, <see cref="MerkleTree.HashSize"/> bytes each.</summary>
-        public byte[] Leaves { get; } = new byte[ChunkSize * HashSize];
+        public byte[] Leaves { get; } = new byte[size * HashSize];
 
         public int Count { get; set; }
 

@@ -17,7 +17,7 @@ namespace CpomExchange.Infrastructure.AccessLog;
 /// </summary>
 internal static class SqliteLogVerification
 {
-    private const string Columns = """
+    internal const string Columns = """
         SELECT "Seq", "Controller", "TimeUtc", "AgentId", "AgentName", "Organisation", "CertificateSha256", "Action",
                "ExchangeType", "DatasetId", "Rows", "Counterpart", "Purpose", "Object", "LegalBasis", "Outcome",
                "ReasonCode", "ClientAddress", "RequestId", "PreviousLeafHash", "PolicyHash"
@@ -26,7 +26,7 @@ internal static class SqliteLogVerification
         """;
 
     // The stored leaves, read beside the entries (SqliteLogPart walks the two in order of sequence number).
-    private const string Leaves = """
+    internal const string Leaves = """
         SELECT "Seq", "Hash" FROM "access_log_leaves" WHERE "Controller" = @controller
         """;
 
