@@ -126,36 +126,43 @@ public sealed class SqliteLogStripeTests(SqliteLogVerificationTests.Template tem
         await connection.OpenAsync();
         var part = new SqliteLogPart(connection.Handle!, SqliteLogVerification.Columns, SqliteLogVerification.Leaves, Controller, null, [(null, null)],
             chunkSize, bound);
-        var reading = Task.Factory.StartNew(() => part.Run(CancellationToken.None), CancellationToken.None, TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-
-        // Nothing is taken until the channel is full; then the part must be waiting, with its bound and one chunk in hand.
-        while (part.Chunks.Count < bound)
+        using var stop = new CancellationTokenSource();
+        var reading = Task.Factory.StartNew(() => part.Run(stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
         {
-            await Task.Delay(10);
-        }
-        await Task.Delay(300);
-        Assert.Equal(bound, part.Chunks.Count);
-        Assert.Equal(bound + 1, part.ChunksMade);
-        Assert.False(reading.IsCompleted);
+            // Nothing is taken until the channel is full; then the part must be waiting, with its bound and one chunk in hand.
+            while (part.Chunks.Count < bound)
+            {
+                await Task.Delay(10);
+            }
+            await Task.Delay(300);
+            Assert.Equal(bound, part.Chunks.Count);
+            Assert.Equal(bound + 1, part.ChunksMade);
+            Assert.False(reading.IsCompleted);
 
-        // Then every entry arrives, in order, each chunk recycled: the part never made more than that.
-        var seen = 0;
-        var ended = false;
-        while (await part.Chunks.WaitToReadAsync())
-        {
-            var chunk = await part.Chunks.ReadAsync();
-            Assert.False(ended);
-            Assert.Null(chunk.Bad);
-            Assert.False(chunk.Unreadable);
-            seen += chunk.Count;
-            ended = chunk.EndOfStripe;
-            part.Recycle(chunk);
+            // Then every entry arrives, in order, each chunk recycled: the part never made more than that.
+            var seen = 0;
+            var ended = false;
+            while (await part.Chunks.WaitToReadAsync())
+            {
+                var chunk = await part.Chunks.ReadAsync();
+                Assert.False(ended);
+                Assert.Null(chunk.Bad);
+                Assert.False(chunk.Unreadable);
+                seen += chunk.Count;
+                ended = chunk.EndOfStripe;
+                part.Recycle(chunk);
+            }
+            Assert.True(ended);
+            Assert.Equal(Size, seen);
+            Assert.InRange(part.ChunksMade, bound + 1, bound + 2); // the bound, the one the part fills, the one being read
         }
-        await reading;
-        Assert.True(ended);
-        Assert.Equal(Size, seen);
-        Assert.InRange(part.ChunksMade, bound + 1, bound + 2); // the bound, the one the part fills, the one being read
+        finally
+        {
+            // The part's thread is done with the connection before it is closed (Run hands any error to the channel).
+            await stop.CancelAsync();
+            await reading;
+        }
     }
 
     private async Task<LogVerification> VerifyAsync(bool direct, int? parts = null, long? stripe = null)
