@@ -8,9 +8,10 @@ namespace CpomExchange.Infrastructure.AccessLog;
 /// <summary>
 /// The verification of a log on SQLite without EF Core and without a string per column: the entries and their
 /// stored leaves are stepped through SQLitePCLRaw (<see cref="SqliteColumns"/>), each column's bytes copied from SQLite's
-/// own buffer into a <see cref="Utf8Entry"/>. A long log is read in contiguous parts, one per processor, on connections
-/// of one snapshot (<see cref="SqliteSnapshotReaders"/>), each part read and hashed on its own thread
-/// (<see cref="SqliteLogPart"/>); the parts' leaves are checked in order by <see cref="LogVerifier.Run"/> (the checks and
+/// own buffer into a <see cref="Utf8Entry"/>. A long log is read by parts, one per processor, on connections of one
+/// snapshot (<see cref="SqliteSnapshotReaders"/>), each part reading stripes of the sequence numbers in turn with the
+/// others and hashing them on its own thread (<see cref="SqliteLogPart"/>, the entries and stored leaves walked side by
+/// side, no seek per entry); the stripes' leaves are checked in order by <see cref="LogVerifier.Run"/> (the checks and
 /// messages of <see cref="LogVerifier.VerifyAsync"/>). A row this reader does not read exactly as EF Core would (a column of
 /// another storage class, a NULL where none is allowed, invalid UTF-8, a time not in the form EF Core writes)
 /// makes it give up (null): the caller then verifies through EF Core, whose verdict or error is the former one.

@@ -7,8 +7,8 @@ namespace CpomExchange.Infrastructure.AccessLog;
 /// its own (no SQLite mutex: each is used by one thread at a time) opens a read transaction, finds the range of sequence
 /// numbers to read, and takes its WAL snapshot (<c>sqlite3_snapshot_get</c>); every other part's connection opens that
 /// same snapshot (<c>sqlite3_snapshot_open</c>). The parts together therefore read exactly the rows one statement would
-/// have read at that instant, whatever is appended or changed meanwhile; they are contiguous by construction (each
-/// part's upper bound is the next one's lower bound, the first has no lower bound and the last no upper bound).
+/// have read at that instant, whatever is appended or changed meanwhile; the stripes are contiguous by construction
+/// (each stripe's upper bound is the next one's lower bound, the first has no lower bound and the last no upper bound).
 /// Whenever that cannot be had (one part asked for, a log too short to split, the caller's connection inside a
 /// transaction whose changes others would not see, a database in memory or not in WAL mode, any error while opening),
 /// the whole log is one part read on the caller's own connection, as before.
