@@ -137,13 +137,13 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
     /// <see cref="VerifyAsync(string, CancellationToken)"/>; with <paramref name="direct"/> false, always through EF Core
     /// (the former path, which the tests compare the direct SQLite reader with).
     /// </summary>
-    internal async Task<LogVerification> VerifyAsync(string controller, bool direct, CancellationToken cancellationToken, int? parts = null)
+    internal async Task<LogVerification> VerifyAsync(string controller, bool direct, CancellationToken cancellationToken, int? parts = null, long? stripe = null)
     {
         var signing = await keys.GetSigningKeyAsync(cancellationToken);
         var checkpoints = await CheckpointsAsync(controller, cancellationToken);
         var start = await StartAsync(controller, cancellationToken);
         var head = await HeadAsync(controller, cancellationToken);
-        return await VerifyEntriesAsync(controller, null, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), start, head?.Size, direct, cancellationToken, parts);
+        return await VerifyEntriesAsync(controller, null, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), start, head?.Size, direct, cancellationToken, parts, stripe);
     }
 
     /// <summary>
@@ -152,10 +152,11 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
     /// it does not read) streamed through EF Core into <see cref="LogVerifier.VerifyAsync"/>.
     /// </summary>
     private async Task<LogVerification> VerifyEntriesAsync(string controller, long? fromSeq, IReadOnlyList<SignedCheckpoint> checkpoints,
-        Func<SignedCheckpoint, bool> verifySignature, LogStart start, long? headSize, bool direct, CancellationToken cancellationToken, int? parts = null)
+        Func<SignedCheckpoint, bool> verifySignature, LogStart start, long? headSize, bool direct, CancellationToken cancellationToken, int? parts = null,
+        long? stripe = null)
     {
         if (direct && db.Database.GetDbConnection() is Microsoft.Data.Sqlite.SqliteConnection sqlite
-            && await SqliteLogVerification.TryVerifyAsync(sqlite, controller, fromSeq, checkpoints, verifySignature, start, headSize, cancellationToken, parts) is { } verdict)
+            && await SqliteLogVerification.TryVerifyAsync(sqlite, controller, fromSeq, checkpoints, verifySignature, start, headSize, cancellationToken, parts, stripe) is { } verdict)
         {
             return verdict;
         }

@@ -8,22 +8,27 @@ namespace CpomExchange.Infrastructure.AccessLog;
 /// <summary>
 /// The verification of a log on SQLite without EF Core and without a string per column: the entries and their
 /// stored leaves are stepped through SQLitePCLRaw (<see cref="SqliteColumns"/>), each column's bytes copied from SQLite's
-/// own buffer into a <see cref="Utf8Entry"/>. A long log is read in contiguous parts, one per processor, on connections
-/// of one snapshot (<see cref="SqliteSnapshotReaders"/>), each part read and hashed on its own thread
-/// (<see cref="SqliteLogPart"/>); the parts' leaves are checked in order by <see cref="LogVerifier.Run"/> (the checks and
+/// own buffer into a <see cref="Utf8Entry"/>. A long log is read by parts, one per processor, on connections of one
+/// snapshot (<see cref="SqliteSnapshotReaders"/>), each part reading stripes of the sequence numbers in turn with the
+/// others and hashing them on its own thread (<see cref="SqliteLogPart"/>, the entries and stored leaves walked side by
+/// side, no seek per entry); the stripes' leaves are checked in order by <see cref="LogVerifier.Run"/> (the checks and
 /// messages of <see cref="LogVerifier.VerifyAsync"/>). A row this reader does not read exactly as EF Core would (a column of
 /// another storage class, a NULL where none is allowed, invalid UTF-8, a time not in the form EF Core writes)
 /// makes it give up (null): the caller then verifies through EF Core, whose verdict or error is the former one.
 /// </summary>
 internal static class SqliteLogVerification
 {
-    private const string Columns = """
-        SELECT e."Seq", e."Controller", e."TimeUtc", e."AgentId", e."AgentName", e."Organisation", e."CertificateSha256", e."Action",
-               e."ExchangeType", e."DatasetId", e."Rows", e."Counterpart", e."Purpose", e."Object", e."LegalBasis", e."Outcome",
-               e."ReasonCode", e."ClientAddress", e."RequestId", e."PreviousLeafHash", e."PolicyHash", l."Hash"
-        FROM "access_log_entries" AS e
-        INNER JOIN "access_log_leaves" AS l ON e."Controller" = l."Controller" AND e."Seq" = l."Seq"
-        WHERE e."Controller" = @controller
+    internal const string Columns = """
+        SELECT "Seq", "Controller", "TimeUtc", "AgentId", "AgentName", "Organisation", "CertificateSha256", "Action",
+               "ExchangeType", "DatasetId", "Rows", "Counterpart", "Purpose", "Object", "LegalBasis", "Outcome",
+               "ReasonCode", "ClientAddress", "RequestId", "PreviousLeafHash", "PolicyHash"
+        FROM "access_log_entries"
+        WHERE "Controller" = @controller
+        """;
+
+    // The stored leaves, read beside the entries (SqliteLogPart walks the two in order of sequence number).
+    internal const string Leaves = """
+        SELECT "Seq", "Hash" FROM "access_log_leaves" WHERE "Controller" = @controller
         """;
 
     // The text columns of the query (by ordinal) and the field each fills; whether NULL is allowed (as the entity has it).
@@ -37,10 +42,8 @@ internal static class SqliteLogVerification
         (18, Utf8Entry.Field.RequestId, true), (20, Utf8Entry.Field.Policy, true),
     ];
 
-    /// <summary>The ordinal of the stored leaf in <see cref="Columns"/>.</summary>
-    internal const int LeafOrdinal = 21;
-
-    // Below this many entries a part is not worth its connection and thread.
+    // Below this many entries a part is not worth its connection and thread; also the length of a stripe (a part reads
+    // every other stripe, so that the parts read side by side and none far ahead of the ordered checks).
     private const long MinPartLength = 16 * SqliteLogPart.ChunkSize;
 
     /// <summary>
@@ -48,10 +51,11 @@ internal static class SqliteLogVerification
     /// <see cref="LogVerifier.VerifyAsync"/> would; null when a row is not one this reader reads (see the type's summary).
     /// The connection is left as it was found (opened and closed here if it was closed), no statement left open.
     /// </summary>
-    /// <param name="parts">How many contiguous parts to read at once (tests); by default one per processor for a long log.</param>
+    /// <param name="parts">How many parts to read at once (tests); by default one per processor for a long log.</param>
+    /// <param name="stripe">The length of a stripe (tests; null with <paramref name="parts"/>: one contiguous stripe per part).</param>
     public static async Task<LogVerification?> TryVerifyAsync(SqliteConnection connection, string controller, long? fromSeq,
         IReadOnlyList<SignedCheckpoint> checkpoints, Func<SignedCheckpoint, bool> verifySignature, LogStart start, long? headSize,
-        CancellationToken cancellationToken, int? parts = null)
+        CancellationToken cancellationToken, int? parts = null, long? stripe = null)
     {
         var run = new LogVerifier.Run(controller, checkpoints, start, headSize);
         if (run.Begin(verifySignature) is { } refused)
@@ -72,28 +76,33 @@ internal static class SqliteLogVerification
             {
                 return null;
             }
-            foreach (var (db, lo, hi) in snapshot.Open(connection.Handle!, controller, fromSeq, parts ?? Environment.ProcessorCount, parts is null ? MinPartLength : 1))
+            var (connections, stripes) = snapshot.Open(connection.Handle!, controller, fromSeq, parts ?? Environment.ProcessorCount,
+                parts is null ? MinPartLength : 1, parts is null ? MinPartLength : stripe);
+            for (var k = 0; k < connections.Count; k++)
             {
-                var sql = Columns + (fromSeq is null ? "" : " AND e.\"Seq\" >= @from") + (lo is null ? "" : " AND e.\"Seq\" >= @lo")
-                    + (hi is null ? "" : " AND e.\"Seq\" < @hi") + " ORDER BY e.\"Seq\"";
-                var part = new SqliteLogPart(db, sql, controller, fromSeq, lo, hi);
+                var mine = stripes.Where((_, i) => i % connections.Count == k).ToList();
+                var part = new SqliteLogPart(connections[k], Columns, Leaves, controller, fromSeq, mine);
                 readers.Add((part, Task.Factory.StartNew(() => part.Run(stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
             }
-            foreach (var (part, _) in readers)
+            for (var s = 0; s < stripes.Count; s++)
             {
-                var first = true;
-                while (await part.Chunks.WaitToReadAsync(cancellationToken))
+                var part = readers[s % readers.Count].Part;
+                while (true)
                 {
+                    if (!await part.Chunks.WaitToReadAsync(cancellationToken))
+                    {
+                        throw new InvalidOperationException($"SqliteLogPart: a part ended before its stripe {s}.");
+                    }
                     var chunk = await part.Chunks.ReadAsync(cancellationToken);
                     for (var k = 0; k < chunk.Count; k++)
                     {
-                        // The part checked each entry's log and stored leaf, and each link but its first entry's.
+                        // The part checked each entry's log and stored leaf, and each link but its stripe's first entry's.
                         var leaf = chunk.Leaves.AsSpan(k * MerkleTree.HashSize, MerkleTree.HashSize);
+                        var first = k == 0 && chunk.FirstPrevious is not null;
                         if (run.AddLinked(first ? chunk.FirstSeq : run.Next, leaf, first ? chunk.FirstPrevious : null) is { } bad)
                         {
                             return bad;
                         }
-                        first = false;
                     }
                     if (chunk.Unreadable)
                     {
@@ -104,7 +113,12 @@ internal static class SqliteLogVerification
                         // Some check fails for this entry (should none, the former path decides).
                         return run.Add(entry, chunk.BadLeaf!);
                     }
+                    var end = chunk.EndOfStripe;
                     part.Recycle(chunk);
+                    if (end)
+                    {
+                        break;
+                    }
                 }
             }
             return run.End(headSize);
@@ -177,7 +191,7 @@ internal static class SqliteLogVerification
             case raw.SQLITE_INTEGER: entry.Rows = SqliteColumns.Int64(statement, handle, 10); break;
             default: return false;
         }
-        if (SqliteColumns.Type(statement, handle, 19) != raw.SQLITE_BLOB || SqliteColumns.Type(statement, handle, LeafOrdinal) != raw.SQLITE_BLOB)
+        if (SqliteColumns.Type(statement, handle, 19) != raw.SQLITE_BLOB)
         {
             return false;
         }

@@ -7,8 +7,8 @@ namespace CpomExchange.Infrastructure.AccessLog;
 /// its own (no SQLite mutex: each is used by one thread at a time) opens a read transaction, finds the range of sequence
 /// numbers to read, and takes its WAL snapshot (<c>sqlite3_snapshot_get</c>); every other part's connection opens that
 /// same snapshot (<c>sqlite3_snapshot_open</c>). The parts together therefore read exactly the rows one statement would
-/// have read at that instant, whatever is appended or changed meanwhile; they are contiguous by construction (each
-/// part's upper bound is the next one's lower bound, the first has no lower bound and the last no upper bound).
+/// have read at that instant, whatever is appended or changed meanwhile; the stripes are contiguous by construction
+/// (each stripe's upper bound is the next one's lower bound, the first has no lower bound and the last no upper bound).
 /// Whenever that cannot be had (one part asked for, a log too short to split, the caller's connection inside a
 /// transaction whose changes others would not see, a database in memory or not in WAL mode, any error while opening),
 /// the whole log is one part read on the caller's own connection, as before.
@@ -17,14 +17,20 @@ internal sealed class SqliteSnapshotReaders : IDisposable
 {
     private readonly List<sqlite3> _owned = [];
 
-    /// <summary>The parts to read: a connection and the bounds of its sequence numbers (null: none), in order.</summary>
-    public IReadOnlyList<(sqlite3 Db, long? Lo, long? Hi)> Open(sqlite3 caller, string controller, long? fromSeq, int parts, long minPartLength)
+    /// <summary>
+    /// The connections to read on, and the stripes of sequence numbers to read (bounds, null: none), in order: stripe
+    /// <c>i</c> is read on connection <c>i % Connections.Count</c>. Stripes of <paramref name="stripeLength"/> entries
+    /// (null: one stripe per connection, contiguous parts) keep the connections reading side by side, so that none has
+    /// to read far ahead of what the ordered checks have reached.
+    /// </summary>
+    public (IReadOnlyList<sqlite3> Connections, IReadOnlyList<(long? Lo, long? Hi)> Stripes) Open(sqlite3 caller, string controller, long? fromSeq,
+        int parts, long minPartLength, long? stripeLength = null)
     {
         if (parts > 1 && raw.sqlite3_get_autocommit(caller) != 0 && raw.sqlite3_db_filename(caller, "main").utf8_to_string() is { Length: > 0 } file)
         {
             try
             {
-                if (TryOpen(file, controller, fromSeq, parts, minPartLength) is { } split)
+                if (TryOpen(file, controller, fromSeq, parts, minPartLength, stripeLength) is { } split)
                 {
                     return split;
                 }
@@ -35,25 +41,32 @@ internal sealed class SqliteSnapshotReaders : IDisposable
             }
             Close();
         }
-        return [(caller, null, null)];
+        return ([caller], [(null, null)]);
     }
 
-    private List<(sqlite3, long?, long?)>? TryOpen(string file, string controller, long? fromSeq, int parts, long minPartLength)
+    private (List<sqlite3>, List<(long?, long?)>)? TryOpen(string file, string controller, long? fromSeq, int parts, long minPartLength, long? stripeLength)
     {
         var first = Connect(file);
         var (min, max) = Range(first, controller, fromSeq);
-        var count = Math.Min(parts, (max - min + 1) / minPartLength);
+        var length = max - min + 1;
+        var count = Math.Min(parts, length / minPartLength);
         if (count < 2)
         {
             return null;
         }
+        // Contiguous parts (min + length * k / count), or stripes of stripeLength; the first has no lower bound, the last
+        // no upper bound.
+        var bounds = stripeLength is { } stripe && stripe * count < length
+            ? Enumerable.Range(0, (int)((length + stripe - 1) / stripe) + 1).Select(k => Math.Min(max + 1, min + (stripe * k))).ToArray()
+            : Enumerable.Range(0, (int)count + 1).Select(k => min + (length * k / count)).ToArray();
+        var stripes = Enumerable.Range(0, bounds.Length - 1)
+            .Select(k => ((long?)(k == 0 ? null : bounds[k]), (long?)(k == bounds.Length - 2 ? null : bounds[k + 1]))).ToList();
         // No snapshot of a WAL nothing was written to since it was created (a database just opened, only read): then each
         // part's connection must see the same range, or the log is read in one part.
         var rc = raw.sqlite3_snapshot_get(first, "main", out var snapshot);
         using (snapshot)
         {
-            var bounds = Enumerable.Range(0, (int)count + 1).Select(k => min + ((max - min + 1) * k / count)).ToArray();
-            var split = new List<(sqlite3, long?, long?)> { (first, null, bounds[1]) };
+            var connections = new List<sqlite3> { first };
             for (var k = 1; k < count; k++)
             {
                 var db = Connect(file, rc == raw.SQLITE_OK ? snapshot : null);
@@ -61,10 +74,10 @@ internal sealed class SqliteSnapshotReaders : IDisposable
                 {
                     return null;
                 }
-                split.Add((db, bounds[k], k == count - 1 ? null : bounds[k + 1]));
+                connections.Add(db);
             }
-            Opened?.Invoke(file, split.Count, rc == raw.SQLITE_OK);
-            return split;
+            Opened?.Invoke(file, connections.Count, rc == raw.SQLITE_OK);
+            return (connections, stripes);
         }
     }
 
