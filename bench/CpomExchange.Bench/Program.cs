@@ -10,6 +10,10 @@ if (args.Length > 0 && OfflineVerifyBench.Commands.Contains(args[0]))
 {
     return await OfflineVerifyBench.RunAsync(args);
 }
+if (args.Length > 0 && args[0] == CpomExchange.Bench.Transfer.IngestStages.Command)
+{
+    return await CpomExchange.Bench.Transfer.IngestStages.RunAsync(args);
+}
 if (args.Length > 0 && args[0] == CpomExchange.Bench.Transfer.GatewayFigures.Command)
 {
     return await CpomExchange.Bench.Transfer.GatewayFigures.RunAsync(args);

@@ -42,4 +42,10 @@ public sealed record CsvIngestOptions
     /// and write it). The row and its cells are reused for the next one: copy what must outlive the call.
     /// </summary>
     public Func<CsvRow, ValueTask>? OnRow { get; init; }
+
+    /// <summary>
+    /// Reads and checks the rows on one thread, as before the two stages (<c>CsvIngestor.ReadRowsInStagesAsync</c>):
+    /// the reference the stages are tested against, not a setting of the gateway.
+    /// </summary>
+    internal bool OneStage { get; init; }
 }

@@ -50,6 +50,7 @@ public static partial class CsvIngestor
         }
         input = new PrefixedStream(head.AsMemory(0, headLength), input);
         var text = new DetectingTextReader(input);
+        var malformed = new MalformedRecords(result);
         var readerOptions = new CsvReaderOptions
         {
             HasHeader = true,
@@ -67,7 +68,8 @@ public static partial class CsvIngestor
             {
                 if (m.Reason != CsvMalformedReason.FieldCountMismatch)
                 {
-                    result.Add(new CsvRowError(m.LineNumber, null, null, ErrorCatalog.BadQuotes, DescribeQuotes(m.Reason)));
+                    // Into the result, or, while the rows are read in stages, into the batch being read (RowBatch).
+                    malformed.Add(new CsvRowError(m.LineNumber, null, null, ErrorCatalog.BadQuotes, DescribeQuotes(m.Reason)));
                 }
             },
         };
@@ -76,7 +78,7 @@ public static partial class CsvIngestor
         {
             try
             {
-                await ReadAsync(reader, text, schema, output, options, result, cancellationToken).ConfigureAwait(false);
+                await ReadAsync(reader, malformed, text, schema, output, options, result, cancellationToken).ConfigureAwait(false);
             }
             catch (CsvDecodingException e)
             {
@@ -97,7 +99,7 @@ public static partial class CsvIngestor
     }
 
     private static async Task ReadAsync(
-        CsvReader reader, DetectingTextReader text, CsvSchema schema, CsvWriter? output,
+        CsvReader reader, MalformedRecords malformed, DetectingTextReader text, CsvSchema schema, CsvWriter? output,
         CsvIngestOptions options, CsvIngestResult result, CancellationToken cancellationToken)
     {
         await reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
@@ -120,63 +122,14 @@ public static partial class CsvIngestor
 
         output?.WriteHeader(schema.Columns.Select(c => c.Name).ToArray());
         using var seen = new UniqueValues(options.SpillDirectory, options.SpillQuota);
-        // Without a row check, the identifiers of several rows are pseudonymised together (PendingRows).
-        var pending = new PendingRows(schema.Columns.Count, oneAtATime: options.RowCheck is not null || options.Pseudonymiser is null);
-        var namedCount = columns.Length;
-        var pseudonymiser = options.Pseudonymiser;
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        if (options.OneStage)
         {
-            result.Rows++;
-            var line = reader.LineNumber;
-            if (result.Rows > options.MaxRows)
-            {
-                if (result.Rows == options.MaxRows + 1)
-                {
-                    result.Add(new CsvRowError(line, null, null, ErrorCatalog.TooManyRows,
-                        $"Le fichier dépasse la limite de {options.MaxRows.ToString("N0", CultureInfo.GetCultureInfo("fr-FR"))} lignes."));
-                }
-                continue;
-            }
-            var errorsBefore = result.ErrorCount;
-            var fieldCount = reader.FieldCount;
-            if (fieldCount < namedCount)
-            {
-                result.Add(new CsvRowError(line, null, null, ErrorCatalog.FieldCount,
-                    $"La ligne compte {fieldCount} champ(s) au lieu de {namedCount} : vérifiez le séparateur « {reader.Separator} »."));
-                continue;
-            }
-            for (var i = namedCount; i < fieldCount; i++)
-            {
-                if (!reader[i].IsEmpty)
-                {
-                    result.Add(new CsvRowError(line, null, Shorten(reader[i].ToString()), ErrorCatalog.FieldCount,
-                        $"La ligne compte plus de champs que l'en-tête ({namedCount})."));
-                    break;
-                }
-            }
-            var row = pending.Begin(line);
-            for (var i = 0; i < namedCount; i++)
-            {
-                var (spec, index) = columns[i];
-                if (spec is null)
-                {
-                    continue;
-                }
-                var value = CsvCells.Check(spec, reader[i].ToString() ?? string.Empty, line, result, seen, out var valid);
-                row.Cells[index] = value;
-                // The one place an identifier is pseudonymised: from the value the check normalised,
-                // when the row's batch is flushed.
-                if (pseudonymiser is not null && valid && value.Length > 0 && CsvRow.IdentifierOf(spec.Kind) is { } identifier)
-                {
-                    pending.AddIdentifier(index, identifier, value);
-                }
-            }
-            if (pending.End(cellsValid: result.ErrorCount == errorsBefore, result.ErrorCount))
-            {
-                await pending.FlushAsync(pseudonymiser, options, output, result, cancellationToken).ConfigureAwait(false);
-            }
+            await ReadRowsOneStageAsync(reader, columns, schema.Columns.Count, output, options, result, seen, cancellationToken).ConfigureAwait(false);
         }
-        await pending.FlushAsync(pseudonymiser, options, output, result, cancellationToken).ConfigureAwait(false);
+        else
+        {
+            await ReadRowsInStagesAsync(reader, malformed, columns, schema.Columns.Count, output, options, result, seen, cancellationToken).ConfigureAwait(false);
+        }
         if (seen.ReportDuplicateSirets(result))
         {
             result.SortErrorsByLine();
