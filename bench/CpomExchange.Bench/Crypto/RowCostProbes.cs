@@ -9,15 +9,16 @@ namespace CpomExchange.Bench.Crypto;
 
 /// <summary>
 /// The pieces of B1's per-row processor time changed by rowcost19, each beside the form it replaced,
-/// in the same process and minutes (crypto suite): 8 against 16 hash lanes, comparison against radix
-/// sort of a run of 128-bit keys, CsvHelper's writer against the direct UTF-8 row writer.
+/// in the same process and minutes (crypto suite): 8 against 16 hash lanes, CsvHelper's writer against
+/// the direct UTF-8 row writer. (A radix sort of the sorters' runs was measured here too, and dropped:
+/// no steady gain over IntroSort on this machine; BENCHMARKS.md, rowcost19.)
 /// </summary>
 internal static class RowCostProbes
 {
     public static async Task RunAsync(Report report, string[] sirets)
     {
         var count = sirets.Length / 32 * 32;
-        report.Progress("crypto: per-row pieces (lanes, run sort, row writer)");
+        report.Progress("crypto: per-row pieces (lanes, row writer)");
         var messages = new byte[count * 28];
         for (var i = 0; i < count; i++)
         {
@@ -35,40 +36,6 @@ internal static class RowCostProbes
                 hmac.ComputeMany(messages.AsSpan(i * 28, 32 * 28), lengths, macs, group);
             }
             report.Add($"lanes{group}.cpu", $"HMAC of 28-byte messages, batches of 32, {group} lanes: processor time per message", probe.CpuSeconds * 1e6 / count, "us");
-        }
-
-        // Runs of 131,072 random pseudonyms, as the subject index's sorter spills them.
-        const int run = ExternalSorter<UInt128>.DefaultRunLength / 2;
-        var random = new Random(17);
-        var sources = new UInt128[8][];
-        for (var r = 0; r < sources.Length; r++)
-        {
-            sources[r] = new UInt128[run];
-            for (var i = 0; i < run; i++)
-            {
-                sources[r][i] = new UInt128((ulong)random.NextInt64(), (ulong)random.NextInt64());
-            }
-        }
-        var work = new UInt128[run];
-        foreach (var radix in new[] { false, true, false, true, false, true })
-        {
-            var cpu = 0.0;
-            foreach (var source in sources)
-            {
-                source.CopyTo(work, 0);
-                var probe = Probe.Start();
-                if (radix)
-                {
-                    RadixSort.Sort(work);
-                }
-                else
-                {
-                    work.AsSpan().Sort();
-                }
-                cpu += probe.CpuSeconds;
-            }
-            report.Add(radix ? "radix.cpu" : "introsort.cpu", $"sort of runs of {run:N0} random UInt128 by {(radix ? "radix" : "IntroSort")}: processor time per value",
-                cpu * 1e6 / (sources.Length * run), "us");
         }
 
         // The adherents' delivered rows: SIRET, name, postal code, headcount.

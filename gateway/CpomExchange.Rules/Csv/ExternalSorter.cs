@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
@@ -104,7 +103,7 @@ public sealed class ExternalSorter<T> : IDisposable
         ObjectDisposedException.ThrowIf(_merged, this);
         _merged = true;
         WaitForSpill();
-        SortRun(_run.AsSpan(0, _count));
+        _run.AsSpan(0, _count).Sort();
         if (_spills.Count == 0)
         {
             for (var i = 0; i < _count; i++)
@@ -233,28 +232,11 @@ public sealed class ExternalSorter<T> : IDisposable
         return file;
     }
 
-    /// <summary>
-    /// Sorts a run: by radix (<see cref="RadixSort"/>) when <typeparamref name="T"/> is a
-    /// <see cref="UInt128"/> or is ordered as one (<see cref="IUInt128Ordered"/>), by comparison
-    /// otherwise; the same order either way.
-    /// </summary>
-    private static void SortRun(Span<T> values)
-    {
-        if (Unsafe.SizeOf<T>() == 16 && (typeof(T) == typeof(UInt128) || (BitConverter.IsLittleEndian && typeof(IUInt128Ordered).IsAssignableFrom(typeof(T)))))
-        {
-            RadixSort.Sort(MemoryMarshal.Cast<T, UInt128>(values));
-        }
-        else
-        {
-            values.Sort();
-        }
-    }
-
     /// <summary>Sorts the first <paramref name="count"/> values of <paramref name="run"/> and writes them, encrypted, to <paramref name="file"/>.</summary>
     private void Write(T[] run, int count, FileStream file)
     {
         var values = run.AsSpan(0, count);
-        SortRun(values);
+        values.Sort();
         using var aes = new AesGcm(_key, TagSize);
         var plain = MemoryMarshal.AsBytes(values);
         var chunkBytes = ChunkValues * Marshal.SizeOf<T>();

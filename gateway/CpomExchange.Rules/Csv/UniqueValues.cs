@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using CpomExchange.Rules.Errors;
 
 namespace CpomExchange.Rules.Csv;
@@ -63,33 +62,9 @@ internal sealed class UniqueValues(string? spillDirectory, SpillQuota? spillQuot
         }
     }
 
-    /// <summary>
-    /// A SIRET and the line it is on, ordered by SIRET then line. Laid out line first, SIRET second
-    /// (both never negative), so that its 16 bytes read as a little-endian <see cref="UInt128"/> are
-    /// SIRET × 2⁶⁴ + line: the same order, which lets its runs be radix-sorted (<see cref="IUInt128Ordered"/>).
-    /// </summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private readonly struct SiretAt : IComparable<SiretAt>, IUInt128Ordered
+    /// <summary>A SIRET and the line it is on, ordered by SIRET then line.</summary>
+    private readonly record struct SiretAt(long Siret, long Line) : IComparable<SiretAt>
     {
-        // Low half of the key first (little-endian), then the high half.
-        private readonly long _line;
-        private readonly long _siret;
-
-        public SiretAt(long siret, long line)
-        {
-            if (siret < 0 || line < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(siret), "A SIRET and a line number are never negative.");
-            }
-            (_siret, _line) = (siret, line);
-        }
-
-        public long Siret => _siret;
-
-        public long Line => _line;
-
-        public void Deconstruct(out long siret, out long line) => (siret, line) = (_siret, _line);
-
-        public int CompareTo(SiretAt other) => _siret != other._siret ? _siret.CompareTo(other._siret) : _line.CompareTo(other._line);
+        public int CompareTo(SiretAt other) => Siret != other.Siret ? Siret.CompareTo(other.Siret) : Line.CompareTo(other.Line);
     }
 }
