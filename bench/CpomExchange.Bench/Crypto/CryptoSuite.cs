@@ -24,6 +24,7 @@ internal sealed class CryptoSuite(BenchOptions options, Report report)
         var keys = new LocalKeyProvider(home.KeyDirectory);
         await PayloadsAsync(home, keys, cancellationToken);
         Identifiers();
+        await RowCostProbes.RunAsync(report, SiretGenerator.Generate(options.Sirets));
         report.EndSuite();
     }
 

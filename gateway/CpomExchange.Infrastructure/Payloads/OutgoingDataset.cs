@@ -2,7 +2,6 @@ using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Storage;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Policies;
-using CsvHelper;
 
 namespace CpomExchange.Infrastructure.Payloads;
 
@@ -17,7 +16,7 @@ namespace CpomExchange.Infrastructure.Payloads;
 public sealed class OutgoingDataset : IAsyncDisposable
 {
     private DatasetWriter? _files;
-    private CsvWriter? _writer;
+    private Utf8RowWriter? _writer;
     private string? _rowReference;
 
     private OutgoingDataset(string id, string payloadName, string recipient, Contract contract, string spillDirectory, SpillQuota quota)
@@ -82,8 +81,9 @@ public sealed class OutgoingDataset : IAsyncDisposable
         try
         {
             o._files = await DatasetFiles.BeginAsync(store, keys, o.Id, o.PayloadName, cancellationToken);
-            o._writer = CsvWriter.Create(o._files.Content, CsvIngestor.OutputOptions, leaveOpen: true);
-            o._writer.WriteHeader(exchange.DeliveredHeader.ToArray());
+            // CsvHelper's output with CsvIngestor.OutputOptions, written straight to UTF-8 (Utf8RowWriterTests).
+            o._writer = new Utf8RowWriter(o._files.Content);
+            await o._writer.WriteAsync(null, exchange.DeliveredHeader.ToArray(), cancellationToken);
             return o;
         }
         catch
@@ -99,14 +99,15 @@ public sealed class OutgoingDataset : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(cells);
         Rows++;
-        await _writer!.WriteRecordAsync(_rowReference is null ? cells : [RowReferences.Format(Id, Rows), .. cells], cancellationToken);
+        await _writer!.WriteAsync(_rowReference is null ? null : RowReferences.Format(Id, Rows), cells, cancellationToken);
     }
 
     /// <summary>Writes a row as it was stored (header order, row reference included).</summary>
     public async Task WriteStoredAsync(string[] stored, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(stored);
         Rows++;
-        await _writer!.WriteRecordAsync(stored, cancellationToken);
+        await _writer!.WriteAsync(null, stored, cancellationToken);
     }
 
     /// <summary>

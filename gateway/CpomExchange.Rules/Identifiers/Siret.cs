@@ -64,11 +64,14 @@ public static class Siret
             // follows "sum of digits is a multiple of 5" instead.
             return Luhn.IsValid(siret) || DigitSum(siret) % 5 == 0 ? Problem.None : Problem.BadChecksum;
         }
-        if (!Luhn.IsValid(siren))
+        // Both Luhn sums in one pass over the 14 digits (all digits: checked above): the SIREN's
+        // over digits 0-8, the SIRET's over all 14, each doubling every second digit from its right.
+        var (sirenSum, siretSum) = LuhnSums(siret);
+        if (sirenSum % 10 != 0)
         {
             return Problem.BadSirenChecksum;
         }
-        return Luhn.IsValid(siret) ? Problem.None : Problem.BadChecksum;
+        return siretSum % 10 == 0 ? Problem.None : Problem.BadChecksum;
     }
 
     /// <summary>True when <paramref name="value"/>, once normalised, is a valid SIRET.</summary>
@@ -102,6 +105,28 @@ public static class Siret
             }
         }
         return true;
+    }
+
+    // 2d with its digits summed (2d - 9 over 9): the Luhn value of a doubled digit d.
+    private static ReadOnlySpan<byte> Doubled => [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
+
+    /// <summary>The Luhn sums of a 14-digit SIRET's SIREN (digits 0 to 8) and of the whole SIRET, in one pass.</summary>
+    internal static (int Siren, int Siret) LuhnSums(ReadOnlySpan<char> siret)
+    {
+        // Within the SIREN (9 digits), digits 1, 3, 5, 7 are doubled (second from the right: 7);
+        // within the SIRET (14 digits), digits 0, 2, 4, ..., 12 are.
+        int siren = 0, whole = 0;
+        for (var i = 0; i < 14; i++)
+        {
+            var d = siret[i] - '0';
+            var doubled = Doubled[d];
+            if (i < 9)
+            {
+                siren += (i & 1) == 1 ? doubled : d;
+            }
+            whole += (i & 1) == 0 ? doubled : d;
+        }
+        return (siren, whole);
     }
 
     private static int DigitSum(ReadOnlySpan<char> s)
