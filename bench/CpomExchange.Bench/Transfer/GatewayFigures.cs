@@ -4,13 +4,15 @@ using System.Globalization;
 namespace CpomExchange.Bench.Transfer;
 
 /// <summary>
-/// <c>gateway-figures [--rows N] [--inbox-seconds S] [--skip-inbox] [--production] [--trace DIR]</c>: issue 17's figures of the gateway process alone,
+/// <c>gateway-figures [--rows N] [--uploads K] [--inbox-seconds S] [--skip-inbox] [--production] [--trace DIR]</c>: issue 17's figures of the gateway process alone,
 /// without nginx and B5, so that GC settings (<c>DOTNET_*</c> variables of the shell are inherited by the gateway's
 /// process) and code changes can be compared quickly: its resident set idle after start, B1's upload of N rows
 /// (default 1,000,000) with the gateway's processor time, its peak resident set, and B4's listings with the
 /// gateway's processor time per listing. The load average is printed at each step: the machine is shared.
 /// <c>--production</c> runs the gateway in the Production environment (no developer exception page) with the same
-/// development PKI and local keys (<see cref="GatewayProcess.StartAsync"/>).
+/// development PKI and local keys (<see cref="GatewayProcess.StartAsync"/>). <c>--uploads K</c> uploads the N rows K times
+/// (default 1) on the same process, one line each: the first pays the tier-up of the hot code, the later ones are a
+/// gateway that has served uploads before.
 /// </summary>
 internal static class GatewayFigures
 {
@@ -48,18 +50,22 @@ internal static class GatewayFigures
             var trace = Option("--trace");
             using (var tracing = trace is null ? null : await StartTraceAsync(gateway.ProcessId, Path.Combine(trace, "b1.nettrace"), 600))
             {
-            var cpu0 = Cpu(gateway.ProcessId);
-            var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            var watch = Stopwatch.StartNew();
-            await TransferSuite.UploadAsync(prevy, file, CancellationToken.None);
-            var seconds = watch.Elapsed.TotalSeconds;
-            var cpu = Cpu(gateway.ProcessId) - cpu0;
-            var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu0).TotalSeconds;
-            var after = gateway.Memory();
-            Console.WriteLine(Invariant($"B1 upload {rows:N0} rows: {seconds:F2} s wall ({rows / seconds:N0} rows/s), gateway processor time {cpu:F2} s ({cpu * 1e6 / rows:F2} us per row), ")
-                + Invariant($"client (this process: TLS, reading the file) {clientCpu:F2} s ({clientCpu * 1e6 / rows:F2} us per row); ")
-                + Invariant($"resident before {warm?.ResidentMiB:F1} MiB, peak {after?.PeakMiB:F1} MiB; load average {Load()}"));
-            await StopTraceAsync(tracing);
+                var uploads = int.Parse(Option("--uploads") ?? "1", CultureInfo.InvariantCulture);
+                for (var upload = 1; upload <= uploads; upload++)
+                {
+                    var cpu0 = Cpu(gateway.ProcessId);
+                    var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                    var watch = Stopwatch.StartNew();
+                    await TransferSuite.UploadAsync(prevy, file, CancellationToken.None);
+                    var seconds = watch.Elapsed.TotalSeconds;
+                    var cpu = Cpu(gateway.ProcessId) - cpu0;
+                    var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu0).TotalSeconds;
+                    var after = gateway.Memory();
+                    Console.WriteLine(Invariant($"B1 upload {upload} of {uploads}, {rows:N0} rows: {seconds:F2} s wall ({rows / seconds:N0} rows/s), gateway processor time {cpu:F2} s ({cpu * 1e6 / rows:F2} us per row), ")
+                        + Invariant($"client (this process: TLS, reading the file) {clientCpu:F2} s ({clientCpu * 1e6 / rows:F2} us per row); ")
+                        + Invariant($"resident before {warm?.ResidentMiB:F1} MiB, peak {after?.PeakMiB:F1} MiB; load average {Load()}"));
+                }
+                await StopTraceAsync(tracing);
             }
 
             if (!args.Contains("--skip-inbox"))
