@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 
 namespace CpomExchange.Rules.Pseudonymisation;
@@ -179,66 +177,6 @@ internal sealed partial class ShortMessageHmac : IDisposable
         {
             ComputeLanes(messages, lengths, laneStart, laneIndex, lanes, destination);
         }
-    }
-
-    // Up to eight messages of the fast path; the unused lanes hash an empty message, dropped.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ComputeLanes(ReadOnlySpan<byte> messages, ReadOnlySpan<int> lengths, ReadOnlySpan<int> laneStart, ReadOnlySpan<int> laneIndex, int lanes, Span<byte> destination)
-    {
-        Span<byte> blocks = stackalloc byte[Sha256Lanes.Lanes * BlockSize];
-        blocks.Clear();
-        for (var j = 0; j < Sha256Lanes.Lanes; j++)
-        {
-            var block = blocks.Slice(j * BlockSize, BlockSize);
-            var length = j < lanes ? lengths[laneIndex[j]] : 0;
-            if (j < lanes)
-            {
-                messages.Slice(laneStart[j], length).CopyTo(block);
-            }
-            block[length] = 0x80;
-            BinaryPrimitives.WriteUInt64BigEndian(block[56..], (ulong)(BlockSize + length) * 8);
-        }
-        Span<Vector256<uint>> words = stackalloc Vector256<uint>[16];
-        Span<uint> lane = stackalloc uint[Sha256Lanes.Lanes];
-        for (var t = 0; t < 16; t++)
-        {
-            for (var j = 0; j < Sha256Lanes.Lanes; j++)
-            {
-                lane[j] = BinaryPrimitives.ReadUInt32BigEndian(blocks[(j * BlockSize + 4 * t)..]);
-            }
-            words[t] = Vector256.Create<uint>(lane);
-        }
-        Span<Vector256<uint>> state = stackalloc Vector256<uint>[8];
-        for (var i = 0; i < 8; i++)
-        {
-            state[i] = Vector256.Create(_midstates[i]);
-        }
-        Sha256Lanes.Compress(state, words);
-        // Outer block: the inner hash's eight words are already the first eight message words of
-        // each lane, then 0x80, zeros, and the length (one block and 32 bytes, in bits).
-        for (var i = 0; i < 8; i++)
-        {
-            words[i] = state[i];
-            state[i] = Vector256.Create(_midstates[8 + i]);
-        }
-        words[8] = Vector256.Create(0x80000000u);
-        for (var t = 9; t < 15; t++)
-        {
-            words[t] = Vector256<uint>.Zero;
-        }
-        words[15] = Vector256.Create((uint)(BlockSize + 32) * 8);
-        Sha256Lanes.Compress(state, words);
-        for (var j = 0; j < lanes; j++)
-        {
-            var mac = destination.Slice(laneIndex[j] * HMACSHA256.HashSizeInBytes, HMACSHA256.HashSizeInBytes);
-            for (var i = 0; i < 8; i++)
-            {
-                BinaryPrimitives.WriteUInt32BigEndian(mac[(4 * i)..], state[i].GetElement(j));
-            }
-        }
-        // The blocks held the identifiers in clear, the words and the state the inner hashes.
-        CryptographicOperations.ZeroMemory(blocks);
-        words.Clear();
     }
 
     /// <inheritdoc />
