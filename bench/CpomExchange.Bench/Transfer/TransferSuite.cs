@@ -73,6 +73,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
         // B1, B2 at N rows, B3, B4 and B6 on one gateway process, beside nginx.
         var uploads = new Dictionary<int, UploadRun>();
         double? bareUpload = null, bareDownload = null;
+        double uploadAgain;
         double download;
         Hammered inbox;
         Hammered? bareInbox = null;
@@ -133,6 +134,16 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
             // B6: a 100-row signalements-pdp upload (validation, pseudonymised NIR column, subject index).
             report.Progress($"signalements-pdp: {pdpUploads} uploads of 100 rows");
             pdp = await SignalementsAsync(gateway, pdpUploads, cancellationToken);
+
+            // B1 again: the same file on the same process, after B3, B4 and B6 (which it leaves as they were): a gateway that has
+            // served uploads. The first one pays the tier-up of the hot code: the 1,000-row warm-up calls it too few times.
+            using (var prevy = gateway.CpomClient("prevy-agent"))
+            {
+                var watch = Stopwatch.StartNew();
+                await UploadAsync(prevy, files[rows], cancellationToken);
+                uploadAgain = watch.Elapsed.TotalSeconds;
+            }
+            report.Progress(Invariant($"uploaded {rows:N0} rows again in {uploadAgain:F2} s"));
         }
 
         // B2 at N/10 and 5N rows: a fresh gateway process each, so that each peak is its own.
@@ -162,6 +173,11 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
         table.Add(Invariant($"B1 upload, {rows:N0} rows ({mb}), through cpom's GatewayClient"),
             $"{Report.Format(upload.Seconds)} s ({Report.Format(rows / upload.Seconds)} rows/s)",
             bareUpload is null ? null : $"{Report.Format(bareUpload.Value)} s (PUT)", Times(b1Ratio), $"≤ {Report.Format(UploadTarget)}×", AtMost(b1Ratio, UploadTarget));
+        report.Add("b1.upload-again", "B1 the same upload again, same gateway process", uploadAgain, "s");
+        var againRatio = uploadAgain / bareUpload;
+        table.Add(Invariant($"B1 the same upload again on the same gateway process (its hot code tiered up)"),
+            $"{Report.Format(uploadAgain)} s ({Report.Format(rows / uploadAgain)} rows/s)",
+            bareUpload is null ? null : $"{Report.Format(bareUpload.Value)} s (PUT)", Times(againRatio), $"≤ {Report.Format(UploadTarget)}×", AtMost(againRatio, UploadTarget));
 
         foreach (var size in sizes)
         {
@@ -224,8 +240,9 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
             target: $"≥ {Report.Format(AccessLogSuite.AppendTarget)} /s", met: log.GroupAppendsPerSecond >= AccessLogSuite.AppendTarget);
         table.Add(Invariant($"B5 access-log appends ({log.Appends:N0}, 1 controller, 1 writer, a transaction and a commit each)"),
             $"{Report.Format(log.AppendsPerSecond)} /s (p50 {Report.Format(log.AppendP50Ms)} ms, p99 {Report.Format(log.AppendP99Ms)} ms)");
-        table.Add(Invariant($"B5 verification of a log of {log.VerifiedEntries:N0} entries (VerifyAsync)"),
-            $"{Report.Format(log.VerifySeconds)} s{(log.Verification.Valid ? "" : " (INVALID)")}",
+        report.Add("b5.verify-first", "  the first verification of that log, its code compiled on the way", log.FirstVerifySeconds, "s");
+        table.Add(Invariant($"B5 verification of a log of {log.VerifiedEntries:N0} entries (VerifyAsync), the log verified once before"),
+            $"{Report.Format(log.VerifySeconds)} s{(log.Verification.Valid ? "" : " (INVALID)")} (the first: {Report.Format(log.FirstVerifySeconds)} s)",
             target: log.VerifiedEntries == 1_000_000 ? "≤ 5 s" : $"≤ {Report.Format(log.VerifyTargetSeconds)} s (5 s per 1,000,000)",
             met: log.Verification.Valid && log.VerifySeconds <= log.VerifyTargetSeconds);
 
