@@ -50,8 +50,35 @@ internal static class ExportStreamVerifier
         public readonly List<(int Start, int Length)> Lines = [];
         public readonly ExportChunkEntries State = new();
         public int First;
+        public byte[]? Controller;
+        public int Claimed;
 
         public int Count => Lines.Count - First;
+
+        // Lines claimed by the threads in blocks of this many: few contended increments, an even share at the end.
+        private const int Block = 32;
+
+        /// <summary>Reads and hashes lines not yet claimed by another thread, until none is left.</summary>
+        public void Work(CancellationToken token)
+        {
+            var count = Count;
+            while (true)
+            {
+                token.ThrowIfCancellationRequested();
+                var from = Interlocked.Add(ref Claimed, Block) - Block;
+                if (from >= count)
+                {
+                    return;
+                }
+                var to = Math.Min(from + Block, count);
+                var span = Chunk.Span;
+                for (var k = from; k < to; k++)
+                {
+                    var (start, length) = Lines[First + k];
+                    State.Read(k, length == 0 ? default : span.Slice(start, length), length == 0, Controller);
+                }
+            }
+        }
     }
 
     /// <summary>One verification's state, and the pipeline.</summary>
@@ -107,8 +134,10 @@ internal static class ExportStreamVerifier
                 }
                 if (_hashing is { } hashing)
                 {
+                    // The calling thread takes its share of what is left, then waits for the lines others are reading.
+                    current.Work(_stop.Token);
                     _hashing = null;
-                    hashing.GetAwaiter().GetResult();
+                    Wait(hashing);
                 }
                 hashed = current.Count > 0 ? current : null;
                 current = following;
@@ -180,17 +209,40 @@ internal static class ExportStreamVerifier
             return batch;
         }
 
-        /// <summary>Reads and hashes a chunk's entry lines on the pool.</summary>
+        /// <summary>
+        /// Starts reading and hashing a chunk's entry lines on the pool (<see cref="Help"/>: the calling thread joins in once
+        /// its own work is done).
+        /// </summary>
         private Task Hash(Batch batch)
         {
             batch.State.Ensure(batch.Count);
-            var controller = fastLines ? _controllerValue : null;
+            batch.Controller = fastLines ? _controllerValue : null;
+            batch.Claimed = 0;
             var token = _stop.Token;
-            return Task.Run(() => Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = token }, k =>
+            var workers = new Task[Environment.ProcessorCount];
+            for (var w = 0; w < workers.Length; w++)
             {
-                var (start, length) = batch.Lines[batch.First + k];
-                batch.State.Read(k, length == 0 ? default : batch.Chunk.Slice(start, length).Span, length == 0, controller);
-            }), CancellationToken.None);
+                workers[w] = Task.Run(() => batch.Work(token), CancellationToken.None);
+            }
+            return Task.WhenAll(workers);
+        }
+
+        /// <summary>Waits for a chunk's reading: its errors as <see cref="Parallel.For(int, int, Action{int})"/> gave them.</summary>
+        private void Wait(Task hashing)
+        {
+            try
+            {
+                hashing.Wait(CancellationToken.None);
+            }
+            catch (AggregateException e)
+            {
+                var errors = e.Flatten().InnerExceptions.Where(x => x is not OperationCanceledException).ToList();
+                if (errors.Count == 0)
+                {
+                    throw new OperationCanceledException(cancellationToken);
+                }
+                throw new AggregateException(errors);
+            }
         }
 
         /// <summary>A hashed chunk's entry lines checked in order: the first problem, or null.</summary>
