@@ -219,7 +219,8 @@ internal static class ExportStreamVerifier
             batch.Controller = fastLines ? _controllerValue : null;
             batch.Claimed = 0;
             var token = _stop.Token;
-            var workers = new Task[Environment.ProcessorCount];
+            // One processor's worth is the calling thread's (its checks and reading, then its share of the lines).
+            var workers = new Task[Math.Max(1, Environment.ProcessorCount - 1)];
             for (var w = 0; w < workers.Length; w++)
             {
                 workers[w] = Task.Run(() => batch.Work(token), CancellationToken.None);
