@@ -115,8 +115,8 @@ public static class LogExport
     /// Verifies an export read from its bytes, as <see cref="VerifyStreamAsync"/> does and with the same
     /// verdicts and errors, but several times faster: a line in the exact shape <see cref="EntryLine"/> writes is
     /// hashed as it is (its members are the canonical bytes), any other parsed from UTF-8 without a string or a
-    /// document and re-serialised; leaves hashed on every processor, then checked in order. Memory stays flat (a
-    /// chunk of 4 MiB of lines) whatever the log's length. What <c>cpom audit verify FILE</c> runs.
+    /// document and re-serialised; leaves hashed on every processor while the previous chunk is checked in order and the next one read. Memory stays flat (two
+    /// chunks of 4 MiB of lines) whatever the log's length. What <c>cpom audit verify FILE</c> runs.
     /// </summary>
     public static (LogExportHeader Header, LogVerification Result) VerifyStream(Stream stream, byte[]? publicKeySpki = null,
         CancellationToken cancellationToken = default)
