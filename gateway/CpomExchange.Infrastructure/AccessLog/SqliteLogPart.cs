@@ -120,28 +120,32 @@ internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesCol
         var first = true;
         var chunk = NewChunk();
         var leafHandle = leaves.DangerousGetHandle();
+        var handle = statement.DangerousGetHandle();
+        // The current leaf row's sequence number, read once per step (null: not an INTEGER, a row this reader does not read).
         var leafRow = Step(leaves);
+        var leafSeq = leafRow ? LeafSeq(leaves, leafHandle) : null;
         while (Step(statement))
         {
-            if (SqliteColumns.Type(statement, statement.DangerousGetHandle(), 0) != raw.SQLITE_INTEGER)
+            if (SqliteColumns.Type(statement, handle, 0) != raw.SQLITE_INTEGER)
             {
                 return Stop(chunk, unreadable: true, cancellationToken);
             }
-            var seq = SqliteColumns.Int64(statement, statement.DangerousGetHandle(), 0);
+            var seq = SqliteColumns.Int64(statement, handle, 0);
             // The leaves in order of sequence number, beside the entries: those before this entry have no entry (skipped).
-            while (leafRow && SqliteColumns.Type(leaves, leafHandle, 0) == raw.SQLITE_INTEGER && SqliteColumns.Int64(leaves, leafHandle, 0) < seq)
+            while (leafRow && leafSeq < seq)
             {
                 leafRow = Step(leaves);
+                leafSeq = leafRow ? LeafSeq(leaves, leafHandle) : null;
             }
-            if (leafRow && (SqliteColumns.Type(leaves, leafHandle, 0) != raw.SQLITE_INTEGER || SqliteColumns.Type(leaves, leafHandle, 1) != raw.SQLITE_BLOB))
+            if (leafRow && (leafSeq is null || SqliteColumns.Type(leaves, leafHandle, 1) != raw.SQLITE_BLOB))
             {
                 return Stop(chunk, unreadable: true, cancellationToken);
             }
-            if (!leafRow || SqliteColumns.Int64(leaves, leafHandle, 0) != seq)
+            if (!leafRow || leafSeq != seq)
             {
                 continue; // An entry without its leaf: the inner join did not read it.
             }
-            if (!SqliteLogVerification.Read(statement, entry, ref previousBuffer))
+            if (!SqliteLogVerification.Read(statement, seq, entry, ref previousBuffer))
             {
                 return Stop(chunk, unreadable: true, cancellationToken);
             }
@@ -178,6 +182,9 @@ internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesCol
         Write(chunk, cancellationToken);
         return true;
     }
+
+    private static long? LeafSeq(sqlite3_stmt leaves, IntPtr handle) =>
+        SqliteColumns.Type(leaves, handle, 0) == raw.SQLITE_INTEGER ? SqliteColumns.Int64(leaves, handle, 0) : null;
 
     private bool Step(sqlite3_stmt statement)
     {

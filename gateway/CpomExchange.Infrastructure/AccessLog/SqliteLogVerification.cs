@@ -156,17 +156,14 @@ internal static class SqliteLogVerification
 
     /// <summary>
     /// Reads the current row into <paramref name="entry"/> (its previous leaf hash into <paramref name="previous"/>, made
-    /// anew for another length); false for a row this reader does not read exactly as EF Core would.
+    /// anew for another length); false for a row this reader does not read exactly as EF Core would. Its sequence number
+    /// <paramref name="seq"/> was read by the caller, who checked it is an INTEGER.
     /// </summary>
-    internal static bool Read(sqlite3_stmt statement, Utf8Entry entry, ref byte[] previous)
+    internal static bool Read(sqlite3_stmt statement, long seq, Utf8Entry entry, ref byte[] previous)
     {
         var handle = statement.DangerousGetHandle();
         entry.Clear();
-        if (SqliteColumns.Type(statement, handle, 0) != raw.SQLITE_INTEGER)
-        {
-            return false;
-        }
-        entry.Seq = SqliteColumns.Int64(statement, handle, 0);
+        entry.Seq = seq;
         foreach (var (ordinal, field, nullable) in Texts)
         {
             var type = SqliteColumns.Type(statement, handle, ordinal);

@@ -24,6 +24,11 @@ internal static class CanonicalUtf8
     private static readonly byte[][] AsciiEscapes = [.. Enumerable.Range(0, 128)
         .Select(b => JsonEncodedText.Encode([(byte)b]).EncodedUtf8Bytes.ToArray())];
 
+    // How JavaScriptEncoder.Default writes each ASCII byte of a value's rest (from its first non-ASCII byte on), asked of it once.
+    private static readonly byte[][] EncoderAscii = [.. Enumerable.Range(0, 128).Select(b => EncodeWithDefault([(byte)b]))];
+
+    private static ReadOnlySpan<byte> Hex => "0123456789ABCDEF"u8;
+
     /// <summary>Writes <c>"name":</c> (the name already encoded, quotes included) and returns the position after it.</summary>
     public static int Name(Span<byte> to, int at, ReadOnlySpan<byte> quotedName)
     {
@@ -56,16 +61,81 @@ internal static class CanonicalUtf8
             }
             if (i < utf8.Length)
             {
-                var status = JavaScriptEncoder.Default.EncodeUtf8(utf8[i..], to[at..], out _, out var written);
-                if (status != OperationStatus.Done)
-                {
-                    throw new InvalidOperationException($"A value of an entry could not be escaped ({status}).");
-                }
-                at += written;
+                at = EncodeTail(to, at, utf8[i..]);
             }
         }
         to[at++] = (byte)'"';
         return at;
+    }
+
+    /// <summary>
+    /// A value's rest (valid UTF-8, from its first non-ASCII byte) as <see cref="JavaScriptEncoder.Default"/>'s
+    /// <c>EncodeUtf8</c> writes it, without calling it per value: each ASCII byte as the encoder writes it alone
+    /// (<see cref="EncoderAscii"/>; a byte it leaves as it is, copied), each other scalar value as <c>\uXXXX</c>
+    /// (upper-case hexadecimal; a pair of them, its UTF-16 surrogates, above the basic plane): the default encoder allows
+    /// only Basic Latin. <c>CanonicalUtf8Tests</c> compares the two over random and every scalar value.
+    /// </summary>
+    internal static int EncodeTail(Span<byte> to, int at, ReadOnlySpan<byte> utf8)
+    {
+        var i = 0;
+        while (i < utf8.Length)
+        {
+            var b = utf8[i];
+            if (b < 0x80)
+            {
+                var escaped = EncoderAscii[b];
+                if (escaped.Length == 1)
+                {
+                    to[at++] = b;
+                }
+                else
+                {
+                    escaped.CopyTo(to[at..]);
+                    at += escaped.Length;
+                }
+                i++;
+                continue;
+            }
+            if (System.Text.Rune.DecodeFromUtf8(utf8[i..], out var rune, out var consumed) != OperationStatus.Done)
+            {
+                throw new InvalidOperationException("A value of an entry could not be escaped (invalid UTF-8).");
+            }
+            i += consumed;
+            if (rune.IsBmp)
+            {
+                at = Escape(to, at, rune.Value);
+            }
+            else
+            {
+                var plane = rune.Value - 0x10000;
+                at = Escape(to, at, 0xD800 + (plane >> 10));
+                at = Escape(to, at, 0xDC00 + (plane & 0x3FF));
+            }
+        }
+        return at;
+    }
+
+    /// <summary>The former way: <see cref="JavaScriptEncoder.Default"/>'s <c>EncodeUtf8</c> (for the table and the tests).</summary>
+    internal static byte[] EncodeWithDefault(ReadOnlySpan<byte> utf8)
+    {
+        var to = new byte[(utf8.Length * MaxEscapedPerByte) + 16];
+        var status = JavaScriptEncoder.Default.EncodeUtf8(utf8, to, out _, out var written);
+        if (status != OperationStatus.Done)
+        {
+            throw new InvalidOperationException($"A value of an entry could not be escaped ({status}).");
+        }
+        return to[..written];
+    }
+
+    private static int Escape(Span<byte> to, int at, int utf16)
+    {
+        to[at] = (byte)'\\';
+        to[at + 1] = (byte)'u';
+        to[at + 2] = Hex[(utf16 >> 12) & 0xF];
+        to[at + 3] = Hex[(utf16 >> 8) & 0xF];
+        to[at + 4] = Hex[(utf16 >> 4) & 0xF];
+        to[at + 5] = Hex[utf16 & 0xF];
+        return at + 6;
     }
 
     /// <summary>Writes <c>null</c>.</summary>
