@@ -18,7 +18,6 @@ public sealed class OutgoingDataset : IAsyncDisposable
     private DatasetWriter? _files;
     private Utf8RowWriter? _writer;
     private string? _rowReference;
-    private bool _indexing;
 
     private OutgoingDataset(string id, string payloadName, string recipient, Contract contract, string spillDirectory, SpillQuota quota)
     {
@@ -112,22 +111,7 @@ public sealed class OutgoingDataset : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts writing the subject index from <see cref="Subjects"/> on another thread (the final merge
-    /// of its sorted runs and its encryption), once the last subject was added: it runs while the
-    /// caller finishes the file-wide checks and <see cref="CompleteAsync"/> seals the content. Nothing
-    /// is visible before <see cref="CompleteAsync"/>; no subject may be added after this.
-    /// </summary>
-    public void StartSubjectIndex(CancellationToken cancellationToken)
-    {
-        if (!_indexing)
-        {
-            _indexing = true;
-            _files!.StartSubjects(Subjects.Sorted(), cancellationToken);
-        }
-    }
-
-    /// <summary>
-    /// Seals the content, writes the subject index (unless <see cref="StartSubjectIndex"/> started it), moves both in place and fills
+    /// Seals the content, writes the subject index, moves both in place and fills
     /// <paramref name="entity"/> (files, rows, SHA-256, length, wrapped keys); the names go to
     /// <paramref name="committed"/> for the caller to delete if its transaction fails.
     /// </summary>
@@ -136,8 +120,7 @@ public sealed class OutgoingDataset : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(entity);
         ArgumentNullException.ThrowIfNull(committed);
         await _writer!.DisposeAsync();
-        StartSubjectIndex(cancellationToken);
-        committed.AddRange(await _files!.CompleteAsync(entity, cancellationToken));
+        committed.AddRange(await _files!.CompleteAsync(entity, Subjects.Sorted(), cancellationToken));
         entity.Rows = Rows;
         return entity;
     }
@@ -155,7 +138,6 @@ public sealed class OutgoingDataset : IAsyncDisposable
         {
             // Already failed: the request reports the first error, and the file is discarded below.
         }
-        // The index being written reads the subjects: the files (which wait for it) go first.
         await (_files?.DisposeAsync() ?? ValueTask.CompletedTask);
         Subjects.Dispose();
     }

@@ -130,7 +130,6 @@ public static partial class CsvIngestor
         {
             await ReadRowsInStagesAsync(reader, malformed, columns, schema.Columns.Count, output, options, result, seen, cancellationToken).ConfigureAwait(false);
         }
-        options.OnRowsEnd?.Invoke();
         if (seen.ReportDuplicateSirets(result))
         {
             result.SortErrorsByLine();
