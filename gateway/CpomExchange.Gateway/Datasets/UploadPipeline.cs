@@ -107,6 +107,8 @@ internal sealed partial class UploadPipeline(
                 Pseudonymiser = pseudonymiser,
                 RowCheck = plan.HasRowChecks ? row => plan.CheckAsync(row, cancellationToken) : null,
                 OnRow = rows.WriteAsync,
+                // The subject indexes (their runs' final merge, their encryption) are written aside while the duplicates are looked for.
+                OnRowsEnd = () => outgoing.ForEach(o => o.StartSubjectIndex(cancellationToken)),
             }, cancellationToken);
             // A table of aggregates is masked as a whole (secondary suppression across its rows), then written.
             var tableErrors = result.IsValid ? await rows.FlushTableAsync() : [];

@@ -18,6 +18,8 @@ public sealed class DatasetWriter : IAsyncDisposable
     private readonly IPendingPayload _payload;
     private readonly EncryptingStream _encrypted;
     private IPendingPayload? _subjects;
+    private Task<(WrappedKey Key, string Sha256)>? _index;
+    private CancellationTokenSource? _stopIndex;
     private bool _completed;
 
     internal DatasetWriter(IPayloadStore store, IKeyProvider keys, string datasetId, string payloadName, string subjectsName,
@@ -48,30 +50,74 @@ public sealed class DatasetWriter : IAsyncDisposable
     /// committed, for the caller to delete if its database transaction does not commit. On failure
     /// nothing of this dataset stays visible.
     /// </summary>
-    public async Task<IReadOnlyList<string>> CompleteAsync(DatasetEntity dataset, IEnumerable<UInt128> sortedSubjects, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<string>> CompleteAsync(DatasetEntity dataset, IEnumerable<UInt128> sortedSubjects, CancellationToken cancellationToken = default)
+    {
+        StartSubjects(sortedSubjects, cancellationToken);
+        return CompleteAsync(dataset, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts writing the subject index of <paramref name="sortedSubjects"/> to its temporary file on
+    /// a thread of its own (the merge of a large file's sorted runs and its encryption), so that it runs
+    /// while the caller finishes other work (the file-wide checks, the content's last segment). The
+    /// index becomes visible only with <see cref="CompleteAsync(DatasetEntity, CancellationToken)"/>;
+    /// its failure surfaces there. Called at most once.
+    /// </summary>
+    public void StartSubjects(IEnumerable<UInt128> sortedSubjects, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sortedSubjects);
+        ObjectDisposedException.ThrowIf(_completed, this);
+        if (_index is not null)
+        {
+            throw new InvalidOperationException("The subject index is already being written.");
+        }
+        // Stopped by the caller's token, or by disposing without completing (a refused file).
+        _stopIndex = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var stop = _stopIndex.Token;
+        var done = new TaskCompletionSource<(WrappedKey Key, string Sha256)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                // A thread of its own, not the pool's: the merge blocks (run reads) for its whole length, and
+                // on two processors a pool thread held that long made the uploads wait (BENCHMARKS.md, upload20).
+                done.SetResult(WriteSubjectsAsync(sortedSubjects, stop).GetAwaiter().GetResult());
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Handed to CompleteAsync (or to DisposeAsync, which ignores it): the thread itself never throws.
+                done.SetException(e);
+            }
+        }) { IsBackground = true, Name = "subject-index" };
+        thread.Start();
+        _index = done.Task;
+    }
+
+    /// <summary>
+    /// As <see cref="CompleteAsync(DatasetEntity, IEnumerable{UInt128}, CancellationToken)"/>, with the
+    /// subject index started by <see cref="StartSubjects"/>: the content's last segment is sealed while
+    /// the index is written.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> CompleteAsync(DatasetEntity dataset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        ArgumentNullException.ThrowIfNull(sortedSubjects);
         if (dataset.Id != DatasetId)
         {
             throw new ArgumentException("The files are bound to another dataset.", nameof(dataset));
         }
         ObjectDisposedException.ThrowIf(_completed, this);
+        var index = _index ?? throw new InvalidOperationException("The subject index was not started.");
         await _encrypted.CompleteAsync(cancellationToken);
-        _subjects = await _store.CreateAsync(_subjectsName, cancellationToken: cancellationToken);
-        await using (var index = await PayloadCipher.BeginAsync(_subjects.Content, _keys, DatasetFiles.SubjectsContext(DatasetId), cancellationToken: cancellationToken))
-        {
-            await SubjectIndex.WriteAsync(index, sortedSubjects, cancellationToken);
-            await index.CompleteAsync(cancellationToken);
-            dataset.SubjectsKeyId = index.WrappedKey.KeyId;
-            dataset.SubjectsWrappedKey = index.WrappedKey.Value;
-            dataset.SubjectsSha256 = index.Sha256;
-        }
+        var (key, sha256) = await index;
+        dataset.SubjectsKeyId = key.KeyId;
+        dataset.SubjectsWrappedKey = key.Value;
+        dataset.SubjectsSha256 = sha256;
+        // Both files fsynced and renamed in place, the content first, as before the index was written aside.
         await _payload.CommitAsync(cancellationToken);
         _completed = true;
         try
         {
-            await _subjects.CommitAsync(cancellationToken);
+            await _subjects!.CommitAsync(cancellationToken);
         }
         catch
         {
@@ -87,14 +133,40 @@ public sealed class DatasetWriter : IAsyncDisposable
         return [PayloadName, _subjectsName];
     }
 
+    private async Task<(WrappedKey Key, string Sha256)> WriteSubjectsAsync(IEnumerable<UInt128> sortedSubjects, CancellationToken cancellationToken)
+    {
+        _subjects = await _store.CreateAsync(_subjectsName, cancellationToken: cancellationToken);
+        await using var index = await PayloadCipher.BeginAsync(_subjects.Content, _keys, DatasetFiles.SubjectsContext(DatasetId), cancellationToken: cancellationToken);
+        await SubjectIndex.WriteAsync(index, sortedSubjects.TakeWhile(_ => !cancellationToken.IsCancellationRequested), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        await index.CompleteAsync(cancellationToken);
+        return (index.WrappedKey, index.Sha256!);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         // Each step on its own: a full disk makes flushing throw, and the temporary data must go
-        // whatever the earlier steps did (a committed payload is left alone).
-        await Quietly(() => _encrypted.DisposeAsync());
+        // whatever the earlier steps did (a committed payload is left alone). The index being written
+        // aside is stopped and ends first: its file and the subjects it reads go after it.
+        if (!_completed)
+        {
+            await (_stopIndex?.CancelAsync() ?? Task.CompletedTask);
+        }
+        await Quietly(async () =>
+        {
+            try
+            {
+                await (_index ?? Task.CompletedTask);
+            }
+            catch (Exception e) when (e is OperationCanceledException or System.Security.Cryptography.CryptographicException or KeyProviderException or InvalidDataException or UnauthorizedAccessException)
+            {
+                // Already failed, or abandoned with the upload: the caller reports the first error.
+            }
+        });
         await Quietly(() => _payload.DisposeAsync());
         await Quietly(() => _subjects?.DisposeAsync() ?? ValueTask.CompletedTask);
+        _stopIndex?.Dispose();
         _completed = true;
     }
 

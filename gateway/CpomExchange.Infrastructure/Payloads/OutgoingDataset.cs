@@ -18,6 +18,7 @@ public sealed class OutgoingDataset : IAsyncDisposable
     private DatasetWriter? _files;
     private Utf8RowWriter? _writer;
     private string? _rowReference;
+    private bool _indexing;
 
     private OutgoingDataset(string id, string payloadName, string recipient, Contract contract, string spillDirectory, SpillQuota quota)
     {
@@ -111,7 +112,22 @@ public sealed class OutgoingDataset : IAsyncDisposable
     }
 
     /// <summary>
-    /// Seals the content, writes the subject index, moves both in place and fills
+    /// Starts writing the subject index from <see cref="Subjects"/> on another thread (the final merge
+    /// of its sorted runs and its encryption), once the last subject was added: it runs while the
+    /// caller finishes the file-wide checks and <see cref="CompleteAsync"/> seals the content. Nothing
+    /// is visible before <see cref="CompleteAsync"/>; no subject may be added after this.
+    /// </summary>
+    public void StartSubjectIndex(CancellationToken cancellationToken)
+    {
+        if (!_indexing)
+        {
+            _indexing = true;
+            _files!.StartSubjects(Subjects.Sorted(), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Seals the content, writes the subject index (unless <see cref="StartSubjectIndex"/> started it), moves both in place and fills
     /// <paramref name="entity"/> (files, rows, SHA-256, length, wrapped keys); the names go to
     /// <paramref name="committed"/> for the caller to delete if its transaction fails.
     /// </summary>
@@ -120,7 +136,8 @@ public sealed class OutgoingDataset : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(entity);
         ArgumentNullException.ThrowIfNull(committed);
         await _writer!.DisposeAsync();
-        committed.AddRange(await _files!.CompleteAsync(entity, Subjects.Sorted(), cancellationToken));
+        StartSubjectIndex(cancellationToken);
+        committed.AddRange(await _files!.CompleteAsync(entity, cancellationToken));
         entity.Rows = Rows;
         return entity;
     }
@@ -138,6 +155,7 @@ public sealed class OutgoingDataset : IAsyncDisposable
         {
             // Already failed: the request reports the first error, and the file is discarded below.
         }
+        // The index being written reads the subjects: the files (which wait for it) go first.
         await (_files?.DisposeAsync() ?? ValueTask.CompletedTask);
         Subjects.Dispose();
     }

@@ -44,6 +44,14 @@ public sealed record CsvIngestOptions
     public Func<CsvRow, ValueTask>? OnRow { get; init; }
 
     /// <summary>
+    /// Called once when every row was read and handed to <see cref="OnRow"/>, before the file-wide
+    /// checks (duplicate SIRETs): the caller may start the work that needs all the rows and none of
+    /// the result (a dataset's subject index, written aside). Not called when the header is wrong or
+    /// the reading failed; the result may still be invalid afterwards.
+    /// </summary>
+    public Action? OnRowsEnd { get; init; }
+
+    /// <summary>
     /// Reads and checks the rows on one thread, as before the two stages (<c>CsvIngestor.ReadRowsInStagesAsync</c>):
     /// the reference the stages are tested against, not a setting of the gateway.
     /// </summary>

@@ -130,6 +130,7 @@ public static partial class CsvIngestor
         {
             await ReadRowsInStagesAsync(reader, malformed, columns, schema.Columns.Count, output, options, result, seen, cancellationToken).ConfigureAwait(false);
         }
+        options.OnRowsEnd?.Invoke();
         if (seen.ReportDuplicateSirets(result))
         {
             result.SortErrorsByLine();
