@@ -26,4 +26,20 @@ public static class TestSirets
             }
         }
     }
+
+    /// <summary>
+    /// The <paramref name="i"/>-th of a family of valid SIRETs, directly (no search): SIREN
+    /// <paramref name="firstSiren8"/> + 7,919 × i with its key, NIC 1 + i mod 998 with its key. Distinct
+    /// while the SIREN keeps eight digits (i below 8,800 from the default start); a file that needs a duplicate
+    /// repeats an index.
+    /// </summary>
+    public static string Numbered(int i, int firstSiren8 = 30_000_000)
+    {
+        var digits = new char[14];
+        (firstSiren8 + (i * 7_919)).TryFormat(digits, out _, provider: CultureInfo.InvariantCulture);
+        digits[8] = Luhn.CheckDigit(digits.AsSpan(0, 8));
+        (1 + (i % 998)).TryFormat(digits.AsSpan(9, 4), out _, "0000", CultureInfo.InvariantCulture);
+        digits[13] = Luhn.CheckDigit(digits.AsSpan(0, 13));
+        return new string(digits);
+    }
 }

@@ -25,14 +25,7 @@ public sealed class SqliteLogStripeTests(SqliteLogVerificationTests.Template tem
 
     public Task InitializeAsync()
     {
-        foreach (var directory in Directory.EnumerateDirectories(template.Root, "*", SearchOption.AllDirectories))
-        {
-            Directory.CreateDirectory(Path.Join(_root, Path.GetRelativePath(template.Root, directory)));
-        }
-        foreach (var file in Directory.EnumerateFiles(template.Root, "*", SearchOption.AllDirectories))
-        {
-            File.Copy(file, Path.Join(_root, Path.GetRelativePath(template.Root, file)));
-        }
+        template.CopyTo(_root);
         _home = new CpomHome(_root);
         _keys = new LocalKeyProvider(_home.KeyDirectory);
         return Task.CompletedTask;

@@ -58,18 +58,24 @@ public sealed class SqliteLogVerificationTests(SqliteLogVerificationTests.Templa
             Directory.Delete(Root, recursive: true);
             return Task.CompletedTask;
         }
+
+        /// <summary>Copies the log's folder (database and key) into <paramref name="root"/>, for one test to rewrite.</summary>
+        public void CopyTo(string root)
+        {
+            foreach (var directory in Directory.EnumerateDirectories(Root, "*", SearchOption.AllDirectories))
+            {
+                Directory.CreateDirectory(Path.Join(root, Path.GetRelativePath(Root, directory)));
+            }
+            foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
+            {
+                File.Copy(file, Path.Join(root, Path.GetRelativePath(Root, file)));
+            }
+        }
     }
 
     public Task InitializeAsync()
     {
-        foreach (var directory in Directory.EnumerateDirectories(template.Root, "*", SearchOption.AllDirectories))
-        {
-            Directory.CreateDirectory(Path.Join(_root, Path.GetRelativePath(template.Root, directory)));
-        }
-        foreach (var file in Directory.EnumerateFiles(template.Root, "*", SearchOption.AllDirectories))
-        {
-            File.Copy(file, Path.Join(_root, Path.GetRelativePath(template.Root, file)));
-        }
+        template.CopyTo(_root);
         _home = new CpomHome(_root);
         _keys = new LocalKeyProvider(_home.KeyDirectory);
         return Task.CompletedTask;

@@ -1,7 +1,7 @@
 using System.Text;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Errors;
-using CpomExchange.Rules.Identifiers;
+using CpomExchange.Tests.Shared;
 
 namespace CpomExchange.Rules.Tests.Csv;
 
@@ -14,22 +14,12 @@ public sealed class CsvIngestorRowsEndTests
 {
     private static readonly CsvSchema Adherents = CpomExchange.Rules.Policies.PolicyLoader.Load(CpomExchange.Tests.Shared.TestPaths.Policies).Exchanges["adherents"].Schema;
 
-    private static string Siret(int i)
-    {
-        var digits = new char[14];
-        (30_000_000 + (i * 7_919)).TryFormat(digits, out _);
-        digits[8] = Luhn.CheckDigit(digits.AsSpan(0, 8));
-        (1 + (i % 998)).TryFormat(digits.AsSpan(9, 4), out _, "0000");
-        digits[13] = Luhn.CheckDigit(digits.AsSpan(0, 13));
-        return new string(digits);
-    }
-
     private static MemoryStream File(int rows, bool header = true, int duplicateAt = -1)
     {
         var text = new StringBuilder(header ? "siret;raison_sociale;code_naf;effectif;code_postal\r\n" : string.Empty);
         for (var i = 0; i < rows; i++)
         {
-            text.Append(Siret(i == duplicateAt ? 0 : i)).Append(";Atelier ").Append(i).Append(";56.10A;12;53000\r\n");
+            text.Append(TestSirets.Numbered(i == duplicateAt ? 0 : i)).Append(";Atelier ").Append(i).Append(";56.10A;12;53000\r\n");
         }
         return new MemoryStream(Encoding.UTF8.GetBytes(text.ToString()));
     }

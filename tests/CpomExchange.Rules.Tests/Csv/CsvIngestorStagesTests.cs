@@ -2,10 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Errors;
-using CpomExchange.Rules.Identifiers;
 using CpomExchange.Rules.Pseudonymisation;
 using CsvHelper;
 using CsvRow = CpomExchange.Rules.Csv.CsvRow;
+using CpomExchange.Tests.Shared;
 
 namespace CpomExchange.Rules.Tests.Csv;
 
@@ -45,25 +45,15 @@ public sealed class CsvIngestorStagesTests
 
     private sealed record Case(string Name, byte[] Bytes, Flavour Flavour, int Seed);
 
-    private static string Siret(int i)
-    {
-        var digits = new char[14];
-        (30_000_000 + (i * 7_919)).TryFormat(digits, out _);
-        digits[8] = Luhn.CheckDigit(digits.AsSpan(0, 8));
-        (1 + (i % 998)).TryFormat(digits.AsSpan(9, 4), out _, "0000");
-        digits[13] = Luhn.CheckDigit(digits.AsSpan(0, 13));
-        return new string(digits);
-    }
-
     /// <summary>One row of the kind <paramref name="kind"/> (0: valid; others: one kind of error, or a tricky valid row).</summary>
     private static string Row(int kind, int i, char sep, Random random)
     {
-        var siret = Siret(i);
+        var siret = TestSirets.Numbered(i);
         var name = "Atelier " + i;
         return kind switch
         {
             1 => $"{siret[..13]}{(char)('0' + ((siret[13] - '0' + 1) % 10))}{sep}{name}{sep}56.10A{sep}12{sep}53000", // wrong check digit
-            2 => $"{Siret(Math.Max(0, i - 1 - random.Next(3)))}{sep}{name}{sep}{sep}{sep}",                          // a duplicate (or itself, first row)
+            2 => $"{TestSirets.Numbered(Math.Max(0, i - 1 - random.Next(3)))}{sep}{name}{sep}{sep}{sep}",                          // a duplicate (or itself, first row)
             3 => $"{sep}{name}{sep}{sep}{sep}",                                                                          // required cell empty
             4 => "fin",                                                                                                  // too few fields
             5 => $"{siret}{sep}{name}{sep}{sep}{sep}{sep}en trop",                                                        // a non-empty extra field
@@ -98,7 +88,7 @@ public sealed class CsvIngestorStagesTests
             if (r == badByteAtRow)
             {
                 // Undefined in Windows-1252 and not a UTF-8 sequence: a decoding error at this row.
-                bytes.AddRange(encoding.GetBytes(Siret(r) + sep));
+                bytes.AddRange(encoding.GetBytes(TestSirets.Numbered(r) + sep));
                 bytes.Add(0x81);
                 bytes.AddRange(encoding.GetBytes($"x{sep}{sep}{sep}"));
             }
@@ -165,7 +155,7 @@ public sealed class CsvIngestorStagesTests
             }
             // A record over the limit (ShortRecords' 1 KiB, or the default 64 KiB), in the middle of the second batch.
             var longRows = Rows(2 * batch + 5, ';', random, 0.02);
-            longRows[batch + 40] = $"{Siret(batch + 40)};{new string('y', 70_000)};;;";
+            longRows[batch + 40] = $"{TestSirets.Numbered(batch + 40)};{new string('y', 70_000)};;;";
             yield return new("a record over the limit", File(longRows, ';', "\r\n", true, false), flavour, f);
             // Errors only: the reader's errors fill batches before their rows do.
             yield return new("too few fields everywhere", File(Enumerable.Repeat("fin", 3 * batch + 7).ToList(), ';', "\n", false, false), flavour, f);

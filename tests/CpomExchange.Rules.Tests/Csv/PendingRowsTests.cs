@@ -3,6 +3,7 @@ using System.Text;
 using CpomExchange.Rules.Csv;
 using CpomExchange.Rules.Identifiers;
 using CpomExchange.Rules.Pseudonymisation;
+using CpomExchange.Tests.Shared;
 
 namespace CpomExchange.Rules.Tests.Csv;
 
@@ -18,14 +19,9 @@ public sealed class PendingRowsTests
     private static string[] Sirets(int count)
     {
         var sirets = new string[count];
-        var digits = new char[14];
         for (var i = 0; i < count; i++)
         {
-            (20_000_000 + (i * 7_919)).TryFormat(digits, out _);
-            digits[8] = Luhn.CheckDigit(digits.AsSpan(0, 8));
-            (1 + (i % 998)).TryFormat(digits.AsSpan(9, 4), out _, "0000");
-            digits[13] = Luhn.CheckDigit(digits.AsSpan(0, 13));
-            sirets[i] = new string(digits);
+            sirets[i] = TestSirets.Numbered(i, 20_000_000);
             Assert.True(Siret.IsValid(sirets[i]), sirets[i]);
         }
         return sirets;
