@@ -38,7 +38,7 @@ internal static partial class CsvCells
             result.Add(new CsvRowError(line, spec.Name, ShortenValue(spec, raw), ErrorCatalog.TooLong, $"Valeur de {raw.Length} caractères : {spec.MaxLength} au plus."));
             return raw;
         }
-        var bad = FindForbiddenCharacter(raw);
+        var bad = CsvIngestor.FindForbiddenCharacter(raw);
         if (bad >= 0)
         {
             result.Add(new CsvRowError(line, spec.Name, spec.Pseudonymised ? null : CsvIngestor.Shorten(CsvIngestor.Visible(raw)), ErrorCatalog.BadCharacter,
@@ -168,23 +168,6 @@ internal static partial class CsvCells
             default:
                 return raw;
         }
-    }
-
-    /// <summary>
-    /// <see cref="CsvIngestor.FindForbiddenCharacter(string)"/>, the same index, with a vectorised
-    /// first scan: a cell of printable ASCII (U+0020 to U+007E, none of them forbidden: most cells)
-    /// is passed in one <see cref="MemoryExtensions.IndexOfAnyExceptInRange{T}(ReadOnlySpan{T}, T, T)"/>;
-    /// from its first other character on, the character-by-character rule decides.
-    /// </summary>
-    internal static int FindForbiddenCharacter(string raw)
-    {
-        var other = raw.AsSpan().IndexOfAnyExceptInRange(' ', '~');
-        if (other < 0)
-        {
-            return -1;
-        }
-        var bad = CsvIngestor.FindForbiddenCharacter(raw.AsSpan(other));
-        return bad < 0 ? -1 : other + bad;
     }
 
     /// <summary>A pattern that takes too long on a hostile value counts as not matching: the cell is refused, the upload goes on.</summary>

@@ -13,8 +13,24 @@ public static partial class CsvIngestor
     /// </summary>
     public static int FindForbiddenCharacter(string value) => FindForbiddenCharacter(value.AsSpan());
 
-    /// <summary>The index of the first control, invisible or bidirectional character of <paramref name="value"/>, or -1.</summary>
+    /// <summary>
+    /// The index of the first control, invisible or bidirectional character of <paramref name="value"/>, or -1.
+    /// Printable ASCII (U+0020 to U+007E, none of it forbidden: most values) is passed in one vectorised scan;
+    /// from the first other character on, <see cref="FindForbiddenCharacterByRule"/> decides.
+    /// </summary>
     public static int FindForbiddenCharacter(ReadOnlySpan<char> value)
+    {
+        var other = value.IndexOfAnyExceptInRange(' ', '~');
+        if (other < 0)
+        {
+            return -1;
+        }
+        var bad = FindForbiddenCharacterByRule(value[other..]);
+        return bad < 0 ? -1 : other + bad;
+    }
+
+    /// <summary>The character-by-character rule of <see cref="FindForbiddenCharacter(ReadOnlySpan{char})"/> (its tests' reference).</summary>
+    internal static int FindForbiddenCharacterByRule(ReadOnlySpan<char> value)
     {
         for (var i = 0; i < value.Length; i++)
         {
