@@ -343,7 +343,8 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.Progress("verify: LogVerifier.Verify on the loaded entries");
         var signing = await keys.GetSigningKeyAsync(cancellationToken);
         probe = Probe.Start();
-        var offline = LogVerifier.Verify(Controller, entries, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), start, headSize);
+        using var offlineVerifier = new CheckpointVerifier(signing.PublicKeySpki);
+        var offline = LogVerifier.Verify(Controller, entries, checkpoints, offlineVerifier.Verify, start, headSize);
         seconds = probe.Seconds;
         report.Add("verify.memory.seconds", "  apart: LogVerifier.Verify on the loaded list", seconds, "s");
         report.Add("verify.memory.rate", "    rate", m / seconds, "entries/s");
@@ -468,7 +469,8 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         }, CancellationToken.None);
         try
         {
-            return await LogVerifier.VerifyAsync(Controller, Flatten(channel.Reader, stop.Token), checkpoints, c => c.VerifyWith(signing.PublicKeySpki),
+            using var verifier = new CheckpointVerifier(signing.PublicKeySpki);
+            return await LogVerifier.VerifyAsync(Controller, Flatten(channel.Reader, stop.Token), checkpoints, verifier.Verify,
                 start, head?.Size, stop.Token);
         }
         finally
@@ -536,9 +538,12 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         }
         var leaf = probe.Seconds;
         probe = Probe.Start();
-        foreach (var c in checkpoints)
+        using (var verifier = new CheckpointVerifier(publicKey))
         {
-            sink += c.VerifyWith(publicKey) ? 1 : 0;
+            foreach (var c in checkpoints)
+            {
+                sink += verifier.Verify(c) ? 1 : 0;
+            }
         }
         var signatures = probe.Seconds;
         GC.KeepAlive(sink);

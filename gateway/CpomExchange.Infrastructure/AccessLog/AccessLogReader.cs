@@ -143,7 +143,8 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
         var checkpoints = await CheckpointsAsync(controller, cancellationToken);
         var start = await StartAsync(controller, cancellationToken);
         var head = await HeadAsync(controller, cancellationToken);
-        return await VerifyEntriesAsync(controller, null, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), start, head?.Size, direct, cancellationToken, parts, stripe);
+        using var verifier = new CheckpointVerifier(signing.PublicKeySpki);
+        return await VerifyEntriesAsync(controller, null, checkpoints, verifier.Verify, start, head?.Size, direct, cancellationToken, parts, stripe);
     }
 
     /// <summary>
@@ -191,7 +192,8 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
             return new LogVerification(false, 0, 0, from.Size - 1,
                 $"le point de contrôle signé de taille {from.Size}, déjà vérifié, a disparu du journal.", null, 0);
         }
-        return await VerifyEntriesAsync(controller, from.Size, checkpoints, c => c.VerifyWith(signing.PublicKeySpki), from, head?.Size, direct: true, cancellationToken);
+        using var verifier = new CheckpointVerifier(signing.PublicKeySpki);
+        return await VerifyEntriesAsync(controller, from.Size, checkpoints, verifier.Verify, from, head?.Size, direct: true, cancellationToken);
     }
 
     /// <summary>

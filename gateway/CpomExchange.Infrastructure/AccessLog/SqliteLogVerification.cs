@@ -58,10 +58,6 @@ internal static class SqliteLogVerification
         CancellationToken cancellationToken, int? parts = null, long? stripe = null)
     {
         var run = new LogVerifier.Run(controller, checkpoints, start, headSize);
-        if (run.Begin(verifySignature) is { } refused)
-        {
-            return refused;
-        }
         var opened = connection.State != ConnectionState.Open;
         if (opened)
         {
@@ -83,6 +79,12 @@ internal static class SqliteLogVerification
                 var mine = stripes.Where((_, i) => i % connections.Count == k).ToList();
                 var part = new SqliteLogPart(connections[k], Columns, Leaves, controller, fromSeq, mine);
                 readers.Add((part, Task.Factory.StartNew(() => part.Run(stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+            }
+            // The checkpoints' signatures (about 90 us each, a thousand for a million entries) are checked here while the
+            // parts read their first chunks, not before they start: no entry is checked before every signature is.
+            if (run.Begin(verifySignature) is { } refused)
+            {
+                return refused;
             }
             for (var s = 0; s < stripes.Count; s++)
             {

@@ -282,7 +282,8 @@ internal static class ExportStreamVerifier
             var key = publicKeySpki ?? _header.PublicKeySpki;
             var start = new LogStart(_header.StartSize, CompactRange.Deserialize(_header.StartSize, _header.StartRange), _header.StartLastLeafHash);
             var run = new LogVerifier.Run(_header.LogId, _checkpoints, start, _header.HeadSize);
-            refused = run.Begin(c => c.VerifyWith(key));
+            using var verifier = new CheckpointVerifier(key);
+            refused = run.Begin(verifier.Verify);
             return run;
         }
 

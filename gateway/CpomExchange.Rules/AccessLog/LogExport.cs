@@ -15,7 +15,8 @@ public sealed record LogExportContent(LogExportHeader Header, IReadOnlyList<Stor
     {
         var key = publicKeySpki ?? Header.PublicKeySpki;
         var start = new LogStart(Header.StartSize, CompactRange.Deserialize(Header.StartSize, Header.StartRange), Header.StartLastLeafHash);
-        return LogVerifier.Verify(Header.LogId, Entries, Checkpoints, c => c.VerifyWith(key), start, Header.HeadSize);
+        using var verifier = new CheckpointVerifier(key);
+        return LogVerifier.Verify(Header.LogId, Entries, Checkpoints, verifier.Verify, start, Header.HeadSize);
     }
 }
 
@@ -182,7 +183,8 @@ public static class LogExport
                     ?? throw new FormatException($"Ligne {number} de l'export : les points de contrôle doivent précéder les entrées.");
             }
         }
-        var result = await LogVerifier.VerifyAsync(header.LogId, Entries(), checkpoints, c => c.VerifyWith(key), start, header.HeadSize, cancellationToken);
+        using var verifier = new CheckpointVerifier(key);
+        var result = await LogVerifier.VerifyAsync(header.LogId, Entries(), checkpoints, verifier.Verify, start, header.HeadSize, cancellationToken);
         return (header, result);
     }
 

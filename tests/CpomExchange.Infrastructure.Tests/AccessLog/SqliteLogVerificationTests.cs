@@ -131,6 +131,9 @@ public sealed class SqliteLogVerificationTests(SqliteLogVerificationTests.Templa
         { "rows-text", 100 },
         { "invalid-utf8", 200 },
         { "previous-hash-text", 900 },
+        // A forged checkpoint signature is the verdict, before any entry, even one rewritten earlier in the log.
+        { "signature", 999 },
+        { "signature-after-field", 1_999 },
     };
 
     [Theory]
@@ -149,12 +152,15 @@ public sealed class SqliteLogVerificationTests(SqliteLogVerificationTests.Templa
             "time-integer" => "UPDATE access_log_entries SET \"TimeUtc\" = 1234567 WHERE \"Controller\" = 'prevy' AND \"Seq\" = 1501",
             "rows-text" => "UPDATE access_log_entries SET \"Rows\" = 'douze' WHERE \"Controller\" = 'prevy' AND \"Seq\" = 100",
             "invalid-utf8" => "UPDATE access_log_entries SET \"AgentName\" = CAST(x'41ff42' AS TEXT) WHERE \"Controller\" = 'prevy' AND \"Seq\" = 200",
+            "signature" => "UPDATE access_log_checkpoints SET \"Signature\" = zeroblob(64) WHERE \"Controller\" = 'prevy' AND \"TreeSize\" = 1000",
+            "signature-after-field" => "UPDATE access_log_entries SET \"AgentName\" = 'é' || \"AgentName\" WHERE \"Controller\" = 'prevy' AND \"Seq\" = 50; "
+                + "UPDATE access_log_checkpoints SET \"Signature\" = zeroblob(64) WHERE \"Controller\" = 'prevy' AND \"TreeSize\" = 2000",
             _ => "UPDATE access_log_entries SET \"PreviousLeafHash\" = 'abc' WHERE \"Controller\" = 'prevy' AND \"Seq\" = 900",
         };
         if (sql is not null)
         {
             await using var db = await CpomDatabase.OpenSqliteAsync(_home);
-            await db.Database.ExecuteSqlRawAsync("DROP TRIGGER IF EXISTS access_log_entries_append_only; DROP TRIGGER IF EXISTS access_log_leaves_no_update;");
+            await db.Database.ExecuteSqlRawAsync("DROP TRIGGER IF EXISTS access_log_entries_append_only; DROP TRIGGER IF EXISTS access_log_leaves_no_update; DROP TRIGGER IF EXISTS access_log_checkpoints_no_update;");
             Assert.True(await db.Database.ExecuteSqlRawAsync(sql) > 0, rewrite);
         }
 
@@ -187,6 +193,9 @@ public sealed class SqliteLogVerificationTests(SqliteLogVerificationTests.Templa
         { "DELETE FROM access_log_entries WHERE \"Controller\" = 'prevy' AND \"Seq\" >= 2400", 3, 2_400 },
         // A row left to EF Core in the second part: the whole verification goes through EF Core.
         { "UPDATE access_log_entries SET \"TimeUtc\" = '2026-01-01T00:00:00Z' WHERE \"Controller\" = 'prevy' AND \"Seq\" = 2100", 2, 2_100 },
+        // The signatures are checked while the parts read: a forged one is still the verdict, not the entry rewritten before it.
+        { "UPDATE access_log_entries SET \"AgentName\" = 'é' || \"AgentName\" WHERE \"Controller\" = 'prevy' AND \"Seq\" = 1300; "
+            + "UPDATE access_log_checkpoints SET \"Signature\" = zeroblob(64) WHERE \"Controller\" = 'prevy' AND \"TreeSize\" = 2000", 2, 1_999 },
     };
 
     [Theory]
@@ -196,7 +205,7 @@ public sealed class SqliteLogVerificationTests(SqliteLogVerificationTests.Templa
         if (rewrite != "intact")
         {
             await using var db = await CpomDatabase.OpenSqliteAsync(_home);
-            await db.Database.ExecuteSqlRawAsync("DROP TRIGGER IF EXISTS access_log_entries_append_only; DROP TRIGGER IF EXISTS access_log_leaves_no_update;");
+            await db.Database.ExecuteSqlRawAsync("DROP TRIGGER IF EXISTS access_log_entries_append_only; DROP TRIGGER IF EXISTS access_log_leaves_no_update; DROP TRIGGER IF EXISTS access_log_checkpoints_no_update;");
             Assert.True(await db.Database.ExecuteSqlRawAsync(rewrite) > 0, rewrite);
         }
         var split = new List<(int Parts, bool Snapshot)>();
