@@ -277,7 +277,7 @@ public static class LogVerifier
             {
                 return misplaced;
             }
-            if (previousLeafHash is not null && !CryptographicOperations.FixedTimeEquals(previousLeafHash, _previous))
+            if (previousLeafHash is not null && !previousLeafHash.AsSpan().SequenceEqual(_previous))
             {
                 return Bad(seq, $"le chaînage est rompu à l'entrée n° {seq} (entrée insérée, supprimée ou déplacée).");
             }
@@ -303,13 +303,15 @@ public static class LogVerifier
 
         private LogVerification Foreign(long seq, string? controller) => Bad(seq, $"l'entrée n° {seq} appartient au journal « {controller} ».");
 
+        // The hashes compared here are those the log publishes (leaves, links, roots): nothing secret to time, so an ordinary
+        // (vectorised) comparison, not CryptographicOperations.FixedTimeEquals, which the runtime compiles unoptimised.
         private LogVerification? Link(long seq, byte[] leaf, byte[]? storedLeaf, byte[] previousLeafHash)
         {
-            if (storedLeaf is not null && !CryptographicOperations.FixedTimeEquals(leaf, storedLeaf))
+            if (storedLeaf is not null && !leaf.AsSpan().SequenceEqual(storedLeaf))
             {
                 return Bad(seq, $"le contenu de l'entrée n° {seq} a été modifié.");
             }
-            if (!CryptographicOperations.FixedTimeEquals(previousLeafHash, _previous))
+            if (!previousLeafHash.AsSpan().SequenceEqual(_previous))
             {
                 return Bad(seq, $"le chaînage est rompu à l'entrée n° {seq} (entrée insérée, supprimée ou déplacée).");
             }
@@ -349,7 +351,7 @@ public static class LogVerifier
         {
             while (_next < _pending.Count && _pending[_next].Checkpoint.TreeSize == _range.Size)
             {
-                if (!CryptographicOperations.FixedTimeEquals(_range.Root(), _pending[_next].Checkpoint.RootHash))
+                if (!_range.Root().AsSpan().SequenceEqual(_pending[_next].Checkpoint.RootHash))
                 {
                     return $"les entrées n° {_lastGood} à {_range.Size - 1} ne correspondent plus au point de contrôle signé de taille {_range.Size} (contenu réécrit).";
                 }
