@@ -41,9 +41,9 @@ internal static class SqliteCanonicalRow
         out ReadOnlySpan<byte> previous)
     {
         previous = default;
-        var policy = SqliteColumns.Type(statement, handle, Policy);
-        if (policy is not (raw.SQLITE_NULL or raw.SQLITE_TEXT) || SqliteColumns.Type(statement, handle, 1) != raw.SQLITE_TEXT
-            || !SqliteColumns.Blob(statement, handle, 1).SequenceEqual(controller))
+        var policy = SqliteColumns.TypeAndText(statement, handle, Policy, out _);
+        if (policy is not (raw.SQLITE_NULL or raw.SQLITE_TEXT) || SqliteColumns.TypeAndText(statement, handle, 1, out var owner) != raw.SQLITE_TEXT
+            || !owner.SequenceEqual(controller))
         {
             return -1;
         }
@@ -55,18 +55,18 @@ internal static class SqliteCanonicalRow
         to[at++] = (byte)',';
         at = CanonicalUtf8.Name(to, at, "\"seq\""u8);
         at = CanonicalUtf8.Number(to, at, seq);
-        at = Text(statement, handle, 1, raw.SQLITE_TEXT, ref buffer, at);
-        if (at < 0 || SqliteColumns.Type(statement, handle, 2) != raw.SQLITE_TEXT)
+        at = Text(statement, handle, 1, ref buffer, at);
+        if (at < 0 || SqliteColumns.TypeAndText(statement, handle, 2, out var time) != raw.SQLITE_TEXT)
         {
             return -1;
         }
         to = Room(ref buffer, at, 64);
         to[at++] = (byte)',';
         at = CanonicalUtf8.Name(to, at, "\"time\""u8);
-        at = TryTime(to, at, SqliteColumns.Blob(statement, handle, 2));
+        at = TryTime(to, at, time);
         for (var ordinal = 3; ordinal <= 9 && at >= 0; ordinal++)
         {
-            at = Text(statement, handle, ordinal, SqliteColumns.Type(statement, handle, ordinal), ref buffer, at);
+            at = Text(statement, handle, ordinal, ref buffer, at);
         }
         if (at < 0)
         {
@@ -83,18 +83,17 @@ internal static class SqliteCanonicalRow
         }
         for (var ordinal = 11; ordinal <= 18 && at >= 0; ordinal++)
         {
-            at = Text(statement, handle, ordinal, SqliteColumns.Type(statement, handle, ordinal), ref buffer, at);
+            at = Text(statement, handle, ordinal, ref buffer, at);
         }
         if (at >= 0 && policy == raw.SQLITE_TEXT)
         {
             // Format 2 only, as AccessLogEntry writes it.
-            at = Text(statement, handle, Policy, policy, ref buffer, at);
+            at = Text(statement, handle, Policy, ref buffer, at);
         }
-        if (at < 0 || SqliteColumns.Type(statement, handle, 19) != raw.SQLITE_BLOB)
+        if (at < 0 || SqliteColumns.TypeAndText(statement, handle, 19, out previous) != raw.SQLITE_BLOB)
         {
             return -1;
         }
-        previous = SqliteColumns.Blob(statement, handle, 19);
         to = Room(ref buffer, at, 16 + CanonicalUtf8.Base64Length(previous.Length));
         to[at++] = (byte)',';
         at = CanonicalUtf8.Name(to, at, "\"prev\""u8);
@@ -103,9 +102,11 @@ internal static class SqliteCanonicalRow
         return at;
     }
 
-    // ,"name":value of a text column of storage class type; -1 when the row is left to the former reading.
-    private static int Text(sqlite3_stmt statement, IntPtr handle, int ordinal, int type, ref byte[] buffer, int at)
+    // ,"name":value of a text column; -1 when the row is left to the former reading.
+    private static int Text(sqlite3_stmt statement, IntPtr handle, int ordinal, ref byte[] buffer, int at)
     {
+        // The bytes of a TEXT value are as stored (the database's encoding is UTF-8): not validated yet.
+        var type = SqliteColumns.TypeAndText(statement, handle, ordinal, out var value);
         if (type == raw.SQLITE_NULL && Nullable[ordinal])
         {
             var room = Room(ref buffer, at, 32);
@@ -117,8 +118,6 @@ internal static class SqliteCanonicalRow
         {
             return -1;
         }
-        // The blob of a TEXT value is its bytes, as stored (the database's encoding is UTF-8): not validated yet.
-        var value = SqliteColumns.Blob(statement, handle, ordinal);
         var to = Room(ref buffer, at, 32 + (CanonicalUtf8.MaxEscapedPerByte * value.Length));
         to[at++] = (byte)',';
         at = CanonicalUtf8.Name(to, at, Names[ordinal]);

@@ -112,6 +112,16 @@ internal static class CanonicalUtf8
         while (i < utf8.Length)
         {
             var b = utf8[i];
+            if (Plain.Contains(b))
+            {
+                // A run of bytes the encoder leaves as they are, copied at once.
+                var run = utf8[i..].IndexOfAnyExcept(Plain);
+                run = run < 0 ? utf8.Length - i : run;
+                utf8.Slice(i, run).CopyTo(to[at..]);
+                at += run;
+                i += run;
+                continue;
+            }
             if (b < 0x80)
             {
                 var escaped = EncoderAscii[b];
