@@ -4,12 +4,12 @@ using SQLitePCL;
 namespace CpomExchange.Infrastructure.AccessLog;
 
 /// <summary>
-/// The four column accessors a verification calls about 40 times per row, called straight through e_sqlite3's exports
-/// (the library SQLitePCLRaw loaded) on the statement's raw handle: no marshalling stub and no <see cref="SafeHandle"/>
-/// reference counting per call, and no transition to preemptive GC mode (<c>SuppressGCTransition</c>: each reads a
-/// value of the current row, returns at once, never blocks nor calls back). The statement stays alive, and its row
-/// current, for as long as a span returned here is read: the caller holds both. When the exports cannot be found, the
-/// SQLitePCLRaw calls are used.
+/// The column accessors a verification calls for each row (and <see cref="TypeAndText"/>'s value accessors), called
+/// straight through e_sqlite3's exports (the library SQLitePCLRaw loaded) on the statement's raw handle: no marshalling
+/// stub and no <see cref="SafeHandle"/> reference counting per call, and no transition to preemptive GC mode
+/// (<c>SuppressGCTransition</c>: each reads a value of the current row, returns at once, never blocks nor calls back).
+/// The statement stays alive, and its row current, for as long as a span returned here is read: the caller holds both.
+/// When the exports cannot be found, the SQLitePCLRaw calls are used.
 /// </summary>
 internal static unsafe class SqliteColumns
 {

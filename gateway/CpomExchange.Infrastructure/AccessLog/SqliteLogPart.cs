@@ -8,7 +8,9 @@ namespace CpomExchange.Infrastructure.AccessLog;
 
 /// <summary>
 /// The stripes of a log's sequence numbers one connection reads, each read and hashed on a thread of its own
-/// (<see cref="Run"/>): each row is read into a <see cref="Utf8Entry"/>, its leaf computed and checked against what only
+/// (<see cref="Run"/>): each row's canonical bytes are written straight from SQLite's buffers (<see cref="SqliteCanonicalRow"/>;
+/// a row it gives up on, or an entry that does not hold, is read again into a <see cref="Utf8Entry"/> by
+/// <see cref="SqliteLogVerification.Read"/>, which decides), its leaf computed and checked against what only
 /// this stripe needs to know (its place after the stripe's previous entry, its log, its stored leaf, its link to the
 /// stripe's previous leaf). The entries and their stored leaves are read by two statements in order of sequence number,
 /// walked side by side (a merge join: an entry without a leaf or a leaf without an entry is skipped, as the inner join

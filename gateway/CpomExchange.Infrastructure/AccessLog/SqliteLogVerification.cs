@@ -7,8 +7,9 @@ namespace CpomExchange.Infrastructure.AccessLog;
 
 /// <summary>
 /// The verification of a log on SQLite without EF Core and without a string per column: the entries and their
-/// stored leaves are stepped through SQLitePCLRaw (<see cref="SqliteColumns"/>), each column's bytes copied from SQLite's
-/// own buffer into a <see cref="Utf8Entry"/>. A long log is read by parts, one per processor, on connections of one
+/// stored leaves are stepped through SQLitePCLRaw (<see cref="SqliteColumns"/>), each row's canonical bytes written from
+/// SQLite's own buffers (<see cref="SqliteCanonicalRow"/>; the rows it leaves, and the entries that do not hold, read
+/// into a <see cref="Utf8Entry"/> by <see cref="Read"/>). A long log is read by parts, one per processor, on connections of one
 /// snapshot (<see cref="SqliteSnapshotReaders"/>), each part reading stripes of the sequence numbers in turn with the
 /// others and hashing them on its own thread (<see cref="SqliteLogPart"/>, the entries and stored leaves walked side by
 /// side, no seek per entry); the stripes' leaves are checked in order by <see cref="LogVerifier.Run"/> (the checks and
