@@ -7,7 +7,9 @@ namespace CpomExchange.Infrastructure.AccessLog;
 
 /// <summary>
 /// The stripes of a log's sequence numbers one connection reads, each read and hashed on a thread of its own
-/// (<see cref="Run"/>): each row is read into a <see cref="Utf8Entry"/>, its leaf computed and checked against what only
+/// (<see cref="Run"/>): each row's canonical bytes are written straight from SQLite's buffers (<see cref="SqliteCanonicalRow"/>;
+/// a row it gives up on, or an entry that does not hold, is read again into a <see cref="Utf8Entry"/> by
+/// <see cref="SqliteLogVerification.Read"/>, which decides), its leaf computed and checked against what only
 /// this stripe needs to know (its place after the stripe's previous entry, its log, its stored leaf, its link to the
 /// stripe's previous leaf). The entries and their stored leaves are read by two statements in order of sequence number,
 /// walked side by side (a merge join: an entry without a leaf or a leaf without an entry is skipped, as the inner join
@@ -40,11 +42,17 @@ internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesCol
     });
     private readonly System.Collections.Concurrent.ConcurrentQueue<Chunk> _free = new();
 
+    // The leaf prefix and canonical bytes of the fast path's current entry (SqliteCanonicalRow), grown as needed.
+    private byte[] _canonical = new byte[2048];
+
     /// <summary>The part's chunks in order, each stripe ending with a chunk marked <see cref="Chunk.EndOfStripe"/>; the channel completes after the last one (or with the part's error).</summary>
     public ChannelReader<Chunk> Chunks => _chunks.Reader;
 
     /// <summary>A chunk the reader is done with, for the part to fill again.</summary>
     public void Recycle(Chunk chunk) => _free.Enqueue(chunk);
+
+    /// <summary>For the tests: how many entries held on the fast path (<see cref="SqliteCanonicalRow"/>), not read into a <see cref="Utf8Entry"/>.</summary>
+    internal long FastEntries { get; private set; }
 
     /// <summary>For the tests: how many chunks this part made (at most the channel's bound, and the one it fills, while no chunk comes back).</summary>
     internal int ChunksMade { get; private set; }
@@ -143,6 +151,33 @@ internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesCol
             if (!leafRow || leafSeq != seq)
             {
                 continue; // An entry without its leaf: the inner join did not read it.
+            }
+            // The fast path: the canonical bytes straight from SQLite's buffers; any row it does not take as it is, or an
+            // entry that does not hold, is read again below the former way (the row is still current), which decides.
+            var length = SqliteCanonicalRow.TryWrite(statement, handle, seq, _controller, ref _canonical, out var rowPrevious);
+            if (length >= 0)
+            {
+                var fastLeaf = chunk.Leaves.AsSpan(chunk.Count * HashSize, HashSize);
+                Sha256Direct.HashData(_canonical.AsSpan(0, length), fastLeaf);
+                if (CryptographicOperations.FixedTimeEquals(fastLeaf, SqliteColumns.Blob(leaves, leafHandle, 1))
+                    && (first || (seq == last + 1 && CryptographicOperations.FixedTimeEquals(rowPrevious, previous))))
+                {
+                    if (first)
+                    {
+                        chunk.FirstSeq = seq;
+                        chunk.FirstPrevious = rowPrevious.ToArray();
+                        first = false;
+                    }
+                    fastLeaf.CopyTo(previous);
+                    last = seq;
+                    FastEntries++;
+                    if (++chunk.Count == chunkSize)
+                    {
+                        Write(chunk, cancellationToken);
+                        chunk = NewChunk();
+                    }
+                    continue;
+                }
             }
             if (!SqliteLogVerification.Read(statement, seq, entry, ref previousBuffer))
             {

@@ -7,8 +7,9 @@ namespace CpomExchange.Infrastructure.AccessLog;
 
 /// <summary>
 /// The verification of a log on SQLite without EF Core and without a string per column: the entries and their
-/// stored leaves are stepped through SQLitePCLRaw (<see cref="SqliteColumns"/>), each column's bytes copied from SQLite's
-/// own buffer into a <see cref="Utf8Entry"/>. A long log is read by parts, one per processor, on connections of one
+/// stored leaves are stepped through SQLitePCLRaw (<see cref="SqliteColumns"/>), each row's canonical bytes written from
+/// SQLite's own buffers (<see cref="SqliteCanonicalRow"/>; the rows it leaves, and the entries that do not hold, read
+/// into a <see cref="Utf8Entry"/> by <see cref="Read"/>). A long log is read by parts, one per processor, on connections of one
 /// snapshot (<see cref="SqliteSnapshotReaders"/>), each part reading stripes of the sequence numbers in turn with the
 /// others and hashing them on its own thread (<see cref="SqliteLogPart"/>, the entries and stored leaves walked side by
 /// side, no seek per entry); the stripes' leaves are checked in order by <see cref="LogVerifier.Run"/> (the checks and
@@ -32,7 +33,7 @@ internal static class SqliteLogVerification
         """;
 
     // The text columns of the query (by ordinal) and the field each fills; whether NULL is allowed (as the entity has it).
-    private static readonly (int Ordinal, Utf8Entry.Field Field, bool Nullable)[] Texts =
+    internal static readonly (int Ordinal, Utf8Entry.Field Field, bool Nullable)[] Texts =
     [
         (1, Utf8Entry.Field.Controller, false), (3, Utf8Entry.Field.Agent, false), (4, Utf8Entry.Field.AgentName, false),
         (5, Utf8Entry.Field.Organisation, true), (6, Utf8Entry.Field.Certificate, false), (7, Utf8Entry.Field.Action, false),
@@ -211,30 +212,41 @@ internal static class SqliteLogVerification
     /// </summary>
     internal static DateTime? TryParseTime(ReadOnlySpan<byte> text)
     {
-        if (text.Length < 19 || text.Length == 20 || text.Length > 27 || text[4] != '-' || text[7] != '-' || text[10] != ' '
-            || text[13] != ':' || text[16] != ':' || (text.Length > 19 && text[19] != '.'))
+        if (!IsStoredTime(text))
         {
             return null;
-        }
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (i is not (4 or 7 or 10 or 13 or 16 or 19) && !char.IsAsciiDigit((char)text[i]))
-            {
-                return null;
-            }
         }
         var (year, month, day) = (Digits(text, 0, 4), Digits(text, 5, 2), Digits(text, 8, 2));
         var (hour, minute, second) = (Digits(text, 11, 2), Digits(text, 14, 2), Digits(text, 17, 2));
-        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
-        {
-            return null;
-        }
         long fraction = 0;
         for (var i = 20; i < 27; i++)
         {
             fraction = (fraction * 10) + (i < text.Length ? text[i] - '0' : 0);
         }
         return new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(fraction);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> is a time <see cref="TryParseTime"/> reads: "yyyy-MM-dd HH:mm:ss" and up to seven
+    /// digits of fraction, a date and time that exist (<see cref="SqliteCanonicalRow.TryTime"/> checks it the same way).
+    /// </summary>
+    internal static bool IsStoredTime(ReadOnlySpan<byte> text)
+    {
+        if (text.Length < 19 || text.Length == 20 || text.Length > 27 || text[4] != '-' || text[7] != '-' || text[10] != ' '
+            || text[13] != ':' || text[16] != ':' || (text.Length > 19 && text[19] != '.'))
+        {
+            return false;
+        }
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (i is not (4 or 7 or 10 or 13 or 16 or 19) && !char.IsAsciiDigit((char)text[i]))
+            {
+                return false;
+            }
+        }
+        var (year, month, day) = (Digits(text, 0, 4), Digits(text, 5, 2), Digits(text, 8, 2));
+        var (hour, minute, second) = (Digits(text, 11, 2), Digits(text, 14, 2), Digits(text, 17, 2));
+        return year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
     }
 
     private static int Digits(ReadOnlySpan<byte> text, int at, int length)

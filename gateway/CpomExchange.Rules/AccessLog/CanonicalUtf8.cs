@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -27,8 +28,6 @@ internal static class CanonicalUtf8
     // How JavaScriptEncoder.Default writes each ASCII byte of a value's rest (from its first non-ASCII byte on), asked of it once.
     private static readonly byte[][] EncoderAscii = [.. Enumerable.Range(0, 128).Select(b => EncodeWithDefault([(byte)b]))];
 
-    private static ReadOnlySpan<byte> Hex => "0123456789ABCDEF"u8;
-
     /// <summary>Writes <c>"name":</c> (the name already encoded, quotes included) and returns the position after it.</summary>
     public static int Name(Span<byte> to, int at, ReadOnlySpan<byte> quotedName)
     {
@@ -41,8 +40,38 @@ internal static class CanonicalUtf8
     /// <summary>Writes a string value (valid UTF-8), quoted and escaped; returns the position after it.</summary>
     public static int String(Span<byte> to, int at, ReadOnlySpan<byte> utf8)
     {
-        to[at++] = (byte)'"';
         var first = utf8.IsEmpty ? -1 : JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(utf8);
+        return Quoted(to, at, utf8, first);
+    }
+
+    /// <summary>
+    /// The bytes <see cref="String"/> writes as they are (and the writer's no-encoder default leaves unescaped): the
+    /// ASCII bytes that <see cref="JavaScriptEncoder.Default"/> does not encode and that the writer writes alone as
+    /// themselves (<see cref="AsciiEscapes"/>), derived from both, never typed out.
+    /// </summary>
+    internal static readonly SearchValues<byte> Plain = SearchValues.Create([.. Enumerable.Range(0, 128)
+        .Where(b => AsciiEscapes[b].Length == 1 && AsciiEscapes[b][0] == b && JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8([(byte)b]) < 0)
+        .Select(b => (byte)b)]);
+
+    /// <summary>
+    /// <see cref="String"/> in one pass over bytes not yet validated: a vectorised scan for the first byte that is not
+    /// <see cref="Plain"/> (none: the value is copied, ASCII and so valid UTF-8); from that byte on the value must be
+    /// valid UTF-8 (else -1, nothing to rely on written) and is escaped as <see cref="String"/> escapes it.
+    /// </summary>
+    public static int TryString(Span<byte> to, int at, ReadOnlySpan<byte> bytes)
+    {
+        var first = bytes.IndexOfAnyExcept(Plain);
+        if (first >= 0 && !System.Text.Unicode.Utf8.IsValid(bytes[first..]))
+        {
+            return -1;
+        }
+        return Quoted(to, at, bytes, first);
+    }
+
+    // The value quoted: the bytes before the first to encode (-1: none) copied, the rest escaped.
+    private static int Quoted(Span<byte> to, int at, ReadOnlySpan<byte> utf8, int first)
+    {
+        to[at++] = (byte)'"';
         if (first < 0)
         {
             utf8.CopyTo(to[at..]);
@@ -73,7 +102,9 @@ internal static class CanonicalUtf8
     /// <c>EncodeUtf8</c> writes it, without calling it per value: each ASCII byte as the encoder writes it alone
     /// (<see cref="EncoderAscii"/>; a byte it leaves as it is, copied), each other scalar value as <c>\uXXXX</c>
     /// (upper-case hexadecimal; a pair of them, its UTF-16 surrogates, above the basic plane): the default encoder allows
-    /// only Basic Latin. <c>CanonicalUtf8Tests</c> compares the two over random and every scalar value.
+    /// only Basic Latin. Two- and three-byte sequences are decoded here (checked as <see cref="System.Text.Rune"/> checks
+    /// them), four-byte ones and anything else by <see cref="System.Text.Rune.DecodeFromUtf8"/>.
+    /// <c>CanonicalUtf8Tests</c> compares the two over random and every scalar value.
     /// </summary>
     internal static int EncodeTail(Span<byte> to, int at, ReadOnlySpan<byte> utf8)
     {
@@ -81,6 +112,16 @@ internal static class CanonicalUtf8
         while (i < utf8.Length)
         {
             var b = utf8[i];
+            if (Plain.Contains(b))
+            {
+                // A run of bytes the encoder leaves as they are, copied at once.
+                var run = utf8[i..].IndexOfAnyExcept(Plain);
+                run = run < 0 ? utf8.Length - i : run;
+                utf8.Slice(i, run).CopyTo(to[at..]);
+                at += run;
+                i += run;
+                continue;
+            }
             if (b < 0x80)
             {
                 var escaped = EncoderAscii[b];
@@ -95,6 +136,23 @@ internal static class CanonicalUtf8
                 }
                 i++;
                 continue;
+            }
+            if (b is >= 0xC2 and <= 0xDF && i + 1 < utf8.Length && (utf8[i + 1] & 0xC0) == 0x80)
+            {
+                at = Escape(to, at, ((b & 0x1F) << 6) | (utf8[i + 1] & 0x3F));
+                i += 2;
+                continue;
+            }
+            if (b is >= 0xE0 and <= 0xEF && i + 2 < utf8.Length && (utf8[i + 1] & 0xC0) == 0x80 && (utf8[i + 2] & 0xC0) == 0x80)
+            {
+                var value = ((b & 0x0F) << 12) | ((utf8[i + 1] & 0x3F) << 6) | (utf8[i + 2] & 0x3F);
+                // Not overlong (below U+0800) and not a surrogate: else Rune decides (and refuses).
+                if (value >= 0x800 && value is < 0xD800 or > 0xDFFF)
+                {
+                    at = Escape(to, at, value);
+                    i += 3;
+                    continue;
+                }
             }
             if (System.Text.Rune.DecodeFromUtf8(utf8[i..], out var rune, out var consumed) != OperationStatus.Done)
             {
@@ -127,14 +185,18 @@ internal static class CanonicalUtf8
         return to[..written];
     }
 
+    // Each byte's two upper-case hexadecimal digits, the first in the low byte (as they are stored, little-endian).
+    private static readonly ushort[] HexPairs = [.. Enumerable.Range(0, 256)
+        .Select(b => (ushort)("0123456789ABCDEF"[b >> 4] | ("0123456789ABCDEF"[b & 0xF] << 8)))];
+
+    // \uXXXX: one lookup per byte of the UTF-16 code unit.
     private static int Escape(Span<byte> to, int at, int utf16)
     {
-        to[at] = (byte)'\\';
-        to[at + 1] = (byte)'u';
-        to[at + 2] = Hex[(utf16 >> 12) & 0xF];
-        to[at + 3] = Hex[(utf16 >> 8) & 0xF];
-        to[at + 4] = Hex[(utf16 >> 4) & 0xF];
-        to[at + 5] = Hex[utf16 & 0xF];
+        var escape = to.Slice(at, 6);
+        escape[0] = (byte)'\\';
+        escape[1] = (byte)'u';
+        BinaryPrimitives.WriteUInt16LittleEndian(escape[2..], HexPairs[(utf16 >> 8) & 0xFF]);
+        BinaryPrimitives.WriteUInt16LittleEndian(escape[4..], HexPairs[utf16 & 0xFF]);
         return at + 6;
     }
 

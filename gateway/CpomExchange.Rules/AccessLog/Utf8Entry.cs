@@ -113,7 +113,7 @@ internal sealed class Utf8Entry
     private static CanonicalJsonWriter? _threadWriter;
 
     // The member names, quoted, in Field's order (the canonical order is written out in Write), and the others.
-    private static readonly byte[][] Names = [.. new[]
+    internal static readonly byte[][] Names = [.. new[]
     {
         "controller", "agent", "agentName", "organisation", "certificate", "action", "exchange", "dataset", "counterpart", "purpose",
         "object", "legalBasis", "outcome", "reason", "clientAddress", "requestId", "policy", "time",
