@@ -159,8 +159,9 @@ internal sealed class SqliteLogPart(sqlite3 db, string columns, string leavesCol
             {
                 var fastLeaf = chunk.Leaves.AsSpan(chunk.Count * HashSize, HashSize);
                 Sha256Direct.HashData(_canonical.AsSpan(0, length), fastLeaf);
-                if (CryptographicOperations.FixedTimeEquals(fastLeaf, SqliteColumns.Blob(leaves, leafHandle, 1))
-                    && (first || (seq == last + 1 && CryptographicOperations.FixedTimeEquals(rowPrevious, previous))))
+                // Public hashes: an ordinary comparison (see the former path below).
+                if (fastLeaf.SequenceEqual(SqliteColumns.Blob(leaves, leafHandle, 1))
+                    && (first || (seq == last + 1 && rowPrevious.SequenceEqual(previous))))
                 {
                     if (first)
                     {
