@@ -1,8 +1,5 @@
-using CpomExchange.Infrastructure;
 using CpomExchange.Infrastructure.AccessLog;
-using CpomExchange.Infrastructure.Keys;
 using CpomExchange.Infrastructure.Storage;
-using CpomExchange.Rules.AccessLog;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,29 +12,8 @@ namespace CpomExchange.Infrastructure.Tests.AccessLog;
 /// part must not read ahead of a slow reader beyond its channel's bound.
 /// </summary>
 public sealed class SqliteLogStripeTests(SqliteLogVerificationTests.Template template)
-    : IClassFixture<SqliteLogVerificationTests.Template>, IAsyncLifetime
+    : SqliteLogCopy(template, "cpom-stripe-test-"), IClassFixture<SqliteLogVerificationTests.Template>
 {
-    private const string Controller = "prevy";
-    private const int Size = 2_500;
-    private readonly string _root = Directory.CreateTempSubdirectory("cpom-stripe-test-").FullName;
-    private CpomHome _home = null!;
-    private LocalKeyProvider _keys = null!;
-
-    public Task InitializeAsync()
-    {
-        template.CopyTo(_root);
-        _home = new CpomHome(_root);
-        _keys = new LocalKeyProvider(_home.KeyDirectory);
-        return Task.CompletedTask;
-    }
-
-    public Task DisposeAsync()
-    {
-        CpomDatabase.ClearPools();
-        Directory.Delete(_root, recursive: true);
-        return Task.CompletedTask;
-    }
-
     private const string Leaf = "UPDATE access_log_leaves SET \"Hash\" = zeroblob(32) WHERE \"Controller\" = 'prevy' AND \"Seq\" = ";
     private const string NoLeaf = "DELETE FROM access_log_leaves WHERE \"Controller\" = 'prevy' AND \"Seq\" = ";
     private const string NoEntry = "DELETE FROM access_log_entries WHERE \"Controller\" = 'prevy' AND \"Seq\" = ";
@@ -78,7 +54,7 @@ public sealed class SqliteLogStripeTests(SqliteLogVerificationTests.Template tem
     {
         if (rewrite != "intact")
         {
-            await using var db = await CpomDatabase.OpenSqliteAsync(_home);
+            await using var db = await CpomDatabase.OpenSqliteAsync(Home);
             await db.Database.ExecuteSqlRawAsync("DROP TRIGGER IF EXISTS access_log_entries_append_only; DROP TRIGGER IF EXISTS access_log_leaves_no_update; "
                 + "DROP TRIGGER IF EXISTS access_log_leaves_no_delete;");
             Assert.True(await db.Database.ExecuteSqlRawAsync(rewrite) > 0, rewrite);
@@ -86,7 +62,7 @@ public sealed class SqliteLogStripeTests(SqliteLogVerificationTests.Template tem
         var split = new List<int>();
         void Opened(string file, int count, bool snapshot)
         {
-            if (file.StartsWith(_root, StringComparison.Ordinal))
+            if (file.StartsWith(Root, StringComparison.Ordinal))
             {
                 split.Add(count);
             }
@@ -115,7 +91,7 @@ public sealed class SqliteLogStripeTests(SqliteLogVerificationTests.Template tem
     {
         const int chunkSize = 10;
         const int bound = 4;
-        await using var connection = new SqliteConnection($"Data Source={_home.DatabaseFile};Mode=ReadOnly");
+        await using var connection = new SqliteConnection($"Data Source={Home.DatabaseFile};Mode=ReadOnly");
         await connection.OpenAsync();
         var part = new SqliteLogPart(connection.Handle!, SqliteLogVerification.Columns, SqliteLogVerification.Leaves, Controller, null, [(null, null)],
             chunkSize, bound);
@@ -156,11 +132,5 @@ public sealed class SqliteLogStripeTests(SqliteLogVerificationTests.Template tem
             await stop.CancelAsync();
             await reading;
         }
-    }
-
-    private async Task<LogVerification> VerifyAsync(bool direct, int? parts = null, long? stripe = null)
-    {
-        await using var db = await CpomDatabase.OpenSqliteAsync(_home);
-        return await new AccessLogReader(db, _keys).VerifyAsync(Controller, direct, CancellationToken.None, parts, stripe);
     }
 }
