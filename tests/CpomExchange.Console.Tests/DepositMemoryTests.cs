@@ -78,7 +78,7 @@ public sealed class DepositMemoryTests(ConsoleFixture console)
     }
 
     /// <summary>An adherents file of distinct valid SIRETs with long names, written as it is read (never whole in memory).</summary>
-    private sealed class GeneratedAdherents(long bytes) : Stream
+    private sealed class GeneratedAdherents(long bytes) : ReadOnlyTestStream
     {
         private readonly IEnumerator<string> _sirets = TestSirets.From(200_000_000).GetEnumerator();
         private byte[] _pending = Encoding.UTF8.GetBytes("siret;raison_sociale;code_naf;effectif;code_postal\r\n");
@@ -88,11 +88,7 @@ public sealed class DepositMemoryTests(ConsoleFixture console)
 
         public long Rows { get; private set; }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => Produced; set => throw new NotSupportedException(); }
+        public override long Position => Produced;
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -118,14 +114,6 @@ public sealed class DepositMemoryTests(ConsoleFixture console)
             }
             return written;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -1,3 +1,4 @@
+using CpomExchange.Tests.Shared;
 using System.Security.Cryptography;
 using System.Text;
 using CpomExchange.Rules.AccessLog;
@@ -235,7 +236,7 @@ public sealed class ExportStreamPipelineTests : IDisposable
     }
 
     /// <summary>A stream of <paramref name="bytes"/> whose reading fails past <paramref name="failAt"/> (or runs <paramref name="atFailure"/> there and goes on).</summary>
-    private sealed class FailingStream(byte[] bytes, int failAt, Action? atFailure = null) : Stream
+    private sealed class FailingStream(byte[] bytes, int failAt, Action? atFailure = null) : ReadOnlyTestStream
     {
         private int _position;
 
@@ -255,14 +256,7 @@ public sealed class ExportStreamPipelineTests : IDisposable
             return n;
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
         public override long Length => bytes.Length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Position => _position;
     }
 }

@@ -1,3 +1,4 @@
+using CpomExchange.Tests.Shared;
 using System.Security.Cryptography;
 using System.Text;
 using CpomExchange.Rules.AccessLog;
@@ -187,7 +188,7 @@ public sealed class ExportStreamVerifierTests : IDisposable
         : $"{v.Valid} {v.EntriesChecked} {v.CheckpointsChecked} {v.FirstBadSeq} {v.Problem} {v.UnsignedTail} {v.LatestCheckpoint?.TreeSize}";
 
     /// <summary>Samples the process's live managed memory (after a full collection) as the verifier reads.</summary>
-    private sealed class SamplingStream(Stream inner, long sampleEveryBytes) : Stream
+    private sealed class SamplingStream(Stream inner, long sampleEveryBytes) : ReadOnlyTestStream
     {
         private long _read;
         private long _nextSample;
@@ -208,15 +209,8 @@ public sealed class ExportStreamVerifierTests : IDisposable
             return n;
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
         public override long Length => inner.Length;
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Position => _read;
 
         protected override void Dispose(bool disposing)
         {

@@ -1,3 +1,4 @@
+using CpomExchange.Tests.Shared;
 using System.Text;
 using CpomExchange.Rules.Csv;
 
@@ -17,7 +18,7 @@ public sealed class CsvIngestorMemoryTests
     /// A CSV of <paramref name="rows"/> distinct valid SIRETs, made as it is read: it never exists whole,
     /// in memory or on disk, so what the ingestor holds is what it keeps itself.
     /// </summary>
-    private sealed class GeneratedCsv(int rows) : Stream
+    private sealed class GeneratedCsv(int rows) : ReadOnlyTestStream
     {
         private readonly IEnumerator<string> _sirets = CpomExchange.Tests.Shared.TestSirets.From().Take(rows).GetEnumerator();
         private byte[] _pending = Encoding.ASCII.GetBytes("siret\r\n");
@@ -59,15 +60,7 @@ public sealed class CsvIngestorMemoryTests
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(Read(buffer.Span));
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Position => BytesRead;
 
         protected override void Dispose(bool disposing)
         {
