@@ -249,7 +249,7 @@ internal sealed class InstancesSuite(BenchOptions options, Report report)
             Invariant($"Machine: {machine.Cpu}, {machine.LogicalProcessors} logical processors, {machine.Memory} of memory; {machine.OperatingSystem}; ")
                 + $"load average {machine.LoadAverage} at the start, {machineAfter.LoadAverage} at the end.",
             $"Software: {machine.Runtime}; PostgreSQL {version} (a throw-away server from `initdb`, on loopback, default settings: {durability}).",
-            Invariant($"Gateways: two processes (`dotnet CpomExchange.Gateway.dll --environment Development`, Kestrel with mutual TLS, local keys, {GatewayProcess.GarbageCollector}) ")
+            Invariant($"Gateways: two processes (`DOTNET_ReadyToRun={GatewayProcess.ReadyToRun} dotnet CpomExchange.Gateway.dll --environment Development`, Kestrel with mutual TLS, local keys, {GatewayProcess.GarbageCollector}) ")
                 + "on one PostgreSQL database and one payload folder, the rate limiter lifted. The clients run in the benchmark's process; PostgreSQL, both gateways "
                 + "and the clients share the machine's processors.",
             Invariant($"Load: {Clients} clients, each with one keep-alive HTTPS connection and its agent's certificate, `GET /api/v1/inbox` in a loop for ")

@@ -28,7 +28,7 @@ internal static class GatewayFigures
         var gc = string.Join(" ", Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase)
             || k.StartsWith("DOTNET_gc", StringComparison.Ordinal)).Order().Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}"));
         var production = args.Contains("--production");
-        Console.WriteLine($"{Command}: rows {rows:N0}, {GatewayProcess.GarbageCollector} in the runtimeconfig, environment: {(gc.Length == 0 ? "(no DOTNET_GC*)" : gc)}; "
+        Console.WriteLine($"{Command}: rows {rows:N0}, {GatewayProcess.GarbageCollector} in the runtimeconfig, environment: {(gc.Length == 0 ? "(no DOTNET_GC*)" : gc)}, DOTNET_ReadyToRun={GatewayProcess.ReadyToRun}; "
             + $"gateway in {(production ? "Production" : "Development")}; load average {Load()}");
         try
         {
@@ -39,9 +39,13 @@ internal static class GatewayFigures
                 "--Cpom:Limits:MaxRows", Math.Max(rows, 5_000_000).ToString(CultureInfo.InvariantCulture),
                 "--Cpom:Limits:MaxBodyBytes", Math.Max(512L * 1024 * 1024, 2 * new FileInfo(file).Length).ToString(CultureInfo.InvariantCulture),
             ];
+            var starting = Stopwatch.StartNew();
             await using var gateway = await GatewayProcess.StartAsync(Path.Combine(root, "gateway"), limits, production, CancellationToken.None);
+            var started = starting.Elapsed.TotalSeconds;
+            var startCpu = Cpu(gateway.ProcessId);
             await Task.Delay(TimeSpan.FromSeconds(5));
             var idle = gateway.Memory();
+            Console.WriteLine(Invariant($"started: answering /health/live after {started:F2} s, gateway processor time {startCpu:F2} s (+5 s: {Cpu(gateway.ProcessId):F2} s)"));
             Console.WriteLine(Invariant($"idle after start (+5 s): resident {idle?.ResidentMiB:F1} MiB, peak {idle?.PeakMiB:F1} MiB; load average {Load()}"));
 
             using var prevy = gateway.CpomClient("prevy-agent");

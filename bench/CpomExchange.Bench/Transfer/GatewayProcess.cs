@@ -40,6 +40,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>
+    /// The framework's precompiled (ReadyToRun) code, which only the environment can turn off: off
+    /// for the gateway as README's "Runtime settings" deploys it, unless the shell sets
+    /// <c>DOTNET_ReadyToRun</c> itself (<c>DOTNET_ReadyToRun=1</c> measures the gateway with it).
+    /// </summary>
+    public static string ReadyToRun => Environment.GetEnvironmentVariable(ReadyToRunVariable) ?? "0";
+
+    private const string ReadyToRunVariable = "DOTNET_ReadyToRun";
+
     /// <summary>The garbage collector the gateway's runtimeconfig.json asks for.</summary>
     public static string GarbageCollector
     {
@@ -85,6 +94,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        start.Environment[ReadyToRunVariable] = ReadyToRun;
         // Production: the same development PKI and agents, made here before the start (the gateway makes them only in
         // Development), and the TLS files named as a deployment names its own; local keys and SQLite as before.
         var environment = production ? await ProductionArgumentsAsync(home, cancellationToken) : ["--environment", "Development"];

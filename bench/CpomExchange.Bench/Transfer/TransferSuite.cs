@@ -265,7 +265,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
             $"Command: `{BenchmarksFile.Command(options)}`",
             Invariant($"Machine: {machine.Cpu}, {machine.LogicalProcessors} logical processors, {machine.Memory} of memory; {machine.OperatingSystem}; load average at the start {machine.LoadAverage}."),
             $"Software: {machine.Runtime}; {(nginxVersion is null ? $"nginx not installed ({NginxBaseline.InstallCommand}): no baseline" : nginxVersion)}.",
-            Invariant($"Gateway: a process of its own (`dotnet CpomExchange.Gateway.dll --environment Development`: Kestrel with mutual TLS, SQLite, local keys, {GatewayProcess.GarbageCollector}), ")
+            Invariant($"Gateway: a process of its own (`DOTNET_ReadyToRun={GatewayProcess.ReadyToRun} dotnet CpomExchange.Gateway.dll --environment Development`: Kestrel with mutual TLS, SQLite, local keys, {GatewayProcess.GarbageCollector}), ")
                 + Invariant($"a fresh one for each B2 size; B1, B3, B4 and B6 ran on the {rows:N0}-row one. The clients run in the benchmark's process, on the same processors."),
             "Baseline: nginx with mutual TLS against the same CA and server certificate, storing uploads with WebDAV `PUT` and serving the same files from a folder.",
             Invariant($"B5: in the benchmark's process, no HTTP, SQLite in WAL mode with an fsync per commit: {log.Appends:N0} appends by {log.GroupWriters} concurrent writers through the gateway's group commit ")

@@ -26,7 +26,7 @@ public sealed class OutgoingDataset : IAsyncDisposable
         PayloadName = payloadName;
         Recipient = recipient;
         Contract = contract;
-        Subjects = ExternalSorter<UInt128>.InBackground(spillDirectory, quota);
+        Subjects = ExternalSorter<UInt128>.InBackground(spillDirectory, quota, sort: RadixSort.Sort);
     }
 
     /// <summary>The dataset's identifier.</summary>

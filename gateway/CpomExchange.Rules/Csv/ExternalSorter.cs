@@ -37,6 +37,8 @@ public sealed class ExternalSorter<T> : IDisposable
     private readonly List<FileStream> _spills = [];
     private readonly SpillQuota? _quota;
     private readonly bool _background;
+    private readonly RunSort<T>? _sort;
+    private T[]? _scratch;
     private long _reserved;
     private T[] _run;
     private T[]? _spare;
@@ -47,30 +49,34 @@ public sealed class ExternalSorter<T> : IDisposable
 
     /// <summary>
     /// Spills to <paramref name="directory"/> (default: the system's temporary folder) every
-    /// <paramref name="runLength"/> values, within <paramref name="quota"/> when there is one.
+    /// <paramref name="runLength"/> values, within <paramref name="quota"/> when there is one. Each run
+    /// is sorted by <paramref name="sort"/> (such as <see cref="RadixSort.Sort"/>), which must give the
+    /// values' own order; by default, by comparing them.
     /// </summary>
-    public ExternalSorter(int runLength = DefaultRunLength, string? directory = null, SpillQuota? quota = null)
-        : this(runLength, directory, quota, background: false)
+    public ExternalSorter(int runLength = DefaultRunLength, string? directory = null, SpillQuota? quota = null, RunSort<T>? sort = null)
+        : this(runLength, directory, quota, background: false, sort)
     {
     }
 
-    private ExternalSorter(int runLength, string? directory, SpillQuota? quota, bool background)
+    private ExternalSorter(int runLength, string? directory, SpillQuota? quota, bool background, RunSort<T>? sort)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(runLength, 1);
         _runLength = runLength;
         _directory = directory ?? Path.GetTempPath();
         _quota = quota;
         _background = background;
+        _sort = sort;
         _run = new T[Math.Min(runLength, 1024)];
     }
 
     /// <summary>
     /// A sorter whose full runs are sorted and written in the background, with runs of
     /// <paramref name="runLength"/> values (default: half of <see cref="DefaultRunLength"/>, so that
-    /// its two buffers hold what one run of the default holds).
+    /// its two buffers hold what one run of the default holds), each sorted by <paramref name="sort"/>
+    /// as for the constructor.
     /// </summary>
-    public static ExternalSorter<T> InBackground(string? directory = null, SpillQuota? quota = null, int runLength = DefaultRunLength / 2) =>
-        new(runLength, directory, quota, background: true);
+    public static ExternalSorter<T> InBackground(string? directory = null, SpillQuota? quota = null, int runLength = DefaultRunLength / 2, RunSort<T>? sort = null) =>
+        new(runLength, directory, quota, background: true, sort);
 
     /// <summary>How many values were added.</summary>
     public long Count { get; private set; }
@@ -103,7 +109,7 @@ public sealed class ExternalSorter<T> : IDisposable
         ObjectDisposedException.ThrowIf(_merged, this);
         _merged = true;
         WaitForSpill();
-        _run.AsSpan(0, _count).Sort();
+        SortRun(_run.AsSpan(0, _count));
         if (_spills.Count == 0)
         {
             for (var i = 0; i < _count; i++)
@@ -236,7 +242,7 @@ public sealed class ExternalSorter<T> : IDisposable
     private void Write(T[] run, int count, FileStream file)
     {
         var values = run.AsSpan(0, count);
-        values.Sort();
+        SortRun(values);
         using var aes = new AesGcm(_key, TagSize);
         var plain = MemoryMarshal.AsBytes(values);
         var chunkBytes = ChunkValues * Marshal.SizeOf<T>();
@@ -252,6 +258,21 @@ public sealed class ExternalSorter<T> : IDisposable
         }
         file.Flush();
         file.Position = 0;
+    }
+
+    /// <summary>Sorts a run; one at a time (a run is written only after the previous one, and the last after them all), so one scratch buffer serves.</summary>
+    private void SortRun(Span<T> values)
+    {
+        if (_sort is null)
+        {
+            values.Sort();
+            return;
+        }
+        if (values.Length > (_scratch?.Length ?? 0))
+        {
+            _scratch = new T[values.Length];
+        }
+        _sort(values, _scratch);
     }
 
     /// <summary>Reads one spilled run back, a chunk at a time.</summary>

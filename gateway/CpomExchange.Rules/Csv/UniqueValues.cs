@@ -23,7 +23,7 @@ internal sealed class UniqueValues(string? spillDirectory, SpillQuota? spillQuot
         {
             if (!_sirets.TryGetValue(spec.Name, out var entry))
             {
-                entry = _sirets[spec.Name] = (spec, ExternalSorter<SiretAt>.InBackground(spillDirectory, spillQuota));
+                entry = _sirets[spec.Name] = (spec, ExternalSorter<SiretAt>.InBackground(spillDirectory, spillQuota, sort: RadixSort.Sort<SiretAt, SiretAt>));
             }
             entry.Sorter.Add(new SiretAt(number, line));
             return null;
@@ -62,9 +62,14 @@ internal sealed class UniqueValues(string? spillDirectory, SpillQuota? spillQuot
         }
     }
 
-    /// <summary>A SIRET and the line it is on, ordered by SIRET then line.</summary>
-    private readonly record struct SiretAt(long Siret, long Line) : IComparable<SiretAt>
+    /// <summary>A SIRET and the line it is on, ordered by SIRET then line (a radix sort reads them as unsigned keys in the same order).</summary>
+    internal readonly record struct SiretAt(long Siret, long Line) : IComparable<SiretAt>, IRadixKeys<SiretAt>
     {
         public int CompareTo(SiretAt other) => Siret != other.Siret ? Siret.CompareTo(other.Siret) : Line.CompareTo(other.Line);
+
+        // The sign bit flipped: a long's order as an unsigned order.
+        public static ulong Primary(in SiretAt value) => (ulong)value.Siret ^ (1UL << 63);
+
+        public static ulong Secondary(in SiretAt value) => (ulong)value.Line ^ (1UL << 63);
     }
 }
