@@ -33,6 +33,9 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
     // linear; the head is then read back in the same transaction, as the gateway does.
     private const int FillClearEvery = 100;
 
+    /// <summary>Entries between two signed checkpoints in the logs measured here, as the gateway's default.</summary>
+    internal const int CheckpointEveryEntries = 1000;
+
     /// <summary>Appends per second (issue #9, B5).</summary>
     internal const double AppendTarget = 5_000;
 
@@ -56,16 +59,72 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
     /// B5 of the transfer suite (issue #9), with this suite's code, for the caller to report: the
     /// appends per second of one writer with one controller, one transaction each (the gateway's
     /// path for one operation), and the time <c>AccessLogReader.VerifyAsync</c> takes on a log of
-    /// M entries. Prints progress only.
+    /// M entries; then (issue 17) that log exported as the audit API streams it, for the caller to
+    /// verify with <c>cpom audit verify FILE</c>, and its verifications from the last verified
+    /// checkpoint after it grows by each of <see cref="IncrementalSizes"/> in turn. Prints progress only.
     /// </summary>
     public async Task<LogFigures> MeasureB5Async(string root, CancellationToken cancellationToken)
     {
         var appends = await OneWriterAsync(await LogBench.OpenAsync(new CpomHome(Path.Combine(root, "append")), cancellationToken), cancellationToken);
         var grouped = await GroupCommitAsync(await LogBench.OpenAsync(new CpomHome(Path.Combine(root, "group")), cancellationToken), GroupWriters, cancellationToken);
-        var verify = await FillAndVerifyAsync(await LogBench.OpenAsync(new CpomHome(Path.Combine(root, "verify")), cancellationToken), cancellationToken);
+        var verifyLog = await LogBench.OpenAsync(new CpomHome(Path.Combine(root, "verify")), cancellationToken);
+        var verify = await FillAndVerifyAsync(verifyLog, cancellationToken);
+        // The M-entry log exported as the gateway's audit API streams it, for `cpom audit verify FILE` (issue 17), before it grows.
+        var exportPath = Path.Combine(root, "export.jsonl");
+        report.Progress($"verify: exporting the {options.VerifyEntries:N0}-entry log as the audit API does (JSON Lines)");
+        await using (var db = new SqliteCpomDbContext(verifyLog.DbOptions))
+        {
+            var reader = new AccessLogReader(db, verifyLog.Keys);
+            await WriteExportAsync(exportPath, await verifyLog.Keys.GetSigningKeyAsync(cancellationToken), await reader.StartAsync(Controller, cancellationToken),
+                (await reader.HeadAsync(Controller, cancellationToken))?.Size ?? 0, reader.EntriesAsync(Controller, null, cancellationToken),
+                await reader.CheckpointsAsync(Controller, cancellationToken), cancellationToken);
+        }
+        var incremental = await IncrementalAsync(verifyLog, verify.Result, cancellationToken);
         return new LogFigures(options.Entries, appends.PerSecond, appends.Percentile(0.50), appends.Percentile(0.99),
             GroupWriters, grouped.PerSecond, grouped.Percentile(0.50), grouped.Percentile(0.99),
-            options.VerifyEntries, verify.Seconds, verify.Result, verify.FirstSeconds);
+            options.VerifyEntries, verify.Seconds, verify.Result, verify.FirstSeconds, exportPath, incremental);
+    }
+
+    /// <summary>How many entries each incremental verification of B5 follows, for a log of <paramref name="entries"/>: a thousandth, a hundredth, a tenth of it.</summary>
+    internal static int[] IncrementalSizes(int entries) => [Math.Max(1, entries / 1_000), Math.Max(1, entries / 100), Math.Max(1, entries / 10)];
+
+    // The log that B5 verified in full grows by each of IncrementalSizes in turn, and after each growth is verified from the
+    // last checkpoint verified before it (AccessLogReader.VerifySinceLastAsync, as the gateway's `?incremental=true` does): the
+    // time should follow the new entries, not the log's size.
+    private async Task<IReadOnlyList<IncrementalRun>> IncrementalAsync(LogBench log, LogVerification full, CancellationToken cancellationToken)
+    {
+        var verified = new VerifiedCheckpoints();
+        if (full.VerifiedStart is not { } start)
+        {
+            report.Note("B5: the full verification left no verified state: no incremental verification measured.");
+            return [];
+        }
+        verified.Remember(Controller, start);
+        // Warm-up on the small log: the incremental path's code compiled outside the measured runs.
+        await using (var db = new SqliteCpomDbContext(log.DbOptions))
+        {
+            await new AccessLogReader(db, log.Keys).VerifySinceLastAsync(WarmUpController, verified, cancellationToken);
+        }
+        await FillAsync(log.DbOptions, log.Writer, log.Drafts, WarmUpController, CheckpointEveryEntries, cancellationToken);
+        await using (var db = new SqliteCpomDbContext(log.DbOptions))
+        {
+            await new AccessLogReader(db, log.Keys).VerifySinceLastAsync(WarmUpController, verified, cancellationToken);
+        }
+        var runs = new List<IncrementalRun>();
+        foreach (var added in IncrementalSizes(options.VerifyEntries))
+        {
+            report.Progress($"verify: {added:N0} entries appended, then verified from the last verified checkpoint");
+            await FillAsync(log.DbOptions, log.Writer, log.Drafts, Controller, added, cancellationToken);
+            var from = verified.Get(Controller)!.Size;
+            var probe = Probe.Start();
+            LogVerification result;
+            await using (var db = new SqliteCpomDbContext(log.DbOptions))
+            {
+                result = await new AccessLogReader(db, log.Keys).VerifySinceLastAsync(Controller, verified, cancellationToken);
+            }
+            runs.Add(new IncrementalRun(added, from, probe.Seconds, result));
+        }
+        return runs;
     }
 
     // a. Appends, one per transaction, each in a fresh DbContext as the gateway's request scope has.
@@ -354,7 +413,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.Progress("verify: export (LogExport lines) and offline verification (ReadAsync, Verify)");
         var exportPath = Path.Combine(home.Root, "export.jsonl");
         probe = Probe.Start();
-        await WriteExportAsync(exportPath, signing, start, headSize, entries, checkpoints, cancellationToken);
+        await WriteExportAsync(exportPath, signing, start, headSize, entries.ToAsyncEnumerable(), checkpoints, cancellationToken);
         seconds = probe.Seconds;
         report.Add("export.write.seconds", $"export {m:N0} entries (EntryLine, to a file)", seconds, "s");
         report.Add("export.write.rate", "  rate", m / seconds, "entries/s");
@@ -553,7 +612,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.Add("verify.breakdown.signatures", $"    {checkpoints.Count:N0} checkpoint signatures (ECDSA P-256)", signatures, "s");
     }
 
-    private static async Task WriteExportAsync(string path, SigningKey signing, LogStart start, long headSize, List<StoredEntry> entries,
+    private static async Task WriteExportAsync(string path, SigningKey signing, LogStart start, long headSize, IAsyncEnumerable<StoredEntry> entries,
         IReadOnlyList<SignedCheckpoint> checkpoints, CancellationToken cancellationToken)
     {
         // As AuditApi's JSON Lines export writes it.
@@ -566,11 +625,10 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         {
             await writer.WriteLineAsync(LogExport.CheckpointLine(c));
         }
-        foreach (var stored in entries)
+        await foreach (var stored in entries.WithCancellation(cancellationToken))
         {
             await writer.WriteLineAsync(LogExport.EntryLine(stored));
         }
-        cancellationToken.ThrowIfCancellationRequested();
     }
 
     // c. Proof sizes for the middle leaf and between n/2 and n, and their cost from the database.
@@ -660,7 +718,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
             await (await CpomDatabase.OpenSqliteAsync(home, cancellationToken)).DisposeAsync();
             var keys = new LocalKeyProvider(home.KeyDirectory);
             return new LogBench(home, CpomDbContext.SqliteOptions(home), keys,
-                new AccessLogWriter(keys, new AccessLogOptions { CheckpointEveryEntries = 1000 }, TimeProvider.System), new DraftFactory());
+                new AccessLogWriter(keys, new AccessLogOptions { CheckpointEveryEntries = CheckpointEveryEntries }, TimeProvider.System), new DraftFactory());
         }
     }
 
@@ -703,8 +761,12 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
 /// </summary>
 internal sealed record LogFigures(int Appends, double AppendsPerSecond, double AppendP50Ms, double AppendP99Ms,
     int GroupWriters, double GroupAppendsPerSecond, double GroupP50Ms, double GroupP99Ms,
-    int VerifiedEntries, double VerifySeconds, LogVerification Verification, double FirstVerifySeconds)
+    int VerifiedEntries, double VerifySeconds, LogVerification Verification, double FirstVerifySeconds,
+    string ExportPath, IReadOnlyList<IncrementalRun> Incremental)
 {
     /// <summary>The verification target for this log's size (5 s for 1,000,000 entries).</summary>
     public double VerifyTargetSeconds => VerifiedEntries / AccessLogSuite.VerifyTargetPerSecond;
 }
+
+/// <summary>A verification from the last verified checkpoint after <paramref name="Added"/> entries were appended to a log of <paramref name="FromSize"/> verified ones.</summary>
+internal sealed record IncrementalRun(int Added, long FromSize, double Seconds, LogVerification Result);

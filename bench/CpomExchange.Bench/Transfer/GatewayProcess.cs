@@ -172,12 +172,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
     public HttpClient HttpClient(string identity, int connections = 1) => BenchGateway.Client(Address, DevDirectory, identity, connections);
 
     /// <summary>The gateway process's resident set now and its peak since it started, in MiB (Linux: /proc/&lt;pid&gt;/status).</summary>
-    public (double ResidentMiB, double PeakMiB)? Memory()
+    public (double ResidentMiB, double PeakMiB)? Memory() => Memory(_process.Id);
+
+    /// <summary>A process's resident set now and its peak since it started, in MiB (Linux: /proc/&lt;pid&gt;/status); null when gone or elsewhere.</summary>
+    internal static (double ResidentMiB, double PeakMiB)? Memory(int processId)
     {
         try
         {
             double? rss = null, hwm = null;
-            foreach (var line in File.ReadLines($"/proc/{_process.Id.ToString(CultureInfo.InvariantCulture)}/status"))
+            foreach (var line in File.ReadLines($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/status"))
             {
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 {
@@ -251,7 +254,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
     }
 
     // The host that runs this benchmark (dotnet run sets DOTNET_HOST_PATH), else the one beside its runtime, else PATH's.
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var fromHost = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromHost) && File.Exists(fromHost))
