@@ -73,11 +73,9 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         var exportPath = Path.Combine(root, "export.jsonl");
         report.Progress($"verify: exporting the {options.VerifyEntries:N0}-entry log as the audit API does (JSON Lines)");
         await using (var db = new SqliteCpomDbContext(verifyLog.DbOptions))
+        await using (var writer = new StreamWriter(exportPath, append: false, new UTF8Encoding(false), 64 * 1024) { NewLine = "\n" })
         {
-            var reader = new AccessLogReader(db, verifyLog.Keys);
-            await WriteExportAsync(exportPath, await verifyLog.Keys.GetSigningKeyAsync(cancellationToken), await reader.StartAsync(Controller, cancellationToken),
-                (await reader.HeadAsync(Controller, cancellationToken))?.Size ?? 0, reader.EntriesAsync(Controller, null, cancellationToken),
-                await reader.CheckpointsAsync(Controller, cancellationToken), cancellationToken);
+            await new AccessLogReader(db, verifyLog.Keys).WriteExportAsync(Controller, DateTimeOffset.UtcNow, writer, cancellationToken);
         }
         var incremental = await IncrementalAsync(verifyLog, verify.Result, cancellationToken);
         return new LogFigures(options.Entries, appends.PerSecond, appends.Percentile(0.50), appends.Percentile(0.99),
@@ -413,7 +411,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.Progress("verify: export (LogExport lines) and offline verification (ReadAsync, Verify)");
         var exportPath = Path.Combine(home.Root, "export.jsonl");
         probe = Probe.Start();
-        await WriteExportAsync(exportPath, signing, start, headSize, entries.ToAsyncEnumerable(), checkpoints, cancellationToken);
+        await WriteExportAsync(exportPath, signing, start, headSize, entries, checkpoints, cancellationToken);
         seconds = probe.Seconds;
         report.Add("export.write.seconds", $"export {m:N0} entries (EntryLine, to a file)", seconds, "s");
         report.Add("export.write.rate", "  rate", m / seconds, "entries/s");
@@ -612,7 +610,7 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         report.Add("verify.breakdown.signatures", $"    {checkpoints.Count:N0} checkpoint signatures (ECDSA P-256)", signatures, "s");
     }
 
-    private static async Task WriteExportAsync(string path, SigningKey signing, LogStart start, long headSize, IAsyncEnumerable<StoredEntry> entries,
+    private static async Task WriteExportAsync(string path, SigningKey signing, LogStart start, long headSize, List<StoredEntry> entries,
         IReadOnlyList<SignedCheckpoint> checkpoints, CancellationToken cancellationToken)
     {
         // As AuditApi's JSON Lines export writes it.
@@ -625,10 +623,11 @@ internal sealed class AccessLogSuite(BenchOptions options, Report report)
         {
             await writer.WriteLineAsync(LogExport.CheckpointLine(c));
         }
-        await foreach (var stored in entries.WithCancellation(cancellationToken))
+        foreach (var stored in entries)
         {
             await writer.WriteLineAsync(LogExport.EntryLine(stored));
         }
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     // c. Proof sizes for the middle leaf and between n/2 and n, and their cost from the database.

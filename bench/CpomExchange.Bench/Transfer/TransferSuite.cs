@@ -35,9 +35,9 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
     private const double InboxTarget = 0.3;
     private const double MiB = 1024 * 1024;
 
-    // Issue 17's targets: the upload at 1,000,000 rows per second or more, 5,000 listings per second, a million entries
-    // verified in 2 s in the gateway and in 3 s offline within 100 MiB, the gateway at 100 MiB idle and 150 MiB at its peak.
-    private const double UploadRowsPerSecondTarget = 1_000_000;
+    // Issue 17's targets: a million rows uploaded in 1 s, 5,000 listings per second, a million entries verified in 2 s in
+    // the gateway and in 3 s offline within 100 MiB, the gateway at 100 MiB idle and 150 MiB at its peak.
+    private const double UploadSecondsPerMillion = 1;
     private const double InboxRateTarget = 5_000;
     private const double VerifySecondsPerMillion = 2;
     private const double OfflineSecondsPerMillion = 3;
@@ -197,7 +197,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
             report.Add("b1.nginx", "B1 nginx: same file PUT", bareUpload.Value, "s");
             report.AddAtMost("b1.ratio", "B1 ratio gateway / nginx", b1Ratio!.Value, "x", UploadTarget);
         }
-        var uploadTarget = PerMillion(rows, rows / UploadRowsPerSecondTarget, "s");
+        var uploadTarget = SecondsPerMillion(rows, UploadSecondsPerMillion);
         var ratioTarget = $"≤ {Report.Format(UploadTarget)}× nginx (#9; #17's ambition)";
         table.Add(Invariant($"B1 upload, {rows:N0} rows ({mb}), through cpom's GatewayClient, the first after the gateway's start"),
             $"{Report.Format(upload.Seconds)} s ({Report.Format(rows / upload.Seconds)} rows/s)",
@@ -280,7 +280,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
         table.Add(Invariant($"B5 access-log appends ({log.Appends:N0}, 1 controller, 1 writer, a transaction and a commit each)"),
             $"{Report.Format(log.AppendsPerSecond)} /s (p50 {Report.Format(log.AppendP50Ms)} ms, p99 {Report.Format(log.AppendP99Ms)} ms)");
         report.Add("b5.verify-first", "  the first verification of that log, its code compiled on the way", log.FirstVerifySeconds, "s");
-        var verifyTarget = PerMillion(log.VerifiedEntries, log.VerifiedEntries / 1e6 * VerifySecondsPerMillion, "s");
+        var verifyTarget = SecondsPerMillion(log.VerifiedEntries, VerifySecondsPerMillion);
         table.Add(Invariant($"B5 verification of a log of {log.VerifiedEntries:N0} entries (VerifyAsync), in full, the log verified once before"),
             $"{Report.Format(log.VerifySeconds)} s{(log.Verification.Valid ? "" : " (INVALID)")} (the first: {Report.Format(log.FirstVerifySeconds)} s)", null, null,
             (verifyTarget.Text + " (#17)", log.Verification.Valid && log.VerifySeconds <= verifyTarget.Value),
@@ -296,7 +296,7 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
                 target: Invariant($"the new entries only (≤ {run.Added + AccessLogSuite.CheckpointEveryEntries:N0} read) (#17)"), met: proportional);
         }
 
-        var offlineTarget = PerMillion(log.VerifiedEntries, log.VerifiedEntries / 1e6 * OfflineSecondsPerMillion, "s");
+        var offlineTarget = SecondsPerMillion(log.VerifiedEntries, OfflineSecondsPerMillion);
         report.AddAtMost("b5.offline", Invariant($"cpom audit verify FILE, {log.VerifiedEntries:N0}-entry export"), offline.Seconds, "s", offlineTarget.Value);
         report.AddAtMost("b5.offline-peak", "  its peak resident set", offline.PeakMiB ?? double.NaN, "MiB", OfflinePeakTargetMiB);
         report.Note($"B5 offline: cpom said (exit {offline.ExitCode}): {offline.FirstLine}");
@@ -488,9 +488,12 @@ internal sealed class TransferSuite(BenchOptions options, Report report)
 
     private static string? Times(double? ratio) => ratio is null ? null : $"{Report.Format(ratio.Value)}×";
 
-    // A target issue 17 gives for 1,000,000 rows or entries, at the size measured.
-    private static (double Value, string Text) PerMillion(long count, double value, string unit) =>
-        (value, count == 1_000_000 ? $"≤ {Report.Format(value)} {unit}" : Invariant($"≤ {Report.Format(value)} {unit} (scaled to {count:N0})"));
+    // A time issue 17 gives for 1,000,000 rows or entries, scaled to the size measured.
+    private static (double Value, string Text) SecondsPerMillion(long count, double seconds)
+    {
+        var value = count / 1e6 * seconds;
+        return (value, count == 1_000_000 ? $"≤ {Report.Format(value)} s" : Invariant($"≤ {Report.Format(value)} s (scaled to {count:N0})"));
+    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

@@ -165,21 +165,8 @@ internal sealed partial class AuditService(
             }
             return;
         }
-        var head = await reader.HeadAsync(controller, cancellationToken);
-        var signing = await keys.GetSigningKeyAsync(cancellationToken);
-        var start = await reader.StartAsync(controller, cancellationToken);
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
-        await writer.WriteLineAsync(LogExport.HeaderLine(new LogExportHeader(controller, signing.KeyId, signing.PublicKeySpki, time.GetUtcNow(),
-            start.Size, start.Range.Serialize(), start.LastLeafHash, head?.Size ?? 0)));
-        // Checkpoints first: an offline verifier then checks the entries as it reads them.
-        foreach (var c in await reader.CheckpointsAsync(controller, cancellationToken))
-        {
-            await writer.WriteLineAsync(LogExport.CheckpointLine(c));
-        }
-        await foreach (var stored in reader.EntriesAsync(controller, null, cancellationToken))
-        {
-            await writer.WriteLineAsync(LogExport.EntryLine(stored));
-        }
+        await reader.WriteExportAsync(controller, time.GetUtcNow(), writer, cancellationToken);
     }
 
     /// <summary>

@@ -96,6 +96,29 @@ public sealed class AccessLogReader(CpomDbContext db, IKeyProvider keys)
         }
     }
 
+    /// <summary>
+    /// The controller's log as a JSON Lines export (<see cref="LogExport"/>), streamed to <paramref name="writer"/>: the header
+    /// (signing key, the log's start, the head's size, <paramref name="exportedAt"/>), the signed checkpoints, then every
+    /// entry. Checkpoints come first, so that an offline verifier checks the entries as it reads them.
+    /// </summary>
+    public async Task WriteExportAsync(string controller, DateTimeOffset exportedAt, TextWriter writer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var head = await HeadAsync(controller, cancellationToken);
+        var signing = await keys.GetSigningKeyAsync(cancellationToken);
+        var start = await StartAsync(controller, cancellationToken);
+        await writer.WriteLineAsync(LogExport.HeaderLine(new LogExportHeader(controller, signing.KeyId, signing.PublicKeySpki, exportedAt,
+            start.Size, start.Range.Serialize(), start.LastLeafHash, head?.Size ?? 0)));
+        foreach (var c in await CheckpointsAsync(controller, cancellationToken))
+        {
+            await writer.WriteLineAsync(LogExport.CheckpointLine(c));
+        }
+        await foreach (var stored in EntriesAsync(controller, null, cancellationToken))
+        {
+            await writer.WriteLineAsync(LogExport.EntryLine(stored));
+        }
+    }
+
     /// <summary>The signed checkpoints, smallest first.</summary>
     public async Task<IReadOnlyList<SignedCheckpoint>> CheckpointsAsync(string controller, CancellationToken cancellationToken = default)
     {
